@@ -35,6 +35,7 @@ pub mod array;
 pub mod display;
 pub mod dtype;
 pub mod escape;
+pub mod health;
 pub mod html;
 // pub mod ops;
 pub mod text;

@@ -85,17 +85,21 @@ fn with_extras(body: String, extras: &[String]) -> String {
 
 /// The elements that will be printed (all, or the edges of each long axis when
 /// summarising), already formatted to one common width, in row-major order.
-struct ShownGrid {
+///
+/// Shared with the HTML view, which summarises the same way.
+pub(crate) struct ShownGrid {
+    /// For each axis, the indices that are shown.
+    pub(crate) indices: Vec<Vec<usize>>,
     /// For each axis, how many positions are shown.
-    lens: Vec<usize>,
+    pub(crate) lens: Vec<usize>,
     /// For each axis, the shown position before which `...` goes, if any.
-    gaps: Vec<Option<usize>>,
+    pub(crate) gaps: Vec<Option<usize>>,
     /// Formatted cells, row-major over the shown positions.
-    cells: Vec<String>,
+    pub(crate) cells: Vec<String>,
 }
 
 impl ShownGrid {
-    fn new<A: DType>(view: &ArrayViewD<'_, A>, summarise: bool) -> Self {
+    pub(crate) fn new<A: DType>(view: &ArrayViewD<'_, A>, summarise: bool) -> Self {
         let mut indices = Vec::new();
         let mut gaps = Vec::new();
         for &n in view.shape() {
@@ -127,7 +131,7 @@ impl ShownGrid {
             }
         }
         let cells = A::format_column(&values);
-        ShownGrid { lens, gaps, cells }
+        ShownGrid { indices, lens, gaps, cells }
     }
 
     /// NumPy's `_formatArray` recursion: one bracketed level per axis; the innermost axis

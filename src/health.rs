@@ -1,0 +1,145 @@
+//! The health of an array's values: all finite, some NaN, or some infinite.
+//!
+//! This is the lesson's state machine in one badge: *Converged* (every value finite),
+//! *Error* (a NaN appeared: 0/0, inf-inf, a bad cast...) and *Diverged* (an infinity
+//! appeared: overflow, a loss that exploded). NaN wins over infinity because it is the
+//! harder one to recover from: once there, it spreads through every operation.
+
+use ndarray::{ArrayBase, Data, Dimension};
+
+use crate::display::{MimeBundle, Render, MIME_HTML};
+use crate::dtype::{DType, Finiteness};
+use crate::escape::escape_html;
+
+/// The verdict on an array's values; see the module docs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HealthState {
+    /// Every value is finite.
+    Converged,
+    /// At least one NaN.
+    Error,
+    /// At least one ±infinity and no NaN.
+    Diverged,
+}
+
+/// Counts of non-finite values in an array, made by [`health`]. Displays as a badge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Health {
+    /// Number of elements looked at.
+    pub len: usize,
+    /// Number of NaNs.
+    pub nan: usize,
+    /// Number of `+inf`.
+    pub pos_inf: usize,
+    /// Number of `-inf`.
+    pub neg_inf: usize,
+}
+
+/// Checks every value of `a` for NaN and infinity.
+///
+/// ```
+/// use ndplay::prelude::*;
+/// let h = health(&array![1.0, f64::NAN, f64::INFINITY]);
+/// assert_eq!(h.summary(), "✗ Error: 1 NaN, 1 +inf of 3 values");
+/// ```
+pub fn health<A: DType, S: Data<Elem = A>, D: Dimension>(a: &ArrayBase<S, D>) -> Health {
+    let mut h = Health { len: a.len(), nan: 0, pos_inf: 0, neg_inf: 0 };
+    if A::KIND == crate::dtype::Kind::Float {
+        for v in a.iter() {
+            match v.finiteness() {
+                Finiteness::Finite => {}
+                Finiteness::Nan => h.nan += 1,
+                Finiteness::PosInf => h.pos_inf += 1,
+                Finiteness::NegInf => h.neg_inf += 1,
+            }
+        }
+    }
+    h
+}
+
+impl Health {
+    /// Converged, Error or Diverged.
+    pub fn state(&self) -> HealthState {
+        if self.nan > 0 {
+            HealthState::Error
+        } else if self.pos_inf + self.neg_inf > 0 {
+            HealthState::Diverged
+        } else {
+            HealthState::Converged
+        }
+    }
+
+    /// Whether every value is finite.
+    pub fn is_finite(&self) -> bool {
+        self.state() == HealthState::Converged
+    }
+
+    /// One line: `✓ Converged: all 6 values finite`, `✗ Error: 2 NaN of 6 values`,
+    /// `✗ Diverged: 1 -inf of 6 values`.
+    pub fn summary(&self) -> String {
+        let values = if self.len == 1 { "value" } else { "values" };
+        match self.state() {
+            HealthState::Converged if self.len == 0 => "✓ Converged: no values".to_string(),
+            HealthState::Converged => format!("✓ Converged: all {} {values} finite", self.len),
+            state => {
+                let mut parts = Vec::new();
+                if self.nan > 0 {
+                    parts.push(format!("{} NaN", self.nan));
+                }
+                if self.pos_inf > 0 {
+                    parts.push(format!("{} +inf", self.pos_inf));
+                }
+                if self.neg_inf > 0 {
+                    parts.push(format!("{} -inf", self.neg_inf));
+                }
+                let name = if state == HealthState::Error { "Error" } else { "Diverged" };
+                format!("✗ {name}: {} of {} {values}", parts.join(", "), self.len)
+            }
+        }
+    }
+
+    /// The badge as an inline-styled HTML `<span>`: green, red (NaN) or orange (inf),
+    /// from JupyterLab's theme colours with fallbacks.
+    pub fn badge_html(&self) -> String {
+        let background = match self.state() {
+            HealthState::Converged => "var(--jp-success-color1, #388e3c)",
+            HealthState::Error => "var(--jp-error-color1, #d32f2f)",
+            HealthState::Diverged => "var(--jp-warn-color1, #f57c00)",
+        };
+        format!(
+            "<span style=\"background:{background};color:var(--jp-ui-inverse-font-color0, #fff);\
+             border-radius:3px;padding:1px 6px;white-space:nowrap\">{}</span>",
+            escape_html(&self.summary())
+        )
+    }
+}
+
+impl Render for Health {
+    fn mime_bundle(&self) -> MimeBundle {
+        MimeBundle::new(self.summary()).with(MIME_HTML, self.badge_html())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::prelude::*;
+
+    #[test]
+    fn verdicts() {
+        assert_eq!(health(&array![1.0, 2.0]).summary(), "✓ Converged: all 2 values finite");
+        assert_eq!(health(&array![1, 2, 3]).state(), HealthState::Converged);
+        assert_eq!(health(&array![f64::INFINITY, -f64::INFINITY]).summary(), "✗ Diverged: 1 +inf, 1 -inf of 2 values");
+        assert_eq!(health(&array![f32::NAN]).summary(), "✗ Error: 1 NaN of 1 value");
+        assert_eq!(health(&Array1::<f64>::zeros(0)).summary(), "✓ Converged: no values");
+    }
+
+    #[test]
+    fn badge_snapshot() {
+        assert_eq!(
+            health(&array![0.0, f64::NAN]).badge_html(),
+            "<span style=\"background:var(--jp-error-color1, #d32f2f);color:var(--jp-ui-inverse-font-color0, #fff);\
+             border-radius:3px;padding:1px 6px;white-space:nowrap\">✗ Error: 1 NaN of 2 values</span>"
+        );
+    }
+}
