@@ -75,13 +75,13 @@ fn header<A: DType, S: Data<Elem = A>, D: Dimension>(a: &ArrayBase<S, D>) -> Str
             zero.join(", ")
         ));
     }
-    let owned = std::any::type_name::<S>().contains("OwnedRepr");
+    let storage = std::any::type_name::<S>();
     let mut bytes = format!("{} bytes", human_bytes(a.len() * size));
     if A::KIND == Kind::Str {
         bytes.push_str(" + text on the heap");
     }
-    if !owned {
-        bytes.push_str(" seen through a view");
+    if storage.contains("ViewRepr") {
+        bytes.push_str(" · a view: borrows its data");
     }
     let count = if a.len() == 1 { "element" } else { "elements" };
     format!(
@@ -91,7 +91,8 @@ fn header<A: DType, S: Data<Elem = A>, D: Dimension>(a: &ArrayBase<S, D>) -> Str
         escape_html(&type_name_of(a)),
         shape_tuple(shape),
         A::NAME,
-        health(a).badge_html(),
+        // Only floats can be NaN or infinite; a badge on integers would always be green.
+        if A::KIND == Kind::Float { health(a).badge_html() } else { String::new() },
         a.len(),
         bytes,
         layout_text,

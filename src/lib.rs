@@ -37,7 +37,7 @@ pub mod dtype;
 pub mod escape;
 pub mod health;
 pub mod html;
-// pub mod ops;
+pub mod ops;
 pub mod text;
 
 /// Everything a notebook cell sees: ndarray's prelude, `Zip`, and ndplay's displays,
@@ -55,5 +55,6 @@ pub mod prelude {
         MimeBundle, Render, Svg,
     };
     pub use crate::dtype::DType;
-    // pub use crate::ops::{dtype_of, health, outer, ArrayExt, Cast, Health};
+    pub use crate::health::{health, Health, HealthState};
+    pub use crate::ops::{arange, dtype_of, outer, ArrayExt, Cast, CastFrom, FloorDiv};
 }
