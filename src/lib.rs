@@ -35,9 +35,11 @@ pub mod array;
 pub mod display;
 pub mod dtype;
 pub mod escape;
+pub mod explain;
 pub mod health;
 pub mod html;
 pub mod ops;
+pub mod svg;
 pub mod text;
 
 /// Everything a notebook cell sees: ndarray's prelude, `Zip`, and ndplay's displays,
@@ -57,4 +59,6 @@ pub mod prelude {
     pub use crate::dtype::DType;
     pub use crate::health::{health, Health, HealthState};
     pub use crate::ops::{arange, dtype_of, outer, ArrayExt, Cast, CastFrom, FloorDiv};
+    pub use crate::svg::{shape_diagram, ShapeDiagram};
+    pub use crate::explain::{explain_broadcast, explain_dot, BroadcastExplanation, DotExplanation};
 }

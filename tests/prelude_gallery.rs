@@ -1,0 +1,57 @@
+//! Renders one example of every display to files, for looking at (and for the gallery
+//! in `docs/gallery/`). Set `NDPLAY_WRITE_GALLERY=1` to (re)write the gallery; otherwise
+//! the files go to cargo's per-test temporary directory.
+//!
+//! The assertions check what every SVG must be: self-contained (no scripts, no external
+//! references) and small.
+
+use std::path::PathBuf;
+
+use ndplay::prelude::*;
+
+fn out_dir() -> PathBuf {
+    let dir = if std::env::var_os("NDPLAY_WRITE_GALLERY").is_some() {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs/gallery")
+    } else {
+        PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("gallery")
+    };
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn save(name: &str, value: &impl Render) {
+    let bundle = value.mime_bundle();
+    let dir = out_dir();
+    if let Some(svg) = bundle.get("image/svg+xml") {
+        assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""), "{name}");
+        assert!(!svg.contains("<script") && !svg.contains("href"), "{name}");
+        assert!(svg.len() < 200_000, "{name}: {} bytes", svg.len());
+        std::fs::write(dir.join(format!("{name}.svg")), svg).unwrap();
+    }
+    if let Some(html) = bundle.get("text/html") {
+        assert!(!html.contains("<script") && !html.contains("<style") && !html.contains("<svg"), "{name}");
+        std::fs::write(dir.join(format!("{name}.html")), html).unwrap();
+    }
+    std::fs::write(dir.join(format!("{name}.txt")), bundle.plain()).unwrap();
+}
+
+#[test]
+fn gallery() {
+    let a = array![[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]];
+    save("array_2x3", &(&a / 3.0));
+    save("array_nan", &array![[1.0, f64::NAN], [f64::INFINITY, 4.0]]);
+    save("array_3d", &Array::from_iter(0..24i64).into_shape_with_order((2, 3, 4)).unwrap());
+    save("array_big", &Array2::<f64>::from_shape_fn((1000, 1000), |(i, j)| (i as f64 - j as f64) / 7.0));
+    save("shape_1d", &shape_diagram(&array![1, 2, 3, 4, 5]));
+    save("shape_2d", &shape_diagram(&a));
+    save("shape_3d", &shape_diagram(&Array3::<f64>::zeros((4, 3, 5))));
+    save("shape_5d", &shape_diagram(&ArrayD::<f64>::zeros(IxDyn(&[2, 3, 4, 5, 1000]))));
+    save("broadcast_ok", &explain_broadcast(&a, &array![10.0, 20.0, 30.0]));
+    save("broadcast_column", &explain_broadcast(&array![[1.0], [2.0]], &array![10.0, 20.0, 30.0]));
+    save("broadcast_fail", &explain_broadcast(&a, &array![1.0, 2.0]));
+    save("dot_ok", &explain_dot(&a, &Array2::<f64>::zeros((3, 4))));
+    save("dot_vectors", &explain_dot(&array![1, 2, 3], &array![4, 5, 6]));
+    save("dot_fail", &explain_dot(&a, &a));
+    save("health", &health(&array![1.0, f64::NAN, 3.0]));
+    save("cast", &array![1.7, -2.5, 300.0].cast::<u8>());
+}
