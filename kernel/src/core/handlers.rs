@@ -1,0 +1,399 @@
+//! One function per request type, each the same shape: typed request in, messages out
+//! through the [`Outbox`]. Shell requests are methods of [`Session`] (they share the
+//! engine, the execution count and the history); control requests are plain functions.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use jupyter_protocol::{
+    ClearOutput, CodeMirrorMode, CommClose, CommInfoReply, CompleteReply, CompleteRequest,
+    ErrorOutput, ExecuteInput, ExecuteReply, ExecuteRequest, ExecuteResult, ExecutionCount,
+    ExpressionResult, HelpLink, HistoryEntry as WireHistoryEntry, HistoryReply, InspectReply,
+    InspectRequest, InterruptReply, IsCompleteReply, IsCompleteRequest, JupyterMessage,
+    JupyterMessageContent, KernelInfoReply, LanguageInfo, Media, MediaType, ReplyError,
+    ReplyStatus, ShutdownReply, UnknownMessage,
+};
+use serde_json::{json, Value};
+
+use super::engine::{CellError, Engine, Interrupter, Outcome, Output, OutputSink};
+use super::history::{History, HistoryEntry};
+use super::is_complete::{is_complete, Completeness};
+use super::kernel::KernelInfo;
+use crate::wire::sockets::log;
+use crate::wire::{Outbox, Route};
+
+/// The protocol version this kernel speaks.
+pub const PROTOCOL_VERSION: &str = "5.3";
+
+/// Shell-side state: the engine and the bookkeeping that survives across requests.
+pub struct Session {
+    engine: Box<dyn Engine>,
+    outbox: Outbox,
+    info: Arc<KernelInfo>,
+    execution_count: usize,
+    history: History,
+}
+
+/// Sends a running cell's outputs to IOPub as children of its execute request.
+struct IopubSink {
+    outbox: Outbox,
+    parent: JupyterMessage,
+}
+
+impl OutputSink for IopubSink {
+    fn emit(&self, output: Output) {
+        self.outbox.send(Route::IoPub, JupyterMessage::new(output, Some(&self.parent)));
+    }
+}
+
+/// Swallows outputs: user expressions must not print into the notebook.
+struct DiscardSink;
+impl OutputSink for DiscardSink {
+    fn emit(&self, _output: Output) {}
+}
+
+impl Session {
+    pub fn new(engine: Box<dyn Engine>, outbox: Outbox, info: Arc<KernelInfo>) -> Self {
+        Session { engine, outbox, info, execution_count: 0, history: History::new() }
+    }
+
+    fn reply(&self, request: &JupyterMessage, content: impl Into<JupyterMessageContent>) {
+        self.outbox.send(Route::Shell, JupyterMessage::new(content, Some(request)));
+    }
+
+    fn publish(&self, request: &JupyterMessage, content: impl Into<JupyterMessageContent>) {
+        self.outbox.send(Route::IoPub, JupyterMessage::new(content, Some(request)));
+    }
+
+    /// Handles one shell request. `take_queue` is called by a failing execute with
+    /// `stop_on_error`, right before its reply is sent, to set aside the requests queued
+    /// behind it for aborting.
+    pub fn handle_shell(&mut self, request: &JupyterMessage, take_queue: &mut dyn FnMut()) {
+        use JupyterMessageContent as C;
+        match &request.content {
+            C::ExecuteRequest(r) => self.execute(request, r, take_queue),
+            C::KernelInfoRequest(_) => self.reply(request, kernel_info(&self.info)),
+            C::CompleteRequest(r) => self.complete(request, r),
+            C::InspectRequest(r) => self.inspect(request, r),
+            C::IsCompleteRequest(r) => self.is_complete(request, r),
+            C::CommInfoRequest(_) => self.reply(request, CommInfoReply::default()),
+            C::CommOpen(open) => {
+                // No comm targets exist in this kernel. The spec asks for an immediate
+                // comm_close so the frontend does not keep a dangling comm.
+                log(&format!("no comm target {:?}; closing the comm", open.target_name));
+                self.publish(request, CommClose { comm_id: open.comm_id.clone(), data: Default::default() });
+            }
+            C::CommMsg(_) | C::CommClose(_) => {}
+            C::UnknownMessage(m) if m.msg_type == "history_request" => self.history(request, &m.content),
+            C::HistoryRequest(_) => {
+                // Parsed leniently from the raw content below: the typed form demands
+                // fields (`n`, `unique`) that clients may omit.
+                let raw = serde_json::to_value(&request.content).unwrap_or(Value::Null);
+                self.history(request, &raw)
+            }
+            C::UnknownMessage(m) => bad_or_unknown(request, m, &self.outbox, Route::Shell),
+            other => log(&format!("ignoring {} on shell", other.message_type())),
+        }
+    }
+
+    fn execute(&mut self, request: &JupyterMessage, r: &ExecuteRequest, take_queue: &mut dyn FnMut()) {
+        let store_history = r.store_history && !r.silent;
+        if store_history {
+            self.execution_count += 1;
+        }
+        let count = ExecutionCount::new(self.execution_count);
+        if !r.silent {
+            self.publish(request, ExecuteInput { code: r.code.clone(), execution_count: count });
+        }
+        if store_history {
+            self.history.record(count.value() as u32, &r.code);
+        }
+        let sink = Arc::new(IopubSink { outbox: self.outbox.clone(), parent: request.clone() });
+        match self.engine.execute(&r.code, sink) {
+            Outcome::Ok { result } => {
+                if let Some(data) = result {
+                    if store_history {
+                        if let Some(text) = plain_text(&data) {
+                            self.history.set_output(count.value() as u32, &text);
+                        }
+                    }
+                    if !r.silent {
+                        self.publish(request, ExecuteResult::new(count, data));
+                    }
+                }
+                let user_expressions = self.user_expressions(r);
+                self.reply(
+                    request,
+                    ExecuteReply {
+                        status: ReplyStatus::Ok,
+                        execution_count: count,
+                        user_expressions: Some(user_expressions),
+                        ..Default::default()
+                    },
+                );
+            }
+            Outcome::Error(error) => {
+                self.publish(request, error_output(&error));
+                if r.stop_on_error {
+                    take_queue();
+                }
+                self.reply(
+                    request,
+                    ExecuteReply {
+                        status: ReplyStatus::Error,
+                        execution_count: count,
+                        user_expressions: Some(HashMap::new()),
+                        error: Some(Box::new(reply_error(&error))),
+                        ..Default::default()
+                    },
+                );
+            }
+        }
+    }
+
+    /// Each user expression is evaluated as its own silent cell after the main one.
+    fn user_expressions(&mut self, r: &ExecuteRequest) -> HashMap<String, ExpressionResult> {
+        let mut results = HashMap::new();
+        for (name, expr) in r.user_expressions.iter().flatten() {
+            let result = match self.engine.execute(expr, Arc::new(DiscardSink)) {
+                Outcome::Ok { result } => ExpressionResult::Ok {
+                    data: result.unwrap_or_else(|| Media::new(vec![MediaType::Plain("()".into())])),
+                    metadata: Default::default(),
+                },
+                Outcome::Error(e) => ExpressionResult::Error {
+                    ename: e.ename,
+                    evalue: e.evalue,
+                    traceback: e.traceback,
+                },
+            };
+            results.insert(name.clone(), result);
+        }
+        results
+    }
+
+    fn complete(&mut self, request: &JupyterMessage, r: &CompleteRequest) {
+        let cursor = char_to_byte(&r.code, r.cursor_pos);
+        let found = self.engine.complete(&r.code, cursor);
+        self.reply(
+            request,
+            CompleteReply {
+                matches: found.matches,
+                cursor_start: byte_to_char(&r.code, found.start.min(cursor)),
+                cursor_end: byte_to_char(&r.code, found.end.max(found.start).min(r.code.len())),
+                metadata: Default::default(),
+                status: ReplyStatus::Ok,
+                error: None,
+            },
+        );
+    }
+
+    fn inspect(&mut self, request: &JupyterMessage, r: &InspectRequest) {
+        let cursor = char_to_byte(&r.code, r.cursor_pos);
+        let found = self.engine.inspect(&r.code, cursor);
+        self.reply(
+            request,
+            InspectReply {
+                found: found.is_some(),
+                data: found.unwrap_or_default(),
+                ..Default::default()
+            },
+        );
+    }
+
+    fn is_complete(&mut self, request: &JupyterMessage, r: &IsCompleteRequest) {
+        let reply = match is_complete(&r.code) {
+            Completeness::Complete => IsCompleteReply::complete(),
+            Completeness::Incomplete { indent } => IsCompleteReply::incomplete(indent),
+            Completeness::Invalid => IsCompleteReply::invalid(),
+        };
+        self.reply(request, reply);
+    }
+
+    fn history(&mut self, request: &JupyterMessage, raw: &Value) {
+        let get_bool = |k: &str| raw.get(k).and_then(Value::as_bool).unwrap_or(false);
+        let get_int = |k: &str| raw.get(k).and_then(Value::as_i64);
+        let output = get_bool("output");
+        let entries: Vec<HistoryEntry> = match raw.get("hist_access_type").and_then(Value::as_str) {
+            Some("tail") => self.history.tail(get_int("n").unwrap_or(10).max(0) as usize, output, get_bool("unique")),
+            Some("range") => self.history.range(
+                get_int("session").unwrap_or(0),
+                get_int("start").unwrap_or(0),
+                get_int("stop").unwrap_or(0),
+                output,
+            ),
+            Some("search") => self.history.search(
+                raw.get("pattern").and_then(Value::as_str).unwrap_or("*"),
+                get_int("n").filter(|n| *n > 0).map(|n| n as usize),
+                output,
+                get_bool("unique"),
+            ),
+            other => {
+                log(&format!("history_request with unknown hist_access_type {other:?}"));
+                Vec::new()
+            }
+        };
+        let history = entries
+            .into_iter()
+            .map(|e| match (output, e.output) {
+                (true, out) => WireHistoryEntry::InputOutput(
+                    e.session as usize,
+                    e.line as usize,
+                    (e.input, out.unwrap_or_default()),
+                ),
+                (false, _) => WireHistoryEntry::Input(e.session as usize, e.line as usize, e.input),
+            })
+            .collect();
+        self.reply(request, HistoryReply::new(history));
+    }
+}
+
+/// Control requests: answered at once, even while a cell runs. Returns the reply (if the
+/// request has one) and whether the kernel must shut down.
+pub fn control_reply(
+    request: &JupyterMessage,
+    info: &KernelInfo,
+    interrupter: Option<&dyn Interrupter>,
+) -> (Option<JupyterMessage>, bool) {
+    use JupyterMessageContent as C;
+    let reply = |c: JupyterMessageContent| Some(JupyterMessage::new(c, Some(request)));
+    match &request.content {
+        C::KernelInfoRequest(_) => (reply(kernel_info(info).into()), false),
+        C::InterruptRequest(_) => {
+            if let Some(i) = interrupter {
+                i.interrupt();
+            }
+            (reply(InterruptReply::new().into()), false)
+        }
+        C::ShutdownRequest(r) => (
+            reply(ShutdownReply { restart: r.restart, status: ReplyStatus::Ok, error: None }.into()),
+            true,
+        ),
+        C::UnknownMessage(m) => {
+            log(&format!("unhandled {} on control", m.msg_type));
+            (error_reply_for(request, m), false)
+        }
+        other => {
+            log(&format!("ignoring {} on control", other.message_type()));
+            (None, false)
+        }
+    }
+}
+
+/// A request of a known type whose content did not parse gets an error reply that says
+/// so; a message type we do not know is logged and not answered (as IPython does).
+fn bad_or_unknown(request: &JupyterMessage, m: &UnknownMessage, outbox: &Outbox, route: Route) {
+    match error_reply_for(request, m) {
+        Some(reply) => outbox.send(route, reply),
+        None => log(&format!("unknown message type {:?}; not answered", m.msg_type)),
+    }
+}
+
+fn error_reply_for(request: &JupyterMessage, m: &UnknownMessage) -> Option<JupyterMessage> {
+    const KNOWN: &[&str] = &[
+        "execute_request", "complete_request", "inspect_request", "is_complete_request",
+        "kernel_info_request", "comm_info_request", "shutdown_request", "interrupt_request",
+    ];
+    if !KNOWN.contains(&m.msg_type.as_str()) {
+        return None;
+    }
+    let reason = format!("malformed {}: its content does not match the messaging spec", m.msg_type);
+    log(&reason);
+    let content = m.reply(json!({
+        "status": "error",
+        "ename": "BadRequest",
+        "evalue": reason,
+        "traceback": [reason],
+    }));
+    Some(JupyterMessage::new(content, Some(request)))
+}
+
+/// The reply to a request that was queued behind a failed cell.
+pub fn aborted_reply(request: &JupyterMessage) -> Option<JupyterMessage> {
+    let msg_type = &request.header.msg_type;
+    let reply_type = msg_type.strip_suffix("_request")?;
+    let content = JupyterMessageContent::UnknownMessage(UnknownMessage {
+        msg_type: format!("{reply_type}_reply"),
+        content: json!({ "status": "aborted", "execution_count": null }),
+    });
+    Some(JupyterMessage::new(content, Some(request)))
+}
+
+pub fn kernel_info(info: &KernelInfo) -> KernelInfoReply {
+    KernelInfoReply {
+        status: ReplyStatus::Ok,
+        protocol_version: PROTOCOL_VERSION.into(),
+        implementation: "ndplay".into(),
+        implementation_version: env!("CARGO_PKG_VERSION").into(),
+        language_info: LanguageInfo {
+            name: "rust".into(),
+            version: info.rustc_version.clone(),
+            mimetype: Some("text/rust".into()),
+            file_extension: Some(".rs".into()),
+            pygments_lexer: Some("rust".into()),
+            codemirror_mode: Some(CodeMirrorMode::Simple("rust".into())),
+            nbconvert_exporter: None,
+        },
+        banner: info.banner.clone(),
+        help_links: vec![
+            HelpLink { text: "ndarray documentation".into(), url: "https://docs.rs/ndarray/0.17/ndarray/".into() },
+            HelpLink { text: "ndarray for NumPy users".into(), url: "https://docs.rs/ndarray/0.17/ndarray/doc/ndarray_for_numpy_users/".into() },
+            HelpLink { text: "The Rust standard library".into(), url: "https://doc.rust-lang.org/std/".into() },
+        ],
+        debugger: false,
+        error: None,
+    }
+}
+
+fn error_output(e: &CellError) -> ErrorOutput {
+    ErrorOutput { ename: e.ename.clone(), evalue: e.evalue.clone(), traceback: e.traceback.clone() }
+}
+
+fn reply_error(e: &CellError) -> ReplyError {
+    ReplyError { ename: e.ename.clone(), evalue: e.evalue.clone(), traceback: e.traceback.clone() }
+}
+
+fn plain_text(media: &Media) -> Option<String> {
+    media.content.iter().find_map(|m| match m {
+        MediaType::Plain(t) => Some(t.clone()),
+        _ => None,
+    })
+}
+
+/// Jupyter counts cursor positions in Unicode code points (protocol 5.2+); Rust strings
+/// are indexed by bytes.
+pub fn char_to_byte(text: &str, chars: usize) -> usize {
+    text.char_indices().nth(chars).map_or(text.len(), |(i, _)| i)
+}
+
+pub fn byte_to_char(text: &str, byte: usize) -> usize {
+    let byte = byte.min(text.len());
+    text.char_indices().take_while(|(i, _)| *i < byte).count()
+}
+
+/// `clear_output` as an engine output, for engines that produce one.
+pub fn clear_output(wait: bool) -> Output {
+    ClearOutput { wait }.into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursor_conversions_handle_multibyte_text() {
+        let s = "let é = 1; é";
+        assert_eq!(char_to_byte(s, 5), 6);
+        assert_eq!(byte_to_char(s, 6), 5);
+        assert_eq!(char_to_byte(s, 100), s.len());
+        assert_eq!(byte_to_char(s, 100), s.chars().count());
+    }
+
+    #[test]
+    fn aborted_reply_names_the_reply_type() {
+        let req = JupyterMessage::new(ExecuteRequest::new("x".into()), None);
+        let reply = aborted_reply(&req).unwrap();
+        assert_eq!(reply.header.msg_type, "execute_reply");
+        let v = serde_json::to_value(&reply.content).unwrap();
+        assert_eq!(v["status"], "aborted");
+    }
+}

@@ -1,0 +1,130 @@
+//! The two loops of the core and the state they share.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use jupyter_protocol::{JupyterMessage, Status};
+use tokio::sync::mpsc;
+
+use super::engine::{Engine, Interrupter};
+use super::handlers::{self, Session};
+use crate::wire::{Outbox, Route, Wire};
+
+/// What kernel_info_reply says about this kernel; fixed for the kernel's lifetime.
+#[derive(Debug, Clone)]
+pub struct KernelInfo {
+    pub rustc_version: String,
+    pub banner: String,
+}
+
+/// Runs the kernel until a shutdown request. `make_engine` runs on the shell thread, so a
+/// slow engine start (compiling the prelude) never delays kernel_info or the heartbeat.
+pub async fn run<F>(wire: Wire, info: KernelInfo, make_engine: F) -> anyhow::Result<()>
+where
+    F: FnOnce() -> Box<dyn Engine> + Send + 'static,
+{
+    let Wire { shell, control, outbox } = wire;
+    let info = Arc::new(info);
+    let shutting_down = Arc::new(AtomicBool::new(false));
+    // The engine's interrupter is only known once the engine exists on the shell thread.
+    let (interrupter_tx, interrupter_rx) = tokio::sync::oneshot::channel::<Arc<dyn Interrupter>>();
+
+    // `starting` is published once, before any request is answered.
+    outbox.send(Route::IoPub, JupyterMessage::new(Status::starting(), None));
+
+    let shell_outbox = outbox.clone();
+    let shell_info = info.clone();
+    let shell_thread = std::thread::Builder::new()
+        .name("ndplay-shell".into())
+        .spawn(move || {
+            let engine = make_engine();
+            let _ = interrupter_tx.send(engine.interrupter());
+            shell_loop(shell, shell_outbox, engine, shell_info);
+        })?;
+
+    control_loop(control, outbox, info, interrupter_rx, shutting_down).await;
+    drop(shell_thread); // the process exits; the shell thread is not joined mid-cell
+    Ok(())
+}
+
+fn shell_loop(
+    mut inbox: mpsc::Receiver<JupyterMessage>,
+    outbox: Outbox,
+    engine: Box<dyn Engine>,
+    info: Arc<KernelInfo>,
+) {
+    let mut session = Session::new(engine, outbox.clone(), info);
+    while let Some(request) = inbox.blocking_recv() {
+        let mut queued = Vec::new();
+        // Called by an execute that failed with stop_on_error, just before its reply goes
+        // out: what is queued now was sent behind the failing cell, while what arrives
+        // after the reply comes from a client that has seen the error, and runs.
+        let mut take_queue = || {
+            while let Ok(m) = inbox.try_recv() {
+                queued.push(m);
+            }
+        };
+        with_status(&outbox, &request, || session.handle_shell(&request, &mut take_queue));
+        abort(queued, &outbox);
+    }
+}
+
+/// Requests queued behind a failed cell are answered `aborted` without running, as
+/// IPython does: a notebook's "run all" must not run the cells below the failing one
+/// against half-made state.
+fn abort(queued: Vec<JupyterMessage>, outbox: &Outbox) {
+    for request in queued {
+        with_status(outbox, &request, || {
+            if let Some(reply) = handlers::aborted_reply(&request) {
+                outbox.send(Route::Shell, reply);
+            }
+        });
+    }
+}
+
+/// Publishes busy, runs `handle`, publishes idle — for every request, whatever happens.
+fn with_status<T>(outbox: &Outbox, request: &JupyterMessage, handle: impl FnOnce() -> T) -> T {
+    outbox.send(Route::IoPub, JupyterMessage::new(Status::busy(), Some(request)));
+    let handled = handle();
+    outbox.send(Route::IoPub, JupyterMessage::new(Status::idle(), Some(request)));
+    handled
+}
+
+async fn control_loop(
+    mut inbox: mpsc::Receiver<JupyterMessage>,
+    outbox: Outbox,
+    info: Arc<KernelInfo>,
+    interrupter: tokio::sync::oneshot::Receiver<Arc<dyn Interrupter>>,
+    shutting_down: Arc<AtomicBool>,
+) {
+    let mut interrupter = Some(interrupter);
+    let mut known: Option<Arc<dyn Interrupter>> = None;
+    while let Some(request) = inbox.recv().await {
+        if known.is_none() {
+            if let Some(mut rx) = interrupter.take() {
+                match rx.try_recv() {
+                    Ok(i) => known = Some(i),
+                    Err(_) => interrupter = Some(rx),
+                }
+            }
+        }
+        let mut shutdown = false;
+        with_status(&outbox, &request, || {
+            let (reply, is_shutdown) = handlers::control_reply(&request, &info, known.as_deref());
+            shutdown = is_shutdown;
+            if let Some(reply) = reply {
+                outbox.send(Route::Control, reply);
+            }
+        });
+        if shutdown {
+            shutting_down.store(true, Ordering::SeqCst);
+            if let Some(i) = &known {
+                i.shutdown();
+            }
+            // Give the send tasks a moment to flush the reply and the idle status.
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            return;
+        }
+    }
+}

@@ -1,0 +1,314 @@
+//! What the child process prints, turned into Jupyter outputs.
+//!
+//! evcxr hands us the child's stdout and stderr as two channels of lines. Besides the
+//! user's text, stdout carries two kinds of marker lines, both starting with the ASCII
+//! record separator (U+001E), which no ordinary text contains:
+//! - `\u{1e}ndplay-display {json}`: the prelude's display channel — one iopub
+//!   `display_data`, `update_display_data` or `clear_output`, whose content is the JSON's
+//!   `content` (see the prelude's `display` module for the writing side);
+//! - `\u{1e}ndplay-panic-begin LOCATION` … `\u{1e}ndplay-panic-end`: the panic hook that
+//!   the kernel installs in the child, so a panic becomes one `error` output instead of
+//!   text on stderr.
+//!
+//! Lines are forwarded by one thread that reads both channels, so outputs reach IOPub in
+//! the order the child wrote them (within each stream). Consecutive text lines are sent as
+//! one `stream` message, which keeps a cell that prints 200 000 lines from sending 200 000
+//! messages.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crossbeam_channel::{select, Receiver, Sender};
+use jupyter_protocol::{ClearOutput, DisplayData, JupyterMessageContent, StreamContent, UpdateDisplayData};
+use serde_json::Value;
+
+use crate::core::engine::OutputSink;
+
+/// The prefix of a display line. The prelude writes the same literal
+/// (`ndplay::display::DISPLAY_PREFIX`); a test in each crate pins it.
+pub const DISPLAY_PREFIX: &str = "\u{1e}ndplay-display ";
+pub const PANIC_BEGIN: &str = "\u{1e}ndplay-panic-begin ";
+pub const PANIC_END: &str = "\u{1e}ndplay-panic-end";
+
+/// Most text lines batched into one stream message.
+const MAX_BATCH_LINES: usize = 1000;
+
+/// A panic reported by the child's panic hook.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PanicReport {
+    /// `file:line:col` as the panic hook saw it.
+    pub location: String,
+    pub message: String,
+}
+
+/// One parsed stdout line.
+#[derive(Debug)]
+pub enum Line {
+    Text(String),
+    Output(JupyterMessageContent),
+    PanicBegin(String),
+    PanicEnd,
+    /// A marker line whose JSON did not parse; shown as text so nothing is lost.
+    Malformed(String),
+}
+
+pub fn parse_line(line: &str) -> Line {
+    if let Some(json) = line.strip_prefix(DISPLAY_PREFIX) {
+        return match parse_display(json) {
+            Some(output) => Line::Output(output),
+            None => Line::Malformed(line.to_string()),
+        };
+    }
+    if let Some(location) = line.strip_prefix(PANIC_BEGIN) {
+        return Line::PanicBegin(location.to_string());
+    }
+    if line == PANIC_END {
+        return Line::PanicEnd;
+    }
+    Line::Text(line.to_string())
+}
+
+fn parse_display(json: &str) -> Option<JupyterMessageContent> {
+    let value: Value = serde_json::from_str(json).ok()?;
+    let content = value.get("content")?.clone();
+    Some(match value.get("msg_type")?.as_str()? {
+        "display_data" => JupyterMessageContent::DisplayData(serde_json::from_value::<DisplayData>(content).ok()?),
+        "update_display_data" => {
+            JupyterMessageContent::UpdateDisplayData(serde_json::from_value::<UpdateDisplayData>(content).ok()?)
+        }
+        "clear_output" => JupyterMessageContent::ClearOutput(serde_json::from_value::<ClearOutput>(content).ok()?),
+        _ => return None,
+    })
+}
+
+/// Requests to the forwarder thread.
+enum Control {
+    /// Start sending to this sink (a new cell started); answered once done.
+    Attach(Arc<dyn OutputSink>, Sender<()>),
+    /// Flush everything read so far, then answer; the cell has finished.
+    Fence(Sender<Option<PanicReport>>),
+}
+
+/// Owns the thread that forwards the child's output to the current cell's sink.
+pub struct Forwarder {
+    control: Sender<Control>,
+}
+
+impl Forwarder {
+    pub fn start(stdout: Receiver<String>, stderr: Receiver<String>) -> Forwarder {
+        let (control, control_rx) = crossbeam_channel::unbounded();
+        std::thread::Builder::new()
+            .name("ndplay-child-output".into())
+            .spawn(move || forward(stdout, stderr, control_rx))
+            .expect("spawning the output thread");
+        Forwarder { control }
+    }
+
+    /// Sends all later output to `sink`. Returns once the forwarder has switched, so no
+    /// line of the new cell can reach the previous cell's sink.
+    pub fn attach(&self, sink: Arc<dyn OutputSink>) {
+        let (tx, rx) = crossbeam_channel::bounded(1);
+        if self.control.send(Control::Attach(sink, tx)).is_ok() {
+            let _ = rx.recv_timeout(Duration::from_secs(5));
+        }
+    }
+
+    /// Waits until every line the child wrote so far has been sent to the sink, and returns
+    /// the panic the cell reported, if any.
+    ///
+    /// evcxr returns from `execute` only once its stdout channel is empty, but the last
+    /// lines may still be in this thread's hands, and stderr has no such guarantee: so we
+    /// ask the thread itself, which also waits briefly for stderr to go quiet.
+    pub fn fence(&self) -> Option<PanicReport> {
+        let (tx, rx) = crossbeam_channel::bounded(1);
+        if self.control.send(Control::Fence(tx)).is_err() {
+            return None;
+        }
+        rx.recv_timeout(Duration::from_secs(5)).ok().flatten()
+    }
+}
+
+/// Accumulates text for one stream until something else must go out.
+struct Pending {
+    name: &'static str,
+    text: String,
+    lines: usize,
+}
+
+struct State {
+    sink: Option<Arc<dyn OutputSink>>,
+    pending: Option<Pending>,
+    panic: Option<PanicReport>,
+    in_panic: bool,
+}
+
+impl State {
+    fn flush(&mut self) {
+        if let Some(p) = self.pending.take() {
+            if let Some(sink) = &self.sink {
+                let content = if p.name == "stdout" { StreamContent::stdout(&p.text) } else { StreamContent::stderr(&p.text) };
+                sink.emit(content.into());
+            }
+        }
+    }
+
+    fn text(&mut self, name: &'static str, line: &str) {
+        if matches!(&self.pending, Some(p) if p.name != name || p.lines >= MAX_BATCH_LINES) {
+            self.flush();
+        }
+        let p = self.pending.get_or_insert(Pending { name, text: String::new(), lines: 0 });
+        p.text.push_str(line);
+        p.text.push('\n');
+        p.lines += 1;
+    }
+
+    fn stdout_line(&mut self, line: String) {
+        if self.in_panic {
+            if line == PANIC_END {
+                self.in_panic = false;
+            } else if let Some(p) = &mut self.panic {
+                if !p.message.is_empty() {
+                    p.message.push('\n');
+                }
+                p.message.push_str(&line);
+            }
+            return;
+        }
+        match parse_line(&line) {
+            Line::Text(t) | Line::Malformed(t) => self.text("stdout", &t),
+            Line::Output(output) => {
+                self.flush();
+                if let Some(sink) = &self.sink {
+                    sink.emit(output);
+                }
+            }
+            Line::PanicBegin(location) => {
+                self.flush();
+                self.in_panic = true;
+                self.panic = Some(PanicReport { location, message: String::new() });
+            }
+            Line::PanicEnd => {}
+        }
+    }
+}
+
+fn forward(stdout: Receiver<String>, stderr: Receiver<String>, control: Receiver<Control>) {
+    let mut state = State { sink: None, pending: None, panic: None, in_panic: false };
+    loop {
+        // Batching: only flush text when the channels run dry, so bursts become one message.
+        let idle = Duration::from_millis(20);
+        select! {
+            recv(stdout) -> line => match line {
+                Ok(line) => state.stdout_line(line),
+                Err(_) => { state.flush(); return; }
+            },
+            recv(stderr) -> line => match line {
+                Ok(line) => state.text("stderr", &line),
+                Err(_) => { state.flush(); return; }
+            },
+            recv(control) -> request => match request {
+                Ok(Control::Attach(sink, done)) => {
+                    state.flush();
+                    state.sink = Some(sink);
+                    state.panic = None;
+                    state.in_panic = false;
+                    let _ = done.send(());
+                }
+                Ok(Control::Fence(reply)) => {
+                    // Everything the cell wrote to stdout is already queued (evcxr saw its
+                    // end marker). Stderr has no marker: let it settle briefly, since the
+                    // child's last stderr lines may still be in the pipe.
+                    while let Ok(line) = stdout.try_recv() {
+                        state.stdout_line(line);
+                    }
+                    while let Ok(line) = stderr.recv_timeout(Duration::from_millis(15)) {
+                        state.text("stderr", &line);
+                    }
+                    while let Ok(line) = stdout.try_recv() {
+                        state.stdout_line(line);
+                    }
+                    state.flush();
+                    let _ = reply.send(state.panic.take());
+                }
+                Err(_) => return,
+            },
+            default(idle) => state.flush(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+
+    struct Collect(Mutex<Vec<JupyterMessageContent>>);
+    impl OutputSink for Collect {
+        fn emit(&self, output: JupyterMessageContent) {
+            self.0.lock().unwrap().push(output);
+        }
+    }
+
+    fn json(c: &JupyterMessageContent) -> Value {
+        serde_json::json!({"type": c.message_type(), "content": serde_json::to_value(c).unwrap()})
+    }
+
+    #[test]
+    fn prefix_is_pinned() {
+        // The prelude writes this exact literal; changing it breaks every installed kernel.
+        assert_eq!(DISPLAY_PREFIX, "\u{1e}ndplay-display ");
+    }
+
+    #[test]
+    fn parses_display_lines() {
+        let line = format!(
+            r#"{DISPLAY_PREFIX}{{"msg_type":"display_data","content":{{"data":{{"text/plain":"hi"}},"metadata":{{}},"transient":{{"display_id":"d1"}}}}}}"#
+        );
+        match parse_line(&line) {
+            Line::Output(JupyterMessageContent::DisplayData(d)) => {
+                assert_eq!(d.transient.unwrap().display_id.as_deref(), Some("d1"));
+            }
+            other => panic!("{other:?}"),
+        }
+        let clear = format!(r#"{DISPLAY_PREFIX}{{"msg_type":"clear_output","content":{{"wait":true}}}}"#);
+        assert!(matches!(parse_line(&clear), Line::Output(JupyterMessageContent::ClearOutput(ClearOutput { wait: true }))));
+        assert!(matches!(parse_line(&format!("{DISPLAY_PREFIX}{{not json")), Line::Malformed(_)));
+        assert!(matches!(parse_line("plain"), Line::Text(t) if t == "plain"));
+    }
+
+    #[test]
+    fn forwards_in_order_batches_text_and_reports_panics() {
+        let (out_tx, out_rx) = crossbeam_channel::unbounded();
+        let (err_tx, err_rx) = crossbeam_channel::unbounded();
+        let f = Forwarder::start(out_rx, err_rx);
+        let sink = Arc::new(Collect(Mutex::new(Vec::new())));
+        f.attach(sink.clone());
+        out_tx.send("a".into()).unwrap();
+        out_tx.send("b".into()).unwrap();
+        out_tx
+            .send(format!(r#"{DISPLAY_PREFIX}{{"msg_type":"clear_output","content":{{"wait":false}}}}"#))
+            .unwrap();
+        out_tx.send("c".into()).unwrap();
+        out_tx.send(format!("{PANIC_BEGIN}src/lib.rs:3:5")).unwrap();
+        out_tx.send("index out of bounds".into()).unwrap();
+        out_tx.send("second line".into()).unwrap();
+        out_tx.send(PANIC_END.into()).unwrap();
+        err_tx.send("warning".into()).unwrap();
+        let panic = f.fence().expect("a panic was reported");
+        assert_eq!(panic.location, "src/lib.rs:3:5");
+        assert_eq!(panic.message, "index out of bounds\nsecond line");
+        let got: Vec<Value> = sink.0.lock().unwrap().iter().map(json).collect();
+        // Within stdout the order is kept; stderr is another stream and may come anywhere.
+        let (stderr, stdout): (Vec<&Value>, Vec<&Value>) =
+            got.iter().partition(|v| v["content"]["name"] == "stderr");
+        assert_eq!(stdout[0]["content"]["text"], "a\nb\n");
+        assert_eq!(stdout[1]["type"], "clear_output");
+        assert_eq!(stdout[2]["content"]["text"], "c\n");
+        assert_eq!(stdout.len(), 3);
+        assert_eq!(stderr.len(), 1);
+        assert_eq!(stderr[0]["content"]["text"], "warning\n");
+        // The next cell starts clean.
+        f.attach(sink.clone());
+        assert_eq!(f.fence(), None);
+    }
+}

@@ -1,0 +1,97 @@
+//! A scripted engine for protocol tests: it understands a few line commands and compiles
+//! nothing, so the protocol core can be tested in milliseconds.
+//!
+//! Each line of a cell is one command:
+//! - `print TEXT` / `eprint TEXT`: a line on stdout / stderr;
+//! - `display TEXT`: a `display_data` with `text/plain`;
+//! - `clear`: a `clear_output`;
+//! - `sleep MS`: waits, but stops early (as `Interrupted`) when interrupted;
+//! - `fail TEXT`: the cell fails with ename `MockError`;
+//! - `panic TEXT`: the cell fails with ename `panic`.
+//! A last line that is none of these is the cell's result, as `text/plain`.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use jupyter_protocol::{ClearOutput, DisplayData, Media, MediaType, StreamContent};
+
+use crate::core::engine::{CellError, Completions, Engine, Interrupter, Outcome, OutputSink};
+
+#[derive(Default)]
+pub struct MockEngine {
+    interrupted: Arc<Flag>,
+}
+
+#[derive(Default)]
+struct Flag(AtomicBool);
+
+impl Interrupter for Flag {
+    fn interrupt(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+}
+
+fn text(t: &str) -> Media {
+    Media::new(vec![MediaType::Plain(t.to_string())])
+}
+
+fn error(ename: &str, evalue: &str) -> Outcome {
+    Outcome::Error(CellError {
+        ename: ename.into(),
+        evalue: evalue.into(),
+        traceback: vec![format!("{ename}: {evalue}")],
+    })
+}
+
+impl Engine for MockEngine {
+    fn execute(&mut self, code: &str, sink: Arc<dyn OutputSink>) -> Outcome {
+        self.interrupted.0.store(false, Ordering::SeqCst);
+        let mut result = None;
+        for line in code.lines() {
+            let (cmd, arg) = line.split_once(' ').unwrap_or((line, ""));
+            result = None;
+            match cmd {
+                "print" => sink.emit(StreamContent::stdout(&format!("{arg}\n")).into()),
+                "eprint" => sink.emit(StreamContent::stderr(&format!("{arg}\n")).into()),
+                "display" => sink.emit(DisplayData::new(text(arg)).into()),
+                "clear" => sink.emit(ClearOutput { wait: false }.into()),
+                "sleep" => {
+                    let until = Instant::now() + Duration::from_millis(arg.parse().unwrap_or(0));
+                    while Instant::now() < until {
+                        if self.interrupted.0.load(Ordering::SeqCst) {
+                            return error("Interrupted", "the cell was interrupted");
+                        }
+                        std::thread::sleep(Duration::from_millis(5));
+                    }
+                }
+                "fail" => return error("MockError", arg),
+                "panic" => return error("panic", arg),
+                "" => {}
+                _ => result = Some(text(line)),
+            }
+        }
+        Outcome::Ok { result }
+    }
+
+    fn complete(&mut self, code: &str, cursor: usize) -> Completions {
+        let start = code[..cursor]
+            .rfind(|c: char| !c.is_alphanumeric() && c != '_')
+            .map_or(0, |i| i + 1);
+        let prefix = &code[start..cursor];
+        let matches = ["print", "eprint", "display", "clear", "sleep", "fail", "panic"]
+            .iter()
+            .filter(|w| w.starts_with(prefix))
+            .map(|w| w.to_string())
+            .collect();
+        Completions { matches, start, end: cursor }
+    }
+
+    fn inspect(&mut self, code: &str, _cursor: usize) -> Option<Media> {
+        code.contains("print").then(|| text("print TEXT: a line on stdout"))
+    }
+
+    fn interrupter(&self) -> Arc<dyn Interrupter> {
+        self.interrupted.clone()
+    }
+}

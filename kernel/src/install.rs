@@ -1,0 +1,158 @@
+//! `ndplay install` / `uninstall`: the kernelspec, where `jupyter kernelspec install`
+//! would put it, and a warm build cache so the first cell of every session is fast.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use serde_json::json;
+
+const LOGO_SVG: &[u8] = include_bytes!("../assets/logo.svg");
+const LOGO_32: &[u8] = include_bytes!("../assets/logo-32x32.png");
+const LOGO_64: &[u8] = include_bytes!("../assets/logo-64x64.png");
+
+/// Where a kernelspec goes, as `jupyter kernelspec install` decides it.
+#[derive(Debug, Clone)]
+pub enum Location {
+    /// The user's Jupyter data directory (`jupyter --data-dir`).
+    User,
+    /// The running Python environment's `share/jupyter` (`sys.prefix`).
+    SysPrefix,
+    /// `PREFIX/share/jupyter`.
+    Prefix(PathBuf),
+}
+
+impl Location {
+    /// The `kernels` directory for this location.
+    pub fn kernels_dir(&self) -> Result<PathBuf> {
+        Ok(match self {
+            Location::User => user_data_dir()?.join("kernels"),
+            Location::SysPrefix => sys_prefix()?.join("share").join("jupyter").join("kernels"),
+            Location::Prefix(p) => p.join("share").join("jupyter").join("kernels"),
+        })
+    }
+}
+
+/// jupyter_core's rule: `JUPYTER_DATA_DIR` if set, else `$XDG_DATA_HOME/jupyter`, else
+/// `~/.local/share/jupyter` (on Linux).
+fn user_data_dir() -> Result<PathBuf> {
+    if let Some(dir) = std::env::var_os("JUPYTER_DATA_DIR") {
+        return Ok(PathBuf::from(dir));
+    }
+    if cfg!(target_os = "macos") {
+        return Ok(dirs::home_dir().context("no home directory")?.join("Library/Jupyter"));
+    }
+    if let Some(xdg) = std::env::var_os("XDG_DATA_HOME").filter(|v| !v.is_empty()) {
+        return Ok(PathBuf::from(xdg).join("jupyter"));
+    }
+    Ok(dirs::home_dir().context("no home directory")?.join(".local/share/jupyter"))
+}
+
+/// The active Python environment: `VIRTUAL_ENV` or `CONDA_PREFIX`, else `python3`'s own.
+fn sys_prefix() -> Result<PathBuf> {
+    for var in ["VIRTUAL_ENV", "CONDA_PREFIX"] {
+        if let Some(v) = std::env::var_os(var).filter(|v| !v.is_empty()) {
+            return Ok(PathBuf::from(v));
+        }
+    }
+    let out = std::process::Command::new("python3")
+        .args(["-c", "import sys; print(sys.prefix)"])
+        .output()
+        .context("--sys-prefix needs python3 on PATH (or an active virtual environment)")?;
+    if !out.status.success() {
+        bail!("python3 could not tell its sys.prefix");
+    }
+    Ok(PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()))
+}
+
+/// The contents of kernel.json for a kernel run by `exe`.
+pub fn kernel_json(exe: &Path, display_name: &str) -> serde_json::Value {
+    json!({
+        "argv": [exe.to_string_lossy(), "kernel", "--connection-file", "{connection_file}"],
+        "display_name": display_name,
+        "language": "rust",
+        "interrupt_mode": "message",
+        "metadata": { "debugger": false },
+    })
+}
+
+/// Writes the kernelspec directory; returns it.
+pub fn write_kernelspec(location: &Location, name: &str, display_name: &str, exe: &Path) -> Result<PathBuf> {
+    validate_name(name)?;
+    let dir = location.kernels_dir()?.join(name);
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let spec = serde_json::to_string_pretty(&kernel_json(exe, display_name))?;
+    std::fs::write(dir.join("kernel.json"), spec)?;
+    std::fs::write(dir.join("logo-svg.svg"), LOGO_SVG)?;
+    std::fs::write(dir.join("logo-32x32.png"), LOGO_32)?;
+    std::fs::write(dir.join("logo-64x64.png"), LOGO_64)?;
+    Ok(dir)
+}
+
+pub fn remove_kernelspec(location: &Location, name: &str) -> Result<PathBuf> {
+    validate_name(name)?;
+    let dir = location.kernels_dir()?.join(name);
+    if !dir.join("kernel.json").exists() {
+        bail!("no kernelspec named {name:?} at {}", dir.display());
+    }
+    std::fs::remove_dir_all(&dir).with_context(|| format!("removing {}", dir.display()))?;
+    Ok(dir)
+}
+
+/// Jupyter's rule for kernel names: ASCII letters, digits, `.`, `_`, `-`.
+fn validate_name(name: &str) -> Result<()> {
+    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c)) {
+        bail!("{name:?} is not a valid kernel name (use letters, digits, '.', '_' or '-')");
+    }
+    Ok(())
+}
+
+/// Builds the prelude and its dependencies once, the way a kernel will, so that the first
+/// cell of every later session finds them in the cache.
+pub fn warm_cache() -> Result<()> {
+    let started = std::time::Instant::now();
+    let step = |s: &str| eprintln!("  [{:>5.1}s] {s}", started.elapsed().as_secs_f64());
+    eprintln!("Warming the build cache (the first time compiles ndarray and the prelude: a few minutes)…");
+    let mut engine = crate::engine::evcxr::EvcxrEngine::start(&step)?;
+    step("evaluating a first array");
+    struct Quiet;
+    impl crate::core::engine::OutputSink for Quiet {
+        fn emit(&self, _: crate::core::engine::Output) {}
+    }
+    use crate::core::engine::{Engine, Outcome};
+    match engine.execute("let a = array![1.0, 2.0, 3.0]; a", std::sync::Arc::new(Quiet)) {
+        Outcome::Ok { .. } => {}
+        Outcome::Error(e) => bail!("the warm-up cell failed: {}\n{}", e.evalue, e.traceback.join("\n")),
+    }
+    step("done");
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kernel_json_runs_this_binary_with_message_interrupts() {
+        let v = kernel_json(Path::new("/opt/ndplay"), "Rust (ndplay)");
+        assert_eq!(v["argv"][0], "/opt/ndplay");
+        assert_eq!(v["argv"][3], "{connection_file}");
+        assert_eq!(v["interrupt_mode"], "message");
+        assert_eq!(v["language"], "rust");
+    }
+
+    #[test]
+    fn prefix_install_and_uninstall() {
+        let prefix = std::env::temp_dir().join(format!("ndplay-install-{}", std::process::id()));
+        let loc = Location::Prefix(prefix.clone());
+        let dir = write_kernelspec(&loc, "ndplay", "Rust (ndplay)", Path::new("/x/ndplay")).unwrap();
+        assert_eq!(dir, prefix.join("share/jupyter/kernels/ndplay"));
+        for f in ["kernel.json", "logo-32x32.png", "logo-64x64.png", "logo-svg.svg"] {
+            assert!(dir.join(f).exists(), "{f}");
+        }
+        assert!(write_kernelspec(&loc, "bad name!", "x", Path::new("/x")).is_err());
+        remove_kernelspec(&loc, "ndplay").unwrap();
+        assert!(!dir.exists());
+        assert!(remove_kernelspec(&loc, "ndplay").is_err());
+        std::fs::remove_dir_all(&prefix).unwrap();
+    }
+}

@@ -1,0 +1,178 @@
+//! The five sockets of a kernel, bound to the connection file's address.
+//!
+//! Each receiving socket has a task that decodes what arrives and hands it up a channel;
+//! each sending socket has a task that signs and sends what the core puts in the
+//! [`Outbox`]. Separate send tasks matter: a client that stops reading its shell socket
+//! must not hold up status messages on IOPub or replies on control.
+
+use std::sync::{Arc, Mutex};
+
+use anyhow::{Context, Result};
+use jupyter_protocol::{ConnectionInfo, JupyterMessage};
+use tokio::sync::mpsc;
+use zeromq::{PubSocket, RepSocket, RouterSocket, Socket, SocketRecv, SocketSend, ZmqMessage};
+
+use super::codec::{self, ReplayGuard, Signer};
+
+/// Where an outgoing message goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route {
+    Shell,
+    Control,
+    IoPub,
+}
+
+/// How many decoded requests may wait for the core before the socket stops reading.
+const INBOX_CAPACITY: usize = 4096;
+
+/// Messages from clients, per channel, and the way back.
+pub struct Wire {
+    pub shell: mpsc::Receiver<JupyterMessage>,
+    pub control: mpsc::Receiver<JupyterMessage>,
+    pub outbox: Outbox,
+}
+
+/// The sending side of the wire; cheap to clone and usable from any thread.
+#[derive(Clone)]
+pub struct Outbox {
+    shell: mpsc::UnboundedSender<JupyterMessage>,
+    control: mpsc::UnboundedSender<JupyterMessage>,
+    iopub: mpsc::UnboundedSender<JupyterMessage>,
+}
+
+impl Outbox {
+    pub fn send(&self, route: Route, message: JupyterMessage) {
+        let tx = match route {
+            Route::Shell => &self.shell,
+            Route::Control => &self.control,
+            Route::IoPub => &self.iopub,
+        };
+        // The receiving task only ends when the kernel shuts down; a message sent after
+        // that has nobody to go to.
+        let _ = tx.send(message);
+    }
+
+    /// An outbox whose messages land in channels, for tests of the core.
+    pub fn for_tests() -> (Outbox, [mpsc::UnboundedReceiver<JupyterMessage>; 3]) {
+        let (shell, a) = mpsc::unbounded_channel();
+        let (control, b) = mpsc::unbounded_channel();
+        let (iopub, c) = mpsc::unbounded_channel();
+        (Outbox { shell, control, iopub }, [a, b, c])
+    }
+}
+
+/// Binds all five sockets and starts their tasks. Must run inside a tokio runtime.
+pub async fn bind(info: &ConnectionInfo) -> Result<Wire> {
+    let signer = Signer::new(&info.key);
+    let replay = Arc::new(Mutex::new(ReplayGuard::default()));
+
+    let mut shell = RouterSocket::new();
+    shell.bind(&info.shell_url()).await.with_context(|| format!("binding shell to {}", info.shell_url()))?;
+    let mut control = RouterSocket::new();
+    control.bind(&info.control_url()).await.with_context(|| format!("binding control to {}", info.control_url()))?;
+    let mut stdin = RouterSocket::new();
+    stdin.bind(&info.stdin_url()).await.with_context(|| format!("binding stdin to {}", info.stdin_url()))?;
+    let mut iopub = PubSocket::new();
+    iopub.bind(&info.iopub_url()).await.with_context(|| format!("binding iopub to {}", info.iopub_url()))?;
+    let mut heartbeat = RepSocket::new();
+    heartbeat.bind(&info.hb_url()).await.with_context(|| format!("binding heartbeat to {}", info.hb_url()))?;
+
+    let (shell_out, shell_in) = shell.split();
+    let (control_out, control_in) = control.split();
+
+    let (shell_tx, shell_rx) = mpsc::channel(INBOX_CAPACITY);
+    let (control_tx, control_rx) = mpsc::channel(INBOX_CAPACITY);
+    tokio::spawn(receive_loop("shell", shell_in, shell_tx, signer.clone(), replay.clone()));
+    tokio::spawn(receive_loop("control", control_in, control_tx, signer.clone(), replay));
+
+    let (shell_send, rx) = mpsc::unbounded_channel();
+    tokio::spawn(send_loop("shell", shell_out, rx, signer.clone()));
+    let (control_send, rx) = mpsc::unbounded_channel();
+    tokio::spawn(send_loop("control", control_out, rx, signer.clone()));
+    let (iopub_send, rx) = mpsc::unbounded_channel();
+    tokio::spawn(send_loop("iopub", iopub, rx, signer));
+
+    tokio::spawn(heartbeat_loop(heartbeat));
+    // We never ask for input (allow_stdin is not honoured yet), but clients connect to the
+    // stdin socket, so it must exist. Whatever arrives on it is read and dropped.
+    tokio::spawn(async move {
+        while stdin.recv().await.is_ok() {}
+    });
+
+    Ok(Wire {
+        shell: shell_rx,
+        control: control_rx,
+        outbox: Outbox { shell: shell_send, control: control_send, iopub: iopub_send },
+    })
+}
+
+async fn receive_loop(
+    name: &'static str,
+    mut socket: impl SocketRecv,
+    to_core: mpsc::Sender<JupyterMessage>,
+    signer: Signer,
+    replay: Arc<Mutex<ReplayGuard>>,
+) {
+    loop {
+        let frames = match socket.recv().await {
+            Ok(message) => message.into_vec(),
+            Err(e) => {
+                log(&format!("{name}: receive failed: {e}"));
+                // A failed receive is about one peer (e.g. it vanished mid-message); the
+                // socket itself goes on. Yield so that a persistent error cannot spin.
+                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                continue;
+            }
+        };
+        let decoded = {
+            let mut guard = replay.lock().unwrap_or_else(|p| p.into_inner());
+            codec::decode(frames, &signer, &mut guard)
+        };
+        match decoded {
+            Ok(message) => {
+                if to_core.send(message).await.is_err() {
+                    return; // the core has shut down
+                }
+            }
+            Err(e) => log(&format!("{name}: dropped a message: {e}")),
+        }
+    }
+}
+
+async fn send_loop(
+    name: &'static str,
+    mut socket: impl SocketSend,
+    mut from_core: mpsc::UnboundedReceiver<JupyterMessage>,
+    signer: Signer,
+) {
+    while let Some(message) = from_core.recv().await {
+        let frames = codec::encode(&message, &signer);
+        let Ok(zmq) = ZmqMessage::try_from(frames) else { continue };
+        if let Err(e) = socket.send(zmq).await {
+            // Usually a client that disconnected before its reply was ready.
+            log(&format!("{name}: could not send {}: {e}", message.header.msg_type));
+        }
+    }
+}
+
+async fn heartbeat_loop(mut socket: RepSocket) {
+    loop {
+        match socket.recv().await {
+            Ok(ping) => {
+                if let Err(e) = socket.send(ping).await {
+                    log(&format!("heartbeat: {e}"));
+                }
+            }
+            Err(e) => {
+                log(&format!("heartbeat: {e}"));
+                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+            }
+        }
+    }
+}
+
+/// Kernel diagnostics go to stderr, which Jupyter shows in the server's log.
+pub fn log(text: &str) {
+    eprintln!("ndplay: {text}");
+}
+

@@ -1,0 +1,466 @@
+//! Protocol tests: the real kernel binary, the real wire format over loopback sockets, and
+//! the mock engine (`--mock-engine`), so nothing is compiled and each test takes
+//! milliseconds. The client side uses the kernel's own codec, so signatures are real.
+
+use std::path::PathBuf;
+use std::process::{Child, Command};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use jupyter_protocol::{
+    ExecuteRequest, InterruptRequest, JupyterMessage, JupyterMessageContent, KernelInfoRequest,
+    ShutdownRequest,
+};
+use ndplay_kernel::wire::codec::{self, ReplayGuard, Signer};
+use serde_json::{json, Value};
+use zeromq::{DealerSocket, ReqSocket, Socket, SocketRecv, SocketSend, SubSocket, ZmqMessage};
+
+const KEY: &str = "test-key-0123456789";
+const WAIT: Duration = Duration::from_secs(10);
+
+struct Kernel {
+    child: Child,
+    shell: DealerSocket,
+    control: DealerSocket,
+    iopub: SubSocket,
+    hb: ReqSocket,
+    signer: Signer,
+    session: String,
+    dir: PathBuf,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+impl Kernel {
+    async fn start() -> Kernel {
+        Self::start_with_key(KEY, &[]).await
+    }
+
+    async fn start_with_key(key: &str, extra: &[&str]) -> Kernel {
+        let dir = std::env::temp_dir().join(format!("ndplay-proto-{}-{}", std::process::id(), free_port()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let ports: Vec<u16> = (0..5).map(|_| free_port()).collect();
+        let conn = json!({
+            "ip": "127.0.0.1", "transport": "tcp",
+            "shell_port": ports[0], "iopub_port": ports[1], "stdin_port": ports[2],
+            "control_port": ports[3], "hb_port": ports[4],
+            "key": key, "signature_scheme": "hmac-sha256", "kernel_name": "ndplay"
+        });
+        let file = dir.join("conn.json");
+        std::fs::write(&file, conn.to_string()).unwrap();
+        std::fs::set_permissions(&file, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+        let child = Command::new(env!("CARGO_BIN_EXE_ndplay"))
+            .args(["kernel", "--mock-engine", "--connection-file"])
+            .arg(&file)
+            .args(extra)
+            .spawn()
+            .unwrap();
+        let url = |p: u16| format!("tcp://127.0.0.1:{p}");
+        let mut shell = DealerSocket::new();
+        let mut control = DealerSocket::new();
+        let mut iopub = SubSocket::new();
+        let mut hb = ReqSocket::new();
+        // The kernel may take a moment to bind; connect retries until it is there.
+        let deadline = Instant::now() + WAIT;
+        loop {
+            if shell.connect(&url(ports[0])).await.is_ok() {
+                break;
+            }
+            assert!(Instant::now() < deadline, "kernel never bound its sockets");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        control.connect(&url(ports[3])).await.unwrap();
+        iopub.connect(&url(ports[1])).await.unwrap();
+        iopub.subscribe("").await.unwrap();
+        hb.connect(&url(ports[4])).await.unwrap();
+        let mut k = Kernel {
+            child,
+            shell,
+            control,
+            iopub,
+            hb,
+            signer: Signer::new(key),
+            session: uuid::Uuid::new_v4().to_string(),
+            dir,
+        };
+        k.wait_for_ready().await;
+        k
+    }
+
+    /// Like jupyter_client's wait_for_ready: kernel_info until IOPub is seen to work.
+    async fn wait_for_ready(&mut self) {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let id = self.send_shell(KernelInfoRequest {}).await;
+            let _ = self.shell_reply(&id).await;
+            if let Ok(Some(_)) = tokio::time::timeout(Duration::from_millis(300), self.next_iopub()).await {
+                // Drain what is left of this round.
+                while let Ok(Some(_)) = tokio::time::timeout(Duration::from_millis(100), self.next_iopub()).await {}
+                return;
+            }
+            assert!(Instant::now() < deadline, "IOPub never delivered a message");
+        }
+    }
+
+    fn message(&self, content: impl Into<JupyterMessageContent>) -> JupyterMessage {
+        JupyterMessage::new(content, None).with_session(&self.session)
+    }
+
+    async fn send_frames(&mut self, control: bool, frames: Vec<Bytes>) {
+        let msg = ZmqMessage::try_from(frames).unwrap();
+        if control {
+            self.control.send(msg).await.unwrap();
+        } else {
+            self.shell.send(msg).await.unwrap();
+        }
+    }
+
+    async fn send_shell(&mut self, content: impl Into<JupyterMessageContent>) -> String {
+        let m = self.message(content);
+        let id = m.header.msg_id.clone();
+        let frames = codec::encode(&m, &self.signer);
+        self.send_frames(false, frames).await;
+        id
+    }
+
+    async fn send_control(&mut self, content: impl Into<JupyterMessageContent>) -> String {
+        let m = self.message(content);
+        let id = m.header.msg_id.clone();
+        let frames = codec::encode(&m, &self.signer);
+        self.send_frames(true, frames).await;
+        id
+    }
+
+    fn decode(&self, m: ZmqMessage) -> JupyterMessage {
+        // Messages from the kernel are checked with our key too: a wrong signature fails here.
+        codec::decode(m.into_vec(), &self.signer, &mut ReplayGuard::default()).expect("kernel sent a valid message")
+    }
+
+    async fn shell_reply(&mut self, id: &str) -> JupyterMessage {
+        loop {
+            let m = tokio::time::timeout(WAIT, self.shell.recv()).await.expect("no shell reply").unwrap();
+            let m = self.decode(m);
+            if m.parent_header.as_ref().map(|h| h.msg_id.as_str()) == Some(id) {
+                return m;
+            }
+        }
+    }
+
+    async fn control_reply(&mut self, id: &str) -> JupyterMessage {
+        loop {
+            let m = tokio::time::timeout(WAIT, self.control.recv()).await.expect("no control reply").unwrap();
+            let m = self.decode(m);
+            if m.parent_header.as_ref().map(|h| h.msg_id.as_str()) == Some(id) {
+                return m;
+            }
+        }
+    }
+
+    async fn next_iopub(&mut self) -> Option<JupyterMessage> {
+        let m = self.iopub.recv().await.ok()?;
+        Some(self.decode(m))
+    }
+
+    /// IOPub messages for request `id`, up to and including its `idle` status.
+    async fn iopub_until_idle(&mut self, id: &str) -> Vec<JupyterMessage> {
+        let mut out = Vec::new();
+        loop {
+            let m = tokio::time::timeout(WAIT, self.next_iopub()).await.expect("no idle on iopub").unwrap();
+            if m.parent_header.as_ref().map(|h| h.msg_id.as_str()) != Some(id) {
+                continue;
+            }
+            let idle = matches!(&m.content, JupyterMessageContent::Status(s) if s.execution_state.as_str() == "idle");
+            out.push(m);
+            if idle {
+                return out;
+            }
+        }
+    }
+
+    /// Sends a shell request and collects its reply and outputs.
+    async fn execute(&mut self, code: &str) -> (Value, Vec<(String, Value)>) {
+        let id = self.send_shell(ExecuteRequest::new(code.into())).await;
+        let reply = self.shell_reply(&id).await;
+        let outputs = self.iopub_until_idle(&id).await;
+        (content(&reply), outputs.iter().map(|m| (m.header.msg_type.clone(), content(m))).collect())
+    }
+
+    async fn assert_alive(&mut self) {
+        let (reply, _) = self.execute("result alive").await;
+        assert_eq!(reply["status"], "ok");
+    }
+}
+
+impl Drop for Kernel {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn content(m: &JupyterMessage) -> Value {
+    serde_json::to_value(&m.content).unwrap()
+}
+
+fn types(outputs: &[(String, Value)]) -> Vec<&str> {
+    outputs.iter().map(|(t, _)| t.as_str()).collect()
+}
+
+#[tokio::test]
+async fn kernel_info_is_wrapped_in_busy_and_idle() {
+    let mut k = Kernel::start().await;
+    let id = k.send_shell(KernelInfoRequest {}).await;
+    let reply = k.shell_reply(&id).await;
+    let c = content(&reply);
+    assert_eq!(reply.header.msg_type, "kernel_info_reply");
+    assert_eq!(c["language_info"]["name"], "rust");
+    assert_eq!(c["language_info"]["file_extension"], ".rs");
+    assert_eq!(c["implementation"], "ndplay");
+    assert!(c["protocol_version"].as_str().unwrap() >= "5.3");
+    let iopub = k.iopub_until_idle(&id).await;
+    let states: Vec<String> = iopub.iter().map(|m| content(m)["execution_state"].as_str().unwrap().to_string()).collect();
+    assert_eq!(states, ["busy", "idle"]);
+}
+
+#[tokio::test]
+async fn execute_publishes_outputs_in_order_and_counts() {
+    let mut k = Kernel::start().await;
+    let (reply, out) = k.execute("print hello\ndisplay picture\nclear\neprint oops\nresult 42").await;
+    assert_eq!(reply["status"], "ok");
+    assert_eq!(reply["execution_count"], 1);
+    assert_eq!(
+        types(&out),
+        ["status", "execute_input", "stream", "display_data", "clear_output", "stream", "execute_result", "status"]
+    );
+    assert_eq!(out[2].1["text"], "hello\n");
+    assert_eq!(out[5].1["name"], "stderr");
+    assert_eq!(out[6].1["data"]["text/plain"], "result 42");
+    assert_eq!(out[6].1["execution_count"], 1);
+    let (reply, _) = k.execute("result again").await;
+    assert_eq!(reply["execution_count"], 2);
+}
+
+#[tokio::test]
+async fn silent_execution_publishes_no_input_nor_result_and_does_not_count() {
+    let mut k = Kernel::start().await;
+    let mut req = ExecuteRequest::new("print still shown\nresult hidden".into());
+    req.silent = true;
+    req.store_history = false;
+    let id = k.send_shell(req).await;
+    let reply = content(&k.shell_reply(&id).await);
+    let out = k.iopub_until_idle(&id).await;
+    let t: Vec<&str> = out.iter().map(|m| m.header.msg_type.as_str()).collect();
+    assert_eq!(t, ["status", "stream", "status"]);
+    assert_eq!(reply["status"], "ok");
+    let (reply, _) = k.execute("result x").await;
+    assert_eq!(reply["execution_count"], 1);
+}
+
+#[tokio::test]
+async fn an_error_is_one_error_message_and_aborts_the_queue() {
+    let mut k = Kernel::start().await;
+    // The sleep lets the second request arrive while the first runs, as in "run all".
+    let first = k.send_shell(ExecuteRequest::new("sleep 300\nfail broken".into())).await;
+    let second = k.send_shell(ExecuteRequest::new("result never".into())).await;
+    let r1 = content(&k.shell_reply(&first).await);
+    assert_eq!(r1["status"], "error");
+    assert_eq!(r1["ename"], "MockError");
+    let out = k.iopub_until_idle(&first).await;
+    let errors = out.iter().filter(|m| m.header.msg_type == "error").count();
+    assert_eq!(errors, 1);
+    let r2 = k.shell_reply(&second).await;
+    assert_eq!(r2.header.msg_type, "execute_reply");
+    assert_eq!(content(&r2)["status"], "aborted");
+    // After the queue was aborted, new requests run again.
+    k.assert_alive().await;
+}
+
+#[tokio::test]
+async fn stop_on_error_false_keeps_the_queue() {
+    let mut k = Kernel::start().await;
+    let mut req = ExecuteRequest::new("fail broken".into());
+    req.stop_on_error = false;
+    let first = k.send_shell(req).await;
+    let second = k.send_shell(ExecuteRequest::new("result runs".into())).await;
+    assert_eq!(content(&k.shell_reply(&first).await)["status"], "error");
+    assert_eq!(content(&k.shell_reply(&second).await)["status"], "ok");
+}
+
+#[tokio::test]
+async fn user_expressions_are_evaluated() {
+    let mut k = Kernel::start().await;
+    let mut req = ExecuteRequest::new("result main".into());
+    req.user_expressions = Some([("x".to_string(), "result 7".to_string()), ("bad".to_string(), "fail no".to_string())].into());
+    let id = k.send_shell(req).await;
+    let reply = content(&k.shell_reply(&id).await);
+    assert_eq!(reply["user_expressions"]["x"]["status"], "ok");
+    assert_eq!(reply["user_expressions"]["x"]["data"]["text/plain"], "result 7");
+    assert_eq!(reply["user_expressions"]["bad"]["status"], "error");
+}
+
+#[tokio::test]
+async fn bad_messages_are_dropped_and_the_kernel_keeps_answering() {
+    let mut k = Kernel::start().await;
+    // A forged signature.
+    let m = k.message(ExecuteRequest::new("result forged".into()));
+    let forged = codec::encode(&m, &Signer::new("not the key"));
+    k.send_frames(false, forged).await;
+    // A replayed message: the same frames twice. The first runs, the second must not.
+    let m = k.message(ExecuteRequest::new("result once".into()));
+    let replay_id = m.header.msg_id.clone();
+    let frames = codec::encode(&m, &k.signer);
+    k.send_frames(false, frames.clone()).await;
+    let first = k.shell_reply(&replay_id).await;
+    assert_eq!(content(&first)["status"], "ok");
+    k.send_frames(false, frames).await;
+    // Truncated frames, garbage JSON (correctly signed), and an unknown message type.
+    let m = k.message(KernelInfoRequest {});
+    let mut truncated = codec::encode(&m, &k.signer);
+    truncated.truncate(4);
+    k.send_frames(false, truncated).await;
+    let parts: [&[u8]; 4] = [b"{not json", b"{}", b"{}", b"{}"];
+    let sig = k.signer.sign(parts);
+    let mut garbage = vec![Bytes::from_static(b"<IDS|MSG>"), Bytes::from(sig)];
+    garbage.extend(parts.iter().map(|p| Bytes::copy_from_slice(p)));
+    k.send_frames(false, garbage).await;
+    let mut unknown = k.message(KernelInfoRequest {});
+    unknown.header.msg_type = "frobnicate_request".into();
+    let frames = codec::encode(&unknown, &k.signer);
+    k.send_frames(false, frames).await;
+    k.send_frames(true, vec![Bytes::from_static(b"just one frame")]).await;
+
+    // The kernel still answers, and none of the above got a reply: the next reply on
+    // shell belongs to this request.
+    let id = k.send_shell(ExecuteRequest::new("result fine".into())).await;
+    let m = tokio::time::timeout(WAIT, k.shell.recv()).await.unwrap().unwrap();
+    let reply = k.decode(m);
+    assert_eq!(reply.parent_header.unwrap().msg_id, id);
+}
+
+#[tokio::test]
+async fn wrong_field_types_get_an_error_reply_not_silence() {
+    let mut k = Kernel::start().await;
+    let mut m = k.message(ExecuteRequest::new("x".into()));
+    m.content = JupyterMessageContent::UnknownMessage(jupyter_protocol::UnknownMessage {
+        msg_type: "execute_request".into(),
+        content: json!({"code": 42, "silent": "no"}),
+    });
+    m.header.msg_type = "execute_request".into();
+    let id = m.header.msg_id.clone();
+    let frames = codec::encode(&m, &k.signer);
+    k.send_frames(false, frames).await;
+    let reply = k.shell_reply(&id).await;
+    assert_eq!(reply.header.msg_type, "execute_reply");
+    assert_eq!(content(&reply)["status"], "error");
+    k.assert_alive().await;
+}
+
+#[tokio::test]
+async fn a_20_mb_cell_is_handled() {
+    let mut k = Kernel::start().await;
+    let big = format!("result {}", "x".repeat(20 * 1024 * 1024));
+    let (reply, out) = k.execute(&big).await;
+    assert_eq!(reply["status"], "ok");
+    assert!(types(&out).contains(&"execute_result"));
+    k.assert_alive().await;
+}
+
+#[tokio::test]
+async fn interrupt_stops_a_running_cell_within_a_second_and_heartbeat_keeps_beating() {
+    let mut k = Kernel::start().await;
+    let id = k.send_shell(ExecuteRequest::new("sleep 30000".into())).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    // Heartbeat and control answer while the cell runs.
+    k.hb.send(ZmqMessage::from("ping")).await.unwrap();
+    let pong = tokio::time::timeout(Duration::from_secs(2), k.hb.recv()).await.expect("heartbeat").unwrap();
+    assert_eq!(pong.into_vec()[0].as_ref(), b"ping");
+    let info = k.send_control(KernelInfoRequest {}).await;
+    assert_eq!(k.control_reply(&info).await.header.msg_type, "kernel_info_reply");
+
+    let started = Instant::now();
+    let int = k.send_control(InterruptRequest {}).await;
+    assert_eq!(content(&k.control_reply(&int).await)["status"], "ok");
+    let reply = content(&k.shell_reply(&id).await);
+    assert!(started.elapsed() < Duration::from_secs(1), "took {:?}", started.elapsed());
+    assert_eq!(reply["status"], "error");
+    assert_eq!(reply["ename"], "Interrupted");
+    k.assert_alive().await;
+}
+
+#[tokio::test]
+async fn sigint_does_not_kill_the_kernel() {
+    let mut k = Kernel::start().await;
+    unsafe {
+        libc::kill(k.child.id() as libc::pid_t, libc::SIGINT);
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(k.child.try_wait().unwrap().is_none(), "the kernel exited on SIGINT");
+    k.assert_alive().await;
+}
+
+#[tokio::test]
+async fn is_complete_history_complete_inspect_and_comms() {
+    let mut k = Kernel::start().await;
+    for (code, status) in [("fn f() {", "incomplete"), ("let x = 1;", "complete"), ("}", "invalid")] {
+        let m = k.message(JupyterMessageContent::IsCompleteRequest(jupyter_protocol::IsCompleteRequest { code: code.into() }));
+        let id = m.header.msg_id.clone();
+        let f = codec::encode(&m, &k.signer);
+        k.send_frames(false, f).await;
+        assert_eq!(content(&k.shell_reply(&id).await)["status"], status, "{code}");
+    }
+    k.execute("result a").await;
+    k.execute("result b").await;
+    let mut hist = k.message(KernelInfoRequest {});
+    hist.header.msg_type = "history_request".into();
+    hist.content = JupyterMessageContent::UnknownMessage(jupyter_protocol::UnknownMessage {
+        msg_type: "history_request".into(),
+        content: json!({"hist_access_type": "search", "pattern": "result ?", "output": false, "raw": true}),
+    });
+    let id = hist.header.msg_id.clone();
+    let f = codec::encode(&hist, &k.signer);
+    k.send_frames(false, f).await;
+    let h = content(&k.shell_reply(&id).await);
+    assert_eq!(h["history"], json!([[1, 1, "result a"], [1, 2, "result b"]]));
+
+    let id = k.send_shell(jupyter_protocol::CompleteRequest { code: "pri".into(), cursor_pos: 3 }).await;
+    let c = content(&k.shell_reply(&id).await);
+    assert_eq!(c["matches"], json!(["print"]));
+    assert_eq!(c["cursor_start"], 0);
+    assert!(c["metadata"].is_object());
+
+    let id = k.send_shell(jupyter_protocol::CommInfoRequest { target_name: None }).await;
+    let c = content(&k.shell_reply(&id).await);
+    assert_eq!(c["status"], "ok");
+    assert!(c["comms"].is_object());
+}
+
+#[tokio::test]
+async fn shutdown_replies_and_exits() {
+    let mut k = Kernel::start().await;
+    let id = k.send_control(ShutdownRequest { restart: false }).await;
+    let reply = content(&k.control_reply(&id).await);
+    assert_eq!(reply["restart"], false);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while k.child.try_wait().unwrap().is_none() {
+        assert!(Instant::now() < deadline, "kernel did not exit after shutdown");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn an_empty_key_is_refused_unless_allowed() {
+    let dir = std::env::temp_dir().join(format!("ndplay-nokey-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("c.json");
+    std::fs::write(&file, json!({"ip":"127.0.0.1","transport":"tcp","shell_port":free_port(),"iopub_port":free_port(),
+        "stdin_port":free_port(),"control_port":free_port(),"hb_port":free_port(),"key":"","signature_scheme":"hmac-sha256"}).to_string()).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_ndplay")).args(["kernel", "--mock-engine", "--connection-file"]).arg(&file).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--allow-unsigned"));
+    std::fs::remove_dir_all(&dir).ok();
+    let mut k = Kernel::start_with_key("", &["--allow-unsigned"]).await;
+    k.assert_alive().await;
+}
