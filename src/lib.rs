@@ -39,6 +39,7 @@ pub mod explain;
 pub mod health;
 pub mod html;
 pub mod ops;
+pub mod plot;
 pub mod svg;
 pub mod text;
 
@@ -60,5 +61,6 @@ pub mod prelude {
     pub use crate::health::{health, Health, HealthState};
     pub use crate::ops::{arange, dtype_of, outer, ArrayExt, Cast, CastFrom, FloorDiv};
     pub use crate::svg::{shape_diagram, ShapeDiagram};
+    pub use crate::plot;
     pub use crate::explain::{explain_broadcast, explain_dot, BroadcastExplanation, DotExplanation};
 }
