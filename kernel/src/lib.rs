@@ -61,10 +61,17 @@ fn make_engine(kind: EngineKind) -> Box<dyn core::engine::Engine> {
 fn start_engine(kind: EngineKind) -> Box<dyn core::engine::Engine> {
     match kind {
         EngineKind::Mock => Box::new(engine::mock::MockEngine::default()),
-        EngineKind::Evcxr => match engine::evcxr::EvcxrEngine::start(&|step| eprintln!("ndplay: {step}")) {
-            Ok(e) => Box::new(e),
-            Err(e) => Box::new(engine::broken::BrokenEngine::new(format!("{e:#}"))),
-        },
+        EngineKind::Evcxr => {
+            let started = std::time::Instant::now();
+            let progress = |step: &str| eprintln!("ndplay: [{:>5.2}s] {step}", started.elapsed().as_secs_f64());
+            match engine::evcxr::EvcxrEngine::start(&progress) {
+                Ok(e) => {
+                    progress("ready");
+                    Box::new(e)
+                }
+                Err(e) => Box::new(engine::broken::BrokenEngine::new(format!("{e:#}"))),
+            }
+        }
     }
 }
 

@@ -15,10 +15,10 @@ use jupyter_protocol::{
 };
 use serde_json::{json, Value};
 
-use super::engine::{CellError, Engine, Interrupter, Outcome, Output, OutputSink};
+use super::engine::{CellError, Interrupter, Outcome, Output, OutputSink};
 use super::history::{History, HistoryEntry};
 use super::is_complete::{is_complete, Completeness};
-use super::kernel::KernelInfo;
+use super::kernel::{EngineSlot, KernelInfo};
 use crate::wire::sockets::log;
 use crate::wire::{Outbox, Route};
 
@@ -27,7 +27,7 @@ pub const PROTOCOL_VERSION: &str = "5.3";
 
 /// Shell-side state: the engine and the bookkeeping that survives across requests.
 pub struct Session {
-    engine: Box<dyn Engine>,
+    engine: EngineSlot,
     outbox: Outbox,
     info: Arc<KernelInfo>,
     execution_count: usize,
@@ -53,7 +53,7 @@ impl OutputSink for DiscardSink {
 }
 
 impl Session {
-    pub fn new(engine: Box<dyn Engine>, outbox: Outbox, info: Arc<KernelInfo>) -> Self {
+    pub fn new(engine: EngineSlot, outbox: Outbox, info: Arc<KernelInfo>) -> Self {
         Session { engine, outbox, info, execution_count: 0, history: History::new() }
     }
 
@@ -109,7 +109,7 @@ impl Session {
             self.history.record(count.value() as u32, &r.code);
         }
         let sink = Arc::new(IopubSink { outbox: self.outbox.clone(), parent: request.clone() });
-        match self.engine.execute(&r.code, sink) {
+        match self.engine.get().execute(&r.code, sink) {
             Outcome::Ok { result } => {
                 if let Some(data) = result {
                     if store_history {
@@ -155,7 +155,7 @@ impl Session {
     fn user_expressions(&mut self, r: &ExecuteRequest) -> HashMap<String, ExpressionResult> {
         let mut results = HashMap::new();
         for (name, expr) in r.user_expressions.iter().flatten() {
-            let result = match self.engine.execute(expr, Arc::new(DiscardSink)) {
+            let result = match self.engine.get().execute(expr, Arc::new(DiscardSink)) {
                 Outcome::Ok { result } => ExpressionResult::Ok {
                     data: result.unwrap_or_else(|| Media::new(vec![MediaType::Plain("()".into())])),
                     metadata: Default::default(),
@@ -173,7 +173,7 @@ impl Session {
 
     fn complete(&mut self, request: &JupyterMessage, r: &CompleteRequest) {
         let cursor = char_to_byte(&r.code, r.cursor_pos);
-        let found = self.engine.complete(&r.code, cursor);
+        let found = self.engine.get().complete(&r.code, cursor);
         self.reply(
             request,
             CompleteReply {
@@ -189,7 +189,7 @@ impl Session {
 
     fn inspect(&mut self, request: &JupyterMessage, r: &InspectRequest) {
         let cursor = char_to_byte(&r.code, r.cursor_pos);
-        let found = self.engine.inspect(&r.code, cursor);
+        let found = self.engine.get().inspect(&r.code, cursor);
         self.reply(
             request,
             InspectReply {

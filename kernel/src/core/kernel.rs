@@ -33,25 +33,49 @@ where
     // `starting` is published once, before any request is answered.
     outbox.send(Route::IoPub, JupyterMessage::new(Status::starting(), None));
 
+    // The engine starts on its own thread: kernel_info, is_complete and history are
+    // answered at once while the prelude loads; requests that need the engine wait for it.
+    let (engine_tx, engine_rx) = std::sync::mpsc::channel::<Box<dyn Engine>>();
+    std::thread::Builder::new().name("ndplay-engine-start".into()).spawn(move || {
+        let engine = make_engine();
+        let _ = interrupter_tx.send(engine.interrupter());
+        let _ = engine_tx.send(engine);
+    })?;
     let shell_outbox = outbox.clone();
     let shell_info = info.clone();
     let shell_thread = std::thread::Builder::new()
         .name("ndplay-shell".into())
-        .spawn(move || {
-            let engine = make_engine();
-            let _ = interrupter_tx.send(engine.interrupter());
-            shell_loop(shell, shell_outbox, engine, shell_info);
-        })?;
+        .spawn(move || shell_loop(shell, shell_outbox, EngineSlot::Starting(engine_rx), shell_info))?;
 
     control_loop(control, outbox, info, interrupter_rx, shutting_down).await;
     drop(shell_thread); // the process exits; the shell thread is not joined mid-cell
     Ok(())
 }
 
+/// The engine, once it has started.
+pub enum EngineSlot {
+    Starting(std::sync::mpsc::Receiver<Box<dyn Engine>>),
+    Ready(Box<dyn Engine>),
+}
+
+impl EngineSlot {
+    /// The engine, waiting for it to finish starting if need be.
+    pub fn get(&mut self) -> &mut dyn Engine {
+        if let EngineSlot::Starting(rx) = self {
+            let engine = rx.recv().expect("the engine start thread always sends an engine");
+            *self = EngineSlot::Ready(engine);
+        }
+        match self {
+            EngineSlot::Ready(engine) => engine.as_mut(),
+            EngineSlot::Starting(_) => unreachable!(),
+        }
+    }
+}
+
 fn shell_loop(
     mut inbox: mpsc::Receiver<JupyterMessage>,
     outbox: Outbox,
-    engine: Box<dyn Engine>,
+    engine: EngineSlot,
     info: Arc<KernelInfo>,
 ) {
     let mut session = Session::new(engine, outbox.clone(), info);

@@ -54,11 +54,27 @@ fn panic_hook_code() -> String {
     )
 }
 
+/// Variables whose names start with this are the kernel's own; they are hidden from the
+/// student (completions, lost-variable lists).
+const HIDDEN_PREFIX: &str = "__ndplay";
+
+/// See [`EvcxrEngine::start`]: makes rust-analyzer load ndarray's types.
+const WARMUP_CELL: &str = "let __ndplay_warmup = array![[1.0, 2.0], [3.0, 4.0]];\nlet __ndplay_warmup_sum = __ndplay_warmup.sum();";
+
+/// A wrapper whose inherent `evcxr_display` shows any `Debug` value as text. See
+/// [`retry_ambiguous_numeric`] for why it exists.
+const DEBUG_WRAPPER: &str = "pub struct __NdplayDebug<T>(pub T);
+impl<T: std::fmt::Debug> __NdplayDebug<T> {
+    pub fn evcxr_display(&self) {
+        println!(\"EVCXR_BEGIN_CONTENT text/plain\\n{:?}\\nEVCXR_END_CONTENT\", self.0);
+    }
+}";
+
 pub struct EvcxrEngine {
     ctx: CommandContext,
     forwarder: Forwarder,
     interrupter: Arc<ChildKiller>,
-    session_dir: PathBuf,
+    slot: BuildSlot,
 }
 
 /// Interrupting evcxr means killing its child process: there is no way to stop a running
@@ -103,10 +119,9 @@ impl EvcxrEngine {
         let sessions = cache.join("sessions");
         std::fs::create_dir_all(sessions.join(".cargo"))?;
         std::fs::write(sessions.join(".cargo").join("config.toml"), CARGO_CONFIG)?;
-        remove_stale_sessions(&sessions);
-        let session_dir = sessions.join(format!("{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&session_dir);
-        std::fs::create_dir_all(&session_dir)?;
+        let slot = BuildSlot::claim(&sessions)?;
+        progress(&format!("build directory {}", slot.dir.display()));
+        let session_dir = slot.dir.clone();
         // Pin every transitive dependency to the versions the prelude was tested with.
         std::fs::write(session_dir.join("Cargo.lock"), prelude_source::CARGO_LOCK)?;
 
@@ -121,18 +136,23 @@ impl EvcxrEngine {
 
         let setup = [
             ":opt 0".to_string(),
-            // Compiled dependency artefacts are kept across kernels (in evcxr's cache
-            // directory), so only the first kernel after an install pays for them.
-            ":cache 2048".to_string(),
             format!(":dep ndplay = {{ path = {:?} }}", prelude.display().to_string()),
         ];
         for command in setup {
             progress(&command);
             ctx.execute(&command).map_err(|e| anyhow::anyhow!("`{command}` failed: {e}"))?;
         }
-        let mut engine = EvcxrEngine { ctx, forwarder, interrupter, session_dir };
+        let mut engine = EvcxrEngine { ctx, forwarder, interrupter, slot };
         progress("loading the prelude (use ndplay::prelude::*)");
         engine.run_setup_cell(true)?;
+        engine.slot.mark_warm();
+        // rust-analyzer, which evcxr asks for the type of every new variable, spends
+        // seconds the first time it infers a type involving ndarray. Pay that now, while
+        // the student is still reading the notebook, instead of in their first cell.
+        progress("warming up type inference");
+        if let Err(e) = engine.ctx.execute(WARMUP_CELL) {
+            progress(&format!("warm-up cell failed (cells will still work): {e}"));
+        }
         Ok(engine)
     }
 
@@ -140,7 +160,7 @@ impl EvcxrEngine {
     /// evcxr across child restarts; the hook lives in the child and must be set again.
     fn run_setup_cell(&mut self, with_use: bool) -> Result<()> {
         let code = if with_use {
-            format!("use ndplay::prelude::*;\n{}", panic_hook_code())
+            format!("use ndplay::prelude::*;\n{DEBUG_WRAPPER}\n{}", panic_hook_code())
         } else {
             panic_hook_code()
         };
@@ -155,20 +175,84 @@ impl EvcxrEngine {
     }
 
     fn variable_names(&self) -> Vec<String> {
-        let mut names: Vec<String> = self.ctx.variables_and_types().map(|(n, _)| n.to_string()).collect();
+        let mut names: Vec<String> = self
+            .ctx
+            .variables_and_types()
+            .map(|(n, _)| n.to_string())
+            .filter(|n| !n.starts_with(HIDDEN_PREFIX))
+            .collect();
         names.sort();
         names
     }
 }
 
-fn remove_stale_sessions(sessions: &Path) {
+/// A build directory that one kernel at a time owns, kept across kernels.
+///
+/// Compiling ndarray and the prelude takes minutes; a build directory that outlives the
+/// kernel keeps them compiled. Cargo's freshness checks record absolute paths, so the
+/// directory must keep its path: kernels claim numbered slots (`slot-0`, `slot-1`, …)
+/// with an exclusive `flock`, released by the OS even if the kernel is killed. Two
+/// notebooks open at once get two slots and never build into the same directory. A new
+/// slot is seeded with a copy of a warm one's `target`, whose recorded paths still point
+/// at files that exist, so cargo finds the dependencies fresh.
+struct BuildSlot {
+    dir: PathBuf,
+    _lock: std::fs::File,
+}
+
+/// How many kernels may run at once for one user.
+const MAX_SLOTS: usize = 64;
+const WARM_MARKER: &str = ".warm";
+
+impl BuildSlot {
+    fn claim(sessions: &Path) -> Result<BuildSlot> {
+        for n in 0..MAX_SLOTS {
+            let lock_path = sessions.join(format!("slot-{n}.lock"));
+            let file = std::fs::OpenOptions::new()
+                .create(true)
+                .truncate(false)
+                .write(true)
+                .open(&lock_path)
+                .with_context(|| format!("opening {}", lock_path.display()))?;
+            // SAFETY: flock on a file descriptor we own; no memory is shared.
+            let locked = unsafe {
+                use std::os::fd::AsRawFd;
+                libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) == 0
+            };
+            if !locked {
+                continue;
+            }
+            let dir = sessions.join(format!("slot-{n}"));
+            std::fs::create_dir_all(&dir)?;
+            if !dir.join(WARM_MARKER).exists() {
+                seed_from_warm_slot(sessions, &dir);
+            }
+            return Ok(BuildSlot { dir, _lock: file });
+        }
+        anyhow::bail!("{MAX_SLOTS} ndplay kernels are already running; shut one down first")
+    }
+
+    fn mark_warm(&self) {
+        let _ = std::fs::write(self.dir.join(WARM_MARKER), b"");
+    }
+}
+
+fn seed_from_warm_slot(sessions: &Path, dir: &Path) {
     let Ok(entries) = std::fs::read_dir(sessions) else { return };
     for entry in entries.flatten() {
-        let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse::<i32>().ok()) else { continue };
-        // SAFETY: signal 0 only checks whether the process exists.
-        let alive = unsafe { libc::kill(pid, 0) } == 0;
-        if !alive {
-            let _ = std::fs::remove_dir_all(entry.path());
+        let source = entry.path();
+        if source != dir && source.join(WARM_MARKER).exists() && source.join("target").is_dir() {
+            let _ = std::fs::remove_dir_all(dir.join("target"));
+            let copied = std::process::Command::new("cp")
+                .arg("-a")
+                .arg(source.join("target"))
+                .arg(dir.join("target"))
+                .status()
+                .map(|s| s.success())
+                .unwrap_or(false);
+            if copied {
+                return;
+            }
         }
     }
 }
@@ -176,7 +260,6 @@ fn remove_stale_sessions(sessions: &Path) {
 impl Drop for EvcxrEngine {
     fn drop(&mut self) {
         self.interrupter.kill();
-        let _ = std::fs::remove_dir_all(&self.session_dir);
     }
 }
 
@@ -185,7 +268,10 @@ impl Engine for EvcxrEngine {
         self.interrupter.interrupted.store(false, Ordering::SeqCst);
         let before = self.variable_names();
         self.forwarder.attach(sink);
-        let result = self.ctx.execute(code);
+        let mut result = self.ctx.execute(code);
+        if let Some(rewritten) = retry_ambiguous_numeric(code, &result) {
+            result = self.ctx.execute(&rewritten);
+        }
         let panic = self.forwarder.fence();
         let outcome = match result {
             Ok(outputs) => match panic {
@@ -226,7 +312,7 @@ impl Engine for EvcxrEngine {
             Ok(c) => {
                 let mut matches: Vec<String> = Vec::new();
                 for item in c.completions {
-                    if !matches.contains(&item.code) {
+                    if !matches.contains(&item.code) && !item.code.starts_with(HIDDEN_PREFIX) {
                         matches.push(item.code);
                     }
                 }
@@ -281,12 +367,47 @@ impl EvcxrEngine {
             .variables_and_types()
             .map(|(n, _)| n.to_string())
             .chain(self.ctx.defined_item_names().map(str::to_string))
-            .filter(|n| n.starts_with(prefix))
+            .filter(|n| n.starts_with(prefix) && !n.starts_with(HIDDEN_PREFIX))
             .collect();
         matches.sort();
         matches.dedup();
         Completions { matches, start, end: cursor }
     }
+}
+
+/// evcxr shows a cell's final value by calling `(value).evcxr_display()`, falling back to
+/// `{:?}` when no such method exists. The prelude defines that method for arrays, so one
+/// *does* exist, and for a value of a not-yet-inferred numeric type (`let z = 1; z`) rustc
+/// then stops with E0689 ("can't call method `evcxr_display` on ambiguous numeric type
+/// `{integer}`") instead of defaulting to `i32`. evcxr hides that error (it is in code it
+/// generated) and shows only rustc's "help" line. When a cell fails with no error of its
+/// own, only such notes, its final expression is wrapped in `__NdplayDebug(..)`, whose
+/// inherent method takes any `Debug` value, letting the number default as usual; the cell
+/// is compiled once more.
+fn retry_ambiguous_numeric(code: &str, result: &Result<EvalOutputs, evcxr::Error>) -> Option<String> {
+    let Err(evcxr::Error::CompilationErrors(errors)) = result else { return None };
+    let only_notes = !errors.is_empty() && errors.iter().all(|e| e.level() != "error");
+    let e0689 = errors.iter().any(|e| e.code() == Some("E0689") && e.message().contains("evcxr_display"));
+    if !(only_notes || e0689) {
+        return None;
+    }
+    let (start, end) = final_expression(code)?;
+    Some(format!("{}__NdplayDebug({}){}", &code[..start], &code[start..end], &code[end..]))
+}
+
+/// The byte range of a cell's final expression (the one whose value is shown), if any.
+fn final_expression(code: &str) -> Option<(usize, usize)> {
+    use ra_ap_syntax::ast::{self, HasModuleItem};
+    use ra_ap_syntax::AstNode;
+    const PREFIX: &str = "fn __cell() {\n";
+    let wrapped = format!("{PREFIX}{code}\n}}");
+    let file = ra_ap_syntax::SourceFile::parse(&wrapped, ra_ap_syntax::Edition::Edition2021).tree();
+    let ast::Item::Fn(f) = file.items().next()? else { return None };
+    let tail = f.body()?.stmt_list()?.tail_expr()?;
+    let range = tail.syntax().text_range();
+    let start = usize::from(range.start()).checked_sub(PREFIX.len())?;
+    let end = usize::from(range.end()).checked_sub(PREFIX.len())?;
+    (end <= code.len() && start < end).then_some((start, end))
 }
 
 fn is_ident(c: char) -> bool {
@@ -451,6 +572,16 @@ mod tests {
         let e = child_died("signal: 9 (SIGKILL)", true, &["a".into(), "b".into()]);
         assert_eq!(e.ename, "Interrupted");
         assert!(e.traceback.iter().any(|l| l.contains("Variables lost: a, b")));
+    }
+
+    #[test]
+    fn finds_the_final_expression() {
+        let code = "let é = 1;\nlet z = 2;\nz + é";
+        let (s, e) = final_expression(code).unwrap();
+        assert_eq!(&code[s..e], "z + é");
+        assert_eq!(final_expression("let z = 1;"), None);
+        assert_eq!(final_expression("fn f() {}\n f()").map(|(s, e)| &"fn f() {}\n f()"[s..e]), Some("f()"));
+        assert_eq!(final_expression("}}} broken {"), None);
     }
 
     #[test]
