@@ -21,17 +21,21 @@
 //!   (bool, integers, floats, `String`), with their names and per-element formatting.
 //! - [`text`] — the NumPy-like `text/plain` formatter (named limits, one recursive worker).
 //! - [`html`] — the `text/html` view of an array: header, layout, health, values.
-//! - [`array`] — glue: [`Render`](display::Render) for every ndarray array and view.
+//! - [`array`](mod@array) — glue: [`Render`](display::Render) for every ndarray array and view.
 //! - [`ops`] — array helpers NumPy has and ndarray lacks: `outer`, `floor_div`, `cast`,
-//!   `dtype_of`, `health`.
-//! - [`svg`] — a tiny SVG writer plus the diagrams: `shape_diagram`,
-//!   `explain_broadcast`, `explain_dot`.
+//!   `dtype_of`.
+//! - [`svg`] — a tiny SVG writer and `shape_diagram`.
 //! - [`plot`] — line, scatter, histogram and heatmap plots as SVG.
+//! - [`explain`] — `explain_broadcast` and `explain_dot`: shapes in words and pictures.
+//! - [`health`] — the finite / NaN / inf verdict and its badge.
+//! - [`diagnostics`] — compile errors in array terms (`Array2<f64>` instead of
+//!   `ArrayBase<OwnedRepr<f64>, Dim<[usize; 2]>>`), for the kernel; not in the prelude.
 //! - [`escape`] — HTML/XML escaping, used by every renderer that embeds user text.
 //!
 //! The [`prelude`] gathers all of it for `use ndplay::prelude::*;`.
 
 pub mod array;
+pub mod diagnostics;
 pub mod display;
 pub mod dtype;
 pub mod escape;

@@ -1,5 +1,5 @@
-//! Quick plots of arrays as SVG: [`line`], [`line_xy`], [`scatter`], [`hist`],
-//! [`heatmap`].
+//! Quick plots of arrays as SVG: [`line()`], [`line_xy()`], [`scatter()`], [`hist()`],
+//! [`heatmap()`].
 //!
 //! Drawn with plotters' SVG backend. We build it without the `ttf` feature (no system
 //! fonts on students' machines, and no font files to ship): plotters then *estimates*

@@ -59,6 +59,9 @@ impl SvgWriter {
         self.height = self.height.max(y);
     }
 
+    // Positional arguments read like the SVG attributes they become; a builder per
+    // element would double the size of every diagram's code.
+    #[allow(clippy::too_many_arguments)]
     /// A rectangle; `extra` is raw attributes (`stroke-dasharray="3 2"`), trusted.
     pub fn rect(&mut self, x: f64, y: f64, w: f64, h: f64, fill: &str, stroke: &str, extra: &str) {
         self.grow(x + w, y + h);
@@ -87,6 +90,7 @@ impl SvgWriter {
         ));
     }
 
+    #[allow(clippy::too_many_arguments)]
     /// Text at `(x, y)` (baseline); `anchor` is `start`, `middle` or `end`. The text is
     /// escaped. `extra` is raw attributes (e.g. a rotation), trusted.
     pub fn text(&mut self, x: f64, y: f64, text: &str, size: f64, fill: &str, anchor: &str, extra: &str) {

@@ -95,7 +95,7 @@ proptest! {
         prop_assert!(!html.contains("]]>"));
         // Nothing but our own tags: every `<` starts one of the tags we write.
         for part in html.split('<').skip(1) {
-            let tag = part.split(|c: char| c == ' ' || c == '>').next().unwrap_or("");
+            let tag = part.split([' ', '>']).next().unwrap_or("");
             prop_assert!(
                 ["div", "/div", "b", "/b", "span", "/span", "table", "/table", "tr", "/tr", "th", "/th", "td", "/td"].contains(&tag),
                 "unexpected tag {:?}", tag
