@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Runs every test tier, fastest first; stops at the first failing tier.
+#   1. unit tests of the prelude and the kernel, and protocol tests (mock engine)
+#   2. the kernel installed into a temporary prefix, cache warmed once
+#   3. real cells on one warmed kernel, and jupyter_kernel_test
+#   4. the lesson notebooks with nbval
+# Everything it needs is installed here (cargo crates, pip into ./.venv).
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+cd "$ROOT"
+
+# A private prefix and cache, so the tests see only what they installed.
+WORK="$ROOT/target/ndplay-test"
+export NDPLAY_CACHE_DIR="$WORK/cache"
+export JUPYTER_PATH="$WORK/prefix/share/jupyter"
+export JUPYTER_CONFIG_DIR="$WORK/jupyter-config"
+export JUPYTER_DATA_DIR="$WORK/jupyter-data"
+export JUPYTER_RUNTIME_DIR="$WORK/runtime"
+mkdir -p "$WORK"
+
+build_kernel
+make_venv
+
+step "Tier 1a: prelude unit, snapshot and property tests"
+cargo test --locked -p ndplay
+
+step "Tier 1b: kernel unit tests and protocol tests (mock engine, real sockets)"
+cargo test --release --locked -p ndplay-kernel
+
+step "Tier 2: install the kernel into $WORK/prefix and warm its cache"
+"$NDPLAY" install --prefix "$WORK/prefix"
+
+step "Tier 3: real cells on one warmed kernel, and jupyter_kernel_test"
+"$VENV/bin/python" -m pytest -p no:cacheprovider -q tests/cells tests/conformance
+
+step "Tier 4: lesson notebooks with nbval"
+"$VENV/bin/python" -m pytest -p no:cacheprovider -q --nbval --nbval-kernel-name ndplay \
+  --nbval-sanitize-with notebooks/sanitize.cfg notebooks/
+
+step "All tiers passed"

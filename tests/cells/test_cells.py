@@ -1,0 +1,133 @@
+"""Real Rust cells through the installed kernel: what a student sees for values, errors,
+panics, crashes, displays and interrupts."""
+import re
+import threading
+import time
+
+
+def strip_ansi(s):
+    return re.sub(r"\x1b\[[0-9;]*m", "", s)
+
+
+def test_first_array_needs_no_dep_and_no_use(kernel):
+    cell = kernel.run("let a = array![1.0, 2.0, 3.0]; a")
+    assert cell.status == "ok"
+    assert "1." in cell.result["text/plain"]
+    assert "text/html" in cell.result
+
+
+def test_sum_of_an_integer_array(kernel):
+    assert kernel.run("array![1, 2, 3].sum()").result["text/plain"] == "6"
+
+
+def test_plain_numbers_display_even_before_inference(kernel):
+    # `let z = 1; z` trips over evcxr_display on `{integer}`; the kernel retries it.
+    cell = kernel.run("let z = 1; z")
+    assert cell.status == "ok", cell.outputs
+    assert cell.result["text/plain"] == "1"
+    assert kernel.run("z + 1").result["text/plain"] == "2"
+
+
+def test_compile_error_is_one_error_pointing_into_the_cell(kernel):
+    cell = kernel.run('let ok = 1;\nlet x: i32 = "text";')
+    assert cell.status == "error"
+    assert cell.reply["ename"] == "E0308"
+    err = cell.error
+    assert err["ename"] == "E0308"
+    assert "mismatched types" in err["evalue"]
+    report = strip_ansi("\n".join(err["traceback"]))
+    assert "cell:2:" in report
+    assert '2 | let x: i32 = "text";' in report
+    assert "^" in report
+    assert cell.stderr == ""
+
+
+def test_panic_is_one_error_and_earlier_variables_survive(kernel):
+    assert kernel.run("let kept = array![1, 2, 3];").status == "ok"
+    cell = kernel.run("let lost = 5;\nlet v: Vec<i32> = Vec::new();\nv[3]")
+    assert cell.status == "error"
+    err = cell.error
+    assert err["ename"] == "panic"
+    assert "index out of bounds" in err["evalue"]
+    # The panic message is not duplicated on stderr.
+    assert "panicked" not in cell.stderr
+    assert kernel.run("kept.len()").result["text/plain"] == "3"
+
+
+def test_process_exit_says_what_was_lost_and_the_next_cell_works(kernel):
+    assert kernel.run("let before_exit = 41;").status == "ok"
+    cell = kernel.run("std::process::exit(3);")
+    assert cell.status == "error"
+    err = cell.error
+    assert err["ename"] == "ProcessDied"
+    text = strip_ansi("\n".join(err["traceback"]))
+    assert "exit(3)" in text
+    assert "before_exit" in text
+    assert kernel.run("array![1, 2].len()").result["text/plain"] == "2"
+
+
+def test_abort_is_reported(kernel):
+    cell = kernel.run("std::process::abort();")
+    assert cell.error["ename"] == "ProcessDied"
+    assert "abort" in cell.error["evalue"]
+    assert kernel.run("2 + 2").result["text/plain"] == "4"
+
+
+def test_several_displays_in_order_with_text(kernel):
+    cell = kernel.run(
+        'println!("before");\n'
+        "display(&array![1, 2]);\n"
+        'println!("between");\n'
+        'display(&Markdown("**md**".to_string()));\n'
+        'println!("after");'
+    )
+    assert cell.status == "ok", cell.outputs
+    kinds = [(o["msg_type"], o["content"].get("text")) for o in cell.outputs if o["msg_type"] in ("stream", "display_data")]
+    assert kinds == [
+        ("stream", "before\n"),
+        ("display_data", None),
+        ("stream", "between\n"),
+        ("display_data", None),
+        ("stream", "after\n"),
+    ]
+    assert cell.of_type("display_data")[1]["data"]["text/markdown"] == "**md**"
+
+
+def test_clear_output_and_update_display(kernel):
+    cell = kernel.run(
+        'let h = display_handle(&Html("<i>one</i>".to_string()));\n'
+        'h.update(&Html("<i>two</i>".to_string()));\n'
+        "clear_output(true);"
+    )
+    assert cell.status == "ok", cell.outputs
+    shown = cell.of_type("display_data")[0]
+    updated = cell.of_type("update_display_data")[0]
+    assert shown["transient"]["display_id"] == updated["transient"]["display_id"]
+    assert updated["data"]["text/html"] == "<i>two</i>"
+    assert cell.of_type("clear_output") == [{"wait": True}]
+
+
+def test_interrupt_stops_an_endless_loop_within_a_second(kernel):
+    kernel.run("let survivor = 7;")
+    result = {}
+
+    def run():
+        result["cell"] = kernel.run("loop {}", timeout=60)
+
+    t = threading.Thread(target=run)
+    t.start()
+    time.sleep(3)  # let it compile and start looping
+    started = time.monotonic()
+    kernel.kc.session  # noqa: B018 (keeps the client referenced)
+    from jupyter_client.blocking.client import BlockingKernelClient  # noqa: F401
+
+    msg = kernel.kc.session.msg("interrupt_request", {})
+    kernel.kc.control_channel.send(msg)
+    t.join(timeout=10)
+    elapsed = time.monotonic() - started
+    assert not t.is_alive()
+    cell = result["cell"]
+    assert cell.error["ename"] == "Interrupted"
+    assert elapsed < 1.0, elapsed
+    assert "survivor" in strip_ansi("\n".join(cell.error["traceback"]))
+    assert kernel.run("1 + 1").result["text/plain"] == "2"
