@@ -118,7 +118,9 @@ impl Session {
                         }
                     }
                     if !r.silent {
-                        self.publish(request, ExecuteResult::new(count, data));
+                        // The schema wants an object here; jupyter-protocol would send null.
+                        let result = ExecuteResult { transient: Some(Default::default()), ..ExecuteResult::new(count, data) };
+                        self.publish(request, result);
                     }
                 }
                 let user_expressions = self.user_expressions(r);
