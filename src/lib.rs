@@ -30,11 +30,13 @@
 //! - [`health`] — the finite / NaN / inf verdict and its badge.
 //! - [`diagnostics`] — compile errors in array terms (`Array2<f64>` instead of
 //!   `ArrayBase<OwnedRepr<f64>, Dim<[usize; 2]>>`), for the kernel; not in the prelude.
+//! - [`check`](mod@check) — `check(&answer, &expected)`: the pass/fail badge of exercises.
 //! - [`escape`] — HTML/XML escaping, used by every renderer that embeds user text.
 //!
 //! The [`prelude`] gathers all of it for `use ndplay::prelude::*;`.
 
 pub mod array;
+pub mod check;
 pub mod diagnostics;
 pub mod display;
 pub mod dtype;
@@ -61,6 +63,7 @@ pub mod prelude {
         clear_output, display, display_handle, DisplayHandle, EvcxrDisplay, Html, Markdown,
         MimeBundle, Render, Svg,
     };
+    pub use crate::check::{check, Check, Checkable};
     pub use crate::dtype::DType;
     pub use crate::health::{health, Health, HealthState};
     pub use crate::ops::{arange, dtype_of, outer, ArrayExt, Cast, CastFrom, FloorDiv};
