@@ -131,3 +131,28 @@ def test_interrupt_stops_an_endless_loop_within_a_second(kernel):
     assert elapsed < 1.0, elapsed
     assert "survivor" in strip_ansi("\n".join(cell.error["traceback"]))
     assert kernel.run("1 + 1").result["text/plain"] == "2"
+
+
+def test_shape_error_names_both_shapes_and_draws_the_broadcast(kernel):
+    kernel.run("let sa = array![[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]; let sb = array![1.0, 2.0];")
+    cell = kernel.run("&sa + &sb")
+    assert cell.status == "error"
+    err = cell.error
+    assert err["ename"] == "ShapeError"
+    assert err["evalue"] == "operands could not be broadcast together with shapes (2, 3) (2,)"
+    pictures = cell.of_type("display_data")
+    assert len(pictures) == 1 and "image/svg+xml" in pictures[0]["data"]
+    # The picture comes before the error, and the variables survive.
+    kinds = [o["msg_type"] for o in cell.outputs]
+    assert kinds.index("display_data") < kinds.index("error")
+    assert kernel.run("sb.len()").result["text/plain"] == "2"
+
+
+def test_compile_errors_speak_in_array_types(kernel):
+    cell = kernel.run("let mixed = array![1, 2] + array![1.0, 2.0];")
+    err = cell.error
+    assert err["ename"] == "E0277"
+    report = strip_ansi("\n".join(err["traceback"]))
+    assert "Array1<{integer}>" in report
+    assert "ArrayBase<OwnedRepr" not in report
+    assert "hint: arrays of different element types" in report

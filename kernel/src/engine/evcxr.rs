@@ -15,9 +15,10 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use evcxr::{CommandContext, CompilationError, EvalContext, EvalOutputs};
-use jupyter_protocol::{Media, MediaType};
+use jupyter_protocol::{DisplayData, Media, MediaType};
 
 use super::child_output::{Forwarder, PanicReport, PANIC_BEGIN, PANIC_END};
+use super::diagnostics::{hint, shorten_types};
 use super::prelude_source;
 use crate::core::engine::{CellError, Completions, Engine, Interrupter, Outcome, OutputSink};
 
@@ -267,7 +268,7 @@ impl Engine for EvcxrEngine {
     fn execute(&mut self, code: &str, sink: Arc<dyn OutputSink>) -> Outcome {
         self.interrupter.interrupted.store(false, Ordering::SeqCst);
         let before = self.variable_names();
-        self.forwarder.attach(sink);
+        self.forwarder.attach(sink.clone());
         let mut result = self.ctx.execute(code);
         if let Some(rewritten) = retry_ambiguous_numeric(code, &result) {
             result = self.ctx.execute(&rewritten);
@@ -275,6 +276,26 @@ impl Engine for EvcxrEngine {
         let panic = self.forwarder.fence();
         let outcome = match result {
             Ok(outputs) => match panic {
+                Some(p) if is_shape_panic(&p.message) => {
+                    let explained = self.explain_shape_panic(code);
+                    self.forwarder.attach(sink.clone());
+                    match explained {
+                        Some((summary, picture)) => {
+                            sink.emit(DisplayData::new(picture).into());
+                            Outcome::Error(shape_error(&p, &summary))
+                        }
+                        None => {
+                            let mut error = panic_error(&p);
+                            error.traceback.insert(
+                                error.traceback.len() - 1,
+                                "Two arrays in an arithmetic operation have shapes that do not broadcast. \
+                                 To see why, ask: explain_broadcast(&x, &y)"
+                                    .into(),
+                            );
+                            Outcome::Error(error)
+                        }
+                    }
+                }
                 Some(p) => Outcome::Error(panic_error(&p)),
                 None => Outcome::Ok { result: final_value(outputs) },
             },
@@ -357,7 +378,36 @@ impl Engine for EvcxrEngine {
     }
 }
 
+/// Most operand pairs tried when explaining a shape error (each try compiles a cell).
+const MAX_SHAPE_PROBES: usize = 4;
+
+/// Swallows the output of the kernel's own probe cells.
+struct Discard;
+impl OutputSink for Discard {
+    fn emit(&self, _: crate::core::engine::Output) {}
+}
+
 impl EvcxrEngine {
+    /// ndarray's panic for `&a + &b` with shapes that do not broadcast says only
+    /// "incompatible shapes". Variables from earlier cells survive a panic, so the
+    /// operands of the cell's arithmetic can be evaluated again: each `x op y` of the cell
+    /// (in order) is given to the prelude's `explain_broadcast` in a probe cell, and the
+    /// first pair that does not broadcast is the one that failed. Returns the explanation's
+    /// text and its picture.
+    fn explain_shape_panic(&mut self, code: &str) -> Option<(String, Media)> {
+        self.forwarder.attach(Arc::new(Discard));
+        for (lhs, rhs) in arithmetic_operands(code).into_iter().take(MAX_SHAPE_PROBES) {
+            let probe = format!("explain_broadcast(&({lhs}), &({rhs}))");
+            let Ok(outputs) = self.ctx.execute(&probe) else { continue };
+            let _ = self.forwarder.fence();
+            let text = outputs.content_by_mime_type.get("text/plain").cloned().unwrap_or_default();
+            if text.starts_with("operands could not be broadcast") {
+                return final_value(outputs).map(|media| (text, media));
+            }
+        }
+        None
+    }
+
     /// When rust-analyzer cannot answer, complete at least session variables and items.
     fn complete_from_names(&self, code: &str, cursor: usize) -> Completions {
         let start = identifier_start(code, cursor);
@@ -450,9 +500,52 @@ fn final_value(outputs: EvalOutputs) -> Option<Media> {
     Some(Media::new(media))
 }
 
+fn is_shape_panic(message: &str) -> bool {
+    message.contains("IncompatibleShape") || message.contains("could not broadcast")
+}
+
+/// `(lhs, rhs)` of every `+ - * /` in the cell, in source order, without leading `&`s
+/// (the probe borrows them itself).
+fn arithmetic_operands(code: &str) -> Vec<(String, String)> {
+    use ra_ap_syntax::ast::{self, ArithOp, BinaryOp, HasModuleItem};
+    use ra_ap_syntax::AstNode;
+    let wrapped = format!("fn __cell() {{\n{code}\n}}");
+    let file = ra_ap_syntax::SourceFile::parse(&wrapped, ra_ap_syntax::Edition::Edition2021).tree();
+    let Some(ast::Item::Fn(f)) = file.items().next() else { return Vec::new() };
+    let strip = |e: ast::Expr| e.syntax().text().to_string().trim().trim_start_matches('&').trim().to_string();
+    f.syntax()
+        .descendants()
+        .filter_map(ast::BinExpr::cast)
+        .filter(|b| {
+            matches!(
+                b.op_kind(),
+                Some(BinaryOp::ArithOp(ArithOp::Add | ArithOp::Sub | ArithOp::Mul | ArithOp::Div))
+            )
+        })
+        .filter_map(|b| Some((strip(b.lhs()?), strip(b.rhs()?))))
+        .collect()
+}
+
+fn shape_error(p: &PanicReport, summary: &str) -> CellError {
+    let first = summary.lines().next().unwrap_or("").to_string();
+    let mut traceback = vec![format!("\x1b[1;31mShapeError\x1b[0m: {first}")];
+    traceback.extend(summary.lines().skip(1).map(str::to_string));
+    traceback.push(String::new());
+    traceback.push(format!("(ndarray said: {})", p.message.lines().next().unwrap_or("")));
+    traceback.push("Variables defined in earlier cells are kept; those made in this cell were dropped.".into());
+    CellError { ename: "ShapeError".into(), evalue: first, traceback }
+}
+
 fn panic_error(p: &PanicReport) -> CellError {
     let first = p.message.lines().next().unwrap_or("").to_string();
-    let mut traceback = vec![format!("\x1b[1;31mthread panicked\x1b[0m at {}:", p.location)];
+    // Panics in the cell itself are reported by evcxr's generated crate (`src/lib.rs`),
+    // whose line numbers mean nothing to the student; library locations are kept.
+    let place = if p.location.is_empty() || p.location.starts_with("src/lib.rs") {
+        "in this cell".to_string()
+    } else {
+        format!("at {}", p.location)
+    };
+    let mut traceback = vec![format!("\x1b[1;31mpanicked\x1b[0m {place}:")];
     traceback.extend(p.message.lines().map(str::to_string));
     traceback.push(String::new());
     traceback.push("Variables defined in earlier cells are kept; those made in this cell were dropped.".into());
@@ -504,23 +597,30 @@ fn explain_termination(how: &str) -> String {
     }
 }
 
-/// A rustc-style report of the cell's compile errors, pointing into the user's own code.
+/// A rustc-style report of the cell's compile errors, pointing into the user's own code,
+/// with ndarray's long types written as students write them (`Array2<f64>`) and a hint for
+/// the mistakes beginners make with arrays.
 pub fn compile_error(code: &str, errors: &[CompilationError]) -> CellError {
     let lines: Vec<&str> = code.lines().collect();
     let mut traceback = Vec::new();
-    for error in errors.iter().filter(|e| e.level() == "error").chain(errors.iter().filter(|e| e.level() != "error")) {
+    let errors_first = errors.iter().filter(|e| e.level() == "error").chain(errors.iter().filter(|e| e.level() != "error"));
+    for error in errors_first {
         let level = error.level();
         let colour = if level == "error" { "1;31" } else { "1;33" };
+        let message = shorten_types(&error.message());
         let head = match error.code() {
-            Some(c) => format!("\x1b[{colour}m{level}[{c}]\x1b[0m\x1b[1m: {}\x1b[0m", error.message()),
-            None => format!("\x1b[{colour}m{level}\x1b[0m\x1b[1m: {}\x1b[0m", error.message()),
+            Some(c) => format!("\x1b[{colour}m{level}[{c}]\x1b[0m\x1b[1m: {message}\x1b[0m"),
+            None => format!("\x1b[{colour}m{level}\x1b[0m\x1b[1m: {message}\x1b[0m"),
         };
         traceback.push(head);
+        let mut all_text = message.clone();
         for spanned in error.spanned_messages() {
             let Some(span) = spanned.span else { continue };
+            let label = shorten_types(&spanned.label);
+            all_text.push('\n');
+            all_text.push_str(&label);
             let line_no = span.start_line;
-            let gutter = line_no.to_string().len();
-            let pad = " ".repeat(gutter);
+            let pad = " ".repeat(line_no.to_string().len());
             traceback.push(format!("{pad}\x1b[1;34m-->\x1b[0m cell:{}:{}", line_no, span.start_column));
             traceback.push(format!("{pad} \x1b[1;34m|\x1b[0m"));
             if let Some(src) = lines.get(line_no - 1) {
@@ -536,22 +636,28 @@ pub fn compile_error(code: &str, errors: &[CompilationError]) -> CellError {
                     "{pad} \x1b[1;34m|\x1b[0m {}\x1b[{colour}m{} {}\x1b[0m",
                     " ".repeat(start),
                     marker.repeat(end - start),
-                    spanned.label
+                    label
                 ));
             }
         }
         for help in error.help() {
-            traceback.push(format!("  \x1b[1;34m=\x1b[0m \x1b[1mhelp\x1b[0m: {help}"));
+            let help = shorten_types(&help);
+            let mut lines = help.lines();
+            traceback.push(format!("  \x1b[1;34m=\x1b[0m \x1b[1mhelp\x1b[0m: {}", lines.next().unwrap_or("")));
+            traceback.extend(lines.filter(|l| !l.trim().is_empty()).map(|l| format!("          {}", l.trim())));
         }
-        if let Some(hint) = error.evcxr_extra_hint() {
-            traceback.push(format!("  \x1b[1;34m=\x1b[0m \x1b[1mnote\x1b[0m: {hint}"));
+        if let Some(hint) = hint(&all_text) {
+            traceback.push(format!("  \x1b[1;34m=\x1b[0m \x1b[1;32mhint\x1b[0m: {hint}"));
+        }
+        if let Some(note) = error.evcxr_extra_hint() {
+            traceback.push(format!("  \x1b[1;34m=\x1b[0m \x1b[1mnote\x1b[0m: {note}"));
         }
         traceback.push(String::new());
     }
     let first = errors.iter().find(|e| e.level() == "error").or(errors.first());
     CellError {
         ename: first.and_then(|e| e.code()).unwrap_or("CompileError").to_string(),
-        evalue: first.map(|e| e.message()).unwrap_or_else(|| "the cell did not compile".into()),
+        evalue: first.map(|e| shorten_types(&e.message())).unwrap_or_else(|| "the cell did not compile".into()),
         traceback,
     }
 }
@@ -572,6 +678,20 @@ mod tests {
         let e = child_died("signal: 9 (SIGKILL)", true, &["a".into(), "b".into()]);
         assert_eq!(e.ename, "Interrupted");
         assert!(e.traceback.iter().any(|l| l.contains("Variables lost: a, b")));
+    }
+
+    #[test]
+    fn finds_arithmetic_operands_in_order() {
+        let ops = arithmetic_operands("let c = &a + &b;\nlet d = c * 2.0 - x.t();");
+        assert_eq!(
+            ops,
+            vec![
+                ("a".to_string(), "b".to_string()),
+                ("c * 2.0".to_string(), "x.t()".to_string()),
+                ("c".to_string(), "2.0".to_string()),
+            ]
+        );
+        assert!(is_shape_panic("called `Result::unwrap()` on an `Err` value: ShapeError/IncompatibleShape: incompatible shapes"));
     }
 
     #[test]

@@ -6,6 +6,7 @@
 
 pub mod broken;
 pub mod child_output;
+pub mod diagnostics;
 pub mod evcxr;
 pub mod mock;
 pub mod prelude_source;

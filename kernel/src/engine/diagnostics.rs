@@ -4,10 +4,13 @@
 //! what a student wrote as `Array2<f64>`. [`shorten_types`] rewrites them back to the
 //! aliases, and [`hint`] adds one line for the errors beginners hit with arrays. Both
 //! are pure functions on text, so the kernel can call them without compiling anything;
-//! they are not in the prelude because cells do not need them.
+//! they live in the kernel because cells never need them.
 
 /// Path prefixes rustc may print before ndarray and std type names.
 const PATH_PREFIXES: &[&str] = &[
+    // Cells see ndarray through the prelude's re-export, and rustc names it that way.
+    "ndplay::prelude::ndarray::",
+    "ndplay::prelude::",
     "ndarray::data_repr::",
     "ndarray::dimension::dim::",
     "ndarray::dimension::dynindeximpl::",
@@ -22,7 +25,7 @@ const PATH_PREFIXES: &[&str] = &[
 /// `CowArray2<f64>`. Types it does not recognise are left alone.
 ///
 /// ```
-/// use ndplay::diagnostics::shorten_types;
+/// use ndplay_kernel::engine::diagnostics::shorten_types;
 /// assert_eq!(
 ///     shorten_types("expected `ndarray::ArrayBase<ndarray::OwnedRepr<f64>, ndarray::Dim<[usize; 2]>>`"),
 ///     "expected `Array2<f64>`"
@@ -86,10 +89,15 @@ fn split_args(s: &str) -> Vec<&str> {
     parts
 }
 
-/// `OwnedRepr<f64>, Dim<[usize; 2]>` → `Array2<f64>`.
+/// `OwnedRepr<f64>, Dim<[usize; 2]>` → `Array2<f64>`. ndarray 0.17 adds the element type
+/// as a third parameter (`ArrayBase<OwnedRepr<f64>, Dim<[usize; 2]>, f64>`); it repeats
+/// what the storage says and is dropped.
 fn short_array(args: &str) -> Option<String> {
     let parts = split_args(args);
-    let [storage, dim] = parts.as_slice() else { return None };
+    let (storage, dim) = match parts.as_slice() {
+        [storage, dim] | [storage, dim, _] => (storage, dim),
+        _ => return None,
+    };
     let dim = if let Some(rest) = dim.strip_prefix("Dim<[usize; ") {
         rest.strip_suffix("]>")?.to_string()
     } else if *dim == "Dim<IxDynImpl>" || *dim == "IxDyn" {
@@ -132,7 +140,7 @@ pub fn hint(message: &str) -> Option<&'static str> {
         .any(|t| m.contains(t));
     if m.contains("value moved") || m.contains("use of moved value") || m.contains("borrow of moved value") {
         return Some(
-            "`a + b` moves both arrays into the result; write `&a + &b` to keep them (or `.clone()` one)",
+            "an array moves when it is assigned (`let c = a;`), passed by value, or used in `a + b`; borrow it instead (`&a`, `&a + &b`) or copy it with `.clone()`",
         );
     }
     if (m.contains("cannot add") || m.contains("cannot subtract") || m.contains("cannot multiply") || m.contains("cannot divide")
@@ -178,6 +186,9 @@ mod tests {
         let by_value = "cannot add `ArrayBase<OwnedRepr<f64>, Dim<[usize; 1]>>` to `&ArrayBase<OwnedRepr<f64>, Dim<[usize; 1]>>`";
         assert!(hint(by_value).unwrap().starts_with("arithmetic between two arrays works on references"));
         assert!(hint("borrow of moved value: `a`").unwrap().contains("&a + &b"));
+        let prelude_path = "cannot add `ndplay::prelude::ArrayBase<OwnedRepr<{float}>, ndplay::prelude::Dim<[usize; 1]>, {float}>` to `ndplay::prelude::ArrayBase<OwnedRepr<{integer}>, ndplay::prelude::Dim<[usize; 1]>, {integer}>`";
+        assert_eq!(shorten_types(prelude_path), "cannot add `Array1<{float}>` to `Array1<{integer}>`");
+        assert!(hint(prelude_path).unwrap().starts_with("arrays of different element types"));
         assert_eq!(hint("expected `;`"), None);
     }
 }
