@@ -17,7 +17,9 @@
 //!   with NaN equal to NaN (`equal_nan=True`) and infinities equal only to themselves.
 //!
 //! Answers and expected values may be arrays or views of any dimension, or plain numbers
-//! (`check(&a.dot(&b), &32)`): anything [`Checkable`].
+//! (`check(&a.dot(&b), &32)`): anything [`Checkable`]. When the student's code may panic
+//! (a shape error, an overflow), [`check_fn`] takes the answer as a closure
+//! (`check_fn(|| center(&x), &expected)`) and reports the panic as a failed check.
 //!
 //! Like every renderer of the prelude, comparing and rendering are pure; the badge is
 //! shown by the display machinery (as a cell's last expression, or with `display`).
@@ -162,6 +164,8 @@ pub struct Check {
     pub shown: Vec<Mismatch>,
     /// The largest finite `|yours − expected|` among the differing values.
     pub largest_difference: Option<f64>,
+    /// The panic message, when the answer was computed by [`check_fn`] and panicked.
+    pub panicked: Option<String>,
 }
 
 /// Compares an exercise's answer with the expected value; see the module docs for the
@@ -191,6 +195,7 @@ pub fn check<X: Checkable + ?Sized, Y: Checkable + ?Sized>(answer: &X, expected:
         differing: 0,
         shown: Vec::new(),
         largest_difference: None,
+        panicked: None,
     };
     if result.answer_shape != result.expected_shape {
         return result;
@@ -216,6 +221,50 @@ pub fn check<X: Checkable + ?Sized, Y: Checkable + ?Sized>(answer: &X, expected:
         }
     }
     result
+}
+
+/// Like [`check`], but computes the answer itself, so that an answer that *panics* (a
+/// shape error, an overflow, an `unwrap` on `None`) fails the check with its message
+/// instead of stopping the cell with a panic dump.
+///
+/// ```
+/// use ndplay::prelude::*;
+/// let scores = array![[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]];
+/// let means = scores.mean_axis(Axis(1)).unwrap(); // shape (2,): does not fit (2, 3)
+/// let c = check_fn(|| &scores - &means, &array![[-1.0, 0.0, 1.0], [-1.0, 0.0, 1.0]]);
+/// assert!(!c.passed());
+/// assert!(c.summary().starts_with("✗ Not yet: your code panicked: "));
+/// ```
+pub fn check_fn<X: Checkable, Y: Checkable + ?Sized>(answer: impl FnOnce() -> X, expected: &Y) -> Check {
+    // The panic hook prints the panic to stderr, which the kernel would show as a failed
+    // cell: silence it while the answer runs, then put the previous hook back.
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(answer));
+    std::panic::set_hook(previous);
+    match outcome {
+        Ok(value) => check(&value, expected),
+        Err(payload) => {
+            let message = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "(no message)".to_string());
+            Check {
+                answer_type: "(panicked)".to_string(),
+                expected_type: expected.type_name(),
+                answer_dtype: "",
+                expected_dtype: expected.dtype_name(),
+                answer_shape: expected.shape_vec(),
+                expected_shape: expected.shape_vec(),
+                compared: 0,
+                differing: 0,
+                shown: Vec::new(),
+                largest_difference: None,
+                panicked: Some(message),
+            }
+        }
+    }
 }
 
 fn as_f64(n: Num) -> f64 {
@@ -285,7 +334,7 @@ fn describe_shape(shape: &[usize]) -> String {
 impl Check {
     /// Whether the answer has the expected shape, dtype and values.
     pub fn passed(&self) -> bool {
-        self.shape_ok() && self.dtype_ok() && self.differing == 0
+        self.panicked.is_none() && self.shape_ok() && self.dtype_ok() && self.differing == 0
     }
 
     fn shape_ok(&self) -> bool {
@@ -299,6 +348,10 @@ impl Check {
     /// The reasons for failing, in the order a student should fix them.
     fn problems(&self) -> Vec<String> {
         let mut problems = Vec::new();
+        if let Some(message) = &self.panicked {
+            problems.push(format!("your code panicked: {message}"));
+            return problems;
+        }
         if !self.shape_ok() {
             problems.push(format!(
                 "{}, expected {}",
@@ -325,6 +378,15 @@ impl Check {
 
     /// A hint for a shape mismatch, when one is cheap to give.
     fn shape_hint(&self) -> Option<String> {
+        if let Some(message) = &self.panicked {
+            return if message.contains("IncompatibleShape") || message.contains("broadcast") {
+                Some("two operands could not be broadcast together; `explain_broadcast(&a, &b)` shows why".to_string())
+            } else if message.contains("overflow") {
+                Some("an integer got too big for its type; cast to a wider type (i64, f64) first".to_string())
+            } else {
+                None
+            };
+        }
         if self.shape_ok() {
             return None;
         }
@@ -518,6 +580,27 @@ mod tests {
         assert_eq!(c.shown.len(), MAX_SHOWN);
         assert_eq!(c.shown[4].index, vec![1, 0]);
         assert!(c.text().ends_with("… and 7 more"));
+    }
+
+    #[test]
+    fn check_fn_turns_panics_into_failures() {
+        let m = array![[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]];
+        let means = m.mean_axis(Axis(1)).unwrap();
+        let c = check_fn(|| &m - &means, &array![[-1.0, 0.0, 1.0], [-1.0, 0.0, 1.0]]);
+        assert!(!c.passed());
+        assert_eq!(
+            c.text(),
+            "✗ Not yet: your code panicked: called `Result::unwrap()` on an `Err` value: \
+             ShapeError/IncompatibleShape: incompatible shapes\n  \
+             hint: two operands could not be broadcast together; `explain_broadcast(&a, &b)` shows why"
+        );
+        let fixed = check_fn(|| &m - &means.clone().insert_axis(Axis(1)), &array![[-1.0, 0.0, 1.0], [-1.0, 0.0, 1.0]]);
+        assert!(fixed.passed(), "{}", fixed.text());
+        let custom = check_fn(|| -> Array1<i32> { panic!("boom {}", 1) }, &array![1]);
+        assert_eq!(custom.summary(), "✗ Not yet: your code panicked: boom 1");
+        // The previous hook is back: a later panic is reported as usual (not checkable
+        // here beyond not crashing).
+        assert!(std::panic::catch_unwind(|| panic!("x")).is_err());
     }
 
     #[test]

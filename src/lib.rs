@@ -28,6 +28,8 @@
 //! - [`plot`] — line, scatter, histogram and heatmap plots as SVG.
 //! - [`explain`] — `explain_broadcast` and `explain_dot`: shapes in words and pictures.
 //! - [`health`] — the finite / NaN / inf verdict and its badge.
+//! - [`diagnostics`] — compile errors in array terms (`Array2<f64>` instead of
+//!   `ArrayBase<OwnedRepr<f64>, Dim<[usize; 2]>>`), for the kernel; not in the prelude.
 //! - [`check`](mod@check) — `check(&answer, &expected)`: the pass/fail badge of exercises.
 //! - [`escape`] — HTML/XML escaping, used by every renderer that embeds user text.
 //!
@@ -35,6 +37,7 @@
 
 pub mod array;
 pub mod check;
+pub mod diagnostics;
 pub mod display;
 pub mod dtype;
 pub mod escape;
@@ -60,7 +63,7 @@ pub mod prelude {
         clear_output, display, display_handle, DisplayHandle, EvcxrDisplay, Html, Markdown,
         MimeBundle, Render, Svg,
     };
-    pub use crate::check::{check, Check, Checkable};
+    pub use crate::check::{check, check_fn, Check, Checkable};
     pub use crate::dtype::DType;
     pub use crate::health::{health, Health, HealthState};
     pub use crate::ops::{arange, dtype_of, outer, ArrayExt, Cast, CastFrom, FloorDiv};
