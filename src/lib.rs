@@ -28,8 +28,6 @@
 //! - [`plot`] — line, scatter, histogram and heatmap plots as SVG.
 //! - [`explain`] — `explain_broadcast` and `explain_dot`: shapes in words and pictures.
 //! - [`health`] — the finite / NaN / inf verdict and its badge.
-//! - [`diagnostics`] — compile errors in array terms (`Array2<f64>` instead of
-//!   `ArrayBase<OwnedRepr<f64>, Dim<[usize; 2]>>`), for the kernel; not in the prelude.
 //! - [`check`](mod@check) — `check(&answer, &expected)`: the pass/fail badge of exercises.
 //! - [`escape`] — HTML/XML escaping, used by every renderer that embeds user text.
 //!
@@ -37,7 +35,6 @@
 
 pub mod array;
 pub mod check;
-pub mod diagnostics;
 pub mod display;
 pub mod dtype;
 pub mod escape;
