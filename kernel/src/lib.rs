@@ -9,7 +9,8 @@
 //!   trait.
 //! - [`engine`]: implementations of that trait: evcxr for real cells, a mock for tests.
 //!
-//! Beside them, [`install`] writes the kernelspec and warms the build cache. The rendering
+//! Beside them, [`install`] writes the kernelspec and warms the build cache, and
+//! [`notebook`] runs and checks notebooks through the engine (`ndplay check`, `ndplay run`). The rendering
 //! of arrays is not here at all: it lives in the `ndplay` prelude crate, which runs inside
 //! the cells' process and talks to the kernel through stdout (see
 //! [`engine::child_output`]).
@@ -17,6 +18,7 @@
 pub mod core;
 pub mod engine;
 pub mod install;
+pub mod notebook;
 pub mod wire;
 
 use std::path::Path;

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
 use ndplay_kernel::install::{self, Location};
+use ndplay_kernel::notebook;
 use ndplay_kernel::EngineKind;
 
 #[derive(Parser)]
@@ -48,6 +49,35 @@ enum Command {
         #[arg(long, hide = true)]
         mock_engine: bool,
     },
+    /// Execute notebooks and compare their outputs with the stored ones, as nbval does.
+    ///
+    /// Each notebook runs in a fresh engine, in its own directory. Cell tags
+    /// (raises-exception, nbval-ignore-output, nbval-skip) and the sanitize file work as in
+    /// `pytest --nbval`. Exits with status 1 if any cell fails.
+    Check {
+        #[arg(required = true, value_name = "NOTEBOOK")]
+        notebooks: Vec<PathBuf>,
+        /// nbval's sanitize file (regex:/replace: lines) [default: sanitize.cfg beside each
+        /// notebook, if there is one].
+        #[arg(long, value_name = "FILE")]
+        sanitize_with: Option<PathBuf>,
+        /// Colour the report: auto, always or never.
+        #[arg(long, default_value = "auto", value_name = "WHEN")]
+        color: String,
+    },
+    /// Re-execute a notebook and store its new outputs.
+    Run {
+        notebook: PathBuf,
+        /// Write the outputs into NOTEBOOK itself.
+        #[arg(long, conflicts_with = "output")]
+        inplace: bool,
+        /// Write the executed notebook to FILE [default: stdout].
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Keep going when a cell not tagged raises-exception fails.
+        #[arg(long)]
+        allow_errors: bool,
+    },
 }
 
 #[derive(Args)]
@@ -79,6 +109,10 @@ impl LocationArgs {
 fn main() -> Result<()> {
     // evcxr runs this same binary as the child process that loads and runs cells (and as
     // its rustc wrapper); in those roles this call never returns.
+    if std::env::var_os("EVCXR_IS_RUNTIME").is_some() {
+        // This process is the child that runs cells: cap its memory before it starts.
+        ndplay_kernel::engine::limits::apply_child_limits();
+    }
     evcxr::runtime_hook();
     let cli = Cli::parse();
     match cli.command {
@@ -99,6 +133,23 @@ fn main() -> Result<()> {
         Command::Kernel { connection_file, allow_unsigned, mock_engine } => {
             let kind = if mock_engine { EngineKind::Mock } else { EngineKind::Evcxr };
             ndplay_kernel::run_kernel(&connection_file, allow_unsigned, kind)
+        }
+        Command::Check { notebooks, sanitize_with, color } => {
+            let color = match color.as_str() {
+                "always" => true,
+                "never" => false,
+                _ => notebook::CheckOptions::color_default(),
+            };
+            let passed = notebook::check(&notebooks, &notebook::CheckOptions { sanitize_with, color })?;
+            std::process::exit(if passed { 0 } else { 1 });
+        }
+        Command::Run { notebook: path, inplace, output, allow_errors } => {
+            let target = match (inplace, output) {
+                (true, _) => notebook::RunTarget::InPlace,
+                (false, Some(file)) => notebook::RunTarget::File(file),
+                (false, None) => notebook::RunTarget::Stdout,
+            };
+            notebook::run(&path, &notebook::RunOptions { target, allow_errors })
         }
     }
 }

@@ -1,0 +1,360 @@
+//! `ndplay check` and `ndplay run`: notebooks executed through the kernel's engine, in
+//! this process (no Jupyter, no ZeroMQ, no Python).
+//!
+//! - `check` runs every notebook in a fresh engine, in the notebook's directory, and judges
+//!   each code cell the way `pytest --nbval` (0.11) does: same cell tags and comment
+//!   markers, same sanitize file format, same comparison (see [`compare`]). It prints one
+//!   line per cell, a diff for each failing one, and a summary per notebook.
+//! - `run` re-executes one notebook and stores its outputs as Jupyter would (see
+//!   [`outputs::NotebookOutputs`]), writing it back in nbformat's own layout.
+//!
+//! Outputs reach a notebook exactly as through the kernel: the engine's stream, display
+//! and clear messages in order, then the final value as `execute_result` or the failure as
+//! `error` (mirroring `core::handlers`).
+
+pub mod compare;
+pub mod ipynb;
+pub mod outputs;
+pub mod sanitize;
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+
+use crate::core::engine::Engine;
+use crate::engine::evcxr::EvcxrEngine;
+use compare::{cell_options, judge, Verdict};
+use ipynb::Notebook;
+use outputs::{Event, NotebookOutputs, Recorder};
+use sanitize::Sanitizer;
+
+/// The sanitize file looked for beside each notebook when none is given.
+pub const SANITIZE_FILE: &str = "sanitize.cfg";
+
+pub struct CheckOptions {
+    /// nbval's `--nbval-sanitize-with`; default: `sanitize.cfg` beside each notebook.
+    pub sanitize_with: Option<PathBuf>,
+    /// Colour the report (default: when stdout is a terminal and NO_COLOR is unset).
+    pub color: bool,
+}
+
+impl CheckOptions {
+    pub fn color_default() -> bool {
+        std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+    }
+}
+
+/// Runs code cells in one fresh engine, in the notebook's directory.
+struct Session {
+    engine: EvcxrEngine,
+    execution_count: u64,
+    previous_dir: Option<PathBuf>,
+}
+
+impl Session {
+    fn start(notebook: &Path, label: &str) -> Result<Session> {
+        // nbval starts each notebook's kernel in the notebook's directory: files shipped
+        // beside a lesson (a CSV, say) are found by relative paths. The Rust process that
+        // runs cells inherits this directory.
+        let previous_dir = std::env::current_dir().ok();
+        let dir = notebook.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        std::env::set_current_dir(dir).with_context(|| format!("entering {}", dir.display()))?;
+        let started = Instant::now();
+        let progress = |step: &str| eprintln!("{label}: [{:>5.1}s] {step}", started.elapsed().as_secs_f64());
+        let engine = EvcxrEngine::start(&progress).context("starting the Rust engine")?;
+        progress("ready");
+        Ok(Session { engine, execution_count: 0, previous_dir })
+    }
+
+    /// Runs one cell; its events in the order IOPub would carry them.
+    fn execute(&mut self, code: &str) -> Vec<Event> {
+        self.execution_count += 1;
+        let recorder = Arc::new(Recorder::default());
+        let outcome = self.engine.execute(code, recorder.clone());
+        let mut events = recorder.take();
+        events.extend(Event::from_outcome(outcome, self.execution_count));
+        events
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        self.engine.shutdown();
+        if let Some(dir) = &self.previous_dir {
+            let _ = std::env::set_current_dir(dir);
+        }
+    }
+}
+
+/// Paths given relative to where the command started must survive the change of
+/// directory; so must the cache directory.
+fn absolute(p: &Path) -> Result<PathBuf> {
+    std::path::absolute(p).with_context(|| format!("resolving {}", p.display()))
+}
+
+fn pin_cache_dir() {
+    if let Some(dir) = std::env::var_os("NDPLAY_CACHE_DIR") {
+        let dir = PathBuf::from(dir);
+        if dir.is_relative() {
+            if let Ok(abs) = std::path::absolute(&dir) {
+                std::env::set_var("NDPLAY_CACHE_DIR", abs);
+            }
+        }
+    }
+}
+
+struct Paint {
+    on: bool,
+}
+
+impl Paint {
+    fn wrap(&self, code: &str, s: &str) -> String {
+        if self.on {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    }
+    fn plain(&self, s: &str) -> String {
+        if self.on {
+            s.to_string()
+        } else {
+            strip_ansi(s)
+        }
+    }
+}
+
+fn strip_ansi(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' && chars.peek() == Some(&'[') {
+            chars.next();
+            for d in chars.by_ref() {
+                if d.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The first line of a cell, shortened, to say which cell a report line is about.
+fn snippet(source: &str) -> String {
+    let line = source.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("(empty)");
+    if line.chars().count() > 48 {
+        format!("{}…", line.chars().take(47).collect::<String>())
+    } else {
+        line.to_string()
+    }
+}
+
+/// `ndplay check`: true when every notebook passed.
+pub fn check(paths: &[PathBuf], options: &CheckOptions) -> Result<bool> {
+    pin_cache_dir();
+    let paint = Paint { on: options.color };
+    let sanitize_with = options.sanitize_with.as_deref().map(absolute).transpose()?;
+    let mut failed_notebooks = Vec::new();
+    for path in paths {
+        let label = path.display().to_string();
+        match check_one(path, &label, sanitize_with.as_deref(), &paint) {
+            Ok(true) => {}
+            Ok(false) => failed_notebooks.push(label),
+            Err(e) => {
+                println!("{label}: {} {e:#}", paint.wrap("1;31", "ERROR"));
+                failed_notebooks.push(label);
+            }
+        }
+        let _ = std::io::stdout().flush();
+    }
+    if paths.len() > 1 {
+        if failed_notebooks.is_empty() {
+            println!("{} notebooks: all outputs match", paths.len());
+        } else {
+            println!("{} of {} notebooks failed: {}", failed_notebooks.len(), paths.len(), failed_notebooks.join(", "));
+        }
+    }
+    Ok(failed_notebooks.is_empty())
+}
+
+fn check_one(path: &Path, label: &str, sanitize_with: Option<&Path>, paint: &Paint) -> Result<bool> {
+    let abs = absolute(path)?;
+    let notebook = Notebook::read(&abs)?;
+    let sanitize_path = match sanitize_with {
+        Some(p) => Some(p.to_path_buf()),
+        None => abs.parent().map(|d| d.join(SANITIZE_FILE)).filter(|p| p.is_file()),
+    };
+    let sanitizer = match &sanitize_path {
+        Some(p) => Sanitizer::load(p)?,
+        None => Sanitizer::default(),
+    };
+    let cells = notebook.code_cells();
+    match &sanitize_path {
+        Some(p) => println!("{label}: {} code cells, sanitizing with {} ({} rules)", cells.len(), p.display(), sanitizer.len()),
+        None => println!("{label}: {} code cells, no sanitize file", cells.len()),
+    }
+    let mut session = Session::start(&abs, "ndplay check")?;
+    let mut failed = Vec::new();
+    let (mut skipped, mut not_compared) = (0, 0);
+    for (n, cell) in cells.iter().enumerate() {
+        let opts = cell_options(&cell.tags, &cell.source);
+        let events = if opts.skip { None } else { Some(session.execute(&cell.source)) };
+        let fresh = events.as_deref().map(outputs::nbval_outputs);
+        let verdict = judge(opts, cell.execution_count, &cell.outputs, fresh.as_deref(), &sanitizer);
+        let status = match &verdict {
+            Verdict::Pass => paint.wrap("32", "ok"),
+            Verdict::Skipped => {
+                skipped += 1;
+                paint.wrap("33", "skipped")
+            }
+            Verdict::NotCompared(why) => {
+                not_compared += 1;
+                format!("{} ({why})", paint.wrap("33", "not compared"))
+            }
+            Verdict::Failed { reason, .. } => {
+                failed.push(n);
+                format!("{}: {reason}", paint.wrap("1;31", "FAILED"))
+            }
+        };
+        println!("  Cell {n:>2}  {}  {status}", paint.wrap("2", &format!("{:<50}", snippet(&cell.source))));
+        if events.as_deref().is_some_and(outputs::has_display_updates) {
+            println!("        note: this cell sent clear_output/update_display_data, which nbval ignores (so does this check)");
+        }
+        if let Verdict::Failed { detail, .. } = &verdict {
+            for line in detail {
+                let line = paint.plain(line);
+                let coloured = match line.chars().next() {
+                    Some('-') if !line.starts_with("---") => paint.wrap("31", &line),
+                    Some('+') if !line.starts_with("+++") => paint.wrap("32", &line),
+                    Some('@') => paint.wrap("36", &line),
+                    _ => line,
+                };
+                println!("        {coloured}");
+            }
+        }
+        let _ = std::io::stdout().flush();
+    }
+    drop(session);
+    let mut extra = Vec::new();
+    if skipped > 0 {
+        extra.push(format!("{skipped} skipped"));
+    }
+    if not_compared > 0 {
+        extra.push(format!("{not_compared} not compared"));
+    }
+    let extra = if extra.is_empty() { String::new() } else { format!(" ({})", extra.join(", ")) };
+    if failed.is_empty() {
+        println!("{label}: {} cells, all outputs match{extra}", cells.len());
+    } else {
+        let which: Vec<String> = failed.iter().map(|n| format!("Cell {n}")).collect();
+        println!(
+            "{label}: {} cells, {} {}{extra}",
+            cells.len(),
+            paint.wrap("1;31", &format!("{} failed:", failed.len())),
+            which.join(", ")
+        );
+    }
+    Ok(failed.is_empty())
+}
+
+/// Where `ndplay run` writes the executed notebook.
+pub enum RunTarget {
+    InPlace,
+    File(PathBuf),
+    Stdout,
+}
+
+pub struct RunOptions {
+    pub target: RunTarget,
+    /// Keep going after a cell fails that is not tagged `raises-exception` (nbclient's
+    /// `allow_errors`).
+    pub allow_errors: bool,
+}
+
+/// `ndplay run`: executes every code cell (but those tagged `skip-execution` and empty
+/// ones, as nbclient does) and stores the outputs.
+pub fn run(path: &Path, options: &RunOptions) -> Result<()> {
+    pin_cache_dir();
+    let abs = absolute(path)?;
+    let target = match &options.target {
+        RunTarget::InPlace => Some(abs.clone()),
+        RunTarget::File(f) => Some(absolute(f)?),
+        RunTarget::Stdout => None,
+    };
+    let mut notebook = Notebook::read(&abs)?;
+    let cells = notebook.code_cells();
+    let label = "ndplay run";
+    let mut session = Session::start(&abs, label)?;
+    let mut outputs = NotebookOutputs::default();
+    let mut executed = Vec::new();
+    for (n, cell) in cells.iter().enumerate() {
+        if cell.tags.iter().any(|t| t == "skip-execution") || cell.source.trim().is_empty() {
+            eprintln!("{label}: Cell {n:>2} not run");
+            continue;
+        }
+        let started = Instant::now();
+        let events = session.execute(&cell.source);
+        for e in &events {
+            outputs.push(cell.index, e);
+        }
+        outputs.end_cell();
+        executed.push((cell.index, session.execution_count));
+        let error = events.iter().find_map(|e| match e {
+            Event::Error { ename, evalue, .. } => Some(format!("{ename}: {evalue}")),
+            _ => None,
+        });
+        let secs = started.elapsed().as_secs_f64();
+        match error {
+            None => eprintln!("{label}: Cell {n:>2} ok ({secs:.1}s)  {}", snippet(&cell.source)),
+            Some(e) if options.allow_errors || cell.tags.iter().any(|t| t == "raises-exception") => {
+                eprintln!("{label}: Cell {n:>2} raised, as allowed ({secs:.1}s): {e}")
+            }
+            Some(e) => {
+                bail!(
+                    "Cell {n} ({}) failed: {e}\nThe notebook was not written. Tag the cell `raises-exception` if the error is the point, or pass --allow-errors.",
+                    snippet(&cell.source)
+                )
+            }
+        }
+    }
+    drop(session);
+    for (index, count) in executed {
+        notebook.set_outputs(index, Some(count), outputs.take(index));
+    }
+    let text = notebook.to_ipynb_string();
+    match target {
+        Some(file) => {
+            // Write beside the target and rename, so an interrupted write never leaves half
+            // a notebook.
+            let tmp = file.with_extension("ipynb.ndplay-tmp");
+            std::fs::write(&tmp, &text).with_context(|| format!("writing {}", tmp.display()))?;
+            std::fs::rename(&tmp, &file).with_context(|| format!("replacing {}", file.display()))?;
+            eprintln!("{label}: wrote {}", file.display());
+        }
+        None => std::io::stdout().write_all(text.as_bytes())?,
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ansi_is_stripped() {
+        assert_eq!(strip_ansi("\x1b[1;31merror[E0308]\x1b[0m: x"), "error[E0308]: x");
+    }
+
+    #[test]
+    fn snippets_are_short() {
+        assert_eq!(snippet("\n  let a = 1;\nb"), "let a = 1;");
+        assert_eq!(snippet(""), "(empty)");
+        assert_eq!(snippet(&"x".repeat(100)).chars().count(), 48);
+    }
+}
