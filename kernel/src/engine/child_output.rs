@@ -33,6 +33,14 @@ pub const PANIC_END: &str = "\u{1e}ndplay-panic-end";
 /// Most text lines batched into one stream message.
 const MAX_BATCH_LINES: usize = 1000;
 
+/// Stream text one cell may send to the notebook; the rest is dropped with a notice, so
+/// an accidental print in a loop cannot make the notebook unusable.
+pub const MAX_STREAM_BYTES_PER_CELL: usize = 4 << 20;
+
+/// The largest single display (one mime bundle) that is sent on; larger ones are refused
+/// with a notice. Browsers choke on outputs of this size, and notebooks store them.
+pub const MAX_DISPLAY_BYTES: usize = 16 << 20;
+
 /// A panic reported by the child's panic hook.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PanicReport {
@@ -81,12 +89,21 @@ fn parse_display(json: &str) -> Option<JupyterMessageContent> {
     })
 }
 
+/// What the forwarder saw of one cell, reported at its end.
+#[derive(Debug, Default, PartialEq)]
+pub struct CellEnd {
+    pub panic: Option<PanicReport>,
+    /// The child reported a failed allocation (Rust prints "memory allocation of N bytes
+    /// failed" before aborting).
+    pub out_of_memory: bool,
+}
+
 /// Requests to the forwarder thread.
 enum Control {
     /// Start sending to this sink (a new cell started); answered once done.
     Attach(Arc<dyn OutputSink>, Sender<()>),
     /// Flush everything read so far, then answer; the cell has finished.
-    Fence(Sender<Option<PanicReport>>),
+    Fence(Sender<CellEnd>),
 }
 
 /// Owns the thread that forwards the child's output to the current cell's sink.
@@ -114,17 +131,17 @@ impl Forwarder {
     }
 
     /// Waits until every line the child wrote so far has been sent to the sink, and returns
-    /// the panic the cell reported, if any.
+    /// what the cell reported (a panic, running out of memory).
     ///
     /// evcxr returns from `execute` only once its stdout channel is empty, but the last
     /// lines may still be in this thread's hands, and stderr has no such guarantee: so we
     /// ask the thread itself, which also waits briefly for stderr to go quiet.
-    pub fn fence(&self) -> Option<PanicReport> {
+    pub fn fence(&self) -> CellEnd {
         let (tx, rx) = crossbeam_channel::bounded(1);
         if self.control.send(Control::Fence(tx)).is_err() {
-            return None;
+            return CellEnd::default();
         }
-        rx.recv_timeout(Duration::from_secs(5)).ok().flatten()
+        rx.recv_timeout(Duration::from_secs(5)).unwrap_or_default()
     }
 }
 
@@ -140,6 +157,10 @@ struct State {
     pending: Option<Pending>,
     panic: Option<PanicReport>,
     in_panic: bool,
+    /// Stream bytes sent for the current cell.
+    sent: usize,
+    truncated: bool,
+    out_of_memory: bool,
 }
 
 impl State {
@@ -152,7 +173,32 @@ impl State {
         }
     }
 
+    fn emit(&self, output: JupyterMessageContent) {
+        if let Some(sink) = &self.sink {
+            sink.emit(output);
+        }
+    }
+
+    fn notice(&mut self, text: &str) {
+        self.flush();
+        self.emit(StreamContent::stderr(&format!("[ndplay] {text}\n")).into());
+    }
+
     fn text(&mut self, name: &'static str, line: &str) {
+        if name == "stderr" && line.starts_with("memory allocation of") && line.ends_with("failed") {
+            self.out_of_memory = true;
+        }
+        self.sent += line.len() + 1;
+        if self.sent > MAX_STREAM_BYTES_PER_CELL {
+            if !self.truncated {
+                self.truncated = true;
+                self.notice(&format!(
+                    "output truncated: this cell printed more than {} MB; the rest is not shown (the cell keeps running)",
+                    MAX_STREAM_BYTES_PER_CELL >> 20
+                ));
+            }
+            return;
+        }
         if matches!(&self.pending, Some(p) if p.name != name || p.lines >= MAX_BATCH_LINES) {
             self.flush();
         }
@@ -174,13 +220,19 @@ impl State {
             }
             return;
         }
+        if line.len() > MAX_DISPLAY_BYTES && line.starts_with(DISPLAY_PREFIX) {
+            self.notice(&format!(
+                "a display of {:.1} MB was refused: the limit is {} MB. Show a summary or a slice instead.",
+                line.len() as f64 / (1 << 20) as f64,
+                MAX_DISPLAY_BYTES >> 20
+            ));
+            return;
+        }
         match parse_line(&line) {
             Line::Text(t) | Line::Malformed(t) => self.text("stdout", &t),
             Line::Output(output) => {
                 self.flush();
-                if let Some(sink) = &self.sink {
-                    sink.emit(output);
-                }
+                self.emit(output);
             }
             Line::PanicBegin(location) => {
                 self.flush();
@@ -193,7 +245,15 @@ impl State {
 }
 
 fn forward(stdout: Receiver<String>, stderr: Receiver<String>, control: Receiver<Control>) {
-    let mut state = State { sink: None, pending: None, panic: None, in_panic: false };
+    let mut state = State {
+        sink: None,
+        pending: None,
+        panic: None,
+        in_panic: false,
+        sent: 0,
+        truncated: false,
+        out_of_memory: false,
+    };
     loop {
         // Batching: only flush text when the channels run dry, so bursts become one message.
         let idle = Duration::from_millis(20);
@@ -212,6 +272,9 @@ fn forward(stdout: Receiver<String>, stderr: Receiver<String>, control: Receiver
                     state.sink = Some(sink);
                     state.panic = None;
                     state.in_panic = false;
+                    state.sent = 0;
+                    state.truncated = false;
+                    state.out_of_memory = false;
                     let _ = done.send(());
                 }
                 Ok(Control::Fence(reply)) => {
@@ -228,7 +291,7 @@ fn forward(stdout: Receiver<String>, stderr: Receiver<String>, control: Receiver
                         state.stdout_line(line);
                     }
                     state.flush();
-                    let _ = reply.send(state.panic.take());
+                    let _ = reply.send(CellEnd { panic: state.panic.take(), out_of_memory: state.out_of_memory });
                 }
                 Err(_) => return,
             },
@@ -294,7 +357,7 @@ mod tests {
         out_tx.send("second line".into()).unwrap();
         out_tx.send(PANIC_END.into()).unwrap();
         err_tx.send("warning".into()).unwrap();
-        let panic = f.fence().expect("a panic was reported");
+        let panic = f.fence().panic.expect("a panic was reported");
         assert_eq!(panic.location, "src/lib.rs:3:5");
         assert_eq!(panic.message, "index out of bounds\nsecond line");
         let got: Vec<Value> = sink.0.lock().unwrap().iter().map(json).collect();
@@ -309,6 +372,40 @@ mod tests {
         assert_eq!(stderr[0]["content"]["text"], "warning\n");
         // The next cell starts clean.
         f.attach(sink.clone());
-        assert_eq!(f.fence(), None);
+        assert_eq!(f.fence(), CellEnd::default());
+    }
+
+    #[test]
+    fn floods_are_truncated_and_huge_displays_refused() {
+        let (out_tx, out_rx) = crossbeam_channel::unbounded();
+        let (err_tx, err_rx) = crossbeam_channel::unbounded();
+        let f = Forwarder::start(out_rx, err_rx);
+        let sink = Arc::new(Collect(Mutex::new(Vec::new())));
+        f.attach(sink.clone());
+        let line = "x".repeat(1023);
+        for _ in 0..(MAX_STREAM_BYTES_PER_CELL / 1024 + 100) {
+            out_tx.send(line.clone()).unwrap();
+        }
+        let huge = format!(r#"{DISPLAY_PREFIX}{{"msg_type":"display_data","content":{{"data":{{"text/plain":"{}"}},"metadata":{{}}}}}}"#, "y".repeat(MAX_DISPLAY_BYTES));
+        out_tx.send(huge).unwrap();
+        err_tx.send("memory allocation of 800000000000 bytes failed".into()).unwrap();
+        let end = f.fence();
+        assert!(end.out_of_memory);
+        let got: Vec<Value> = sink.0.lock().unwrap().iter().map(json).collect();
+        let stdout: usize = got
+            .iter()
+            .filter(|v| v["content"]["name"] == "stdout")
+            .map(|v| v["content"]["text"].as_str().unwrap().len())
+            .sum();
+        assert!(stdout <= MAX_STREAM_BYTES_PER_CELL, "{stdout}");
+        let notices: Vec<&str> = got
+            .iter()
+            .filter_map(|v| v["content"]["text"].as_str())
+            .filter(|t| t.starts_with("[ndplay]"))
+            .collect();
+        assert_eq!(notices.len(), 2, "{notices:?}");
+        assert!(notices[0].contains("output truncated"));
+        assert!(notices[1].contains("a display of 16.0 MB was refused"));
+        assert!(!got.iter().any(|v| v["type"] == "display_data"));
     }
 }

@@ -273,7 +273,8 @@ impl Engine for EvcxrEngine {
         if let Some(rewritten) = retry_ambiguous_numeric(code, &result) {
             result = self.ctx.execute(&rewritten);
         }
-        let panic = self.forwarder.fence();
+        let end = self.forwarder.fence();
+        let panic = end.panic;
         let outcome = match result {
             Ok(outputs) => match panic {
                 Some(p) if is_shape_panic(&p.message) => {
@@ -304,7 +305,7 @@ impl Engine for EvcxrEngine {
                 let interrupted = self.interrupter.interrupted.swap(false, Ordering::SeqCst);
                 // evcxr has already started a fresh child; give it our panic hook again.
                 let restored = self.run_setup_cell(false);
-                let mut error = child_died(&how, interrupted, &before);
+                let mut error = child_died(&how, interrupted, end.out_of_memory, &before);
                 if let Err(e) = restored {
                     error.traceback.push(format!("(and restarting the Rust process failed: {e})"));
                 }
@@ -399,7 +400,7 @@ impl EvcxrEngine {
         for (lhs, rhs) in arithmetic_operands(code).into_iter().take(MAX_SHAPE_PROBES) {
             let probe = format!("explain_broadcast(&({lhs}), &({rhs}))");
             let Ok(outputs) = self.ctx.execute(&probe) else { continue };
-            let _ = self.forwarder.fence();
+            self.forwarder.fence();
             let text = outputs.content_by_mime_type.get("text/plain").cloned().unwrap_or_default();
             if text.starts_with("operands could not be broadcast") {
                 return final_value(outputs).map(|media| (text, media));
@@ -552,7 +553,7 @@ fn panic_error(p: &PanicReport) -> CellError {
     CellError { ename: "panic".into(), evalue: first, traceback }
 }
 
-fn child_died(how: &str, interrupted: bool, lost: &[String]) -> CellError {
+fn child_died(how: &str, interrupted: bool, out_of_memory: bool, lost: &[String]) -> CellError {
     let lost_line = if lost.is_empty() {
         "No variables were lost.".to_string()
     } else {
@@ -568,7 +569,15 @@ fn child_died(how: &str, interrupted: bool, lost: &[String]) -> CellError {
             ],
         };
     }
-    let cause = explain_termination(how);
+    let cause = if out_of_memory {
+        format!(
+            "it ran out of memory: an allocation failed (cells may use about {}% of this machine's memory; \
+             set NDPLAY_CHILD_MEMORY before starting Jupyter to change that)",
+            super::limits::DEFAULT_MEMORY_PERCENT
+        )
+    } else {
+        explain_termination(how)
+    };
     CellError {
         ename: "ProcessDied".into(),
         evalue: format!("the process running the cell died: {cause}"),
@@ -675,7 +684,7 @@ mod tests {
 
     #[test]
     fn lost_variables_are_named() {
-        let e = child_died("signal: 9 (SIGKILL)", true, &["a".into(), "b".into()]);
+        let e = child_died("signal: 9 (SIGKILL)", true, false, &["a".into(), "b".into()]);
         assert_eq!(e.ename, "Interrupted");
         assert!(e.traceback.iter().any(|l| l.contains("Variables lost: a, b")));
     }

@@ -8,5 +8,6 @@ pub mod broken;
 pub mod child_output;
 pub mod diagnostics;
 pub mod evcxr;
+pub mod limits;
 pub mod mock;
 pub mod prelude_source;
