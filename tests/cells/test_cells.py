@@ -63,7 +63,13 @@ def test_process_exit_says_what_was_lost_and_the_next_cell_works(kernel):
     text = strip_ansi("\n".join(err["traceback"]))
     assert "exit(3)" in text
     assert "before_exit" in text
+    assert ":restore" in text
     assert kernel.run("array![1, 2].len()").result["text/plain"] == "2"
+    # The lost variable comes back by replaying the cells that succeeded before the crash.
+    restored = kernel.run(":restore", timeout=300)
+    assert restored.status == "ok", restored.outputs
+    assert "Restored" in restored.stdout
+    assert kernel.run("before_exit + 1").result["text/plain"] == "42"
 
 
 def test_abort_is_reported(kernel):

@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use evcxr::{CommandContext, CompilationError, EvalContext, EvalOutputs};
-use jupyter_protocol::{DisplayData, Media, MediaType};
+use jupyter_protocol::{DisplayData, Media, MediaType, StreamContent};
 
 use super::child_output::{Forwarder, PanicReport, PANIC_BEGIN, PANIC_END};
 use super::diagnostics::{hint, shorten_types};
@@ -55,6 +55,39 @@ fn panic_hook_code() -> String {
     )
 }
 
+/// The command that re-runs the cells whose variables were lost with the child process.
+pub const RESTORE_COMMAND: &str = ":restore";
+
+/// The cells that succeeded in the current child process, and those of the process that
+/// was lost last (what `:restore` replays).
+#[derive(Default)]
+struct ReplayLog {
+    current: Vec<String>,
+    lost: Vec<String>,
+}
+
+impl ReplayLog {
+    fn record(&mut self, code: &str) {
+        self.current.push(code.to_string());
+    }
+    fn child_lost(&mut self) {
+        // Cells restored earlier are part of `current` again, so nothing is replayed twice.
+        self.lost = std::mem::take(&mut self.current);
+    }
+    fn take_lost(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.lost)
+    }
+}
+
+fn first_line(code: &str) -> String {
+    let line = code.lines().find(|l| !l.trim().is_empty()).unwrap_or("").trim();
+    if line.chars().count() > 60 {
+        format!("{}…", line.chars().take(60).collect::<String>())
+    } else {
+        line.to_string()
+    }
+}
+
 /// Variables whose names start with this are the kernel's own; they are hidden from the
 /// student (completions, lost-variable lists).
 const HIDDEN_PREFIX: &str = "__ndplay";
@@ -76,6 +109,7 @@ pub struct EvcxrEngine {
     forwarder: Forwarder,
     interrupter: Arc<ChildKiller>,
     slot: BuildSlot,
+    replay: ReplayLog,
 }
 
 /// Interrupting evcxr means killing its child process: there is no way to stop a running
@@ -143,7 +177,7 @@ impl EvcxrEngine {
             progress(&command);
             ctx.execute(&command).map_err(|e| anyhow::anyhow!("`{command}` failed: {e}"))?;
         }
-        let mut engine = EvcxrEngine { ctx, forwarder, interrupter, slot };
+        let mut engine = EvcxrEngine { ctx, forwarder, interrupter, slot, replay: ReplayLog::default() };
         progress("loading the prelude (use ndplay::prelude::*)");
         engine.run_setup_cell(true)?;
         engine.slot.mark_warm();
@@ -266,6 +300,78 @@ impl Drop for EvcxrEngine {
 
 impl Engine for EvcxrEngine {
     fn execute(&mut self, code: &str, sink: Arc<dyn OutputSink>) -> Outcome {
+        if code.trim() == RESTORE_COMMAND {
+            return self.restore(sink);
+        }
+        let outcome = self.execute_cell(code, sink);
+        match &outcome {
+            Outcome::Ok { .. } => self.replay.record(code),
+            Outcome::Error(e) if e.ename == "Interrupted" || e.ename == "ProcessDied" => self.replay.child_lost(),
+            Outcome::Error(_) => {}
+        }
+        outcome
+    }
+    fn complete(&mut self, code: &str, cursor: usize) -> Completions {
+        match self.ctx.completions(code, cursor) {
+            Ok(c) => {
+                let mut matches: Vec<String> = Vec::new();
+                for item in c.completions {
+                    if !matches.contains(&item.code) && !item.code.starts_with(HIDDEN_PREFIX) {
+                        matches.push(item.code);
+                    }
+                }
+                Completions { matches, start: c.start_offset, end: c.end_offset }
+            }
+            Err(_) => self.complete_from_names(code, cursor),
+        }
+    }
+
+    fn inspect(&mut self, code: &str, cursor: usize) -> Option<Media> {
+        let end = identifier_end(code, cursor);
+        let start = identifier_start(code, cursor);
+        let word = &code[start..end];
+        // A session variable: show its type first, then what rust-analyzer knows of it.
+        let var_type = self
+            .ctx
+            .variables_and_types()
+            .find(|(name, _)| *name == word)
+            .map(|(name, ty)| format!("{name}: {ty}"));
+        let hover = self.ctx.hover_at(code, end).ok().filter(|(plain, _)| !plain.trim().is_empty());
+        if var_type.is_none() && hover.is_none() {
+            return None;
+        }
+        let mut plain = var_type.clone().unwrap_or_default();
+        let mut html = var_type.map(|t| format!("<pre>{}</pre>", html_escape(&t))).unwrap_or_default();
+        if let Some((p, h)) = hover {
+            if !plain.is_empty() {
+                plain.push_str("\n\n");
+            }
+            plain.push_str(&p);
+            html.push_str(&h);
+        }
+        Some(Media::new(vec![MediaType::Plain(plain), MediaType::Html(html)]))
+    }
+
+    fn interrupter(&self) -> Arc<dyn Interrupter> {
+        self.interrupter.clone()
+    }
+
+    fn shutdown(&mut self) {
+        self.interrupter.kill();
+    }
+}
+
+/// Most operand pairs tried when explaining a shape error (each try compiles a cell).
+const MAX_SHAPE_PROBES: usize = 4;
+
+/// Swallows the output of the kernel's own probe cells.
+struct Discard;
+impl OutputSink for Discard {
+    fn emit(&self, _: crate::core::engine::Output) {}
+}
+
+impl EvcxrEngine {
+    fn execute_cell(&mut self, code: &str, sink: Arc<dyn OutputSink>) -> Outcome {
         self.interrupter.interrupted.store(false, Ordering::SeqCst);
         let before = self.variable_names();
         self.forwarder.attach(sink.clone());
@@ -329,66 +435,28 @@ impl Engine for EvcxrEngine {
         outcome
     }
 
-    fn complete(&mut self, code: &str, cursor: usize) -> Completions {
-        match self.ctx.completions(code, cursor) {
-            Ok(c) => {
-                let mut matches: Vec<String> = Vec::new();
-                for item in c.completions {
-                    if !matches.contains(&item.code) && !item.code.starts_with(HIDDEN_PREFIX) {
-                        matches.push(item.code);
-                    }
-                }
-                Completions { matches, start: c.start_offset, end: c.end_offset }
+    /// `:restore`: runs again, in order, the cells that succeeded in the process that was
+    /// lost, so their variables exist again. Their output is shown as they run.
+    fn restore(&mut self, sink: Arc<dyn OutputSink>) -> Outcome {
+        let cells = self.replay.take_lost();
+        if cells.is_empty() {
+            sink.emit(StreamContent::stdout("Nothing to restore: no variables were lost since the last restart.\n").into());
+            return Outcome::Ok { result: None };
+        }
+        let total = cells.len();
+        for (i, cell) in cells.iter().enumerate() {
+            sink.emit(StreamContent::stdout(&format!("[restore {}/{total}] {}\n", i + 1, first_line(cell))).into());
+            if let Outcome::Error(mut e) = self.execute_cell(cell, sink.clone()) {
+                e.traceback.insert(0, format!("Restoring stopped at cell {}/{total}, which failed this time:", i + 1));
+                return Outcome::Error(e);
             }
-            Err(_) => self.complete_from_names(code, cursor),
+            self.replay.record(cell);
         }
+        let vars = self.variable_names().join(", ");
+        sink.emit(StreamContent::stdout(&format!("Restored {total} cells. Variables now: {vars}\n")).into());
+        Outcome::Ok { result: None }
     }
 
-    fn inspect(&mut self, code: &str, cursor: usize) -> Option<Media> {
-        let end = identifier_end(code, cursor);
-        let start = identifier_start(code, cursor);
-        let word = &code[start..end];
-        // A session variable: show its type first, then what rust-analyzer knows of it.
-        let var_type = self
-            .ctx
-            .variables_and_types()
-            .find(|(name, _)| *name == word)
-            .map(|(name, ty)| format!("{name}: {ty}"));
-        let hover = self.ctx.hover_at(code, end).ok().filter(|(plain, _)| !plain.trim().is_empty());
-        if var_type.is_none() && hover.is_none() {
-            return None;
-        }
-        let mut plain = var_type.clone().unwrap_or_default();
-        let mut html = var_type.map(|t| format!("<pre>{}</pre>", html_escape(&t))).unwrap_or_default();
-        if let Some((p, h)) = hover {
-            if !plain.is_empty() {
-                plain.push_str("\n\n");
-            }
-            plain.push_str(&p);
-            html.push_str(&h);
-        }
-        Some(Media::new(vec![MediaType::Plain(plain), MediaType::Html(html)]))
-    }
-
-    fn interrupter(&self) -> Arc<dyn Interrupter> {
-        self.interrupter.clone()
-    }
-
-    fn shutdown(&mut self) {
-        self.interrupter.kill();
-    }
-}
-
-/// Most operand pairs tried when explaining a shape error (each try compiles a cell).
-const MAX_SHAPE_PROBES: usize = 4;
-
-/// Swallows the output of the kernel's own probe cells.
-struct Discard;
-impl OutputSink for Discard {
-    fn emit(&self, _: crate::core::engine::Output) {}
-}
-
-impl EvcxrEngine {
     /// ndarray's panic for `&a + &b` with shapes that do not broadcast says only
     /// "incompatible shapes". Variables from earlier cells survive a panic, so the
     /// operands of the cell's arithmetic can be evaluated again: each `x op y` of the cell
@@ -557,7 +625,10 @@ fn child_died(how: &str, interrupted: bool, out_of_memory: bool, lost: &[String]
     let lost_line = if lost.is_empty() {
         "No variables were lost.".to_string()
     } else {
-        format!("Variables lost: {}. Run the cells that define them again.", lost.join(", "))
+        format!(
+            "Variables lost: {}. Run `{RESTORE_COMMAND}` to run again the cells that made them (or run those cells yourself).",
+            lost.join(", ")
+        )
     };
     if interrupted {
         return CellError {
