@@ -149,7 +149,12 @@ fn main() -> Result<()> {
                 (false, Some(file)) => notebook::RunTarget::File(file),
                 (false, None) => notebook::RunTarget::Stdout,
             };
-            notebook::run(&path, &notebook::RunOptions { target, allow_errors })
+            if let Err(e) = notebook::run(&path, &notebook::RunOptions { target, allow_errors }) {
+                // A failing cell is the instructor's news, not a crash: no backtrace.
+                eprintln!("ndplay run: {e:#}");
+                std::process::exit(1);
+            }
+            Ok(())
         }
     }
 }

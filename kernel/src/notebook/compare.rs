@@ -281,9 +281,10 @@ pub fn render(outputs: &[Value], s: &Sanitizer) -> Vec<String> {
     for o in outputs {
         for (key, values) in flatten(std::slice::from_ref(o), s) {
             for v in values {
-                lines.push(format!("[{key}]"));
                 match &v {
+                    Value::String(text) if !text.contains('\n') => lines.push(format!("[{key}] {text}")),
                     Value::String(text) => {
+                        lines.push(format!("[{key}]"));
                         lines.extend(text.split('\n').map(str::to_string));
                         if text.ends_with('\n') {
                             lines.pop();
@@ -291,9 +292,10 @@ pub fn render(outputs: &[Value], s: &Sanitizer) -> Vec<String> {
                             lines.push("\\ No newline at end".into());
                         }
                     }
-                    other => lines.extend(
-                        serde_json::to_string_pretty(other).unwrap_or_default().lines().map(str::to_string),
-                    ),
+                    other => {
+                        lines.push(format!("[{key}]"));
+                        lines.extend(serde_json::to_string_pretty(other).unwrap_or_default().lines().map(str::to_string));
+                    }
                 }
             }
         }
@@ -310,7 +312,43 @@ pub fn diff(reference: &[Value], fresh: &[Value], s: &Sanitizer) -> Vec<String> 
     if body.is_empty() {
         out.push(" (the same outputs in a different order, or a difference in numbers' spelling)".into());
     }
-    out.extend(body);
+    out.extend(point_at_changes(body));
+    out
+}
+
+/// After a long line replaced by one other line, a `?` line showing where they first
+/// differ (an HTML or SVG output is often one long line).
+fn point_at_changes(body: Vec<String>) -> Vec<String> {
+    let mut out = Vec::with_capacity(body.len());
+    for (i, line) in body.iter().enumerate() {
+        out.push(line.clone());
+        let single = |k: usize, c: char| body.get(k).is_some_and(|l| l.starts_with(c));
+        let is_pair_end = line.starts_with('+')
+            && i >= 1
+            && single(i - 1, '-')
+            && !(i >= 2 && single(i - 2, '-'))
+            && !single(i + 1, '+');
+        if !is_pair_end {
+            continue;
+        }
+        let old: Vec<char> = body[i - 1].chars().skip(1).collect();
+        let new: Vec<char> = line.chars().skip(1).collect();
+        if old.len().max(new.len()) <= 80 {
+            continue;
+        }
+        let at = old.iter().zip(&new).take_while(|(a, b)| a == b).count();
+        let excerpt = |v: &[char]| {
+            let start = at.saturating_sub(30);
+            let end = (at + 30).min(v.len());
+            format!(
+                "{}{}{}",
+                if start > 0 { "…" } else { "" },
+                v[start..end].iter().collect::<String>(),
+                if end < v.len() { "…" } else { "" }
+            )
+        };
+        out.push(format!("? first difference at character {}: {:?} became {:?}", at + 1, excerpt(&old), excerpt(&new)));
+    }
     out
 }
 
@@ -513,6 +551,24 @@ mod tests {
             detail,
             vec!["--- stored (sanitized)", "+++ fresh (sanitized)", "@@ -1,5 +1,5 @@", " [text/plain]", " 1", "-2", "+5", " 3", " \\ No newline at end"]
         );
+        let Verdict::Failed { detail, .. } = judge(o, Some(1), &[result("21", 1)], Some(&[result("20", 2)]), &s) else { panic!() };
+        assert_eq!(detail[2..], ["@@ -1,1 +1,1 @@", "-[text/plain] 21", "+[text/plain] 20"]);
+        let Verdict::Failed { detail, .. } = judge(o, Some(1), &[result("21", 1)], Some(&[result("21\n", 2)]), &s) else { panic!() };
+        assert_eq!(detail[2..], ["@@ -1,1 +1,2 @@", "-[text/plain] 21", "+[text/plain]", "+21"]
+        );
+    }
+
+    #[test]
+    fn long_changed_lines_get_a_pointer() {
+        let a = format!("-{}1{}", "x".repeat(100), "y".repeat(100));
+        let b = format!("+{}2{}", "x".repeat(100), "y".repeat(100));
+        let out = point_at_changes(vec![" ctx".into(), a.clone(), b.clone(), " ctx".into()]);
+        assert_eq!(out.len(), 5);
+        assert!(out[3].starts_with("? first difference at character 101: \"…xxx"), "{}", out[3]);
+        assert!(out[3].contains("x1y") && out[3].contains("x2y"));
+        // Short lines, and several lines replaced at once, get none.
+        assert_eq!(point_at_changes(vec!["-a".into(), "+b".into()]).len(), 2);
+        assert_eq!(point_at_changes(vec![a.clone(), a.clone(), b.clone()]).len(), 3);
     }
 
     #[test]
