@@ -71,6 +71,12 @@ pub trait DType: Clone + 'static {
         Finiteness::Finite
     }
 
+    /// `finiteness() == Finite`, as one comparison the compiler can vectorise: the health
+    /// check of a large array scans every element with this first.
+    fn is_finite_value(&self) -> bool {
+        true
+    }
+
     /// The value as `f64` for plots and colour scales, if it is a number (bools are 0/1).
     fn to_f64(&self) -> Option<f64>;
 
@@ -166,6 +172,9 @@ macro_rules! float_dtype {
                 } else {
                     Finiteness::Finite
                 }
+            }
+            fn is_finite_value(&self) -> bool {
+                self.is_finite()
             }
             fn to_f64(&self) -> Option<f64> {
                 Some(*self as f64)
