@@ -3,7 +3,7 @@
 #   1. unit tests of the prelude and the kernel, and protocol tests (mock engine)
 #   2. the kernel installed into a temporary prefix, cache warmed once
 #   3. real cells on one warmed kernel, and jupyter_kernel_test
-#   4. the lesson notebooks with nbval
+#   4. the lesson notebooks with nbval and with `ndplay check`
 # Everything it needs is installed here (cargo crates, pip into ./.venv).
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cd "$ROOT"
@@ -32,8 +32,9 @@ step "Tier 2: install the kernel into $WORK/prefix and warm its cache"
 step "Tier 3: real cells on one warmed kernel, and jupyter_kernel_test"
 "$VENV/bin/python" -m pytest -p no:cacheprovider -q tests/cells tests/conformance
 
-step "Tier 4: lesson notebooks with nbval"
+step "Tier 4: lesson notebooks with nbval, and ndplay check (which must agree)"
 "$VENV/bin/python" -m pytest -p no:cacheprovider -q --nbval --nbval-kernel-name ndplay \
   --nbval-sanitize-with notebooks/sanitize.cfg notebooks/
+"$NDPLAY" check --color never notebooks/*.ipynb
 
 step "All tiers passed"
