@@ -1,0 +1,611 @@
+"""The benchmark of issue 5: ndplay beside the compile floor and tuned evcxr_jupyter 0.22.0.
+
+Run it through bench/run.sh, which prepares the kernels and the environment:
+  JUPYTER_PATH         finds the kernels `ndplay` and `rust` (evcxr_jupyter)
+  BENCH_WORK           private work directory (caches, the floor crate's target dir)
+  NDPLAY_CACHE_DIR     ndplay's cache (installed and warmed by run.sh)
+  EVCXR_CONFIG_DIR     evcxr's config dir, whose init.evcxr holds the tuning
+  XDG_CACHE_HOME       evcxr's `:cache` lives under it
+
+Every figure is a median over several runs (fresh kernels); the per-cell p95 is the p95
+over the 20 cells of one session, then the median over sessions.
+"""
+import argparse
+import ctypes
+import datetime
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import nbformat
+import psutil
+from jupyter_client.manager import KernelManager
+from nbclient import NotebookClient
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from cells import CELLS, FIRST_CELL, MATMUL_CELL, MATMUL_INNER_CELL  # noqa: E402
+
+BENCH_DIR = Path(__file__).resolve().parent
+ROOT = BENCH_DIR.parent
+LESSON = ROOT / "notebooks" / "01-numpy-playground.ipynb"
+EVCXR_SETUP = ['the :dep cell', 'the use cell']
+EVCXR_SETUP_CELLS = [':dep ndarray = "=0.17.2"', "use ndarray::prelude::*;"]
+COMPILER_NAMES = {"cargo", "rustc", "cc", "ld", "ld.lld", "rust-lld", "lld", "mold", "collect2"}
+
+
+def log(*a):
+    print(*a, file=sys.stderr, flush=True)
+
+
+def median(xs):
+    xs = [x for x in xs if x is not None]
+    return statistics.median(xs) if xs else None
+
+
+def p95(xs):
+    """Linear interpolation between order statistics (numpy's default)."""
+    xs = sorted(xs)
+    if not xs:
+        return None
+    k = (len(xs) - 1) * 0.95
+    lo = int(k)
+    hi = min(lo + 1, len(xs) - 1)
+    return xs[lo] + (xs[hi] - xs[lo]) * (k - lo)
+
+
+# ---------------------------------------------------------------- memory sampling
+
+def _status_kb(pid, key):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith(key + ":"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return None
+
+
+class MemorySampler:
+    """Samples the kernel process and all its descendants every 50 ms.
+
+    - persistent_kb: VmHWM summed over the kernel and its runtime child (the processes
+      running the kernel's own binary), i.e. the peak each reached, summed;
+    - total_kb: the largest sum of VmRSS over every descendant seen at one sample, with
+      cargo/rustc/the linker included (short-lived, so sampled: a lower bound).
+    """
+
+    def __init__(self, pid):
+        self.pid = pid
+        self.hwm = {}
+        self.total_kb = 0
+        self.name = None
+        self.cargo = {}  # pid -> [first seen, last seen] of each `cargo` process (a build)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self):
+        try:
+            root = psutil.Process(self.pid)
+            self.name = root.name()
+        except psutil.Error:
+            return
+        while not self._stop.is_set():
+            try:
+                procs = [root] + root.children(recursive=True)
+            except psutil.Error:
+                break
+            total = 0
+            now = time.perf_counter()
+            for p in procs:
+                rss = _status_kb(p.pid, "VmRSS")
+                if rss is None:
+                    continue
+                total += rss
+                try:
+                    name = p.name()
+                except psutil.Error:
+                    continue
+                if name == "cargo":
+                    self.cargo.setdefault(p.pid, [now, now])[1] = now
+                if name == self.name:
+                    hwm = _status_kb(p.pid, "VmHWM") or 0
+                    self.hwm[p.pid] = max(self.hwm.get(p.pid, 0), hwm)
+            self.total_kb = max(self.total_kb, total)
+            self._stop.wait(0.05)
+
+    def cargo_in(self, start, end):
+        """Builds (cargo processes) that started in [start, end], and the seconds covered by
+        cargo processes in that window (to the sampling period, 50 ms)."""
+        spans = sorted((max(a, start), min(b + 0.05, end)) for a, b in self.cargo.values()
+                       if a <= end and b >= start)
+        builds = sum(1 for a, _ in self.cargo.values() if start <= a <= end)
+        covered, cur_a, cur_b = 0.0, None, None
+        for a, b in spans:
+            if cur_b is None or a > cur_b:
+                if cur_b is not None:
+                    covered += cur_b - cur_a
+                cur_a, cur_b = a, b
+            else:
+                cur_b = max(cur_b, b)
+        if cur_b is not None:
+            covered += cur_b - cur_a
+        return builds, covered
+
+    def stop(self):
+        self._stop.set()
+        self._thread.join(timeout=2)
+        return {"persistent_mb": sum(self.hwm.values()) / 1024, "total_mb": self.total_kb / 1024,
+                "processes": len(self.hwm)}
+
+
+# ---------------------------------------------------------------- kernel sessions
+
+class Session:
+    """A fresh kernel. `ready` is the time from asking for it to its kernel_info reply."""
+
+    counter = 0
+
+    def __init__(self, kernel_name, env=None, log_dir=None):
+        Session.counter += 1
+        self.log_path = None
+        kw = {}
+        if log_dir:
+            os.makedirs(log_dir, exist_ok=True)
+            self.log_path = os.path.join(log_dir, f"{kernel_name}-{os.getpid()}-{Session.counter}.log")
+            self._log = open(self.log_path, "w")
+            kw = {"stdout": self._log, "stderr": self._log}
+        self.t0 = time.perf_counter()
+        self.km = KernelManager(kernel_name=kernel_name)
+        self.km.start_kernel(env={**os.environ, **(env or {})}, **kw)
+        self.kc = self.km.client()
+        self.kc.start_channels()
+        msg_id = self.kc.kernel_info()
+        while True:
+            msg = self.kc.get_shell_msg(timeout=120)
+            if msg["parent_header"].get("msg_id") == msg_id:
+                break
+        self.ready = time.perf_counter() - self.t0
+        self.memory = MemorySampler(self.km.provisioner.pid)
+        self.errors = []
+        self.windows = []
+
+    def since_start(self):
+        return time.perf_counter() - self.t0
+
+    def run(self, code, timeout=600):
+        outputs = []
+        t = time.perf_counter()
+        reply = self.kc.execute_interactive(code, timeout=timeout, output_hook=outputs.append)
+        dt = time.perf_counter() - t
+        self.windows.append((t, t + dt))
+        text = []
+        for o in outputs:
+            c = o["content"]
+            if o["msg_type"] == "stream":
+                text.append(c.get("text", ""))
+            elif o["msg_type"] in ("execute_result", "display_data"):
+                text.append(c.get("data", {}).get("text/plain", ""))
+            elif o["msg_type"] == "error":
+                text.append(f"{c.get('ename')}: {c.get('evalue')}")
+        if reply["content"]["status"] != "ok":
+            self.errors.append((code, "".join(text)[:500]))
+            log(f"    ! cell failed: {code!r}: {''.join(text)[:300]!r}")
+        return dt, "".join(text)
+
+    def close(self):
+        mem = self.memory.stop()
+        try:
+            self.kc.stop_channels()
+        finally:
+            self.km.shutdown_kernel(now=True)
+            if self.log_path:
+                self._log.close()
+        mem["log"] = self.log_path
+        return mem
+
+
+def kernel_env(which, args):
+    if which == "evcxr":
+        return {"EVCXR_CONFIG_DIR": args.evcxr_config, "XDG_CACHE_HOME": args.evcxr_cache_home}
+    return {"NDPLAY_CACHE_DIR": args.ndplay_cache}
+
+
+def kernel_name(which):
+    return "ndplay" if which == "ndplay" else "rust"
+
+
+def start_session(which, args):
+    """Start a kernel and get it to the first array. Returns (session, record)."""
+    s = Session(kernel_name(which), kernel_env(which, args), os.path.join(args.work, "logs"))
+    rec = {"ready": s.ready}
+    if which == "evcxr":
+        for label, code in zip(EVCXR_SETUP, EVCXR_SETUP_CELLS):
+            rec[label], _ = s.run(code)
+    rec["first_cell"], out = s.run(FIRST_CELL)
+    rec["first_array"] = s.since_start()
+    rec["first_output"] = out.strip()[:200]
+    return s, rec
+
+
+def run_cells(s, rec, matmul_reps):
+    rec["cells"] = [s.run(code)[0] for code, _ in CELLS]
+    rec["cell_windows"] = s.windows[-len(CELLS):]
+    rec["cell_median"] = median(rec["cells"])
+    rec["cell_p95"] = p95(rec["cells"])
+    rec["matmul"] = [s.run(MATMUL_CELL.format(s=f"s{i}"))[0] for i in range(matmul_reps)]
+    dt, out = s.run(MATMUL_INNER_CELL.format(t="t0"))
+    rec["matmul_inner_cell"] = dt
+    rec["matmul_compute"] = None
+    for line in out.splitlines():
+        if line.startswith("COMPUTE_SECONDS="):
+            rec["matmul_compute"] = float(line.split("=")[1].split()[0])
+
+
+def cargo_share(s, rec):
+    """After the session: per 20-cell window, builds started and seconds inside cargo."""
+    if "cell_windows" in rec:
+        per = [s.memory.cargo_in(a, b) for a, b in rec.pop("cell_windows")]
+        rec["cell_builds"] = [b for b, _ in per]
+        rec["cell_cargo_s"] = [c for _, c in per]
+
+
+def bench_kernel(which, args, reps):
+    """`reps.start` sessions to the first array; in `reps.cells` of them (ndplay: separate
+    sessions that wait 20 s before their first cell), the 20 cells and the matmul cell."""
+    starts, cell_sessions = [], []
+    for i in range(reps["start"]):
+        log(f"  {which}: start session {i + 1}/{reps['start']}")
+        s, rec = start_session(which, args)
+        if which == "evcxr" and i < reps["cells"]:
+            run_cells(s, rec, reps["matmul"])
+            cell_sessions.append(rec)
+        rec["errors"] = s.errors
+        rec["memory"] = s.close()
+        cargo_share(s, rec)
+        starts.append(rec)
+    if which == "ndplay":
+        for i in range(reps["cells"]):
+            log(f"  {which}: read-first session {i + 1}/{reps['cells']} (waits {args.read_wait:g} s)")
+            s = Session(kernel_name(which), kernel_env(which, args), os.path.join(args.work, "logs"))
+            rec = {"ready": s.ready}
+            time.sleep(args.read_wait)
+            rec["first_cell"], out = s.run(FIRST_CELL)
+            rec["first_output"] = out.strip()[:200]
+            run_cells(s, rec, reps["matmul"])
+            rec["errors"] = s.errors
+            rec["memory"] = s.close()
+            cargo_share(s, rec)
+            cell_sessions.append(rec)
+    return {"start": starts, "cells": cell_sessions}
+
+
+def bench_lesson(args, reps):
+    if not LESSON.exists():
+        return {"absent": True}
+    runs = []
+    for i in range(reps):
+        log(f"  ndplay: lesson 1, run {i + 1}/{reps}")
+        nb = nbformat.read(LESSON, as_version=4)
+        expected = sum(1 for c in nb.cells if c.cell_type == "code"
+                       and "raises-exception" in c.get("metadata", {}).get("tags", []))
+        holder = {}
+        marks = {}
+
+        def on_start(**kw):
+            holder["mem"] = MemorySampler(client.km.provisioner.pid)
+
+        def on_cell_start(cell, cell_index, **kw):
+            if cell.cell_type == "code" and cell.source.strip():
+                marks[cell_index] = time.perf_counter()
+
+        def on_cell_executed(cell, cell_index, **kw):
+            marks[cell_index] = time.perf_counter() - marks[cell_index]
+
+        client = NotebookClient(
+            nb, kernel_name="ndplay", timeout=600, allow_errors=True,
+            resources={"metadata": {"path": str(LESSON.parent)}},
+            on_notebook_start=on_start, on_cell_start=on_cell_start, on_cell_executed=on_cell_executed,
+        )
+        os.makedirs(os.path.join(args.work, "logs"), exist_ok=True)
+        log_path = os.path.join(args.work, "logs", f"lesson-{os.getpid()}-{i + 1}.log")
+        t = time.perf_counter()
+        with open(log_path, "w") as klog:
+            client.execute(env={**os.environ, **kernel_env("ndplay", args)}, stdout=klog, stderr=klog)
+        total = time.perf_counter() - t
+        mem = holder["mem"].stop() if "mem" in holder else None
+        errors = sum(1 for c in nb.cells if c.cell_type == "code"
+                     for o in c.get("outputs", []) if o.get("output_type") == "error")
+        code_cells = sum(1 for c in nb.cells if c.cell_type == "code")
+        first = min(marks, default=None)
+        per_cell = [v for k, v in sorted(marks.items()) if k != first]
+        runs.append({"total": total, "code_cells": code_cells, "errors": errors,
+                     "expected_errors": expected, "memory": mem,
+                     "first_cell": marks.get(first),
+                     "cell_median": median(per_cell), "cell_p95": p95(per_cell)})
+    return {"runs": runs}
+
+
+# ---------------------------------------------------------------- compile floor
+
+def floor_source(setup, cell):
+    template = (BENCH_DIR / "floor" / "lib.rs.in").read_text()
+    return template.replace("/*SETUP*/", setup).replace("/*CELL*/", cell)
+
+
+def bench_floor(args, reps):
+    """Each cell as one function of a tiny cdylib; `cargo build` after writing it (a new
+    source each time), then dlopen and call it. Dependencies prebuilt (first build)."""
+    target = Path(args.work) / "floor-target"
+    src_dir = Path(tempfile.mkdtemp(prefix="ndplay-floor-"))
+    try:
+        shutil.copy(BENCH_DIR / "floor" / "Cargo.toml", src_dir / "Cargo.toml")
+        shutil.copy(ROOT / "Cargo.lock", src_dir / "Cargo.lock")  # same ndarray deps as ndplay
+        (src_dir / "src").mkdir()
+        env = {**os.environ, "CARGO_TARGET_DIR": str(target)}
+        cmd = ["cargo", "build", "--quiet", "--offline"]
+        so = target / "debug" / "libndplay_floor.so"
+
+        def build(code, setup=""):
+            (src_dir / "src" / "lib.rs").write_text(floor_source(setup, code))
+            t = time.perf_counter()
+            r = subprocess.run(cmd, cwd=src_dir, env=env, capture_output=True, text=True)
+            b = time.perf_counter() - t
+            if r.returncode != 0:
+                raise RuntimeError(f"floor build failed for {code!r}:\n{r.stderr[-3000:]}")
+            # A fresh name, so dlopen does not hand back the previous build.
+            copy = src_dir / f"cell-{time.monotonic_ns()}.so"
+            shutil.copy(so, copy)
+            t = time.perf_counter()
+            ctypes.CDLL(str(copy)).ndplay_floor_cell()
+            return b, time.perf_counter() - t
+
+        log("  floor: prebuilding ndarray (opt-level 3), once per work directory")
+        t = time.perf_counter()
+        build("0")
+        prebuild = time.perf_counter() - t
+        first, cells, matmul = [], [[] for _ in CELLS], []
+        for r in range(reps):
+            log(f"  floor: round {r + 1}/{reps}")
+            b, c = build(FIRST_CELL + f" // round {r}")
+            first.append(b + c)
+            for i, (code, setup) in enumerate(CELLS):
+                b, c = build(code + f" // round {r}", setup)
+                cells[i].append(b + c)
+            b, c = build(MATMUL_CELL.format(s=f"s{r}"))
+            matmul.append({"build": b, "run": c, "total": b + c})
+        per_cell = [median(c) for c in cells]
+        return {"prebuild": prebuild, "first_cell": first, "cells": cells, "cell_medians": per_cell,
+                "cell_median": median(per_cell), "cell_p95": p95(per_cell), "matmul": matmul}
+    finally:
+        shutil.rmtree(src_dir, ignore_errors=True)
+
+
+# ---------------------------------------------------------------- the table
+
+def fmt_s(x):
+    return "—" if x is None else f"{x:.2f} s"
+
+
+def fmt_mb(x):
+    return "—" if x is None else f"{x:.0f} MB"
+
+
+def ratio(a, b):
+    return "—" if a is None or b is None or b == 0 else f"{a / b:.2f}×"
+
+
+def summarize(res):
+    nd, ev, fl, le = res.get("ndplay"), res.get("evcxr"), res.get("floor"), res.get("lesson")
+
+    def m(group, key, sub="start"):
+        if not group or not group.get(sub):
+            return None
+        return median([r.get(key) for r in group[sub]])
+
+    def mm(group, key, sub, field):
+        if not group or not group.get(sub):
+            return None
+        return median([r["memory"][field] for r in group[sub] if r.get("memory")])
+
+    nd_matmul = median([x for r in (nd or {}).get("cells", []) for x in r["matmul"]]) if nd else None
+    ev_matmul = median([x for r in (ev or {}).get("cells", []) for x in r["matmul"]]) if ev else None
+    fl_matmul = median([x["total"] for x in fl["matmul"]]) if fl else None
+    fl_first = median(fl["first_cell"]) if fl else None
+
+    rows = [
+        # (label, ndplay, floor, evcxr, unit)
+        ("kernel start → kernel_info reply", m(nd, "ready"), None, m(ev, "ready"), "s"),
+        ("asking for a kernel → first array (`let a = array![1.0, 2.0, 3.0]; a`)¹",
+         m(nd, "first_array"), fl_first, m(ev, "first_array"), "s"),
+        ("first array cell alone, engine ready (ndplay: 20 s after start; evcxr: after `:dep`+`use`)",
+         m(nd, "first_cell", "cells"), fl_first, m(ev, "first_cell"), "s"),
+        ("per-cell latency, median of 20 cells", m(nd, "cell_median", "cells"),
+         fl["cell_median"] if fl else None, m(ev, "cell_median", "cells"), "s"),
+        ("per-cell latency, p95 of 20 cells", m(nd, "cell_p95", "cells"),
+         fl["cell_p95"] if fl else None, m(ev, "cell_p95", "cells"), "s"),
+        ("matmul cell (20 × 300×300 `dot`), whole cell", nd_matmul, fl_matmul, ev_matmul, "s"),
+        ("matmul, compute only (timed inside the cell)²", m(nd, "matmul_compute", "cells"),
+         median([x["run"] for x in fl["matmul"]]) if fl else None, m(ev, "matmul_compute", "cells"), "s"),
+    ]
+    if le and le.get("absent"):
+        rows.append(("whole of lesson 1 (nbclient)", "absent", None, None, "s"))
+    elif le:
+        rows.append((f"whole of lesson 1 (nbclient, {le['runs'][0]['code_cells']} code cells)³",
+                     median([r["total"] for r in le["runs"]]), None, None, "s"))
+        rows.append(("lesson 1 per-cell latency, median (first cell excluded)",
+                     median([r["cell_median"] for r in le["runs"]]), None, None, "s"))
+        rows.append(("lesson 1 per-cell latency, p95 (first cell excluded)",
+                     median([r["cell_p95"] for r in le["runs"]]), None, None, "s"))
+    rows += [
+        ("peak memory, kernel + child (VmHWM summed), 20-cell sessions⁴",
+         mm(nd, None, "cells", "persistent_mb"), None, mm(ev, None, "cells", "persistent_mb"), "MB"),
+        ("peak memory incl. cargo/rustc (sampled RSS sum), 20-cell sessions⁴",
+         mm(nd, None, "cells", "total_mb"), None, mm(ev, None, "cells", "total_mb"), "MB"),
+    ]
+    if le and not le.get("absent"):
+        rows += [
+            ("peak memory, kernel + child (VmHWM summed), lesson 1",
+             median([r["memory"]["persistent_mb"] for r in le["runs"] if r["memory"]]), None, None, "MB"),
+            ("peak memory incl. cargo/rustc (sampled RSS sum), lesson 1",
+             median([r["memory"]["total_mb"] for r in le["runs"] if r["memory"]]), None, None, "MB"),
+        ]
+    out = ["| measurement | ndplay | floor | ndplay ÷ floor | evcxr 0.22 tuned | ndplay ÷ evcxr |",
+           "|---|---:|---:|---:|---:|---:|"]
+    for label, a, f, e, unit in rows:
+        fmt = fmt_mb if unit == "MB" else fmt_s
+        sa = a if isinstance(a, str) else fmt(a)
+        out.append(f"| {label} | {sa} | {fmt(f) if f is not None else '—'} | "
+                   f"{ratio(a, f) if not isinstance(a, str) else '—'} | {fmt(e) if e is not None else '—'} | "
+                   f"{ratio(a, e) if not isinstance(a, str) else '—'} |")
+    out += [
+        "",
+        "¹ ndplay: from `start_kernel` to the cell's reply; the cell waits for the prelude, which the "
+        "kernel loads in the background after answering kernel_info. evcxr: start (with `:cache 500`, "
+        "`:opt 0` from init.evcxr), then `:dep ndarray = \"=0.17.2\"` (from its :cache), "
+        "`use ndarray::prelude::*;`, then the cell. Floor: that cell rebuilt alone (no kernel at all).",
+        "² ndplay and evcxr: `Instant` inside the cell; floor: dlopen and call of the floor cdylib "
+        "(ndarray at opt-level 3).",
+        "³ From asking for a kernel to the last cell, with nbclient (kernel start and prelude wait included).",
+        "⁴ VmHWM of the processes that run the kernel's binary (the kernel and its runtime child), summed; "
+        "and the largest sum of VmRSS of the whole process tree (cargo, rustc, linker included) seen "
+        "at one 50 ms sample.",
+    ]
+    return "\n".join(out)
+
+
+def per_cell_table(res):
+    nd, ev, fl = res.get("ndplay"), res.get("evcxr"), res.get("floor")
+    out = ["| # | cell | ndplay | of which in cargo | floor | evcxr | of which in cargo |",
+           "|---:|---|---:|---:|---:|---:|---:|"]
+
+    def cargo(g, i):
+        if not g or not g["cells"] or "cell_cargo_s" not in g["cells"][0]:
+            return "—"
+        c = median([r["cell_cargo_s"][i] for r in g["cells"]])
+        b = median([r["cell_builds"][i] for r in g["cells"]])
+        return f"{c:.2f} s ({b:g} build{'s' if b != 1 else ''})"
+
+    for i, (code, _) in enumerate(CELLS):
+        a = median([r["cells"][i] for r in nd["cells"]]) if nd and nd["cells"] else None
+        e = median([r["cells"][i] for r in ev["cells"]]) if ev and ev["cells"] else None
+        f = fl["cell_medians"][i] if fl else None
+        short = code.replace("\n", " ").replace("|", "\\|")
+        short = short if len(short) <= 60 else short[:59] + "…"
+        out.append(f"| {i + 1} | `{short}` | {fmt_s(a)} | {cargo(nd, i)} | {fmt_s(f)} | {fmt_s(e)} | {cargo(ev, i)} |")
+    return "\n".join(out)
+
+
+def breakdown(res):
+    lines = []
+    ev = res.get("evcxr")
+    if ev and ev["start"]:
+        parts = [f"start {fmt_s(median([r['ready'] for r in ev['start']]))}"]
+        for label in EVCXR_SETUP:
+            parts.append(f"{label} {fmt_s(median([r[label] for r in ev['start']]))}")
+        parts.append(f"first array cell {fmt_s(median([r['first_cell'] for r in ev['start']]))}")
+        lines.append("evcxr to the first array: " + ", ".join(parts))
+    nd = res.get("ndplay")
+    if nd and nd["start"]:
+        lines.append("ndplay to the first array: start "
+                     f"{fmt_s(median([r['ready'] for r in nd['start']]))}, first cell (waits for the prelude) "
+                     f"{fmt_s(median([r['first_cell'] for r in nd['start']]))}")
+    for which in ("ndplay", "evcxr"):
+        g = res.get(which)
+        if g and g["cells"] and "cell_cargo_s" in g["cells"][0]:
+            lat = median([median(r["cells"]) for r in g["cells"]])
+            inc = median([median(r["cell_cargo_s"]) for r in g["cells"]])
+            builds = sum(sum(r["cell_builds"]) for r in g["cells"]) / len(g["cells"])
+            lines.append(f"{which}, the 20 cells: median latency {fmt_s(lat)}, of which inside cargo "
+                         f"{fmt_s(inc)} (sampled every 50 ms), the rest outside cargo "
+                         f"(type inference, codegen of the crate, running, messages); "
+                         f"{builds:.1f} cargo builds for the 20 cells")
+    fl = res.get("floor")
+    if fl:
+        lines.append(f"floor matmul: build {fmt_s(median([x['build'] for x in fl['matmul']]))}, "
+                     f"run {fmt_s(median([x['run'] for x in fl['matmul']]))}; "
+                     f"dependency prebuild this run {fmt_s(fl['prebuild'])}")
+    le = res.get("lesson")
+    if le and not le.get("absent"):
+        r = le["runs"]
+        lines.append("lesson 1: first cell " + fmt_s(median([x["first_cell"] for x in r]))
+                     + f"; error outputs {[x['errors'] for x in r]} "
+                     f"(cells tagged raises-exception: {r[0]['expected_errors']})")
+    errs = []
+    for which in ("ndplay", "evcxr"):
+        g = res.get(which) or {}
+        for sub in ("start", "cells"):
+            for rec in g.get(sub, []):
+                errs += [f"{which}: {c!r}" for c, _ in rec.get("errors", [])]
+    lines.append("failed cells: " + ("; ".join(sorted(set(errs))) if errs else "none"))
+    return "\n".join(f"- {x}" for x in lines)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true", help="fewer repetitions")
+    ap.add_argument("--only", default="ndplay,lesson,evcxr,floor",
+                    help="comma-separated subset of ndplay,lesson,evcxr,floor")
+    ap.add_argument("--read-wait", type=float, default=20.0)
+    ap.add_argument("--work", default=os.environ.get("BENCH_WORK", "/tmp/ndplay-bench"))
+    ap.add_argument("--out", default=None, help="write the raw results (JSON) here")
+    ap.add_argument("--warm-only", action="store_true",
+                    help="one session of each kernel in --only, to fill caches; no table")
+    args = ap.parse_args()
+    args.ndplay_cache = os.environ.get("NDPLAY_CACHE_DIR", os.path.join(args.work, "ndplay-cache"))
+    args.evcxr_config = os.environ.get("EVCXR_CONFIG_DIR", os.path.join(args.work, "evcxr-config"))
+    args.evcxr_cache_home = os.environ.get("XDG_CACHE_HOME", os.path.join(args.work, "evcxr-cache-home"))
+    only = set(args.only.split(","))
+
+    if args.warm_only:
+        for which in ("ndplay", "evcxr"):
+            if which in only:
+                log(f"warming {which}")
+                s, rec = start_session(which, args)
+                s.close()
+                log(f"  {rec}")
+        return
+
+    if args.quick:
+        reps = {"start": 2, "cells": 1, "matmul": 2, "lesson": 1, "floor": 3}
+    else:
+        reps = {"start": 4, "cells": 3, "matmul": 3, "lesson": 2, "floor": 4}
+
+    res = {"reps": reps, "date": datetime.datetime.now().isoformat(timespec="seconds")}
+    t = time.perf_counter()
+    if "floor" in only:
+        log("compile floor")
+        res["floor"] = bench_floor(args, reps["floor"])
+    if "ndplay" in only:
+        log("ndplay")
+        res["ndplay"] = bench_kernel("ndplay", args, reps)
+    if "lesson" in only:
+        log("lesson 1")
+        res["lesson"] = bench_lesson(args, reps["lesson"])
+    if "evcxr" in only:
+        log("evcxr_jupyter")
+        res["evcxr"] = bench_kernel("evcxr", args, reps)
+    res["wall"] = time.perf_counter() - t
+    if args.out:
+        Path(args.out).write_text(json.dumps(res, indent=1))
+
+    print(f"\nrepetitions: {reps['start']} fresh kernels to the first array; {reps['cells']} sessions × "
+          f"20 cells; matmul {reps['matmul']}× a session; lesson {reps['lesson']}×; floor {reps['floor']} rounds. "
+          f"Benchmark wall time {res['wall'] / 60:.1f} min.\n")
+    print(summarize(res))
+    print()
+    print(breakdown(res))
+    print("\nPer cell (median over sessions):\n")
+    print(per_cell_table(res))
+
+
+if __name__ == "__main__":
+    main()
