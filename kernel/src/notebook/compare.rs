@@ -464,14 +464,14 @@ mod tests {
     fn options_from_tags_and_comments() {
         let default = CellOptions { check: true, check_exception: false, skip: false };
         assert_eq!(opts(&[], "let a = 1;"), default);
-        assert_eq!(opts(&["raises-exception"], "").check_exception, true);
-        assert_eq!(opts(&["nbval-raises-exception"], "").check_exception, true);
-        assert_eq!(opts(&["nbval-ignore-output"], "").check, false);
-        assert_eq!(opts(&["nbval-skip"], "").skip, true);
+        assert!(opts(&["raises-exception"], "").check_exception);
+        assert!(opts(&["nbval-raises-exception"], "").check_exception);
+        assert!(!opts(&["nbval-ignore-output"], "").check);
+        assert!(opts(&["nbval-skip"], "").skip);
         assert_eq!(opts(&["NBVAL_SKIP", "skip"], ""), default);
         // Comments beat tags; `#[derive]` is no marker.
-        assert_eq!(opts(&["nbval-ignore-output"], "  ## NBVAL_CHECK_OUTPUT \n#[derive(Debug)]").check, true);
-        assert_eq!(opts(&[], "// NBVAL_SKIP").skip, false);
+        assert!(opts(&["nbval-ignore-output"], "  ## NBVAL_CHECK_OUTPUT \n#[derive(Debug)]").check);
+        assert!(!opts(&[], "// NBVAL_SKIP").skip);
     }
 
     #[test]
