@@ -8,9 +8,12 @@
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cd "$ROOT"
 
-# A private prefix and cache, so the tests see only what they installed.
+# A private prefix and cache, so the tests see only what they installed. The build cache
+# must lie outside this Cargo workspace (cargo would adopt the cells into it), so it goes
+# to a fresh temporary directory.
 WORK="$ROOT/target/ndplay-test"
-export NDPLAY_CACHE_DIR="$WORK/cache"
+export NDPLAY_CACHE_DIR="${TMPDIR:-/tmp}/ndplay-test-cache-$(id -u)"
+rm -rf "$NDPLAY_CACHE_DIR"
 export JUPYTER_PATH="$WORK/prefix/share/jupyter"
 export JUPYTER_CONFIG_DIR="$WORK/jupyter-config"
 export JUPYTER_DATA_DIR="$WORK/jupyter-data"

@@ -150,6 +150,7 @@ impl EvcxrEngine {
     pub fn start(progress: &dyn Fn(&str)) -> Result<EvcxrEngine> {
         let cache = prelude_source::cache_root();
         std::fs::create_dir_all(&cache).with_context(|| format!("creating {}", cache.display()))?;
+        refuse_cache_inside_a_workspace(&cache)?;
         let prelude = prelude_source::unpack(&cache)?;
         let sessions = cache.join("sessions");
         std::fs::create_dir_all(sessions.join(".cargo"))?;
@@ -219,6 +220,26 @@ impl EvcxrEngine {
         names.sort();
         names
     }
+}
+
+/// Cargo looks for a workspace in every ancestor of a crate; a cell crate under some
+/// project's workspace fails to build with "current package believes it's in a workspace
+/// when it's not". Say so plainly instead.
+fn refuse_cache_inside_a_workspace(cache: &Path) -> Result<()> {
+    let cache = std::fs::canonicalize(cache).unwrap_or_else(|_| cache.to_path_buf());
+    for dir in cache.ancestors().skip(1) {
+        let manifest = dir.join("Cargo.toml");
+        if std::fs::read_to_string(&manifest).is_ok_and(|t| t.lines().any(|l| l.trim() == "[workspace]")) {
+            anyhow::bail!(
+                "the ndplay cache {} is inside the Cargo workspace of {}, so cargo would treat \
+                 every cell as part of that project. Set NDPLAY_CACHE_DIR to a directory \
+                 outside any Cargo project (the default is ~/.cache/ndplay).",
+                cache.display(),
+                manifest.display()
+            );
+        }
+    }
+    Ok(())
 }
 
 /// A build directory that one kernel at a time owns, kept across kernels.
@@ -375,6 +396,8 @@ impl EvcxrEngine {
         self.interrupter.interrupted.store(false, Ordering::SeqCst);
         let before = self.variable_names();
         self.forwarder.attach(sink.clone());
+        let rewritten = bind_moving_tail(code);
+        let code = rewritten.as_deref().unwrap_or(code);
         let mut result = self.ctx.execute(code);
         if let Some(rewritten) = retry_ambiguous_numeric(code, &result) {
             result = self.ctx.execute(&rewritten);
@@ -514,6 +537,42 @@ fn retry_ambiguous_numeric(code: &str, result: &Result<EvalOutputs, evcxr::Error
     Some(format!("{}__NdplayDebug({}){}", &code[..start], &code[start..end], &code[end..]))
 }
 
+/// The name a moving final expression is bound to (see [`bind_moving_tail`]).
+const LAST_VALUE: &str = "__ndplay_last";
+
+/// Methods that take `self` by value: called on a variable, they move it.
+const CONSUMING_METHODS: &[&str] = &["reversed_axes", "permuted_axes", "insert_axis", "remove_axis", "mapv_into"];
+
+/// evcxr shows a final expression by wrapping it in `(expr).evcxr_display()`. When the
+/// expression moves a variable (`Array1::from(v)`, `c.into_shape_with_order(..)`,
+/// `a + &b`), evcxr's bookkeeping for that variable fails to compile, and its repair also
+/// switches the display to `{:?}`: the student sees ndarray's debug dump instead of the
+/// array. Binding the value first (`let __ndplay_last = expr; __ndplay_last`) keeps the
+/// move out of the display wrapper. Only done when the expression visibly moves a plain
+/// name, since a binding must be storable (no borrowed views).
+fn bind_moving_tail(code: &str) -> Option<String> {
+    use ra_ap_syntax::ast::{self, BinaryOp};
+    use ra_ap_syntax::AstNode;
+    let (start, end) = final_expression(code)?;
+    let wrapped = format!("fn __t() {{\n{}\n}}", &code[start..end]);
+    let file = ra_ap_syntax::SourceFile::parse(&wrapped, ra_ap_syntax::Edition::Edition2021).tree();
+    let is_name = |e: Option<ast::Expr>| matches!(e, Some(ast::Expr::PathExpr(p)) if p.path().is_some_and(|p| p.qualifier().is_none()));
+    let moves = file.syntax().descendants().any(|node| {
+        if let Some(args) = ast::ArgList::cast(node.clone()) {
+            return args.args().any(|a| is_name(Some(a)));
+        }
+        if let Some(call) = ast::MethodCallExpr::cast(node.clone()) {
+            let name = call.name_ref().map(|n| n.text().to_string()).unwrap_or_default();
+            return (name.starts_with("into_") || CONSUMING_METHODS.contains(&name.as_str())) && is_name(call.receiver());
+        }
+        if let Some(bin) = ast::BinExpr::cast(node) {
+            return matches!(bin.op_kind(), Some(BinaryOp::ArithOp(_))) && (is_name(bin.lhs()) || is_name(bin.rhs()));
+        }
+        false
+    });
+    moves.then(|| format!("{}let {LAST_VALUE} = {};\n{LAST_VALUE}{}", &code[..start], &code[start..end], &code[end..]))
+}
+
 /// The byte range of a cell's final expression (the one whose value is shown), if any.
 fn final_expression(code: &str) -> Option<(usize, usize)> {
     use ra_ap_syntax::ast::{self, HasModuleItem};
@@ -569,6 +628,36 @@ fn final_value(outputs: EvalOutputs) -> Option<Media> {
     Some(Media::new(media))
 }
 
+/// Where a panic happened, in words that do not depend on this machine.
+///
+/// Panics in the cell itself are reported by evcxr's generated crate (`src/lib.rs`), whose
+/// line numbers mean nothing to the student. Library locations are absolute paths into
+/// the toolchain or cargo's registry; those are cut to the crate and file, so notebooks
+/// that store the error do not record the machine they ran on.
+fn friendly_location(location: &str) -> String {
+    if location.is_empty() || location.starts_with("src/lib.rs") {
+        return "in this cell".into();
+    }
+    if let Some(i) = location.find("/library/") {
+        return format!("in the Rust standard library ({})", &location[i + "/library/".len()..]);
+    }
+    if location.contains("/rustlib/") || location.contains("/.rustup/") || location.starts_with("/rustc/") {
+        let file = location.rsplit_once("/src/").map_or(location, |(_, f)| f);
+        return format!("in the Rust standard library ({file})");
+    }
+    if let Some(i) = location.find("/registry/src/") {
+        // …/registry/src/index.crates.io-<hash>/ndarray-0.17.2/src/lib.rs:10:5
+        let rest = &location[i + "/registry/src/".len()..];
+        let rest = rest.split_once('/').map_or(rest, |(_, r)| r);
+        return format!("in {rest}");
+    }
+    if location.contains("/prelude-") {
+        let file = location.rsplit_once("/prelude-").and_then(|(_, r)| r.split_once('/')).map_or(location, |(_, f)| f);
+        return format!("in the ndplay prelude ({file})");
+    }
+    format!("at {location}")
+}
+
 fn is_shape_panic(message: &str) -> bool {
     message.contains("IncompatibleShape") || message.contains("could not broadcast")
 }
@@ -607,13 +696,7 @@ fn shape_error(p: &PanicReport, summary: &str) -> CellError {
 
 fn panic_error(p: &PanicReport) -> CellError {
     let first = p.message.lines().next().unwrap_or("").to_string();
-    // Panics in the cell itself are reported by evcxr's generated crate (`src/lib.rs`),
-    // whose line numbers mean nothing to the student; library locations are kept.
-    let place = if p.location.is_empty() || p.location.starts_with("src/lib.rs") {
-        "in this cell".to_string()
-    } else {
-        format!("at {}", p.location)
-    };
+    let place = friendly_location(&p.location);
     let mut traceback = vec![format!("\x1b[1;31mpanicked\x1b[0m {place}:")];
     traceback.extend(p.message.lines().map(str::to_string));
     traceback.push(String::new());
@@ -758,6 +841,48 @@ mod tests {
         let e = child_died("signal: 9 (SIGKILL)", true, false, &["a".into(), "b".into()]);
         assert_eq!(e.ename, "Interrupted");
         assert!(e.traceback.iter().any(|l| l.contains("Variables lost: a, b")));
+    }
+
+    #[test]
+    fn a_cache_inside_a_workspace_is_refused() {
+        let root = std::env::temp_dir().join(format!("ndplay-ws-{}", std::process::id()));
+        std::fs::create_dir_all(root.join("target/cache")).unwrap();
+        std::fs::write(root.join("Cargo.toml"), "[workspace]\nmembers = []\n").unwrap();
+        let err = refuse_cache_inside_a_workspace(&root.join("target/cache")).unwrap_err().to_string();
+        assert!(err.contains("NDPLAY_CACHE_DIR"), "{err}");
+        std::fs::remove_file(root.join("Cargo.toml")).unwrap();
+        assert!(refuse_cache_inside_a_workspace(&root.join("target/cache")).is_ok());
+        std::fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[test]
+    fn moving_tails_are_bound_first() {
+        assert_eq!(
+            bind_moving_tail("let v = vec![1.0];\nArray1::from_vec(v)").as_deref(),
+            Some("let v = vec![1.0];\nlet __ndplay_last = Array1::from_vec(v);\n__ndplay_last")
+        );
+        assert!(bind_moving_tail("c.into_shape_with_order((2, 1)).unwrap()").is_some());
+        assert!(bind_moving_tail("a + &b").is_some());
+        // Borrowing tails are left to evcxr: they may not be storable.
+        assert_eq!(bind_moving_tail("&a + &b"), None);
+        assert_eq!(bind_moving_tail("a.view()"), None);
+        assert_eq!(bind_moving_tail("a.dot(&b)"), None);
+        assert_eq!(bind_moving_tail("a"), None);
+        assert_eq!(bind_moving_tail("let x = f(v);"), None);
+    }
+
+    #[test]
+    fn panic_locations_do_not_name_this_machine() {
+        assert_eq!(friendly_location("src/lib.rs:110:1"), "in this cell");
+        assert_eq!(
+            friendly_location("/root/.rustup/toolchains/1.95.0-x86_64-unknown-linux-gnu/lib/rustlib/src/rust/library/core/src/ops/function.rs:79:5"),
+            "in the Rust standard library (core/src/ops/function.rs:79:5)"
+        );
+        assert_eq!(
+            friendly_location("/root/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/ndarray-0.17.2/src/impl_ops.rs:10:5"),
+            "in ndarray-0.17.2/src/impl_ops.rs:10:5"
+        );
+        assert_eq!(friendly_location("/home/x/.cache/ndplay/prelude-abc/src/ops.rs:3:1"), "in the ndplay prelude (src/ops.rs:3:1)");
     }
 
     #[test]
