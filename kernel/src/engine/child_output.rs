@@ -93,9 +93,34 @@ fn parse_display(json: &str) -> Option<JupyterMessageContent> {
 #[derive(Debug, Default, PartialEq)]
 pub struct CellEnd {
     pub panic: Option<PanicReport>,
-    /// The child reported a failed allocation (Rust prints "memory allocation of N bytes
-    /// failed" before aborting).
-    pub out_of_memory: bool,
+    /// What the child said about its own death on stderr, if anything.
+    pub crash: Option<Crash>,
+}
+
+/// Causes of death that the child announces on stderr before it aborts: the signal alone
+/// (SIGABRT for all three) cannot tell them apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Crash {
+    /// "memory allocation of N bytes failed" (Rust's allocation error handler).
+    OutOfMemory,
+    /// "Segmentation fault." (evcxr's SIGSEGV handler).
+    Segfault,
+    /// "thread '…' has overflowed its stack" (Rust's guard-page handler).
+    StackOverflow,
+}
+
+impl Crash {
+    fn from_stderr(line: &str) -> Option<Crash> {
+        if line.starts_with("memory allocation of") && line.ends_with("failed") {
+            Some(Crash::OutOfMemory)
+        } else if line.trim() == "Segmentation fault." {
+            Some(Crash::Segfault)
+        } else if line.contains("has overflowed its stack") {
+            Some(Crash::StackOverflow)
+        } else {
+            None
+        }
+    }
 }
 
 /// Requests to the forwarder thread.
@@ -160,7 +185,7 @@ struct State {
     /// Stream bytes sent for the current cell.
     sent: usize,
     truncated: bool,
-    out_of_memory: bool,
+    crash: Option<Crash>,
 }
 
 impl State {
@@ -185,8 +210,10 @@ impl State {
     }
 
     fn text(&mut self, name: &'static str, line: &str) {
-        if name == "stderr" && line.starts_with("memory allocation of") && line.ends_with("failed") {
-            self.out_of_memory = true;
+        if name == "stderr" {
+            if let Some(crash) = Crash::from_stderr(line) {
+                self.crash.get_or_insert(crash);
+            }
         }
         self.sent += line.len() + 1;
         if self.sent > MAX_STREAM_BYTES_PER_CELL {
@@ -252,7 +279,7 @@ fn forward(stdout: Receiver<String>, stderr: Receiver<String>, control: Receiver
         in_panic: false,
         sent: 0,
         truncated: false,
-        out_of_memory: false,
+        crash: None,
     };
     loop {
         // Batching: only flush text when the channels run dry, so bursts become one message.
@@ -274,7 +301,7 @@ fn forward(stdout: Receiver<String>, stderr: Receiver<String>, control: Receiver
                     state.in_panic = false;
                     state.sent = 0;
                     state.truncated = false;
-                    state.out_of_memory = false;
+                    state.crash = None;
                     let _ = done.send(());
                 }
                 Ok(Control::Fence(reply)) => {
@@ -291,7 +318,7 @@ fn forward(stdout: Receiver<String>, stderr: Receiver<String>, control: Receiver
                         state.stdout_line(line);
                     }
                     state.flush();
-                    let _ = reply.send(CellEnd { panic: state.panic.take(), out_of_memory: state.out_of_memory });
+                    let _ = reply.send(CellEnd { panic: state.panic.take(), crash: state.crash.take() });
                 }
                 Err(_) => return,
             },
@@ -390,7 +417,7 @@ mod tests {
         out_tx.send(huge).unwrap();
         err_tx.send("memory allocation of 800000000000 bytes failed".into()).unwrap();
         let end = f.fence();
-        assert!(end.out_of_memory);
+        assert_eq!(end.crash, Some(Crash::OutOfMemory));
         let got: Vec<Value> = sink.0.lock().unwrap().iter().map(json).collect();
         let stdout: usize = got
             .iter()

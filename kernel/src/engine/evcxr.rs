@@ -17,7 +17,7 @@ use anyhow::{Context, Result};
 use evcxr::{CommandContext, CompilationError, EvalContext, EvalOutputs};
 use jupyter_protocol::{DisplayData, Media, MediaType, StreamContent};
 
-use super::child_output::{Forwarder, PanicReport, PANIC_BEGIN, PANIC_END};
+use super::child_output::{Crash, Forwarder, PanicReport, PANIC_BEGIN, PANIC_END};
 use super::diagnostics::{hint, shorten_types};
 use super::prelude_source;
 use crate::core::engine::{CellError, Completions, Engine, Interrupter, Outcome, OutputSink};
@@ -434,7 +434,7 @@ impl EvcxrEngine {
                 let interrupted = self.interrupter.interrupted.swap(false, Ordering::SeqCst);
                 // evcxr has already started a fresh child; give it our panic hook again.
                 let restored = self.run_setup_cell(false);
-                let mut error = child_died(&how, interrupted, end.out_of_memory, &before);
+                let mut error = child_died(&how, interrupted, end.crash, &before);
                 if let Err(e) = restored {
                     error.traceback.push(format!("(and restarting the Rust process failed: {e})"));
                 }
@@ -704,7 +704,7 @@ fn panic_error(p: &PanicReport) -> CellError {
     CellError { ename: "panic".into(), evalue: first, traceback }
 }
 
-fn child_died(how: &str, interrupted: bool, out_of_memory: bool, lost: &[String]) -> CellError {
+fn child_died(how: &str, interrupted: bool, crash: Option<Crash>, lost: &[String]) -> CellError {
     let lost_line = if lost.is_empty() {
         "No variables were lost.".to_string()
     } else {
@@ -723,14 +723,19 @@ fn child_died(how: &str, interrupted: bool, out_of_memory: bool, lost: &[String]
             ],
         };
     }
-    let cause = if out_of_memory {
-        format!(
+    let cause = match crash {
+        Some(Crash::OutOfMemory) => format!(
             "it ran out of memory: an allocation failed (cells may use about {}% of this machine's memory; \
              set NDPLAY_CHILD_MEMORY before starting Jupyter to change that)",
             super::limits::DEFAULT_MEMORY_PERCENT
-        )
-    } else {
-        explain_termination(how)
+        ),
+        Some(Crash::Segfault) => {
+            "a segmentation fault: the cell touched memory it does not own (usually through `unsafe` code)".into()
+        }
+        Some(Crash::StackOverflow) => {
+            "a stack overflow: too deep a recursion (or too large a value on the stack)".into()
+        }
+        None => explain_termination(how),
     };
     CellError {
         ename: "ProcessDied".into(),
@@ -838,7 +843,7 @@ mod tests {
 
     #[test]
     fn lost_variables_are_named() {
-        let e = child_died("signal: 9 (SIGKILL)", true, false, &["a".into(), "b".into()]);
+        let e = child_died("signal: 9 (SIGKILL)", true, None, &["a".into(), "b".into()]);
         assert_eq!(e.ename, "Interrupted");
         assert!(e.traceback.iter().any(|l| l.contains("Variables lost: a, b")));
     }
