@@ -4,7 +4,9 @@
 #   2. the kernel installed into a temporary prefix, cache warmed once
 #   3. real cells on one warmed kernel, and jupyter_kernel_test
 #   4. the lesson notebooks with nbval and with `ndplay check`
-# Everything it needs is installed here (cargo crates, pip into ./.venv).
+#   5. the lessons in JupyterLab, in headless Chromium
+# Everything it needs is installed here (cargo crates, pip into ./.venv, npm packages,
+# Debian's chromium through apt when it is missing).
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cd "$ROOT"
 
@@ -39,5 +41,8 @@ step "Tier 4: lesson notebooks with nbval, and ndplay check (which must agree)"
 "$VENV/bin/python" -m pytest -p no:cacheprovider -q --nbval --nbval-kernel-name ndplay \
   --nbval-sanitize-with notebooks/sanitize.cfg notebooks/
 "$NDPLAY" check --color never notebooks/*.ipynb
+
+step "Tier 5: JupyterLab in headless Chromium (installs chromium and playwright-core if missing)"
+tests/browser/run.sh
 
 step "All tiers passed"
