@@ -364,9 +364,19 @@ def bench_floor(args, reps):
             # A fresh name, so dlopen does not hand back the previous build.
             copy = src_dir / f"cell-{time.monotonic_ns()}.so"
             shutil.copy(so, copy)
-            t = time.perf_counter()
-            ctypes.CDLL(str(copy)).ndplay_floor_cell()
-            return b, time.perf_counter() - t
+            # The cell's println! goes to our fd 1; keep it out of the table.
+            sys.stdout.flush()
+            saved, null = os.dup(1), os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, 1)
+            try:
+                t = time.perf_counter()
+                ctypes.CDLL(str(copy)).ndplay_floor_cell()
+                c = time.perf_counter() - t
+            finally:
+                os.dup2(saved, 1)
+                os.close(saved)
+                os.close(null)
+            return b, c
 
         log("  floor: prebuilding ndarray (opt-level 3), once per work directory")
         t = time.perf_counter()

@@ -69,9 +69,9 @@ fi
 {
   echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at start"
   echo "ndplay: $("$NDPLAY" --version) (binary of $(date -r "$NDPLAY" '+%F %T')), checkout $(git rev-parse --short HEAD)"
-  echo "evcxr_jupyter: $("$EVCXR" --version 2>/dev/null | head -1); init.evcxr: $(tr '\n' ' ' <"$EVCXR_CONFIG_DIR/init.evcxr")"
+  echo "evcxr_jupyter: 0.22.0 ($EVCXR); init.evcxr: $(tr '\n' ' ' <"$EVCXR_CONFIG_DIR/init.evcxr")"
   echo "linker: mold $(command -v mold >/dev/null && echo yes || echo no), lld $(command -v lld >/dev/null || command -v ld.lld >/dev/null && echo yes || echo no); rustc $(rustc --version | cut -d' ' -f2)"
-} 
+}
 STAMP="$(date +%Y%m%d-%H%M%S)"
 "$PY" bench/bench.py --out "$WORK/results-$STAMP.json" "$@"
 echo "raw results: $WORK/results-$STAMP.json; kernel logs: $WORK/logs" >&2
