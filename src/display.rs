@@ -45,6 +45,44 @@ pub const MIME_SVG: &str = "image/svg+xml";
 /// The mime type of Markdown text.
 pub const MIME_MARKDOWN: &str = "text/markdown";
 
+/// Gives every `prop:var(--name, fallback)` in a `style="…"` attribute a literal twin in
+/// front of it: `prop:fallback;prop:var(--name, fallback)`.
+///
+/// Why: JupyterLab sanitises the HTML of untrusted notebooks (opened from disk, not yet
+/// run), and its sanitiser drops style values it cannot vet, `var(…)` among them, while
+/// it keeps plain colours and sizes. With both declarations, a trusted notebook uses the
+/// theme variable (the later valid declaration wins) and an untrusted one keeps the
+/// literal. Fallbacks in the prelude are chosen to read well on light and dark themes.
+pub fn style_fallbacks(html: &str) -> String {
+    const OPEN: &str = "style=\"";
+    let mut out = String::with_capacity(html.len() + html.len() / 4);
+    let mut rest = html;
+    while let Some(at) = rest.find(OPEN) {
+        let value_start = at + OPEN.len();
+        let Some(len) = rest[value_start..].find('"') else { break };
+        out.push_str(&rest[..value_start]);
+        let value = &rest[value_start..value_start + len];
+        let declarations: Vec<String> = value
+            .split(';')
+            .map(|decl| {
+                let Some((prop, val)) = decl.split_once(':') else { return decl.to_string() };
+                let v = val.trim();
+                match v.strip_prefix("var(--").and_then(|r| r.split_once(',')).map(|(_, f)| f.trim()) {
+                    Some(fallback) if fallback.ends_with(')') && fallback.len() > 1 => {
+                        let fallback = fallback[..fallback.len() - 1].trim();
+                        format!("{prop}:{fallback};{decl}")
+                    }
+                    _ => decl.to_string(),
+                }
+            })
+            .collect();
+        out.push_str(&declarations.join(";"));
+        rest = &rest[value_start + len..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// One value rendered as several mime types, `text/plain` always first.
 ///
 /// Order is kept as inserted (the kernel and notebook files do not care, but tests and
@@ -68,9 +106,13 @@ impl MimeBundle {
         self
     }
 
-    /// Adds (or replaces) the rendering for `mime` in place.
+    /// Adds (or replaces) the rendering for `mime` in place. HTML gets literal colours
+    /// beside its theme variables (see [`style_fallbacks`]).
     pub fn insert(&mut self, mime: &str, content: impl Into<String>) {
-        let content = content.into();
+        let mut content = content.into();
+        if mime == MIME_HTML && content.contains("var(--") {
+            content = style_fallbacks(&content);
+        }
         match self.entries.iter_mut().find(|(m, _)| m == mime) {
             Some(entry) => entry.1 = content,
             None => self.entries.push((mime.to_string(), content)),
@@ -324,6 +366,22 @@ pub fn pre_html(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn theme_variables_get_literal_twins_for_untrusted_notebooks() {
+        assert_eq!(
+            style_fallbacks(r#"<b style="color:var(--jp-ui-font-color2, #757575);font-weight:bold">x</b>"#),
+            r#"<b style="color:#757575;color:var(--jp-ui-font-color2, #757575);font-weight:bold">x</b>"#
+        );
+        assert_eq!(
+            style_fallbacks(r#"<i style="font-family:var(--jp-code-font-family, monospace)">"#),
+            r#"<i style="font-family:monospace;font-family:var(--jp-code-font-family, monospace)">"#
+        );
+        // No fallback, nothing to copy; text outside attributes is untouched.
+        assert_eq!(style_fallbacks(r#"<i style="color:var(--x)">var(--y, 1)</i>"#), r#"<i style="color:var(--x)">var(--y, 1)</i>"#);
+        let bundle = MimeBundle::new("x").with(MIME_HTML, r#"<i style="color:var(--a, red)">x</i>"#);
+        assert_eq!(bundle.get(MIME_HTML), Some(r#"<i style="color:red;color:var(--a, red)">x</i>"#));
+    }
 
     #[test]
     fn prefix_is_the_literal_the_kernel_copies() {
