@@ -164,6 +164,7 @@ impl EvcxrEngine {
         // evcxr reads its build directory from this variable when creating the context;
         // set before any other thread of ours could read the environment.
         std::env::set_var("EVCXR_TMPDIR", &session_dir);
+        add_std_to_library_path();
         progress("starting the Rust evaluator");
         let (eval_ctx, outputs) = EvalContext::new().map_err(|e| anyhow::anyhow!("{e}"))?;
         let forwarder = Forwarder::start(outputs.stdout, outputs.stderr);
@@ -219,6 +220,37 @@ impl EvcxrEngine {
             .collect();
         names.sort();
         names
+    }
+}
+
+/// Lets the child find Rust's `libstd-*.so` whatever the build directory's depth.
+///
+/// Cells are shared libraries linked against the toolchain's `libstd` (dynamic linking),
+/// found through a RUNPATH that rustc writes relative to the library's directory. evcxr
+/// builds each cell in `…/debug/deps/` and then loads a copy from `…/debug/`, one level
+/// up, so the relative path is one `..` short. Under `/tmp` the extra `..` is swallowed
+/// at `/`, but under a home directory (`~/.cache/ndplay`, the default) `dlopen` fails with
+/// "libstd-….so: cannot open shared object file". The loader searches
+/// `LD_LIBRARY_PATH` before RUNPATH, and the child inherits our environment.
+fn add_std_to_library_path() {
+    let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+    let output = |args: &[&str]| {
+        std::process::Command::new(&rustc)
+            .args(args)
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .and_then(|o| String::from_utf8(o.stdout).ok())
+    };
+    let (Some(sysroot), Some(version)) = (output(&["--print", "sysroot"]), output(&["-vV"])) else { return };
+    let Some(host) = version.lines().find_map(|l| l.strip_prefix("host: ")) else { return };
+    let lib = PathBuf::from(sysroot.trim()).join("lib").join("rustlib").join(host.trim()).join("lib");
+    let mut paths = vec![lib];
+    if let Some(existing) = std::env::var_os("LD_LIBRARY_PATH") {
+        paths.extend(std::env::split_paths(&existing));
+    }
+    if let Ok(joined) = std::env::join_paths(paths) {
+        std::env::set_var("LD_LIBRARY_PATH", joined);
     }
 }
 
