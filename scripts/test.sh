@@ -12,13 +12,13 @@ cd "$ROOT"
 
 # A private prefix and cache, so the tests see only what they installed. The build cache
 # must lie outside this Cargo workspace (cargo would adopt the cells into it), so it goes
-# to a fresh temporary directory. It is nested as deep as a home directory's
-# ~/.cache/ndplay: a shallow path hid a bug in how cells find libstd (see
-# add_std_to_library_path in kernel/src/engine/evcxr.rs).
+# to a fresh directory beside the real one, in the home directory like the default
+# ~/.cache/ndplay: a cache under /tmp hid a bug in how cells find libstd, which only shows
+# when the cache shares the home directory with ~/.rustup (see add_std_to_library_path in
+# kernel/src/engine/evcxr.rs).
 WORK="$ROOT/target/ndplay-test"
-CACHE_TOP="${TMPDIR:-/tmp}/ndplay-test-$(id -u)"
-export NDPLAY_CACHE_DIR="$CACHE_TOP/home/user/.cache/ndplay"
-rm -rf "$CACHE_TOP"
+export NDPLAY_CACHE_DIR="${XDG_CACHE_HOME:-$HOME/.cache}/ndplay-test"
+rm -rf "$NDPLAY_CACHE_DIR"
 export JUPYTER_PATH="$WORK/prefix/share/jupyter"
 export JUPYTER_CONFIG_DIR="$WORK/jupyter-config"
 export JUPYTER_DATA_DIR="$WORK/jupyter-data"
