@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use jupyter_protocol::{
-    ClearOutput, CodeMirrorMode, CommClose, CommInfoReply, CompleteReply, CompleteRequest,
+    CodeMirrorMode, CommClose, CommInfoReply, CompleteReply, CompleteRequest,
     ErrorOutput, ExecuteInput, ExecuteReply, ExecuteRequest, ExecuteResult, ExecutionCount,
     ExpressionResult, HelpLink, HistoryEntry as WireHistoryEntry, HistoryReply, InspectReply,
     InspectRequest, InterruptReply, IsCompleteReply, IsCompleteRequest, JupyterMessage,
@@ -370,11 +370,6 @@ pub fn char_to_byte(text: &str, chars: usize) -> usize {
 pub fn byte_to_char(text: &str, byte: usize) -> usize {
     let byte = byte.min(text.len());
     text.char_indices().take_while(|(i, _)| *i < byte).count()
-}
-
-/// `clear_output` as an engine output, for engines that produce one.
-pub fn clear_output(wait: bool) -> Output {
-    ClearOutput { wait }.into()
 }
 
 #[cfg(test)]

@@ -1,6 +1,5 @@
 //! The two loops of the core and the state they share.
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -26,7 +25,6 @@ where
 {
     let Wire { shell, control, outbox } = wire;
     let info = Arc::new(info);
-    let shutting_down = Arc::new(AtomicBool::new(false));
     // The engine's interrupter is only known once the engine exists on the shell thread.
     let (interrupter_tx, interrupter_rx) = tokio::sync::oneshot::channel::<Arc<dyn Interrupter>>();
 
@@ -47,7 +45,7 @@ where
         .name("ndplay-shell".into())
         .spawn(move || shell_loop(shell, shell_outbox, EngineSlot::Starting(engine_rx), shell_info))?;
 
-    control_loop(control, outbox, info, interrupter_rx, shutting_down).await;
+    control_loop(control, outbox, info, interrupter_rx).await;
     drop(shell_thread); // the process exits; the shell thread is not joined mid-cell
     Ok(())
 }
@@ -120,7 +118,6 @@ async fn control_loop(
     outbox: Outbox,
     info: Arc<KernelInfo>,
     interrupter: tokio::sync::oneshot::Receiver<Arc<dyn Interrupter>>,
-    shutting_down: Arc<AtomicBool>,
 ) {
     let mut interrupter = Some(interrupter);
     let mut known: Option<Arc<dyn Interrupter>> = None;
@@ -142,7 +139,6 @@ async fn control_loop(
             }
         });
         if shutdown {
-            shutting_down.store(true, Ordering::SeqCst);
             if let Some(i) = &known {
                 i.shutdown();
             }

@@ -585,11 +585,9 @@ const CONSUMING_METHODS: &[&str] = &["reversed_axes", "permuted_axes", "insert_a
 fn bind_moving_tail(code: &str) -> Option<String> {
     use ra_ap_syntax::ast::{self, BinaryOp};
     use ra_ap_syntax::AstNode;
-    let (start, end) = final_expression(code)?;
-    let wrapped = format!("fn __t() {{\n{}\n}}", &code[start..end]);
-    let file = ra_ap_syntax::SourceFile::parse(&wrapped, ra_ap_syntax::Edition::Edition2021).tree();
+    let (tail, start, end) = tail_expression(code)?;
     let is_name = |e: Option<ast::Expr>| matches!(e, Some(ast::Expr::PathExpr(p)) if p.path().is_some_and(|p| p.qualifier().is_none()));
-    let moves = file.syntax().descendants().any(|node| {
+    let moves = tail.syntax().descendants().any(|node| {
         if let Some(args) = ast::ArgList::cast(node.clone()) {
             return args.args().any(|a| is_name(Some(a)));
         }
@@ -605,19 +603,34 @@ fn bind_moving_tail(code: &str) -> Option<String> {
     moves.then(|| format!("{}let {LAST_VALUE} = {};\n{LAST_VALUE}{}", &code[..start], &code[start..end], &code[end..]))
 }
 
-/// The byte range of a cell's final expression (the one whose value is shown), if any.
-fn final_expression(code: &str) -> Option<(usize, usize)> {
+/// What a cell is wrapped in to parse it: evcxr also treats a cell as a function body.
+const CELL_PREFIX: &str = "fn __cell() {\n";
+
+/// Parses a cell as the body of a function. Offsets in the tree are `CELL_PREFIX.len()`
+/// bytes after the cell's own.
+fn parse_cell(code: &str) -> Option<ra_ap_syntax::ast::Fn> {
     use ra_ap_syntax::ast::{self, HasModuleItem};
-    use ra_ap_syntax::AstNode;
-    const PREFIX: &str = "fn __cell() {\n";
-    let wrapped = format!("{PREFIX}{code}\n}}");
+    let wrapped = format!("{CELL_PREFIX}{code}\n}}");
     let file = ra_ap_syntax::SourceFile::parse(&wrapped, ra_ap_syntax::Edition::Edition2021).tree();
-    let ast::Item::Fn(f) = file.items().next()? else { return None };
-    let tail = f.body()?.stmt_list()?.tail_expr()?;
+    match file.items().next()? {
+        ast::Item::Fn(f) => Some(f),
+        _ => None,
+    }
+}
+
+/// A cell's final expression (the one whose value is shown) and its byte range in `code`.
+fn tail_expression(code: &str) -> Option<(ra_ap_syntax::ast::Expr, usize, usize)> {
+    use ra_ap_syntax::AstNode;
+    let tail = parse_cell(code)?.body()?.stmt_list()?.tail_expr()?;
     let range = tail.syntax().text_range();
-    let start = usize::from(range.start()).checked_sub(PREFIX.len())?;
-    let end = usize::from(range.end()).checked_sub(PREFIX.len())?;
-    (end <= code.len() && start < end).then_some((start, end))
+    let start = usize::from(range.start()).checked_sub(CELL_PREFIX.len())?;
+    let end = usize::from(range.end()).checked_sub(CELL_PREFIX.len())?;
+    (end <= code.len() && start < end).then_some((tail, start, end))
+}
+
+/// The byte range of a cell's final expression, if any.
+fn final_expression(code: &str) -> Option<(usize, usize)> {
+    tail_expression(code).map(|(_, start, end)| (start, end))
 }
 
 fn is_ident(c: char) -> bool {
@@ -697,11 +710,9 @@ fn is_shape_panic(message: &str) -> bool {
 /// `(lhs, rhs)` of every `+ - * /` in the cell, in source order, without leading `&`s
 /// (the probe borrows them itself).
 fn arithmetic_operands(code: &str) -> Vec<(String, String)> {
-    use ra_ap_syntax::ast::{self, ArithOp, BinaryOp, HasModuleItem};
+    use ra_ap_syntax::ast::{self, ArithOp, BinaryOp};
     use ra_ap_syntax::AstNode;
-    let wrapped = format!("fn __cell() {{\n{code}\n}}");
-    let file = ra_ap_syntax::SourceFile::parse(&wrapped, ra_ap_syntax::Edition::Edition2021).tree();
-    let Some(ast::Item::Fn(f)) = file.items().next() else { return Vec::new() };
+    let Some(f) = parse_cell(code) else { return Vec::new() };
     let strip = |e: ast::Expr| e.syntax().text().to_string().trim().trim_start_matches('&').trim().to_string();
     f.syntax()
         .descendants()
