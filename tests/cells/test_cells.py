@@ -1,8 +1,12 @@
 """Real Rust cells through the installed kernel: what a student sees for values, errors,
 panics, crashes, displays and interrupts."""
+import os
 import re
+import signal
 import threading
 import time
+
+import pytest
 
 
 def strip_ansi(s):
@@ -40,6 +44,17 @@ def test_compile_error_is_one_error_pointing_into_the_cell(kernel):
     assert '2 | let x: i32 = "text";' in report
     assert "^" in report
     assert cell.stderr == ""
+
+
+def test_compile_errors_show_the_cell_as_typed_not_as_rewritten(kernel):
+    # A final expression that moves a variable is compiled as `let __ndplay_last = …`;
+    # the student must still see their own line, with the caret under their own name.
+    kernel.run("let moved_b = array![1.0, 2.0];")
+    cell = kernel.run("let k = 1;\nmissing_name + moved_b")
+    report = strip_ansi("\n".join(cell.error["traceback"]))
+    assert "__ndplay" not in report, report
+    assert "cell:2:1" in report, report
+    assert "2 | missing_name + moved_b\n  | ^^^^^^^^^^^^ not found in this scope" in report, report
 
 
 def test_panic_is_one_error_and_earlier_variables_survive(kernel):
@@ -113,7 +128,20 @@ def test_clear_output_and_update_display(kernel):
     assert cell.of_type("clear_output") == [{"wait": True}]
 
 
-def test_interrupt_stops_an_endless_loop_within_a_second(kernel):
+def interrupt_by_message(kernel):
+    kernel.kc.control_channel.send(kernel.kc.session.msg("interrupt_request", {}))
+
+
+def interrupt_by_sigint_to_the_process_group(kernel):
+    # What a terminal's Ctrl-C does, and jupyter_client's signal_kernel: the signal
+    # reaches the kernel and the child that runs the cell at the same moment.
+    group = os.getpgid(kernel.pid)
+    assert group != os.getpgrp(), "the kernel shares our process group; refusing to signal it"
+    os.killpg(group, signal.SIGINT)
+
+
+@pytest.mark.parametrize("interrupt", [interrupt_by_message, interrupt_by_sigint_to_the_process_group])
+def test_interrupt_stops_an_endless_loop_within_a_second(kernel, interrupt):
     kernel.run("let survivor = 7;")
     result = {}
 
@@ -124,16 +152,12 @@ def test_interrupt_stops_an_endless_loop_within_a_second(kernel):
     t.start()
     time.sleep(3)  # let it compile and start looping
     started = time.monotonic()
-    kernel.kc.session  # noqa: B018 (keeps the client referenced)
-    from jupyter_client.blocking.client import BlockingKernelClient  # noqa: F401
-
-    msg = kernel.kc.session.msg("interrupt_request", {})
-    kernel.kc.control_channel.send(msg)
+    interrupt(kernel)
     t.join(timeout=10)
     elapsed = time.monotonic() - started
     assert not t.is_alive()
     cell = result["cell"]
-    assert cell.error["ename"] == "Interrupted"
+    assert cell.error["ename"] == "Interrupted", cell.error
     assert elapsed < 1.0, elapsed
     assert "survivor" in strip_ansi("\n".join(cell.error["traceback"]))
     assert kernel.run("1 + 1").result["text/plain"] == "2"

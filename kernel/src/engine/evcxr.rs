@@ -428,12 +428,17 @@ impl EvcxrEngine {
         self.interrupter.interrupted.store(false, Ordering::SeqCst);
         let before = self.variable_names();
         self.forwarder.attach(sink.clone());
-        let rewritten = bind_moving_tail(code);
-        let code = rewritten.as_deref().unwrap_or(code);
-        let mut result = self.ctx.execute(code);
-        if let Some(rewritten) = retry_ambiguous_numeric(code, &result) {
-            result = self.ctx.execute(&rewritten);
+        let typed = code;
+        let mut cell = CellText::new(typed);
+        if let Some(edits) = bind_moving_tail(typed) {
+            cell = cell.insert(&edits);
         }
+        let mut result = self.ctx.execute(&cell.code);
+        if let Some(edits) = retry_ambiguous_numeric(&cell.code, &result) {
+            cell = cell.insert(&edits);
+            result = self.ctx.execute(&cell.code);
+        }
+        let code = cell.code.as_str();
         let end = self.forwarder.fence();
         let panic = end.panic;
         let outcome = match result {
@@ -461,7 +466,7 @@ impl EvcxrEngine {
                 Some(p) => Outcome::Error(panic_error(&p)),
                 None => Outcome::Ok { result: final_value(outputs) },
             },
-            Err(evcxr::Error::CompilationErrors(errors)) => Outcome::Error(compile_error(code, &errors)),
+            Err(evcxr::Error::CompilationErrors(errors)) => Outcome::Error(compile_error(typed, &cell, &errors)),
             Err(evcxr::Error::SubprocessTerminated(how)) => {
                 let interrupted = self.interrupter.interrupted.swap(false, Ordering::SeqCst);
                 // evcxr has already started a fresh child; give it our panic hook again.
@@ -558,7 +563,7 @@ impl EvcxrEngine {
 /// own, only such notes, its final expression is wrapped in `__NdplayDebug(..)`, whose
 /// inherent method takes any `Debug` value, letting the number default as usual; the cell
 /// is compiled once more.
-fn retry_ambiguous_numeric(code: &str, result: &Result<EvalOutputs, evcxr::Error>) -> Option<String> {
+fn retry_ambiguous_numeric(code: &str, result: &Result<EvalOutputs, evcxr::Error>) -> Option<Edits> {
     let Err(evcxr::Error::CompilationErrors(errors)) = result else { return None };
     let only_notes = !errors.is_empty() && errors.iter().all(|e| e.level() != "error");
     let e0689 = errors.iter().any(|e| e.code() == Some("E0689") && e.message().contains("evcxr_display"));
@@ -566,7 +571,7 @@ fn retry_ambiguous_numeric(code: &str, result: &Result<EvalOutputs, evcxr::Error
         return None;
     }
     let (start, end) = final_expression(code)?;
-    Some(format!("{}__NdplayDebug({}){}", &code[..start], &code[start..end], &code[end..]))
+    Some(vec![(start, "__NdplayDebug(".into()), (end, ")".into())])
 }
 
 /// The name a moving final expression is bound to (see [`bind_moving_tail`]).
@@ -582,7 +587,7 @@ const CONSUMING_METHODS: &[&str] = &["reversed_axes", "permuted_axes", "insert_a
 /// array. Binding the value first (`let __ndplay_last = expr; __ndplay_last`) keeps the
 /// move out of the display wrapper. Only done when the expression visibly moves a plain
 /// name, since a binding must be storable (no borrowed views).
-fn bind_moving_tail(code: &str) -> Option<String> {
+fn bind_moving_tail(code: &str) -> Option<Edits> {
     use ra_ap_syntax::ast::{self, BinaryOp};
     use ra_ap_syntax::AstNode;
     let (tail, start, end) = tail_expression(code)?;
@@ -600,7 +605,72 @@ fn bind_moving_tail(code: &str) -> Option<String> {
         }
         false
     });
-    moves.then(|| format!("{}let {LAST_VALUE} = {};\n{LAST_VALUE}{}", &code[..start], &code[start..end], &code[end..]))
+    moves.then(|| vec![(start, format!("let {LAST_VALUE} = ")), (end, format!(";\n{LAST_VALUE}"))])
+}
+
+/// Text the kernel inserts into a cell before compiling it: (byte offset, text), in
+/// ascending order of offset.
+type Edits = Vec<(usize, String)>;
+
+/// A cell as it is compiled: the student's text plus the kernel's insertions (see
+/// [`bind_moving_tail`] and [`retry_ambiguous_numeric`]). The compiler reports positions
+/// in `code`; [`CellText::typed_offset`] takes them back to what the student typed, so an
+/// error never shows `let __ndplay_last = ` or points at the wrong column.
+struct CellText {
+    code: String,
+    /// Every insertion so far, as (offset in the text it was made in, length), oldest first.
+    insertions: Vec<(usize, usize)>,
+}
+
+impl CellText {
+    fn new(typed: &str) -> CellText {
+        CellText { code: typed.to_string(), insertions: Vec::new() }
+    }
+
+    fn insert(mut self, edits: &Edits) -> CellText {
+        // Apply from the back so that earlier offsets stay valid; record them in the
+        // coordinates of the text each insertion was made in (front first).
+        let mut shift = 0;
+        let mut recorded = Vec::new();
+        for (at, text) in edits {
+            recorded.push((at + shift, text.len()));
+            shift += text.len();
+        }
+        for (at, text) in edits.iter().rev() {
+            self.code.insert_str(*at, text);
+        }
+        self.insertions.extend(recorded);
+        self
+    }
+
+    /// Where a byte offset of `code` was in the typed text. A position inside inserted
+    /// text maps to where the insertion was made.
+    fn typed_offset(&self, mut offset: usize) -> usize {
+        for &(at, len) in self.insertions.iter().rev() {
+            if offset >= at + len {
+                offset -= len;
+            } else if offset > at {
+                offset = at;
+            }
+        }
+        offset
+    }
+}
+
+/// The byte offset of a 1-based line and character column; the end of the text if past it.
+fn offset_of(text: &str, line: usize, column: usize) -> usize {
+    let line_start: usize = text.split_inclusive('\n').take(line.saturating_sub(1)).map(str::len).sum();
+    let rest = &text[line_start.min(text.len())..];
+    let within = rest.char_indices().nth(column.saturating_sub(1)).map_or(rest.len(), |(i, _)| i);
+    (line_start + within).min(text.len())
+}
+
+/// The 1-based line and character column of a byte offset.
+fn position_of(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+    (line, column)
 }
 
 /// What a cell is wrapped in to parse it: evcxr also treats a cell as a function body.
@@ -811,8 +881,9 @@ fn explain_termination(how: &str) -> String {
 /// A rustc-style report of the cell's compile errors, pointing into the user's own code,
 /// with ndarray's long types written as students write them (`Array2<f64>`) and a hint for
 /// the mistakes beginners make with arrays.
-pub fn compile_error(code: &str, errors: &[CompilationError]) -> CellError {
-    let lines: Vec<&str> = code.lines().collect();
+fn compile_error(typed: &str, cell: &CellText, errors: &[CompilationError]) -> CellError {
+    let lines: Vec<&str> = typed.lines().collect();
+    let to_typed = |line: usize, column: usize| position_of(typed, cell.typed_offset(offset_of(&cell.code, line, column)));
     let mut traceback = Vec::new();
     let errors_first = errors.iter().filter(|e| e.level() == "error").chain(errors.iter().filter(|e| e.level() != "error"));
     for error in errors_first {
@@ -830,15 +901,16 @@ pub fn compile_error(code: &str, errors: &[CompilationError]) -> CellError {
             let label = shorten_types(&spanned.label);
             all_text.push('\n');
             all_text.push_str(&label);
-            let line_no = span.start_line;
+            let (line_no, start_column) = to_typed(span.start_line, span.start_column);
+            let (end_line, end_column) = to_typed(span.end_line, span.end_column);
             let pad = " ".repeat(line_no.to_string().len());
-            traceback.push(format!("{pad}\x1b[1;34m-->\x1b[0m cell:{}:{}", line_no, span.start_column));
+            traceback.push(format!("{pad}\x1b[1;34m-->\x1b[0m cell:{}:{}", line_no, start_column));
             traceback.push(format!("{pad} \x1b[1;34m|\x1b[0m"));
             if let Some(src) = lines.get(line_no - 1) {
                 traceback.push(format!("\x1b[1;34m{line_no} |\x1b[0m {src}"));
-                let start = span.start_column.saturating_sub(1);
-                let end = if span.end_line == span.start_line {
-                    span.end_column.saturating_sub(1).max(start + 1)
+                let start = start_column.saturating_sub(1);
+                let end = if end_line == line_no {
+                    end_column.saturating_sub(1).max(start + 1)
                 } else {
                     src.chars().count().max(start + 1)
                 };
@@ -905,9 +977,10 @@ mod tests {
 
     #[test]
     fn moving_tails_are_bound_first() {
+        let code = "let v = vec![1.0];\nArray1::from_vec(v)";
         assert_eq!(
-            bind_moving_tail("let v = vec![1.0];\nArray1::from_vec(v)").as_deref(),
-            Some("let v = vec![1.0];\nlet __ndplay_last = Array1::from_vec(v);\n__ndplay_last")
+            CellText::new(code).insert(&bind_moving_tail(code).unwrap()).code,
+            "let v = vec![1.0];\nlet __ndplay_last = Array1::from_vec(v);\n__ndplay_last"
         );
         assert!(bind_moving_tail("c.into_shape_with_order((2, 1)).unwrap()").is_some());
         assert!(bind_moving_tail("a + &b").is_some());
@@ -917,6 +990,21 @@ mod tests {
         assert_eq!(bind_moving_tail("a.dot(&b)"), None);
         assert_eq!(bind_moving_tail("a"), None);
         assert_eq!(bind_moving_tail("let x = f(v);"), None);
+    }
+
+    #[test]
+    fn compiler_positions_map_back_to_the_typed_cell() {
+        let typed = "let b = 2;\nkeep + b";
+        let tail = bind_moving_tail("keep + b").map(|e| e.into_iter().map(|(at, t)| (at + 11, t)).collect()).unwrap();
+        let cell = CellText::new(typed).insert(&tail);
+        let cell = cell.insert(&vec![(31, "__NdplayDebug(".into()), (39, ")".into())]);
+        assert_eq!(cell.code, "let b = 2;\nlet __ndplay_last = __NdplayDebug(keep + b);\n__ndplay_last");
+        let back = |line, column| position_of(typed, cell.typed_offset(offset_of(&cell.code, line, column)));
+        assert_eq!(back(2, 35), (2, 1)); // `keep`
+        assert_eq!(back(2, 42), (2, 8)); // `b`
+        assert_eq!(back(2, 5), (2, 1)); // inside `let __ndplay_last = `
+        assert_eq!(back(1, 5), (1, 5)); // before any insertion
+        assert_eq!(back(3, 1), (2, 9)); // the added `__ndplay_last` line: the end of the tail
     }
 
     #[test]
