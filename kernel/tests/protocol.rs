@@ -18,15 +18,36 @@ use zeromq::{DealerSocket, ReqSocket, Socket, SocketRecv, SocketSend, SubSocket,
 const KEY: &str = "test-key-0123456789";
 const WAIT: Duration = Duration::from_secs(10);
 
+/// The kernel process under test, and the first client connected to it.
 struct Kernel {
     child: Child,
+    dir: PathBuf,
+    ports: Vec<u16>,
+    key: String,
+    client: Client,
+}
+
+/// One frontend's sockets: what jupyter_client's KernelClient holds.
+struct Client {
     shell: DealerSocket,
     control: DealerSocket,
     iopub: SubSocket,
     hb: ReqSocket,
     signer: Signer,
     session: String,
-    dir: PathBuf,
+}
+
+impl std::ops::Deref for Kernel {
+    type Target = Client;
+    fn deref(&self) -> &Client {
+        &self.client
+    }
+}
+
+impl std::ops::DerefMut for Kernel {
+    fn deref_mut(&mut self) -> &mut Client {
+        &mut self.client
+    }
 }
 
 fn free_port() -> u16 {
@@ -57,6 +78,18 @@ impl Kernel {
             .args(extra)
             .spawn()
             .unwrap();
+        let client = Client::connect(&ports, key).await;
+        Kernel { child, dir, ports, key: key.to_string(), client }
+    }
+
+    /// Another frontend on the same kernel (a second notebook view, a console).
+    async fn connect_client(&self) -> Client {
+        Client::connect(&self.ports, &self.key).await
+    }
+}
+
+impl Client {
+    async fn connect(ports: &[u16], key: &str) -> Client {
         let url = |p: u16| format!("tcp://127.0.0.1:{p}");
         let mut shell = DealerSocket::new();
         let mut control = DealerSocket::new();
@@ -75,18 +108,16 @@ impl Kernel {
         iopub.connect(&url(ports[1])).await.unwrap();
         iopub.subscribe("").await.unwrap();
         hb.connect(&url(ports[4])).await.unwrap();
-        let mut k = Kernel {
-            child,
-            shell,
-            control,
-            iopub,
-            hb,
-            signer: Signer::new(key),
-            session: uuid::Uuid::new_v4().to_string(),
-            dir,
-        };
-        k.wait_for_ready().await;
-        k
+        let mut c = Client { shell, control, iopub, hb, signer: Signer::new(key), session: uuid::Uuid::new_v4().to_string() };
+        c.wait_for_ready().await;
+        c
+    }
+
+    /// Closes every socket, as a frontend that goes away does.
+    async fn disconnect(self) {
+        for errors in [self.shell.close().await, self.control.close().await, self.iopub.close().await, self.hb.close().await] {
+            assert!(errors.is_empty(), "{errors:?}");
+        }
     }
 
     /// Like jupyter_client's wait_for_ready: kernel_info until IOPub is seen to work.
@@ -463,4 +494,93 @@ async fn an_empty_key_is_refused_unless_allowed() {
     std::fs::remove_dir_all(&dir).ok();
     let mut k = Kernel::start_with_key("", &["--allow-unsigned"]).await;
     k.assert_alive().await;
+}
+
+/// Reads `client`'s shell socket for a short while and returns every message there.
+async fn shell_messages_within(client: &mut Client, wait: Duration) -> Vec<JupyterMessage> {
+    let mut out = Vec::new();
+    while let Ok(m) = tokio::time::timeout(wait, client.shell.recv()).await {
+        out.push(client.decode(m.unwrap()));
+    }
+    out
+}
+
+fn parent_id(m: &JupyterMessage) -> Option<&str> {
+    m.parent_header.as_ref().map(|h| h.msg_id.as_str())
+}
+
+#[tokio::test]
+async fn two_clients_at_once_each_get_their_own_replies_and_see_all_outputs() {
+    let mut a = Kernel::start().await;
+    let mut b = a.connect_client().await;
+    let id_a = a.send_shell(ExecuteRequest::new("sleep 300\nprint from a\nresult a".into())).await;
+    let id_b = b.send_shell(ExecuteRequest::new("print from b\nresult b".into())).await;
+
+    // Each client's shell socket carries exactly its own reply, nothing of the other's.
+    let to_a = shell_messages_within(&mut a, Duration::from_secs(2)).await;
+    let to_b = shell_messages_within(&mut b, Duration::from_secs(2)).await;
+    assert_eq!(to_a.iter().map(parent_id).collect::<Vec<_>>(), [Some(id_a.as_str())]);
+    assert_eq!(to_b.iter().map(parent_id).collect::<Vec<_>>(), [Some(id_b.as_str())]);
+    // Requests run one after the other, in order of arrival, counted once each.
+    let count = |m: &JupyterMessage| content(m)["execution_count"].as_i64().unwrap();
+    assert_eq!(count(&to_b[0]), count(&to_a[0]) + 1);
+
+    // IOPub is a broadcast: both clients see both cells' outputs, each with its parent.
+    for client in [&mut *a, &mut b] {
+        for (id, text) in [(&id_a, "from a\n"), (&id_b, "from b\n")] {
+            let out = client.iopub_until_idle(id).await;
+            let streams: Vec<_> = out.iter().filter(|m| m.header.msg_type == "stream").map(|m| content(m)["text"].clone()).collect();
+            assert_eq!(streams, [json!(text)]);
+        }
+    }
+    a.assert_alive().await;
+    b.assert_alive().await;
+}
+
+#[tokio::test]
+async fn a_client_that_disconnects_mid_cell_does_not_take_the_kernel_down() {
+    let mut k = Kernel::start().await;
+    let mut gone = k.connect_client().await;
+    let id = gone.send_shell(ExecuteRequest::new("sleep 400\nprint finished anyway\nresult late".into())).await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    gone.disconnect().await;
+
+    // The cell runs to its end; the reply has nobody to go to, but its outputs are published.
+    let out = k.iopub_until_idle(&id).await;
+    let kinds: Vec<_> = out.iter().map(|m| m.header.msg_type.as_str()).collect();
+    assert_eq!(kinds, ["status", "execute_input", "stream", "execute_result", "status"]);
+    k.assert_alive().await;
+    // No stray reply reached the remaining client, and a new client is served.
+    assert!(shell_messages_within(&mut k, Duration::from_millis(300)).await.is_empty());
+    let mut next = k.connect_client().await;
+    next.assert_alive().await;
+}
+
+#[tokio::test]
+async fn missing_fields_get_an_error_reply_or_are_dropped() {
+    let mut k = Kernel::start().await;
+    // Content without its required field: an error reply that says so.
+    let mut m = k.message(ExecuteRequest::new("x".into()));
+    m.content = JupyterMessageContent::UnknownMessage(jupyter_protocol::UnknownMessage {
+        msg_type: "execute_request".into(),
+        content: json!({"silent": false}),
+    });
+    let id = m.header.msg_id.clone();
+    let frames = codec::encode(&m, &k.signer);
+    k.send_frames(false, frames).await;
+    let reply = k.shell_reply(&id).await;
+    assert_eq!(reply.header.msg_type, "execute_reply");
+    assert_eq!(content(&reply)["status"], "error");
+    assert!(content(&reply)["evalue"].as_str().unwrap().contains("code"), "{}", content(&reply));
+
+    // A header without msg_id or msg_type cannot be answered (a reply needs its parent):
+    // it is dropped, and the next request is answered as usual.
+    let parts: [&[u8]; 4] = [br#"{"username":"u","session":"s","version":"5.3"}"#, b"{}", b"{}", b"{}"];
+    let sig = k.signer.sign(parts);
+    let mut frames = vec![Bytes::from_static(b"<IDS|MSG>"), Bytes::from(sig)];
+    frames.extend(parts.iter().map(|p| Bytes::copy_from_slice(p)));
+    k.send_frames(false, frames).await;
+    let id = k.send_shell(KernelInfoRequest {}).await;
+    let m = tokio::time::timeout(WAIT, k.shell.recv()).await.unwrap().unwrap();
+    assert_eq!(parent_id(&k.decode(m)), Some(id.as_str()));
 }

@@ -298,7 +298,12 @@ fn error_reply_for(request: &JupyterMessage, m: &UnknownMessage) -> Option<Jupyt
     if !KNOWN.contains(&m.msg_type.as_str()) {
         return None;
     }
-    let reason = format!("malformed {}: its content does not match the messaging spec", m.msg_type);
+    // Typing it again gives serde's account of what is wrong ("missing field `code`").
+    let why = match JupyterMessageContent::from_type_and_content(&m.msg_type, m.content.clone()) {
+        Err(e) => e.to_string(),
+        Ok(_) => "unexpected content".into(),
+    };
+    let reason = format!("malformed {}: its content does not match the messaging spec ({why})", m.msg_type);
     log(&reason);
     let content = m.reply(json!({
         "status": "error",
