@@ -40,8 +40,13 @@ class Cell:
 
 
 class Runner:
-    def __init__(self, kc):
+    def __init__(self, km, kc):
+        self.km = km
         self.kc = kc
+
+    @property
+    def pid(self):
+        return self.km.provisioner.process.pid
 
     def run(self, code, timeout=120):
         outputs = []
@@ -58,7 +63,7 @@ def kernel():
     kc = km.client()
     kc.start_channels()
     kc.wait_for_ready(timeout=60)
-    runner = Runner(kc)
+    runner = Runner(km, kc)
     # The first cell waits for the prelude to load (seconds when the cache is warm).
     assert runner.run("1", timeout=600).status == "ok"
     yield runner

@@ -6,18 +6,39 @@
 //!   overrides the default of half the physical memory: bytes, `K`/`M`/`G` suffixes,
 //!   a percentage of RAM (`75%`), or `unlimited`.
 //! - Output: see the byte limits in [`super::child_output`].
+//! - Signals: a SIGINT sent to the kernel's whole process group (a terminal's Ctrl-C,
+//!   jupyter_client's `signal_kernel`) must interrupt the cell, not kill the child behind
+//!   the kernel's back: the child leaves SIGINT to the kernel, which stops the cell the
+//!   same way `interrupt_request` does.
 
 /// The child's share of physical memory when `NDPLAY_CHILD_MEMORY` is not set.
 pub const DEFAULT_MEMORY_PERCENT: u64 = 50;
 
 /// Called first thing in the child process (before evcxr's runtime takes over).
 pub fn apply_child_limits() {
+    leave_sigint_to_the_kernel();
     let setting = std::env::var("NDPLAY_CHILD_MEMORY").unwrap_or_default();
     let Some(bytes) = memory_limit(&setting, physical_memory()) else { return };
     let limit = libc::rlimit { rlim_cur: bytes as libc::rlim_t, rlim_max: bytes as libc::rlim_t };
     // SAFETY: setrlimit reads the struct we pass; it has no other preconditions.
     unsafe {
         libc::setrlimit(libc::RLIMIT_AS, &limit);
+    }
+}
+
+/// A do-nothing handler rather than SIG_IGN: handlers are reset by `exec`, so programs a
+/// cell starts still get the default Ctrl-C behaviour. SA_RESTART keeps the signal from
+/// failing the cell's blocking reads and writes with EINTR.
+fn leave_sigint_to_the_kernel() {
+    extern "C" fn ignore(_: libc::c_int) {}
+    // SAFETY: the handler does nothing, so it is async-signal-safe; the struct is zeroed
+    // and then filled with valid values before sigaction reads it.
+    unsafe {
+        let mut action: libc::sigaction = std::mem::zeroed();
+        action.sa_sigaction = ignore as extern "C" fn(libc::c_int) as libc::sighandler_t;
+        action.sa_flags = libc::SA_RESTART;
+        libc::sigemptyset(&mut action.sa_mask);
+        libc::sigaction(libc::SIGINT, &action, std::ptr::null_mut());
     }
 }
 
