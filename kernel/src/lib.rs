@@ -17,6 +17,8 @@
 
 pub mod core;
 pub mod engine;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod install;
 pub mod notebook;
 pub mod wire;
