@@ -15,6 +15,7 @@ import ctypes
 import datetime
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -174,9 +175,24 @@ class Session:
             if msg["parent_header"].get("msg_id") == msg_id:
                 break
         self.ready = time.perf_counter() - self.t0
-        self.memory = MemorySampler(self.km.provisioner.pid)
+        # A kernel started from a spare runs in the spare's process, not under the
+        # launcher Jupyter started; memory and builds are sampled there.
+        self.adopted_pid = self._adopted_pid()
+        self.memory = MemorySampler(self.adopted_pid or self.km.provisioner.pid)
         self.errors = []
         self.windows = []
+
+    def _adopted_pid(self):
+        if not self.log_path:
+            return None
+        deadline = time.perf_counter() + 2
+        while time.perf_counter() < deadline:
+            with open(self.log_path) as f:
+                m = re.search(r"from a warm spare \(pid (\d+)", f.read())
+            if m:
+                return int(m.group(1))
+            time.sleep(0.01)
+        return None
 
     def since_start(self):
         return time.perf_counter() - self.t0
@@ -223,10 +239,24 @@ def kernel_name(which):
     return "ndplay" if which == "ndplay" else "rust"
 
 
-def start_session(which, args):
+def wait_for_spare(args):
+    """What `ndplay install` and every kernel leave behind: a warm spare. Starts one (a
+    second `ndplay spare` exits at once if one is already warming) and waits for it."""
+    ndplay = ROOT / "target" / "release" / "ndplay"
+    subprocess.Popen([str(ndplay), "spare"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                     env={**os.environ, **kernel_env("ndplay", args)}, start_new_session=True)
+    deadline = time.monotonic() + 300
+    while not list(Path(args.ndplay_cache).glob("spare-*.sock")):
+        if time.monotonic() > deadline:
+            raise SystemExit("no ndplay spare became ready in 300 s")
+        time.sleep(0.1)
+    time.sleep(1)  # let the machine settle after the spare's warm-up
+
+
+def start_session(which, args, env=None):
     """Start a kernel and get it to the first array. Returns (session, record)."""
-    s = Session(kernel_name(which), kernel_env(which, args), os.path.join(args.work, "logs"))
-    rec = {"ready": s.ready}
+    s = Session(kernel_name(which), {**kernel_env(which, args), **(env or {})}, os.path.join(args.work, "logs"))
+    rec = {"ready": s.ready, "adopted": s.adopted_pid is not None}
     if which == "evcxr":
         for label, code in zip(EVCXR_SETUP, EVCXR_SETUP_CELLS):
             rec[label], _ = s.run(code)
@@ -261,8 +291,18 @@ def cargo_share(s, rec):
 def bench_kernel(which, args, reps):
     """`reps.start` sessions to the first array; in `reps.cells` of them (ndplay: separate
     sessions that wait 20 s before their first cell), the 20 cells and the matmul cell."""
-    starts, cell_sessions = [], []
+    starts, cold, cell_sessions = [], [], []
+    if which == "ndplay":
+        # Without a spare (NDPLAY_SPARE=0): the first kernel after a reboot.
+        for i in range(reps["cold"]):
+            log(f"  {which}: cold start {i + 1}/{reps['cold']} (NDPLAY_SPARE=0)")
+            s, rec = start_session(which, args, {"NDPLAY_SPARE": "0"})
+            rec["errors"] = s.errors
+            rec["memory"] = s.close()
+            cold.append(rec)
     for i in range(reps["start"]):
+        if which == "ndplay":
+            wait_for_spare(args)
         log(f"  {which}: start session {i + 1}/{reps['start']}")
         s, rec = start_session(which, args)
         if which == "evcxr" and i < reps["cells"]:
@@ -285,7 +325,7 @@ def bench_kernel(which, args, reps):
             rec["memory"] = s.close()
             cargo_share(s, rec)
             cell_sessions.append(rec)
-    return {"start": starts, "cells": cell_sessions}
+    return {"start": starts, "cold": cold, "cells": cell_sessions}
 
 
 def bench_lesson(args, reps):
@@ -436,6 +476,8 @@ def summarize(res):
         ("kernel start → kernel_info reply", m(nd, "ready"), None, m(ev, "ready"), "s"),
         ("asking for a kernel → first array (`let a = array![1.0, 2.0, 3.0]; a`)¹",
          m(nd, "first_array"), fl_first, m(ev, "first_array"), "s"),
+        ("  the same without a spare (ndplay: NDPLAY_SPARE=0, the first kernel after a reboot)",
+         m(nd, "first_array", "cold"), fl_first, m(ev, "first_array"), "s"),
         ("first array cell alone, engine ready (ndplay: 20 s after start; evcxr: after `:dep`+`use`)",
          m(nd, "first_cell", "cells"), fl_first, m(ev, "first_cell"), "s"),
         ("per-cell latency, median of 20 cells", m(nd, "cell_median", "cells"),
@@ -478,8 +520,9 @@ def summarize(res):
                    f"{ratio(a, e) if not isinstance(a, str) else '—'} |")
     out += [
         "",
-        "¹ ndplay: from `start_kernel` to the cell's reply; the cell waits for the prelude, which the "
-        "kernel loads in the background after answering kernel_info. evcxr: start (with `:cache 500`, "
+        "¹ ndplay: from `start_kernel` to the cell's reply, with a warm spare waiting (as `ndplay install` "
+        "and every kernel leave one; see kernel/src/spare.rs); without one, the cell waits for the "
+        "prelude, which the kernel loads in the background after answering kernel_info. evcxr: start (with `:cache 500`, "
         "`:opt 0` from init.evcxr), then `:dep ndarray = \"=0.17.2\"` (from its :cache), "
         "`use ndarray::prelude::*;`, then the cell. Floor: that cell rebuilt alone (no kernel at all).",
         "² ndplay and evcxr: `Instant` inside the cell; floor: dlopen and call of the floor cdylib "
@@ -585,9 +628,9 @@ def main():
         return
 
     if args.quick:
-        reps = {"start": 2, "cells": 1, "matmul": 2, "lesson": 1, "floor": 3}
+        reps = {"start": 2, "cold": 1, "cells": 1, "matmul": 2, "lesson": 1, "floor": 3}
     else:
-        reps = {"start": 4, "cells": 3, "matmul": 3, "lesson": 2, "floor": 4}
+        reps = {"start": 4, "cold": 2, "cells": 3, "matmul": 3, "lesson": 2, "floor": 4}
 
     res = {"reps": reps, "date": datetime.datetime.now().isoformat(timespec="seconds")}
     t = time.perf_counter()

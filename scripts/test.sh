@@ -19,6 +19,9 @@ cd "$ROOT"
 WORK="$ROOT/target/ndplay-test"
 export NDPLAY_CACHE_DIR="${XDG_CACHE_HOME:-$HOME/.cache}/ndplay-test"
 rm -rf "$NDPLAY_CACHE_DIR"
+# `ndplay install` and the kernels leave a warm spare kernel waiting; it exits when its
+# socket is removed (kernel/src/spare.rs), so none outlives this run.
+trap 'rm -f "$NDPLAY_CACHE_DIR"/spare-*.sock' EXIT
 export JUPYTER_PATH="$WORK/prefix/share/jupyter"
 export JUPYTER_CONFIG_DIR="$WORK/jupyter-config"
 export JUPYTER_DATA_DIR="$WORK/jupyter-data"

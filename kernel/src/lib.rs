@@ -21,6 +21,7 @@ pub mod engine;
 pub mod fuzzing;
 pub mod install;
 pub mod notebook;
+pub mod spare;
 pub mod wire;
 
 use std::path::Path;
@@ -38,18 +39,52 @@ pub enum EngineKind {
 /// Runs a kernel on the given connection file until it is asked to shut down.
 pub fn run_kernel(connection_file: &Path, allow_unsigned: bool, kind: EngineKind) -> Result<()> {
     let info = wire::load_connection_file(connection_file, allow_unsigned)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
-    runtime.block_on(async move {
+    if kind == EngineKind::Evcxr {
+        if let Some(status) = spare::adopt(connection_file, allow_unsigned) {
+            std::process::exit(status);
+        }
+    }
+    runtime()?.block_on(async move {
         let wire = wire::bind(&info).await?;
-        ignore_sigint();
-        let kernel_info = core::KernelInfo { rustc_version: rustc_version(), banner: banner() };
-        core::run(wire, kernel_info, move || make_engine(kind)).await
+        serve(wire, move || make_engine(kind)).await
     })?;
     // Cells may still be running on the shell thread: exit without waiting for them.
     std::process::exit(0);
+}
+
+/// A spare that a launcher handed its connection file to (see [`spare`]): binds the
+/// kernel's sockets, tells the launcher, and runs as its kernel.
+pub fn serve_adopted(
+    info: jupyter_protocol::ConnectionInfo,
+    engine: engine::evcxr::EvcxrEngine,
+    mut launcher: std::os::unix::net::UnixStream,
+) -> Result<()> {
+    runtime()?.block_on(async move {
+        let wire = match wire::bind(&info).await {
+            Ok(wire) => wire,
+            Err(e) => {
+                spare::refuse(&mut launcher, &e);
+                return Err(e);
+            }
+        };
+        spare::confirm(&mut launcher)?;
+        let engine: Box<dyn core::engine::Engine> = Box::new(engine);
+        spare::watch_launcher(launcher, engine.interrupter());
+        let _ = SIGINT_TARGET.set(engine.interrupter());
+        spare::start_next();
+        serve(wire, move || engine).await
+    })?;
+    std::process::exit(0);
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?)
+}
+
+async fn serve(wire: wire::Wire, make_engine: impl FnOnce() -> Box<dyn core::engine::Engine> + Send + 'static) -> Result<()> {
+    ignore_sigint();
+    let kernel_info = core::KernelInfo { rustc_version: rustc_version(), banner: banner() };
+    core::run(wire, kernel_info, make_engine).await
 }
 
 /// The running engine's interrupter, for the SIGINT handler.
@@ -71,6 +106,7 @@ fn start_engine(kind: EngineKind) -> Box<dyn core::engine::Engine> {
             match engine::evcxr::EvcxrEngine::start(&progress) {
                 Ok(e) => {
                     progress("ready");
+                    spare::start_next();
                     Box::new(e)
                 }
                 Err(e) => Box::new(engine::broken::BrokenEngine::new(format!("{e:#}"))),

@@ -49,6 +49,10 @@ enum Command {
         #[arg(long, hide = true)]
         mock_engine: bool,
     },
+    /// Start a spare kernel in the background for the next notebook (kernels do this
+    /// themselves; see docs/performance.md).
+    #[command(hide = true)]
+    Spare,
     /// Execute notebooks and compare their outputs with the stored ones, as nbval does.
     ///
     /// Each notebook runs in a fresh engine, in its own directory. Cell tags
@@ -112,6 +116,7 @@ fn main() -> Result<()> {
     if std::env::var_os("EVCXR_IS_RUNTIME").is_some() {
         // This process is the child that runs cells: cap its memory before it starts.
         ndplay_kernel::engine::limits::apply_child_limits();
+        ndplay_kernel::spare::follow_directory_changes();
     }
     evcxr::runtime_hook();
     let cli = Cli::parse();
@@ -122,6 +127,8 @@ fn main() -> Result<()> {
             eprintln!("Installed kernelspec {name:?} ({display_name}) in {}", dir.display());
             if !no_warm {
                 install::warm_cache()?;
+                // A warm engine for the first notebook (see ndplay_kernel::spare).
+                ndplay_kernel::spare::start_later(std::time::Duration::ZERO);
             }
             Ok(())
         }
@@ -134,6 +141,7 @@ fn main() -> Result<()> {
             let kind = if mock_engine { EngineKind::Mock } else { EngineKind::Evcxr };
             ndplay_kernel::run_kernel(&connection_file, allow_unsigned, kind)
         }
+        Command::Spare => ndplay_kernel::spare::run_spare(),
         Command::Check { notebooks, sanitize_with, color } => {
             let color = match color.as_str() {
                 "always" => true,

@@ -165,6 +165,11 @@ impl EvcxrEngine {
         // set before any other thread of ours could read the environment.
         std::env::set_var("EVCXR_TMPDIR", &session_dir);
         add_std_to_library_path();
+        // The child listens here for directory changes (a spare adopted by a notebook
+        // elsewhere, see crate::spare); it inherits the variable.
+        let fifo = session_dir.join("child-cwd.fifo");
+        make_fifo(&fifo)?;
+        std::env::set_var(crate::spare::CWD_FIFO_VAR, &fifo);
         progress("starting the Rust evaluator");
         let (eval_ctx, outputs) = EvalContext::new().map_err(|e| anyhow::anyhow!("{e}"))?;
         let forwarder = Forwarder::start(outputs.stdout, outputs.stderr);
@@ -206,6 +211,37 @@ impl EvcxrEngine {
         Ok(())
     }
 
+    /// Moves the kernel and the child that runs cells into `dir`: a spare engine was
+    /// started elsewhere, and cells must read files beside the notebook that adopted it.
+    pub fn change_directory(&mut self, dir: &Path) -> Result<()> {
+        std::env::set_current_dir(dir).with_context(|| format!("entering {}", dir.display()))?;
+        // Children that evcxr starts from now on inherit the directory; the running one is
+        // told through its FIFO, and the move is checked in /proc before a cell can run.
+        let dir = std::fs::canonicalize(dir)?;
+        let pid = self.interrupter.pid.load(Ordering::SeqCst);
+        let told = std::env::var_os(crate::spare::CWD_FIFO_VAR).is_some_and(|fifo| {
+            use std::os::unix::fs::OpenOptionsExt;
+            std::fs::OpenOptions::new()
+                .write(true)
+                .custom_flags(libc::O_NONBLOCK)
+                .open(fifo)
+                .and_then(|mut f| std::io::Write::write_all(&mut f, format!("{}\n", dir.display()).as_bytes()))
+                .is_ok()
+        });
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+        while told && std::time::Instant::now() < deadline {
+            if std::fs::read_link(format!("/proc/{pid}/cwd")).is_ok_and(|cwd| cwd == dir) {
+                return Ok(());
+            }
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+        // The child did not follow (no FIFO reader): a hidden cell moves it, at the cost of
+        // one compile.
+        let code = format!("std::env::set_current_dir({:?}).unwrap();", dir.display().to_string());
+        self.ctx.execute(&code).map_err(|e| anyhow::anyhow!("moving the cells' process to {}: {e}", dir.display()))?;
+        Ok(())
+    }
+
     fn record_pid(&self) {
         let pid = self.ctx.process_handle().lock().map(|c| c.id()).unwrap_or(0);
         self.interrupter.pid.store(pid, Ordering::SeqCst);
@@ -221,6 +257,20 @@ impl EvcxrEngine {
         names.sort();
         names
     }
+}
+
+fn make_fifo(path: &Path) -> Result<()> {
+    use std::os::unix::fs::FileTypeExt;
+    if std::fs::metadata(path).is_ok_and(|m| m.file_type().is_fifo()) {
+        return Ok(());
+    }
+    let _ = std::fs::remove_file(path);
+    let c = std::ffi::CString::new(path.as_os_str().as_encoded_bytes())?;
+    // SAFETY: `c` is a valid NUL-terminated path for the duration of the call.
+    if unsafe { libc::mkfifo(c.as_ptr(), 0o600) } != 0 {
+        return Err(std::io::Error::last_os_error()).with_context(|| format!("creating {}", path.display()));
+    }
+    Ok(())
 }
 
 /// Lets the child find Rust's `libstd-*.so` whatever the build directory's depth.

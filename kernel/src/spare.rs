@@ -1,0 +1,308 @@
+//! The spare kernel: a warm engine waiting for Jupyter to ask for a kernel.
+//!
+//! Starting evcxr with the prelude loaded and type inference warm takes 10–25 s on a
+//! 2-core machine (docs/performance.md), almost all of it compiling and loading. No amount
+//! of tuning gets that under the 1 s a student should wait for their first array. So the
+//! work is done before anyone asks: a *spare* (`ndplay spare`, a detached process) starts
+//! an engine and waits on a Unix socket in the cache directory. When Jupyter launches
+//! `ndplay kernel -f conn.json`, that process (the *launcher*) hands the connection file
+//! and its working directory to the spare, which binds the kernel's sockets and becomes
+//! the kernel. The launcher stays alive as the process Jupyter watches:
+//!
+//! - launcher killed (Jupyter's shutdown, a crash) → the spare sees the socket close and
+//!   exits, so no kernel outlives its launcher;
+//! - adopted kernel exits (`shutdown_request`) → the launcher sees the socket close and
+//!   exits 0;
+//! - SIGINT to the launcher (Ctrl-C in `jupyter console`) → forwarded as an interrupt.
+//!
+//! Without a spare (the first kernel after a reboot, `NDPLAY_SPARE=0`, a different kernel
+//! binary) the launcher starts its own engine as before. Every kernel whose engine is ready,
+//! and `ndplay install`, start the next spare — after a delay, so that the student's first
+//! cells do not compete with it for the CPU. An unused spare exits after an hour
+//! (`NDPLAY_SPARE_MINUTES`).
+//!
+//! What a spare cannot take from the launcher is its environment: variables set for the
+//! kernel after the spare started are not seen by cells. The working directory is taken,
+//! for the kernel and for the child that runs cells.
+
+use std::io::{BufRead, BufReader, Write};
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
+
+use crate::engine::prelude_source;
+
+/// How long the next spare waits after a kernel's engine is ready.
+const START_DELAY: Duration = Duration::from_secs(20);
+/// How long a launcher waits for a spare to bind the kernel's sockets.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+const DEFAULT_MINUTES: u64 = 60;
+
+/// The launcher's request.
+#[derive(Serialize, Deserialize)]
+struct Request {
+    connection_file: PathBuf,
+    allow_unsigned: bool,
+    cwd: PathBuf,
+}
+
+/// The spare's answer: it is now the kernel (`adopted`), or why not.
+#[derive(Serialize, Deserialize)]
+struct Reply {
+    adopted: bool,
+    pid: u32,
+    error: Option<String>,
+}
+
+pub fn enabled() -> bool {
+    !matches!(std::env::var("NDPLAY_SPARE").as_deref(), Ok("0") | Ok("false") | Ok("no"))
+}
+
+/// The spare's socket. Named after this binary, so that a rebuilt kernel never adopts a
+/// spare running the old code.
+pub fn socket_path() -> Option<PathBuf> {
+    let exe = std::fs::metadata(std::env::current_exe().ok()?).ok()?;
+    use std::os::unix::fs::MetadataExt;
+    let id = format!("{:x}-{:x}-{:x}", exe.ino(), exe.size(), exe.mtime_nsec() ^ exe.mtime());
+    let path = prelude_source::cache_root().join(format!("spare-{id}.sock"));
+    // A Unix socket path must fit in sockaddr_un (108 bytes on Linux).
+    (path.as_os_str().len() < 100).then_some(path)
+}
+
+/// The spare's log: it has no terminal, and after adoption this is the kernel's log.
+pub fn log_path() -> PathBuf {
+    prelude_source::cache_root().join("spare.log")
+}
+
+/// Launcher side: hands the kernel to a waiting spare and then proxies for it until it
+/// exits. Returns the exit status for this process, or `None` when there is no spare to
+/// adopt (the caller then starts a kernel itself).
+pub fn adopt(connection_file: &Path, allow_unsigned: bool) -> Option<i32> {
+    if !enabled() {
+        return None;
+    }
+    let mut stream = UnixStream::connect(socket_path()?).ok()?;
+    let request = Request {
+        connection_file: std::path::absolute(connection_file).ok()?,
+        allow_unsigned,
+        cwd: std::env::current_dir().ok()?,
+    };
+    stream.set_read_timeout(Some(HANDSHAKE_TIMEOUT)).ok()?;
+    writeln!(stream, "{}", serde_json::to_string(&request).ok()?).ok()?;
+    let mut reader = BufReader::new(stream.try_clone().ok()?);
+    let mut line = String::new();
+    reader.read_line(&mut line).ok()?;
+    let reply: Reply = serde_json::from_str(&line).ok()?;
+    if !reply.adopted {
+        eprintln!("ndplay: the spare kernel could not take over ({}); starting one here", reply.error.unwrap_or_default());
+        return None;
+    }
+    eprintln!("ndplay: kernel started from a warm spare (pid {}; its log: {})", reply.pid, log_path().display());
+    stream.set_read_timeout(None).ok()?;
+    forward_sigint(stream.try_clone().ok()?);
+    // Wait for the adopted kernel to end: the socket closes when its process exits.
+    let mut rest = Vec::new();
+    let _ = std::io::Read::read_to_end(&mut reader, &mut rest);
+    Some(0)
+}
+
+/// Ctrl-C in a terminal reaches the launcher, not the spare (which has its own session).
+fn forward_sigint(mut stream: UnixStream) {
+    // SAFETY: sigset_t is plain data, initialised by sigemptyset before use; blocking
+    // SIGINT here (before any other thread starts) lets the thread below take it with
+    // sigwait instead of a handler.
+    let set = unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, libc::SIGINT);
+        libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+        set
+    };
+    std::thread::spawn(move || loop {
+        let mut signal = 0;
+        // SAFETY: `set` is a valid signal set; sigwait writes one int.
+        if unsafe { libc::sigwait(&set, &mut signal) } != 0 {
+            return;
+        }
+        if writeln!(stream, "interrupt").is_err() {
+            return;
+        }
+    });
+}
+
+/// Starts a spare in the background (detached, logging to [`log_path`]) after `delay`,
+/// unless spares are disabled. Returns at once.
+pub fn start_later(delay: Duration) {
+    if !enabled() || socket_path().is_none() {
+        return;
+    }
+    let spawn = move || {
+        std::thread::sleep(delay);
+        if let Err(e) = spawn_spare() {
+            crate::wire::sockets::log(&format!("could not start a spare kernel: {e:#}"));
+        }
+    };
+    if delay.is_zero() {
+        spawn();
+    } else {
+        std::thread::spawn(spawn);
+    }
+}
+
+/// After a kernel's engine is ready: the next spare, once the first cells are through.
+pub fn start_next() {
+    let seconds = std::env::var("NDPLAY_SPARE_DELAY").ok().and_then(|s| s.parse().ok());
+    start_later(seconds.map_or(START_DELAY, Duration::from_secs));
+}
+
+fn spawn_spare() -> Result<()> {
+    use std::os::unix::process::CommandExt;
+    let log = std::fs::OpenOptions::new().create(true).append(true).open(log_path())?;
+    let mut command = std::process::Command::new(std::env::current_exe()?);
+    command
+        .arg("spare")
+        .stdin(std::process::Stdio::null())
+        .stdout(log.try_clone()?)
+        .stderr(log)
+        // Jupyter signals and kills the launcher's process group; the spare must not be in it.
+        .process_group(0);
+    let child = command.spawn()?;
+    // Reap it whenever it ends, so it never lingers as a zombie of this kernel.
+    std::thread::spawn(move || {
+        let mut child = child;
+        let _ = child.wait();
+    });
+    Ok(())
+}
+
+/// `ndplay spare`: start an engine, wait to be adopted, then run as the kernel.
+pub fn run_spare() -> Result<()> {
+    let Some(path) = socket_path() else { return Ok(()) };
+    std::fs::create_dir_all(path.parent().unwrap())?;
+    // One spare per binary: the lock is held until this spare is adopted or gives up.
+    let lock_path = path.with_extension("lock");
+    let lock = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(&lock_path)?;
+    use std::os::fd::AsRawFd;
+    // SAFETY: flock on a file descriptor we own.
+    if unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+        return Ok(()); // another spare is already waiting
+    }
+    let started = Instant::now();
+    let log = |s: &str| eprintln!("ndplay spare {}: [{:>5.2}s] {s}", std::process::id(), started.elapsed().as_secs_f64());
+    log("starting the engine");
+    let mut engine = crate::engine::evcxr::EvcxrEngine::start(&log).context("starting the spare's engine")?;
+    let _ = std::fs::remove_file(&path);
+    let listener = UnixListener::bind(&path).with_context(|| format!("binding {}", path.display()))?;
+    listener.set_nonblocking(true)?;
+    log(&format!("ready; waiting on {}", path.display()));
+    let minutes = std::env::var("NDPLAY_SPARE_MINUTES").ok().and_then(|s| s.parse().ok()).unwrap_or(DEFAULT_MINUTES);
+    let deadline = Instant::now() + Duration::from_secs(minutes * 60);
+    loop {
+        // Give up when unused for long, or when the cache (and the socket) was removed.
+        if Instant::now() > deadline || !path.exists() {
+            log("not needed; exiting");
+            let _ = std::fs::remove_file(&path);
+            return Ok(());
+        }
+        let stream = match listener.accept() {
+            Ok((stream, _)) => stream,
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                std::thread::sleep(Duration::from_millis(20));
+                continue;
+            }
+            Err(e) => return Err(e.into()),
+        };
+        stream.set_nonblocking(false)?;
+        match take_over(stream, &mut engine, &log) {
+            Ok(Adopted { stream, info }) => {
+                // From here on this process is the kernel: the next spare is someone else's.
+                let _ = std::fs::remove_file(&path);
+                drop(listener);
+                drop(lock);
+                return crate::serve_adopted(info, engine, stream);
+            }
+            Err(e) => log(&format!("a launcher connected but was not served: {e:#}")),
+        }
+    }
+}
+
+struct Adopted {
+    stream: UnixStream,
+    info: jupyter_protocol::ConnectionInfo,
+}
+
+fn take_over(
+    mut stream: UnixStream,
+    engine: &mut crate::engine::evcxr::EvcxrEngine,
+    log: &dyn Fn(&str),
+) -> Result<Adopted> {
+    stream.set_read_timeout(Some(HANDSHAKE_TIMEOUT))?;
+    let mut line = String::new();
+    BufReader::new(stream.try_clone()?).read_line(&mut line)?;
+    let request: Request = serde_json::from_str(&line).context("reading the launcher's request")?;
+    let info = match crate::wire::load_connection_file(&request.connection_file, request.allow_unsigned) {
+        Ok(info) => info,
+        Err(e) => {
+            refuse(&mut stream, &e);
+            return Err(e);
+        }
+    };
+    if let Err(e) = engine.change_directory(&request.cwd) {
+        refuse(&mut stream, &e);
+        return Err(e);
+    }
+    log(&format!("adopted for {} in {}", request.connection_file.display(), request.cwd.display()));
+    stream.set_read_timeout(None)?;
+    Ok(Adopted { stream, info })
+}
+
+/// Tells the launcher that this process is its kernel, once the sockets are bound.
+pub fn confirm(stream: &mut UnixStream) -> Result<()> {
+    let reply = Reply { adopted: true, pid: std::process::id(), error: None };
+    writeln!(stream, "{}", serde_json::to_string(&reply)?)?;
+    Ok(())
+}
+
+/// Refuses the launcher after all (e.g. its ports could not be bound); it starts a kernel
+/// itself, which reports the problem in its own words.
+pub fn refuse(stream: &mut UnixStream, error: &anyhow::Error) {
+    let reply = Reply { adopted: false, pid: std::process::id(), error: Some(format!("{error:#}")) };
+    let _ = writeln!(stream, "{}", serde_json::to_string(&reply).unwrap_or_default());
+}
+
+/// In the child that runs cells: follow the kernel into the directory of the notebook that
+/// adopted it (see [`crate::engine::evcxr::EvcxrEngine::change_directory`]). A thread waits
+/// on a FIFO for directory names, one per line.
+pub fn follow_directory_changes() {
+    let Some(fifo) = std::env::var_os(CWD_FIFO_VAR) else { return };
+    std::thread::spawn(move || loop {
+        // Opening blocks until the kernel opens the other end to write.
+        let Ok(text) = std::fs::read_to_string(&fifo) else { return };
+        for dir in text.lines().filter(|l| !l.is_empty()) {
+            let _ = std::env::set_current_dir(dir);
+        }
+    });
+}
+
+/// The environment variable that names the child's directory FIFO.
+pub const CWD_FIFO_VAR: &str = "NDPLAY_CHILD_CWD_FIFO";
+
+/// Adopted kernel side: interrupts from the launcher, and the end of this kernel when the
+/// launcher goes away.
+pub fn watch_launcher(stream: UnixStream, interrupter: std::sync::Arc<dyn crate::core::engine::Interrupter>) {
+    std::thread::spawn(move || {
+        for line in BufReader::new(stream).lines() {
+            match line.as_deref() {
+                Ok("interrupt") => interrupter.interrupt(),
+                Ok(_) => {}
+                Err(_) => break,
+            }
+        }
+        crate::wire::sockets::log("the process Jupyter started for this kernel has gone; exiting");
+        interrupter.shutdown();
+        std::process::exit(0);
+    });
+}
