@@ -154,6 +154,12 @@ pub fn decode(
     let parent_header = serde_json::from_value::<Header>(parse(parent, "parent_header")?).ok();
     let metadata = parse(metadata, "metadata")?;
     let content = parse(content, "content")?;
+    // The spec makes content a dict. Anything else cannot be typed, answered or even
+    // re-encoded (an untyped message flattens its content into an object), so it is
+    // dropped like any other frame that is not JSON of the right shape. Found by fuzzing.
+    if !content.is_object() {
+        return Err(WireError::BadJson("content: not a JSON object".into()));
+    }
     // Content that does not fit its message type (a missing field, a wrong JSON type) is
     // kept as an untyped message, so that the core can answer with a clear error reply —
     // or read it leniently where the spec allows omissions — instead of going silent.
