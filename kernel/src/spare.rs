@@ -196,6 +196,10 @@ pub fn run_spare() -> Result<()> {
     let mut engine = crate::engine::evcxr::EvcxrEngine::start(&log).context("starting the spare's engine")?;
     let _ = std::fs::remove_file(&path);
     let listener = UnixListener::bind(&path).with_context(|| format!("binding {}", path.display()))?;
+    // Whoever hands a spare a connection file gets a kernel that runs code as this user:
+    // only this user may connect (and see `same_user` below for the check on each peer).
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
     listener.set_nonblocking(true)?;
     log(&format!("ready; waiting on {}", path.display()));
     let minutes = std::env::var("NDPLAY_SPARE_MINUTES").ok().and_then(|s| s.parse().ok()).unwrap_or(DEFAULT_MINUTES);
@@ -216,6 +220,10 @@ pub fn run_spare() -> Result<()> {
             Err(e) => return Err(e.into()),
         };
         stream.set_nonblocking(false)?;
+        if !same_user(&stream) {
+            log("refused a connection from another user");
+            continue;
+        }
         match take_over(stream, &mut engine, &log) {
             Ok(Adopted { stream, info }) => {
                 // From here on this process is the kernel: the next spare is someone else's.
@@ -226,6 +234,24 @@ pub fn run_spare() -> Result<()> {
             }
             Err(e) => log(&format!("a launcher connected but was not served: {e:#}")),
         }
+    }
+}
+
+/// Whether the process at the other end of `stream` runs as this process's user.
+fn same_user(stream: &UnixStream) -> bool {
+    use std::os::fd::AsRawFd;
+    // SAFETY: getsockopt writes at most `len` bytes into `cred`, a plain-data struct.
+    unsafe {
+        let mut cred: libc::ucred = std::mem::zeroed();
+        let mut len = std::mem::size_of::<libc::ucred>() as libc::socklen_t;
+        let ok = libc::getsockopt(
+            stream.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_PEERCRED,
+            (&mut cred as *mut libc::ucred).cast(),
+            &mut len,
+        ) == 0;
+        ok && cred.uid == libc::geteuid()
     }
 }
 
