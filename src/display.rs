@@ -343,6 +343,50 @@ impl Render for MimeBundle {
     }
 }
 
+// Plain values that cells often end with (a sum, a length, a shape as `Vec<usize>`, a
+// flag) render as their `Debug` text: exactly what evcxr prints for a value that has no
+// `evcxr_display`. The point is speed. Without these impls, evcxr compiles
+// `(value).evcxr_display()`, fails, and compiles the cell again with its `Debug`
+// fallback: two builds for 7 of the 20 benchmark cells (docs/performance.md). Unit `()`
+// is left out on purpose: evcxr shows nothing for it, and that stays so.
+macro_rules! render_as_debug {
+    ($($t:ty),* $(,)?) => {
+        $(impl Render for $t {
+            fn mime_bundle(&self) -> MimeBundle {
+                MimeBundle::new(format!("{self:?}"))
+            }
+        })*
+    };
+}
+
+render_as_debug!(bool, char, f32, f64, i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize, str, String);
+
+macro_rules! render_generic_as_debug {
+    ($([$($p:ident),*] $t:ty),* $(,)?) => {
+        $(impl<$($p: std::fmt::Debug),*> Render for $t {
+            fn mime_bundle(&self) -> MimeBundle {
+                MimeBundle::new(format!("{self:?}"))
+            }
+        })*
+    };
+}
+
+render_generic_as_debug!(
+    [T] Vec<T>,
+    [T] [T],
+    [T] Option<T>,
+    [T, E] Result<T, E>,
+    [A, B] (A, B),
+    [A, B, C] (A, B, C),
+    [A, B, C, D] (A, B, C, D),
+);
+
+impl<T: std::fmt::Debug, const N: usize> Render for [T; N] {
+    fn mime_bundle(&self) -> MimeBundle {
+        MimeBundle::new(format!("{self:?}"))
+    }
+}
+
 /// The text of an HTML fragment with its tags dropped; good enough for a fallback.
 fn strip_tags(html: &str) -> String {
     let mut out = String::new();
@@ -381,6 +425,18 @@ mod tests {
         assert_eq!(style_fallbacks(r#"<i style="color:var(--x)">var(--y, 1)</i>"#), r#"<i style="color:var(--x)">var(--y, 1)</i>"#);
         let bundle = MimeBundle::new("x").with(MIME_HTML, r#"<i style="color:var(--a, red)">x</i>"#);
         assert_eq!(bundle.get(MIME_HTML), Some(r#"<i style="color:red;color:var(--a, red)">x</i>"#));
+    }
+
+    #[test]
+    fn plain_values_print_what_evcxrs_debug_fallback_prints() {
+        // evcxr's fallback: EVCXR_BEGIN_CONTENT text/plain, then format!("{:?}", &(value)).
+        let fallback = |debug: &str| format!("EVCXR_BEGIN_CONTENT text/plain\n{debug}\nEVCXR_END_CONTENT\n");
+        assert_eq!(6.0f64.mime_bundle().to_evcxr(), fallback("6.0"));
+        assert_eq!(vec![3usize, 4].mime_bundle().to_evcxr(), fallback("[3, 4]"));
+        assert_eq!([3usize, 4][..].mime_bundle().to_evcxr(), fallback("[3, 4]"));
+        assert_eq!("a\"b".mime_bundle().to_evcxr(), fallback("\"a\\\"b\""));
+        assert_eq!((1u8, Some(2.5f32), true).mime_bundle().to_evcxr(), fallback("(1, Some(2.5), true)"));
+        assert_eq!(Ok::<i32, String>(3).mime_bundle().plain(), "Ok(3)");
     }
 
     #[test]
