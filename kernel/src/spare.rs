@@ -17,8 +17,8 @@
 //!
 //! Without a spare (the first kernel after a reboot, `NDPLAY_SPARE=0`, a different kernel
 //! binary) the launcher starts its own engine as before. Every kernel whose engine is ready,
-//! and `ndplay install`, start the next spare — after a delay, so that the student's first
-//! cells do not compete with it for the CPU. An unused spare exits after an hour
+//! and `ndplay install`, start the next spare — after a delay and in a pause between cells,
+//! so that the student's cells do not compete with it for the CPU. An unused spare exits after an hour
 //! (`NDPLAY_SPARE_MINUTES`).
 //!
 //! What a spare cannot take from the launcher is its environment: variables set for the
@@ -40,6 +40,8 @@ const START_DELAY: Duration = Duration::from_secs(20);
 /// How long a launcher waits for a spare to bind the kernel's sockets.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 const DEFAULT_MINUTES: u64 = 60;
+/// How long the kernel must have run no request before it starts the next spare.
+const QUIET: Duration = Duration::from_secs(5);
 
 /// The launcher's request.
 #[derive(Serialize, Deserialize)]
@@ -152,10 +154,23 @@ pub fn start_later(delay: Duration) {
     }
 }
 
-/// After a kernel's engine is ready: the next spare, once the first cells are through.
+/// After a kernel's engine is ready: the next spare, once the first cells are through and
+/// the student pauses. Compiling a spare takes both cores of a small machine for 10–15 s;
+/// started while cells run, it would slow each of them about twice.
 pub fn start_next() {
+    if !enabled() || socket_path().is_none() {
+        return;
+    }
     let seconds = std::env::var("NDPLAY_SPARE_DELAY").ok().and_then(|s| s.parse().ok());
-    start_later(seconds.map_or(START_DELAY, Duration::from_secs));
+    let delay = seconds.map_or(START_DELAY, Duration::from_secs);
+    let start = Instant::now();
+    std::thread::spawn(move || {
+        std::thread::sleep(delay);
+        while crate::core::SHELL_ACTIVITY.quiet_for(start).is_none_or(|quiet| quiet < QUIET) {
+            std::thread::sleep(Duration::from_millis(500));
+        }
+        start_later(Duration::ZERO);
+    });
 }
 
 fn spawn_spare() -> Result<()> {

@@ -17,6 +17,31 @@ pub struct KernelInfo {
     pub banner: String,
 }
 
+/// Whether the shell thread is handling a request, and since when it has been quiet. The
+/// spare starter (`crate::spare`) waits for a quiet spell, so that compiling the next spare
+/// does not slow the cells a student is running.
+pub static SHELL_ACTIVITY: Activity = Activity { state: std::sync::Mutex::new((false, None)) };
+
+pub struct Activity {
+    /// (busy, when the last request ended)
+    state: std::sync::Mutex<(bool, Option<std::time::Instant>)>,
+}
+
+impl Activity {
+    fn set_busy(&self, busy: bool) {
+        if let Ok(mut s) = self.state.lock() {
+            *s = (busy, if busy { s.1 } else { Some(std::time::Instant::now()) });
+        }
+    }
+
+    /// How long no request has been running (`None` while one runs). Before the first
+    /// request, measured from `start`.
+    pub fn quiet_for(&self, start: std::time::Instant) -> Option<Duration> {
+        let s = self.state.lock().ok()?;
+        (!s.0).then(|| s.1.unwrap_or(start).elapsed())
+    }
+}
+
 /// Runs the kernel until a shutdown request. `make_engine` runs on the shell thread, so a
 /// slow engine start (compiling the prelude) never delays kernel_info or the heartbeat.
 pub async fn run<F>(wire: Wire, info: KernelInfo, make_engine: F) -> anyhow::Result<()>
@@ -87,8 +112,10 @@ fn shell_loop(
                 queued.push(m);
             }
         };
+        SHELL_ACTIVITY.set_busy(true);
         with_status(&outbox, &request, || session.handle_shell(&request, &mut take_queue));
         abort(queued, &outbox);
+        SHELL_ACTIVITY.set_busy(!inbox.is_empty());
     }
 }
 

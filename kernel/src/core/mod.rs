@@ -17,4 +17,4 @@ pub mod history;
 pub mod is_complete;
 mod kernel;
 
-pub use kernel::{run, KernelInfo};
+pub use kernel::{run, KernelInfo, SHELL_ACTIVITY};
