@@ -60,6 +60,10 @@ impl Kernel {
     }
 
     async fn start_with_key(key: &str, extra: &[&str]) -> Kernel {
+        Self::start_with_options(key, extra, 0o600, std::process::Stdio::inherit()).await
+    }
+
+    async fn start_with_options(key: &str, extra: &[&str], file_mode: u32, stderr: std::process::Stdio) -> Kernel {
         let dir = std::env::temp_dir().join(format!("ndplay-proto-{}-{}", std::process::id(), free_port()));
         std::fs::create_dir_all(&dir).unwrap();
         let ports: Vec<u16> = (0..5).map(|_| free_port()).collect();
@@ -71,11 +75,12 @@ impl Kernel {
         });
         let file = dir.join("conn.json");
         std::fs::write(&file, conn.to_string()).unwrap();
-        std::fs::set_permissions(&file, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+        std::fs::set_permissions(&file, std::os::unix::fs::PermissionsExt::from_mode(file_mode)).unwrap();
         let child = Command::new(env!("CARGO_BIN_EXE_ndplay"))
             .args(["kernel", "--mock-engine", "--connection-file"])
             .arg(&file)
             .args(extra)
+            .stderr(stderr)
             .spawn()
             .unwrap();
         let client = Client::connect(&ports, key).await;
@@ -583,4 +588,21 @@ async fn missing_fields_get_an_error_reply_or_are_dropped() {
     let id = k.send_shell(KernelInfoRequest {}).await;
     let m = tokio::time::timeout(WAIT, k.shell.recv()).await.unwrap().unwrap();
     assert_eq!(parent_id(&k.decode(m)), Some(id.as_str()));
+}
+
+#[tokio::test]
+async fn binds_only_the_connection_files_address_and_warns_about_a_readable_file() {
+    let mut k = Kernel::start_with_options(KEY, &[], 0o644, std::process::Stdio::piped()).await;
+    k.assert_alive().await;
+    // The connection file says 127.0.0.1; the same port on another loopback address
+    // (all of 127/8 reaches this machine) must not answer.
+    for port in &k.ports {
+        let elsewhere = std::net::TcpStream::connect_timeout(&format!("127.0.0.2:{port}").parse().unwrap(), Duration::from_secs(1));
+        assert!(elsewhere.is_err(), "port {port} answers on 127.0.0.2");
+        assert!(std::net::TcpStream::connect(("127.0.0.1", *port)).is_ok(), "port {port} not bound on 127.0.0.1");
+    }
+    k.child.kill().unwrap();
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(k.child.stderr.as_mut().unwrap(), &mut stderr).unwrap();
+    assert!(stderr.contains("readable by other users"), "{stderr}");
 }
