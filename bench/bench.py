@@ -74,6 +74,34 @@ def _status_kb(pid, key):
     return None
 
 
+def without_spares(procs):
+    """A kernel starts the next spare as its child (kernel/src/spare.rs); that spare and
+    its builds belong to the next notebook, not to this kernel's memory or cell times."""
+    spares = set()
+    for p in procs:
+        try:
+            if p.cmdline()[1:2] == ["spare"]:
+                spares.add(p.pid)
+                spares.update(c.pid for c in p.children(recursive=True))
+        except psutil.Error:
+            pass
+    return [p for p in procs if p.pid not in spares]
+
+
+def adopted_pid(log_path, wait=2.0):
+    """The kernel process, when the launcher handed the kernel to a spare (it says so on
+    stderr); None when the launcher is the kernel."""
+    deadline = time.perf_counter() + wait
+    while True:
+        with open(log_path) as f:
+            m = re.search(r"from a warm spare \(pid (\d+)", f.read())
+        if m:
+            return int(m.group(1))
+        if time.perf_counter() > deadline:
+            return None
+        time.sleep(0.01)
+
+
 class MemorySampler:
     """Samples the kernel process and all its descendants every 50 ms.
 
@@ -101,7 +129,7 @@ class MemorySampler:
             return
         while not self._stop.is_set():
             try:
-                procs = [root] + root.children(recursive=True)
+                procs = [root] + without_spares(root.children(recursive=True))
             except psutil.Error:
                 break
             total = 0
@@ -177,22 +205,10 @@ class Session:
         self.ready = time.perf_counter() - self.t0
         # A kernel started from a spare runs in the spare's process, not under the
         # launcher Jupyter started; memory and builds are sampled there.
-        self.adopted_pid = self._adopted_pid()
+        self.adopted_pid = adopted_pid(self.log_path) if self.log_path else None
         self.memory = MemorySampler(self.adopted_pid or self.km.provisioner.pid)
         self.errors = []
         self.windows = []
-
-    def _adopted_pid(self):
-        if not self.log_path:
-            return None
-        deadline = time.perf_counter() + 2
-        while time.perf_counter() < deadline:
-            with open(self.log_path) as f:
-                m = re.search(r"from a warm spare \(pid (\d+)", f.read())
-            if m:
-                return int(m.group(1))
-            time.sleep(0.01)
-        return None
 
     def since_start(self):
         return time.perf_counter() - self.t0
@@ -314,6 +330,7 @@ def bench_kernel(which, args, reps):
         starts.append(rec)
     if which == "ndplay":
         for i in range(reps["cells"]):
+            wait_for_spare(args)
             log(f"  {which}: read-first session {i + 1}/{reps['cells']} (waits {args.read_wait:g} s)")
             s = Session(kernel_name(which), kernel_env(which, args), os.path.join(args.work, "logs"))
             rec = {"ready": s.ready}
@@ -333,17 +350,19 @@ def bench_lesson(args, reps):
         return {"absent": True}
     runs = []
     for i in range(reps):
+        wait_for_spare(args)
         log(f"  ndplay: lesson 1, run {i + 1}/{reps}")
         nb = nbformat.read(LESSON, as_version=4)
         expected = sum(1 for c in nb.cells if c.cell_type == "code"
                        and "raises-exception" in c.get("metadata", {}).get("tags", []))
         holder = {}
         marks = {}
-
-        def on_start(**kw):
-            holder["mem"] = MemorySampler(client.km.provisioner.pid)
+        os.makedirs(os.path.join(args.work, "logs"), exist_ok=True)
+        log_path = os.path.join(args.work, "logs", f"lesson-{os.getpid()}-{i + 1}.log")
 
         def on_cell_start(cell, cell_index, **kw):
+            if "mem" not in holder:  # the kernel is up by the first cell
+                holder["mem"] = MemorySampler(adopted_pid(log_path, wait=0) or client.km.provisioner.pid)
             if cell.cell_type == "code" and cell.source.strip():
                 marks[cell_index] = time.perf_counter()
 
@@ -353,10 +372,8 @@ def bench_lesson(args, reps):
         client = NotebookClient(
             nb, kernel_name="ndplay", timeout=600, allow_errors=True,
             resources={"metadata": {"path": str(LESSON.parent)}},
-            on_notebook_start=on_start, on_cell_start=on_cell_start, on_cell_executed=on_cell_executed,
+            on_cell_start=on_cell_start, on_cell_executed=on_cell_executed,
         )
-        os.makedirs(os.path.join(args.work, "logs"), exist_ok=True)
-        log_path = os.path.join(args.work, "logs", f"lesson-{os.getpid()}-{i + 1}.log")
         t = time.perf_counter()
         with open(log_path, "w") as klog:
             client.execute(env={**os.environ, **kernel_env("ndplay", args)}, stdout=klog, stderr=klog)
