@@ -259,10 +259,14 @@ def wait_for_spare(args):
     """What `ndplay install` and every kernel leave behind: a warm spare. Starts one (a
     second `ndplay spare` exits at once if one is already warming) and waits for it."""
     ndplay = ROOT / "target" / "release" / "ndplay"
+    env = {**os.environ, **kernel_env("ndplay", args)}
+    # This binary's spare only: a socket left by an older build would never be adopted.
+    socket = Path(subprocess.run([str(ndplay), "spare", "--print-socket"], env=env, check=True,
+                                 capture_output=True, text=True).stdout.strip())
     subprocess.Popen([str(ndplay), "spare"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                     env={**os.environ, **kernel_env("ndplay", args)}, start_new_session=True)
+                     env=env, start_new_session=True)
     deadline = time.monotonic() + 300
-    while not list(Path(args.ndplay_cache).glob("spare-*.sock")):
+    while not socket.exists():
         if time.monotonic() > deadline:
             raise SystemExit("no ndplay spare became ready in 300 s")
         time.sleep(0.1)

@@ -52,7 +52,12 @@ enum Command {
     /// Start a spare kernel in the background for the next notebook (kernels do this
     /// themselves; see docs/performance.md).
     #[command(hide = true)]
-    Spare,
+    Spare {
+        /// Only print the socket a spare of this binary listens on (for tests and the
+        /// benchmark, which wait for it).
+        #[arg(long)]
+        print_socket: bool,
+    },
     /// Execute notebooks and compare their outputs with the stored ones, as nbval does.
     ///
     /// Each notebook runs in a fresh engine, in its own directory. Cell tags
@@ -141,7 +146,12 @@ fn main() -> Result<()> {
             let kind = if mock_engine { EngineKind::Mock } else { EngineKind::Evcxr };
             ndplay_kernel::run_kernel(&connection_file, allow_unsigned, kind)
         }
-        Command::Spare => ndplay_kernel::spare::run_spare(),
+        Command::Spare { print_socket: false } => ndplay_kernel::spare::run_spare(),
+        Command::Spare { print_socket: true } => {
+            let path = ndplay_kernel::spare::socket_path().ok_or_else(|| anyhow::anyhow!("spares are not possible here"))?;
+            println!("{}", path.display());
+            Ok(())
+        }
         Command::Check { notebooks, sanitize_with, color } => {
             let color = match color.as_str() {
                 "always" => true,

@@ -1,7 +1,6 @@
 """The spare kernel (kernel/src/spare.rs): a kernel started while a warm spare waits is
 answered at once, runs in its own notebook's directory, and never outlives the process
 Jupyter started."""
-import glob
 import os
 import signal
 import subprocess
@@ -14,19 +13,15 @@ from jupyter_client.manager import KernelManager
 KERNEL = os.environ.get("NDPLAY_KERNEL_NAME", "ndplay")
 
 
-def spare_sockets():
-    return glob.glob(os.path.join(os.environ["NDPLAY_CACHE_DIR"], "spare-*.sock"))
-
-
 @pytest.fixture
 def spare():
-    """Waits for a spare (kernels start one 20 s after they are ready; this starts one if
-    none is on its way)."""
-    if not spare_sockets():
-        ndplay = KernelSpecManager().get_kernel_spec(KERNEL).argv[0]
-        subprocess.Popen([ndplay, "spare"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    """Waits for a spare of the installed kernel's binary (kernels start one in a pause
+    after their first 20 s; this starts one, which exits at once if one is on its way)."""
+    ndplay = KernelSpecManager().get_kernel_spec(KERNEL).argv[0]
+    socket = subprocess.run([ndplay, "spare", "--print-socket"], check=True, capture_output=True, text=True).stdout.strip()
+    subprocess.Popen([ndplay, "spare"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.monotonic() + 300
-    while not spare_sockets():
+    while not os.path.exists(socket):
         assert time.monotonic() < deadline, "no spare kernel became ready"
         time.sleep(0.2)
 
