@@ -223,6 +223,20 @@ impl Client {
         (content(&reply), outputs.iter().map(|m| (m.header.msg_type.clone(), content(m))).collect())
     }
 
+    /// An execute_request with `content` sent as is (signed, but not checked against the
+    /// spec on our side), and its reply.
+    async fn execute_untyped(&mut self, content: Value) -> JupyterMessage {
+        let mut m = self.message(ExecuteRequest::new(String::new()));
+        m.content = JupyterMessageContent::UnknownMessage(jupyter_protocol::UnknownMessage {
+            msg_type: "execute_request".into(),
+            content,
+        });
+        let id = m.header.msg_id.clone();
+        let frames = codec::encode(&m, &self.signer);
+        self.send_frames(false, frames).await;
+        self.shell_reply(&id).await
+    }
+
     async fn assert_alive(&mut self) {
         let (reply, _) = self.execute("result alive").await;
         assert_eq!(reply["status"], "ok");
@@ -379,16 +393,7 @@ async fn bad_messages_are_dropped_and_the_kernel_keeps_answering() {
 #[tokio::test]
 async fn wrong_field_types_get_an_error_reply_not_silence() {
     let mut k = Kernel::start().await;
-    let mut m = k.message(ExecuteRequest::new("x".into()));
-    m.content = JupyterMessageContent::UnknownMessage(jupyter_protocol::UnknownMessage {
-        msg_type: "execute_request".into(),
-        content: json!({"code": 42, "silent": "no"}),
-    });
-    m.header.msg_type = "execute_request".into();
-    let id = m.header.msg_id.clone();
-    let frames = codec::encode(&m, &k.signer);
-    k.send_frames(false, frames).await;
-    let reply = k.shell_reply(&id).await;
+    let reply = k.execute_untyped(json!({"code": 42, "silent": "no"})).await;
     assert_eq!(reply.header.msg_type, "execute_reply");
     assert_eq!(content(&reply)["status"], "error");
     k.assert_alive().await;
@@ -565,15 +570,7 @@ async fn a_client_that_disconnects_mid_cell_does_not_take_the_kernel_down() {
 async fn missing_fields_get_an_error_reply_or_are_dropped() {
     let mut k = Kernel::start().await;
     // Content without its required field: an error reply that says so.
-    let mut m = k.message(ExecuteRequest::new("x".into()));
-    m.content = JupyterMessageContent::UnknownMessage(jupyter_protocol::UnknownMessage {
-        msg_type: "execute_request".into(),
-        content: json!({"silent": false}),
-    });
-    let id = m.header.msg_id.clone();
-    let frames = codec::encode(&m, &k.signer);
-    k.send_frames(false, frames).await;
-    let reply = k.shell_reply(&id).await;
+    let reply = k.execute_untyped(json!({"silent": false})).await;
     assert_eq!(reply.header.msg_type, "execute_reply");
     assert_eq!(content(&reply)["status"], "error");
     assert!(content(&reply)["evalue"].as_str().unwrap().contains("code"), "{}", content(&reply));
