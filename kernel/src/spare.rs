@@ -208,7 +208,7 @@ pub fn run_spare() -> Result<()> {
     let started = Instant::now();
     let log = |s: &str| eprintln!("ndplay spare {}: [{:>5.2}s] {s}", std::process::id(), started.elapsed().as_secs_f64());
     log("starting the engine");
-    let mut engine = crate::engine::evcxr::EvcxrEngine::start(&log).context("starting the spare's engine")?;
+    let mut engine = start_engine_politely(started)?;
     let _ = std::fs::remove_file(&path);
     let listener = UnixListener::bind(&path).with_context(|| format!("binding {}", path.display()))?;
     // Whoever hands a spare a connection file gets a kernel that runs code as this user:
@@ -268,6 +268,30 @@ fn same_user(stream: &UnixStream) -> bool {
         ) == 0;
         ok && cred.uid == libc::geteuid()
     }
+}
+
+/// Starts the engine on a thread of low priority (nice 10). On Linux the nice value
+/// belongs to the thread and is inherited by the threads and processes it starts: the
+/// spare's cargo, rustc and rust-analyzer then yield the CPU to a student's cells in
+/// another kernel, while this process's other threads, which will run the adopted kernel
+/// and spawn its cell builds, keep normal priority. (An unprivileged process could never
+/// raise its priority back after adoption, so the whole process must not be niced.) The
+/// child that runs cells is started here too and keeps nice 10 until it restarts; that
+/// only matters while something else competes for the CPU.
+fn start_engine_politely(started: Instant) -> Result<crate::engine::evcxr::EvcxrEngine> {
+    let log = move |s: &str| eprintln!("ndplay spare {}: [{:>5.2}s] {s}", std::process::id(), started.elapsed().as_secs_f64());
+    std::thread::Builder::new()
+        .name("ndplay-spare-start".into())
+        .spawn(move || {
+            // SAFETY: setpriority and gettid have no memory-safety preconditions; a
+            // failure (not permitted) leaves the priority as it was.
+            unsafe {
+                libc::setpriority(libc::PRIO_PROCESS, libc::gettid() as libc::id_t, 10);
+            }
+            crate::engine::evcxr::EvcxrEngine::start(&log).context("starting the spare's engine")
+        })?
+        .join()
+        .map_err(|_| anyhow::anyhow!("the spare's engine start panicked"))?
 }
 
 struct Adopted {
