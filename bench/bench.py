@@ -248,7 +248,9 @@ class Session:
 def kernel_env(which, args):
     if which == "evcxr":
         return {"EVCXR_CONFIG_DIR": args.evcxr_config, "XDG_CACHE_HOME": args.evcxr_cache_home}
-    return {"NDPLAY_CACHE_DIR": args.ndplay_cache}
+    # The bench starts every spare itself (wait_for_spare); a kernel starting the next one
+    # in a pause would compile beside the measured cells and blur the comparison.
+    return {"NDPLAY_CACHE_DIR": args.ndplay_cache, "NDPLAY_SPARE_DELAY": "3600"}
 
 
 def kernel_name(which):
