@@ -88,9 +88,11 @@ def test_process_exit_says_what_was_lost_and_the_next_cell_works(kernel):
 
 
 def test_abort_is_reported(kernel):
+    kernel.run("let before_abort = 1;")
     cell = kernel.run("std::process::abort();")
     assert cell.error["ename"] == "ProcessDied"
     assert "abort" in cell.error["evalue"]
+    assert "before_abort" in strip_ansi("\n".join(cell.error["traceback"]))  # named as lost
     assert kernel.run("2 + 2").result["text/plain"] == "4"
 
 
