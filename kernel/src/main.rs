@@ -133,7 +133,7 @@ fn main() -> Result<()> {
             if !no_warm {
                 install::warm_cache()?;
                 // A warm engine for the first notebook (see ndplay_kernel::spare).
-                ndplay_kernel::spare::start_later(std::time::Duration::ZERO);
+                ndplay_kernel::spare::start();
             }
             Ok(())
         }

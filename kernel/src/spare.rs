@@ -135,22 +135,19 @@ fn forward_sigint(mut stream: UnixStream) {
     });
 }
 
-/// Starts a spare in the background (detached, logging to [`log_path`]) after `delay`,
-/// unless spares are disabled. Returns at once.
-pub fn start_later(delay: Duration) {
-    if !enabled() || socket_path().is_none() {
+/// Whether spares are enabled and possible here (the socket path fits).
+fn wanted() -> bool {
+    enabled() && socket_path().is_some()
+}
+
+/// Starts a spare in the background (detached, logging to [`log_path`]), unless spares are
+/// disabled. Returns at once.
+pub fn start() {
+    if !wanted() {
         return;
     }
-    let spawn = move || {
-        std::thread::sleep(delay);
-        if let Err(e) = spawn_spare() {
-            crate::wire::sockets::log(&format!("could not start a spare kernel: {e:#}"));
-        }
-    };
-    if delay.is_zero() {
-        spawn();
-    } else {
-        std::thread::spawn(spawn);
+    if let Err(e) = spawn_spare() {
+        crate::wire::sockets::log(&format!("could not start a spare kernel: {e:#}"));
     }
 }
 
@@ -158,18 +155,18 @@ pub fn start_later(delay: Duration) {
 /// the student pauses. Compiling a spare takes both cores of a small machine for 10–15 s;
 /// started while cells run, it would slow each of them about twice.
 pub fn start_next() {
-    if !enabled() || socket_path().is_none() {
+    if !wanted() {
         return;
     }
     let seconds = std::env::var("NDPLAY_SPARE_DELAY").ok().and_then(|s| s.parse().ok());
     let delay = seconds.map_or(START_DELAY, Duration::from_secs);
-    let start = Instant::now();
+    let ready = Instant::now();
     std::thread::spawn(move || {
         std::thread::sleep(delay);
-        while crate::core::SHELL_ACTIVITY.quiet_for(start).is_none_or(|quiet| quiet < QUIET) {
+        while crate::core::SHELL_ACTIVITY.quiet_for(ready).is_none_or(|quiet| quiet < QUIET) {
             std::thread::sleep(Duration::from_millis(500));
         }
-        start_later(Duration::ZERO);
+        start();
     });
 }
 
@@ -206,7 +203,7 @@ pub fn run_spare() -> Result<()> {
         return Ok(()); // another spare is already waiting
     }
     let started = Instant::now();
-    let log = |s: &str| eprintln!("ndplay spare {}: [{:>5.2}s] {s}", std::process::id(), started.elapsed().as_secs_f64());
+    let log = move |s: &str| log_since(started, s);
     log("starting the engine");
     let mut engine = start_engine_politely(started)?;
     let _ = std::fs::remove_file(&path);
@@ -252,6 +249,11 @@ pub fn run_spare() -> Result<()> {
     }
 }
 
+/// A line of the spare's log (its stderr is [`log_path`]), timed from the spare's start.
+fn log_since(started: Instant, line: &str) {
+    eprintln!("ndplay spare {}: [{:>5.2}s] {line}", std::process::id(), started.elapsed().as_secs_f64());
+}
+
 /// Whether the process at the other end of `stream` runs as this process's user.
 fn same_user(stream: &UnixStream) -> bool {
     use std::os::fd::AsRawFd;
@@ -279,7 +281,7 @@ fn same_user(stream: &UnixStream) -> bool {
 /// child that runs cells is started here too and keeps nice 10 until it restarts; that
 /// only matters while something else competes for the CPU.
 fn start_engine_politely(started: Instant) -> Result<crate::engine::evcxr::EvcxrEngine> {
-    let log = move |s: &str| eprintln!("ndplay spare {}: [{:>5.2}s] {s}", std::process::id(), started.elapsed().as_secs_f64());
+    let log = move |s: &str| log_since(started, s);
     std::thread::Builder::new()
         .name("ndplay-spare-start".into())
         .spawn(move || {
@@ -308,17 +310,15 @@ fn take_over(
     let mut line = String::new();
     BufReader::new(stream.try_clone()?).read_line(&mut line)?;
     let request: Request = serde_json::from_str(&line).context("reading the launcher's request")?;
-    let info = match crate::wire::load_connection_file(&request.connection_file, request.allow_unsigned) {
+    let prepared = crate::wire::load_connection_file(&request.connection_file, request.allow_unsigned)
+        .and_then(|info| engine.change_directory(&request.cwd).map(|()| info));
+    let info = match prepared {
         Ok(info) => info,
         Err(e) => {
             refuse(&mut stream, &e);
             return Err(e);
         }
     };
-    if let Err(e) = engine.change_directory(&request.cwd) {
-        refuse(&mut stream, &e);
-        return Err(e);
-    }
     log(&format!("adopted for {} in {}", request.connection_file.display(), request.cwd.display()));
     stream.set_read_timeout(None)?;
     Ok(Adopted { stream, info })
