@@ -49,6 +49,15 @@ def kernel_pid(kc):
         return int(f.read().rsplit(")", 1)[1].split()[1])
 
 
+def running(pid):
+    """Whether `pid` exists and is not a zombie (it may vanish between two reads)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
 def test_a_kernel_from_a_spare_answers_at_once_in_its_notebooks_directory(spare, tmp_path):
     (tmp_path / "beside.txt").write_text("next to the notebook")
     asked = time.monotonic()
@@ -73,7 +82,7 @@ def test_killing_the_launcher_ends_the_adopted_kernel(spare, tmp_path):
     assert adopted != km.provisioner.process.pid
     os.kill(km.provisioner.process.pid, signal.SIGKILL)
     deadline = time.monotonic() + 5
-    while os.path.exists(f"/proc/{adopted}") and open(f"/proc/{adopted}/stat").read().split()[2] != "Z":
+    while running(adopted):
         assert time.monotonic() < deadline, "the adopted kernel outlived its launcher"
         time.sleep(0.05)
     kc.stop_channels()
