@@ -28,7 +28,12 @@ fn main() {
     let manifest = standalone_manifest(&std::fs::read_to_string(root.join("Cargo.toml")).unwrap());
     let out_dir = PathBuf::from(std::env::var("OUT_DIR").unwrap());
     std::fs::write(out_dir.join("prelude-Cargo.toml"), &manifest).unwrap();
-    add("Cargo.toml", manifest.as_bytes(), &mut out, "include_bytes!(concat!(env!(\"OUT_DIR\"), \"/prelude-Cargo.toml\"))".into());
+    add(
+        "Cargo.toml",
+        manifest.as_bytes(),
+        &mut out,
+        "include_bytes!(concat!(env!(\"OUT_DIR\"), \"/prelude-Cargo.toml\"))".into(),
+    );
     for (rel, path) in &files {
         let bytes = std::fs::read(path).unwrap();
         add(rel, &bytes, &mut out, format!("include_bytes!({:?})", path.display().to_string()));
@@ -36,7 +41,8 @@ fn main() {
     out.push_str("];\n");
     writeln!(out, "/// A hash of the files above: the cache directory they unpack to is named by it.\npub const HASH: &str = \"{hash:016x}\";").unwrap();
     // The workspace lock pins every transitive dependency of the prelude; cells use it too.
-    writeln!(out, "pub const CARGO_LOCK: &str = include_str!({:?});", root.join("Cargo.lock").display().to_string()).unwrap();
+    writeln!(out, "pub const CARGO_LOCK: &str = include_str!({:?});", root.join("Cargo.lock").display().to_string())
+        .unwrap();
     std::fs::write(out_dir.join("prelude_files.rs"), out).unwrap();
 }
 

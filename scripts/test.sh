@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test tier, fastest first; stops at the first failing tier.
-#   1. unit tests of the prelude and the kernel, and protocol tests (mock engine)
+#   1. the style gate (rustfmt, clippy), unit tests of the prelude and the kernel, and
+#      protocol tests (mock engine)
 #   2. the kernel installed into a temporary prefix, cache warmed once
 #   3. real cells on one warmed kernel, and jupyter_kernel_test
 #   4. the lesson notebooks with nbval and with `ndplay check`
@@ -30,6 +31,12 @@ mkdir -p "$WORK"
 
 build_kernel
 make_venv
+
+step "Tier 1: style gate (cargo fmt --check, cargo clippy -D warnings)"
+# rustfmt.toml holds the settings; the fuzz targets are a workspace of their own.
+cargo fmt --all --check
+(cd fuzz && cargo fmt --check)
+cargo clippy --locked --workspace --all-targets -- -D warnings
 
 step "Tier 1a: prelude unit, snapshot and property tests"
 cargo test --locked -p ndplay

@@ -456,11 +456,8 @@ impl Check {
     /// The HTML form: a green or red badge, then the hint and a table of differences,
     /// inline-styled (JupyterLab keeps inline styles in untrusted notebooks).
     pub fn html(&self) -> String {
-        let background = if self.passed() {
-            "var(--jp-success-color1, #388e3c)"
-        } else {
-            "var(--jp-error-color1, #d32f2f)"
-        };
+        let background =
+            if self.passed() { "var(--jp-success-color1, #388e3c)" } else { "var(--jp-error-color1, #d32f2f)" };
         let mut html = format!(
             "<div class=\"ndplay-check\"><span style=\"background:{background};\
              color:var(--jp-ui-inverse-font-color0, #fff);border-radius:3px;padding:2px 8px;\
@@ -527,7 +524,9 @@ mod tests {
              at [1]: yours 2., expected 2.5 (off by 0.5)\n  \
              at [2]: yours 3.5, expected 3. (off by 0.5)"
         );
-        assert!(c.html().contains("<td style=\"padding:1px 8px;text-align:right;font-family:var(--jp-code-font-family, monospace)\">[2]</td>"));
+        assert!(c.html().contains(
+            "<td style=\"padding:1px 8px;text-align:right;font-family:var(--jp-code-font-family, monospace)\">[2]</td>"
+        ));
         assert!(c.html().contains("#d32f2f"));
     }
 
@@ -568,7 +567,10 @@ mod tests {
         assert!(!check(&array![100_000_001i64], &array![100_000_000i64]).passed());
         assert!(check(&32, &32).passed());
         assert_eq!(check(&32, &32).text(), "✓ Correct: i32, the value matches");
-        assert_eq!(check(&31, &32).text(), "✗ Not yet: the value differs (largest difference 1)\n  at the value: yours 31, expected 32 (off by 1)");
+        assert_eq!(
+            check(&31, &32).text(),
+            "✗ Not yet: the value differs (largest difference 1)\n  at the value: yours 31, expected 32 (off by 1)"
+        );
         assert!(check(&array![true, false].view(), &array![true, false]).passed());
         assert!(check(&array![1.5, 2.5].cast::<i32>(), &array![1, 2]).passed());
     }

@@ -295,10 +295,7 @@ pub fn display_handle<T: Render + ?Sized>(value: &T) -> DisplayHandle {
 fn new_display_id() -> String {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
     format!("ndplay-{}-{:x}-{}", std::process::id(), nanos, n)
 }
 
@@ -422,7 +419,10 @@ mod tests {
             r#"<i style="font-family:monospace;font-family:var(--jp-code-font-family, monospace)">"#
         );
         // No fallback, nothing to copy; text outside attributes is untouched.
-        assert_eq!(style_fallbacks(r#"<i style="color:var(--x)">var(--y, 1)</i>"#), r#"<i style="color:var(--x)">var(--y, 1)</i>"#);
+        assert_eq!(
+            style_fallbacks(r#"<i style="color:var(--x)">var(--y, 1)</i>"#),
+            r#"<i style="color:var(--x)">var(--y, 1)</i>"#
+        );
         let bundle = MimeBundle::new("x").with(MIME_HTML, r#"<i style="color:var(--a, red)">x</i>"#);
         assert_eq!(bundle.get(MIME_HTML), Some(r#"<i style="color:red;color:var(--a, red)">x</i>"#));
     }
@@ -458,10 +458,8 @@ mod tests {
 
     #[test]
     fn update_carries_the_display_id() {
-        let line = display_line(
-            "update_display_data",
-            display_data_content(&MimeBundle::new("x"), Some("ndplay-1-2-3")),
-        );
+        let line =
+            display_line("update_display_data", display_data_content(&MimeBundle::new("x"), Some("ndplay-1-2-3")));
         let json: Value = serde_json::from_str(line.strip_prefix(DISPLAY_PREFIX).unwrap()).unwrap();
         assert_eq!(json["msg_type"], "update_display_data");
         assert_eq!(json["content"]["transient"]["display_id"], "ndplay-1-2-3");

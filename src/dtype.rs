@@ -93,7 +93,11 @@ fn pad_all(strings: Vec<String>, right_align: bool) -> Vec<String> {
         .into_iter()
         .map(|s| {
             let pad = " ".repeat(width - s.chars().count());
-            if right_align { pad + &s } else { s + &pad }
+            if right_align {
+                pad + &s
+            } else {
+                s + &pad
+            }
         })
         .collect()
 }
@@ -306,7 +310,10 @@ mod tests {
     fn floats_like_numpy_maxprec() {
         assert_eq!(col(&[1.0, 2.5, 3.25]), ["1.  ", "2.5 ", "3.25"]);
         assert_eq!(col(&[1.0, 2.0]), ["1.", "2."]);
-        assert_eq!(col(&[1.0 / 3.0, 2.0 / 3.0, 1.0, 4.0 / 3.0]), ["0.33333333", "0.66666667", "1.        ", "1.33333333"]);
+        assert_eq!(
+            col(&[1.0 / 3.0, 2.0 / 3.0, 1.0, 4.0 / 3.0]),
+            ["0.33333333", "0.66666667", "1.        ", "1.33333333"]
+        );
         assert_eq!(col(&[-1.5, 10.0]), ["-1.5", "10. "]);
         assert_eq!(col(&[1.25, f64::NAN, f64::NEG_INFINITY]), ["1.25", " nan", "-inf"]);
         assert_eq!(col(&[0.1f32, 0.3f32]), ["0.1", "0.3"]);

@@ -116,11 +116,8 @@ impl BroadcastExplanation {
         if self.ok() {
             return None;
         }
-        let (long, short, name) = if self.a.len() >= self.b.len() {
-            (&self.a, &self.b, "b")
-        } else {
-            (&self.b, &self.a, "a")
-        };
+        let (long, short, name) =
+            if self.a.len() >= self.b.len() { (&self.a, &self.b, "b") } else { (&self.b, &self.a, "a") };
         let k = short.len();
         if k == 0 {
             return None;
@@ -135,11 +132,7 @@ impl BroadcastExplanation {
                 new_shape.extend(std::iter::repeat_n(1, trailing));
                 let mut slice = vec![".."; k];
                 slice.extend(std::iter::repeat_n("NewAxis", trailing));
-                let into = if new_shape.len() == 1 {
-                    format!("{}", new_shape[0])
-                } else {
-                    shape_tuple(&new_shape)
-                };
+                let into = if new_shape.len() == 1 { format!("{}", new_shape[0]) } else { shape_tuple(&new_shape) };
                 return Some(format!(
                     "give {name} {trailing} trailing axis of length 1 so that it lines up with axes {start}..{end} of the other operand: \
                      `{name}.slice(s![{}])` (or `{name}.insert_axis(Axis({k}))`, or `{name}.into_shape_with_order({into})`) has shape {}",
@@ -199,22 +192,29 @@ impl BroadcastExplanation {
         let box_w = 56.0;
         let left = 90.0;
         let title = if self.ok() { "Broadcasting" } else { "Broadcasting fails" };
-        svg.text(12.0, 18.0, &format!("{title}: {} with {}", shape_tuple(&self.a), shape_tuple(&self.b)), 13.0, INK, "start", "font-weight=\"bold\"");
+        svg.text(
+            12.0,
+            18.0,
+            &format!("{title}: {} with {}", shape_tuple(&self.a), shape_tuple(&self.b)),
+            13.0,
+            INK,
+            "start",
+            "font-weight=\"bold\"",
+        );
         let y0 = 34.0;
         for i in 0..n {
             svg.text(left + box_w * i as f64 + box_w / 2.0, y0 + 10.0, &format!("axis {i}"), 10.0, MUTED, "middle", "");
         }
-        let rows: [(&str, Vec<Option<usize>>); 2] = [
-            ("a", self.axes.iter().map(|a| a.0).collect()),
-            ("b", self.axes.iter().map(|a| a.1).collect()),
-        ];
+        let rows: [(&str, Vec<Option<usize>>); 2] =
+            [("a", self.axes.iter().map(|a| a.0).collect()), ("b", self.axes.iter().map(|a| a.1).collect())];
         for (r, (name, lens)) in rows.iter().enumerate() {
             let y = y0 + 18.0 + r as f64 * 30.0;
             svg.text(left - 10.0, y + 16.0, name, 12.0, INK, "end", "");
             for (i, len) in lens.iter().enumerate() {
                 let x = left + box_w * i as f64;
                 let verdict = self.axes[i].2;
-                let stretched = (r == 0 && verdict == AxisVerdict::StretchA) || (r == 1 && verdict == AxisVerdict::StretchB);
+                let stretched =
+                    (r == 0 && verdict == AxisVerdict::StretchA) || (r == 1 && verdict == AxisVerdict::StretchB);
                 let (stroke, colour) = match verdict {
                     AxisVerdict::Mismatch => (BAD, BAD),
                     _ if stretched => (STRETCH, STRETCH),
@@ -243,7 +243,15 @@ impl BroadcastExplanation {
                 _ => (x.unwrap_or(1).to_string(), GOOD),
             };
             let extra = if v == AxisVerdict::Mismatch { "stroke-width=\"2\"" } else { "" };
-            svg.rect(bx + 3.0, y, box_w - 6.0, 24.0, if v == AxisVerdict::Mismatch { "#fdecea" } else { "#edf7ee" }, colour, extra);
+            svg.rect(
+                bx + 3.0,
+                y,
+                box_w - 6.0,
+                24.0,
+                if v == AxisVerdict::Mismatch { "#fdecea" } else { "#edf7ee" },
+                colour,
+                extra,
+            );
             svg.text(bx + box_w / 2.0, y + 16.0, &text, 11.0, colour, "middle", "font-weight=\"bold\"");
         }
         let mut y = y + 48.0;
@@ -286,17 +294,41 @@ impl BroadcastExplanation {
         }
         y += tallest + 22.0;
         if self.ok() {
-            svg.text(12.0, y, &format!("result shape {}", shape_tuple(self.result.as_deref().unwrap_or(&[]))), 12.0, GOOD, "start", "font-weight=\"bold\"");
+            svg.text(
+                12.0,
+                y,
+                &format!("result shape {}", shape_tuple(self.result.as_deref().unwrap_or(&[]))),
+                12.0,
+                GOOD,
+                "start",
+                "font-weight=\"bold\"",
+            );
             if self.axes.iter().any(|a| matches!(a.2, AxisVerdict::StretchA | AxisVerdict::StretchB)) {
                 y += 16.0;
-                svg.text(12.0, y, "dashed cells are virtual: stride 0 repeats the same element, nothing is copied", 10.0, MUTED, "start", "");
+                svg.text(
+                    12.0,
+                    y,
+                    "dashed cells are virtual: stride 0 repeats the same element, nothing is copied",
+                    10.0,
+                    MUTED,
+                    "start",
+                    "",
+                );
             }
         } else {
             svg.text(12.0, y, &self.numpy_error(), 11.0, BAD, "start", "font-weight=\"bold\"");
             if let Some(i) = self.first_mismatch() {
                 y += 16.0;
                 let (x, yv, _) = self.axes[i];
-                svg.text(12.0, y, &format!("axis {i}: {} vs {} (neither is 1)", x.unwrap_or(1), yv.unwrap_or(1)), 11.0, BAD, "start", "");
+                svg.text(
+                    12.0,
+                    y,
+                    &format!("axis {i}: {} vs {} (neither is 1)", x.unwrap_or(1), yv.unwrap_or(1)),
+                    11.0,
+                    BAD,
+                    "start",
+                    "",
+                );
             }
             if let Some(hint) = self.fix_hint() {
                 for line in wrap(&format!("fix: {hint}"), 90) {
@@ -411,7 +443,15 @@ impl DotExplanation {
     /// The SVG: `a` and `b` as boxes with the inner dimensions marked, `=`, the result.
     pub fn to_svg(&self) -> String {
         let mut svg = SvgWriter::new();
-        svg.text(12.0, 18.0, &format!("dot: {}", self.summary().split(':').next().unwrap_or("")), 13.0, INK, "start", "font-weight=\"bold\"");
+        svg.text(
+            12.0,
+            18.0,
+            &format!("dot: {}", self.summary().split(':').next().unwrap_or("")),
+            13.0,
+            INK,
+            "start",
+            "font-weight=\"bold\"",
+        );
         let ok = self.result.is_ok();
         let inner_colour = if ok { GOOD } else { BAD };
         let as2 = |s: &[usize], row: bool| -> (usize, usize) {
@@ -500,7 +540,9 @@ mod tests {
 
     #[test]
     fn broadcast_edge_cases_never_panic() {
-        for (a, b) in [(vec![], vec![]), (vec![0], vec![3]), (vec![0], vec![1]), (vec![1, 0], vec![5, 1]), (vec![], vec![2, 3])] {
+        for (a, b) in
+            [(vec![], vec![]), (vec![0], vec![3]), (vec![0], vec![1]), (vec![1, 0], vec![5, 1]), (vec![], vec![2, 3])]
+        {
             let e = BroadcastExplanation::of_shapes(&a, &b);
             let _ = (e.summary(), e.to_svg());
         }

@@ -56,11 +56,7 @@ fn header<A: DType, S: Data<Elem = A>, D: Dimension>(a: &ArrayBase<S, D>) -> Str
     let layout = layout_of(a);
     let strides = a.strides();
     let byte_strides: Vec<isize> = strides.iter().map(|s| s * size as isize).collect();
-    let strides_text = format!(
-        "strides {} elements = {} bytes",
-        isize_tuple(strides),
-        isize_tuple(&byte_strides)
-    );
+    let strides_text = format!("strides {} elements = {} bytes", isize_tuple(strides), isize_tuple(&byte_strides));
     let mut layout_text = layout.name().to_string();
     if layout == Layout::Broadcast {
         let zero: Vec<String> = shape
@@ -70,10 +66,7 @@ fn header<A: DType, S: Data<Elem = A>, D: Dimension>(a: &ArrayBase<S, D>) -> Str
             .filter(|(_, (&n, &s))| n > 1 && s == 0)
             .map(|(i, _)| i.to_string())
             .collect();
-        layout_text.push_str(&format!(
-            " (stride 0 on axis {}: repeated, never copied)",
-            zero.join(", ")
-        ));
+        layout_text.push_str(&format!(" (stride 0 on axis {}: repeated, never copied)", zero.join(", ")));
     }
     let storage = std::any::type_name::<S>();
     let mut bytes = format!("{} bytes", human_bytes(a.len() * size));
@@ -137,10 +130,7 @@ fn values<A: DType, S: Data<Elem = A>, D: Dimension>(a: &ArrayBase<S, D>) -> Str
     let is_bad: Vec<bool> = {
         // Recompute finiteness from the formatted text: `nan`/`inf` are the only cells
         // that can contain those letters for numeric dtypes.
-        grid.cells
-            .iter()
-            .map(|c| A::KIND == Kind::Float && (c.contains("nan") || c.contains("inf")))
-            .collect()
+        grid.cells.iter().map(|c| A::KIND == Kind::Float && (c.contains("nan") || c.contains("inf"))).collect()
     };
     let mut out = String::new();
     if summarised {

@@ -56,15 +56,14 @@ pub mod prelude {
     pub use ndarray::prelude::*;
     pub use ndarray::Zip;
 
-    pub use crate::display::{
-        clear_output, display, display_handle, DisplayHandle, EvcxrDisplay, Html, Markdown,
-        MimeBundle, Render, Svg,
-    };
     pub use crate::check::{check, check_fn, Check, Checkable};
+    pub use crate::display::{
+        clear_output, display, display_handle, DisplayHandle, EvcxrDisplay, Html, Markdown, MimeBundle, Render, Svg,
+    };
     pub use crate::dtype::DType;
+    pub use crate::explain::{explain_broadcast, explain_dot, BroadcastExplanation, DotExplanation};
     pub use crate::health::{health, Health, HealthState};
     pub use crate::ops::{arange, dtype_of, outer, ArrayExt, Cast, CastFrom, FloorDiv};
-    pub use crate::svg::{shape_diagram, ShapeDiagram};
     pub use crate::plot;
-    pub use crate::explain::{explain_broadcast, explain_dot, BroadcastExplanation, DotExplanation};
+    pub use crate::svg::{shape_diagram, ShapeDiagram};
 }

@@ -399,11 +399,8 @@ impl<T, D: Dimension> Deref for Cast<T, D> {
 impl<T: DType, D: Dimension> Render for Cast<T, D> {
     fn mime_bundle(&self) -> MimeBundle {
         let inner = self.array.mime_bundle();
-        let colour = if self.is_lossless() {
-            "var(--jp-success-color1, #388e3c)"
-        } else {
-            "var(--jp-warn-color1, #f57c00)"
-        };
+        let colour =
+            if self.is_lossless() { "var(--jp-success-color1, #388e3c)" } else { "var(--jp-warn-color1, #f57c00)" };
         let html = format!(
             "<div style=\"font-family:var(--jp-code-font-family, monospace);color:{colour};font-weight:bold\">{}</div>{}",
             escape_html(&self.report()),

@@ -84,11 +84,7 @@ where
 {
     let (xs, ys) = (values(x), values(y));
     let total = xs.len().max(ys.len());
-    let points: Vec<(f64, f64)> = xs
-        .iter()
-        .zip(ys.iter())
-        .filter_map(|(a, b)| Some(((*a)?, (*b)?)))
-        .collect();
+    let points: Vec<(f64, f64)> = xs.iter().zip(ys.iter()).filter_map(|(a, b)| Some(((*a)?, (*b)?))).collect();
     let skipped = total - points.len();
     (sample(points), skipped, total)
 }
@@ -155,7 +151,11 @@ pub fn heatmap<A: DType, S: Data<Elem = A>>(m: &ArrayBase<S, Ix2>) -> Plot {
                 }
             }
         }
-        if n == 0 { f64::NAN } else { sum / n as f64 }
+        if n == 0 {
+            f64::NAN
+        } else {
+            sum / n as f64
+        }
     });
     Plot::new(Kind::Heatmap { cells, rows, cols }, skipped, total)
 }
@@ -177,10 +177,18 @@ fn range(vals: impl Iterator<Item = f64>) -> (f64, f64) {
         (0.0, 1.0)
     } else if hi - lo <= f64::EPSILON * hi.abs().max(1.0) || !(hi - lo).is_finite() {
         let pad = if lo == 0.0 { 0.5 } else { lo.abs() * 0.1 };
-        if !(lo - pad).is_finite() || !(hi + pad).is_finite() { (lo.min(-1.0), hi.max(1.0)) } else { (lo - pad, hi + pad) }
+        if !(lo - pad).is_finite() || !(hi + pad).is_finite() {
+            (lo.min(-1.0), hi.max(1.0))
+        } else {
+            (lo - pad, hi + pad)
+        }
     } else {
         let pad = (hi - lo) * 0.05;
-        if (lo - pad).is_finite() && (hi + pad).is_finite() { (lo - pad, hi + pad) } else { (lo, hi) }
+        if (lo - pad).is_finite() && (hi + pad).is_finite() {
+            (lo - pad, hi + pad)
+        } else {
+            (lo, hi)
+        }
     }
 }
 
@@ -262,7 +270,13 @@ impl Plot {
                 let mut chart = builder.build_cartesian_2d(x0..x1, y0..y1).map_err(|e| err(&e))?;
                 let mut mesh = chart.configure_mesh();
                 mesh.light_line_style(RGBColor(235, 235, 235));
-                mesh.x_desc(x_desc.unwrap_or_else(|| if matches!(self.kind, Kind::Line { .. }) && self.x_label.is_none() { "index".into() } else { "x".into() }));
+                mesh.x_desc(x_desc.unwrap_or_else(|| {
+                    if matches!(self.kind, Kind::Line { .. }) && self.x_label.is_none() {
+                        "index".into()
+                    } else {
+                        "x".into()
+                    }
+                }));
                 mesh.y_desc(y_desc.unwrap_or_else(|| "y".into()));
                 mesh.draw().map_err(|e| err(&e))?;
                 if let Kind::Line { .. } = self.kind {
@@ -305,7 +319,11 @@ impl Plot {
                 let (lo, hi) = {
                     let finite = cells.iter().copied().filter(|v| v.is_finite());
                     let (lo, hi) = finite.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
-                    if lo.is_finite() { (lo, hi) } else { (0.0, 0.0) }
+                    if lo.is_finite() {
+                        (lo, hi)
+                    } else {
+                        (0.0, 0.0)
+                    }
                 };
                 let (main, bar) = root.split_horizontally(WIDTH - 90);
                 let mut builder = ChartBuilder::on(&main);
@@ -314,9 +332,8 @@ impl Plot {
                     builder.caption(t, ("sans-serif", 18));
                 }
                 // y runs downwards so row 0 is at the top, as the array prints.
-                let mut chart = builder
-                    .build_cartesian_2d(0.0..*cols as f64, (*rows as f64)..0.0)
-                    .map_err(|e| err(&e))?;
+                let mut chart =
+                    builder.build_cartesian_2d(0.0..*cols as f64, (*rows as f64)..0.0).map_err(|e| err(&e))?;
                 let mut mesh = chart.configure_mesh();
                 mesh.disable_mesh();
                 mesh.x_desc(x_desc.unwrap_or_else(|| "column (axis 1)".into()));
@@ -401,7 +418,10 @@ mod tests {
         assert!(svg.contains("sin &lt;x&gt;"));
         assert!(svg.contains("<text"), "tick labels are drawn without fonts");
         assert_eq!(p.summary(), "sin <x>: line plot of 50 points");
-        assert_eq!(line(&array![1.0, f64::NAN, 3.0]).summary(), "line plot of 2 points (1 of 3 values were NaN/inf and left out)");
+        assert_eq!(
+            line(&array![1.0, f64::NAN, 3.0]).summary(),
+            "line plot of 2 points (1 of 3 values were NaN/inf and left out)"
+        );
         assert_eq!(hist(&array![[1, 2], [2, 3]], 3).summary(), "histogram of 4 values in 3 bins");
         assert!(heatmap(&array![[1.0, 2.0], [3.0, 4.0]]).to_svg().contains("<rect"));
     }

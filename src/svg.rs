@@ -84,10 +84,7 @@ impl SvgWriter {
             self.grow(x, y);
         }
         let pts: Vec<String> = points.iter().map(|(x, y)| format!("{x:.1},{y:.1}")).collect();
-        self.body.push_str(&format!(
-            "<polygon points=\"{}\" fill=\"{fill}\" stroke=\"{stroke}\"/>",
-            pts.join(" ")
-        ));
+        self.body.push_str(&format!("<polygon points=\"{}\" fill=\"{fill}\" stroke=\"{stroke}\"/>", pts.join(" ")));
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -149,11 +146,7 @@ pub fn axis_px(n: usize) -> (f64, usize) {
 pub fn grid(svg: &mut SvgWriter, x: f64, y: f64, rows: usize, cols: usize, ghost: bool) -> (f64, f64) {
     let (w, nc) = axis_px(cols);
     let (h, nr) = axis_px(rows);
-    let (fill, extra) = if ghost {
-        ("#e3eef7", "stroke-dasharray=\"3 2\"")
-    } else {
-        (FILL, "")
-    };
+    let (fill, extra) = if ghost { ("#e3eef7", "stroke-dasharray=\"3 2\"") } else { (FILL, "") };
     svg.rect(x, y, w, h, fill, STROKE, extra);
     for i in 1..nc {
         let gx = x + w * i as f64 / nc as f64;
@@ -230,12 +223,7 @@ impl ShapeDiagram {
     /// One line of text: `shape (2, 3, 4): 24 elements; axis 0 has 2, axis 1 has 3, ...`.
     pub fn summary(&self) -> String {
         let len: usize = self.shape.iter().product();
-        let axes: Vec<String> = self
-            .shape
-            .iter()
-            .enumerate()
-            .map(|(i, n)| format!("axis {i} has {n}"))
-            .collect();
+        let axes: Vec<String> = self.shape.iter().enumerate().map(|(i, n)| format!("axis {i} has {n}")).collect();
         if axes.is_empty() {
             format!("shape (): a 0-D array, {len} element")
         } else {

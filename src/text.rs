@@ -225,10 +225,7 @@ mod tests {
     #[test]
     fn three_d_has_blank_lines_between_blocks() {
         let a = Array::from_iter(0..8).into_shape_with_order((2, 2, 2)).unwrap();
-        assert_eq!(
-            array_text(&a),
-            "array![[[0, 1],\n        [2, 3]],\n\n       [[4, 5],\n        [6, 7]]]"
-        );
+        assert_eq!(array_text(&a), "array![[[0, 1],\n        [2, 3]],\n\n       [[4, 5],\n        [6, 7]]]");
     }
 
     #[test]

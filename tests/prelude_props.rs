@@ -21,9 +21,8 @@ fn wild_f64() -> impl Strategy<Value = f64> {
 /// A shape of 0 to 6 axes; lengths up to 12 (so some arrays pass the summary
 /// threshold), including 0.
 fn shape() -> impl Strategy<Value = Vec<usize>> {
-    prop::collection::vec(0usize..=12, 0..=6).prop_filter("keep arrays under 50k elements", |s| {
-        s.iter().product::<usize>() <= 50_000
-    })
+    prop::collection::vec(0usize..=12, 0..=6)
+        .prop_filter("keep arrays under 50k elements", |s| s.iter().product::<usize>() <= 50_000)
 }
 
 fn array_f64() -> impl Strategy<Value = ArrayD<f64>> {
@@ -36,11 +35,7 @@ fn array_f64() -> impl Strategy<Value = ArrayD<f64>> {
 
 /// Upper bound on the text repr: every shown cell, its separator and indentation.
 fn text_bound(a: &ArrayD<f64>, text: &str) -> bool {
-    let shown: usize = a
-        .shape()
-        .iter()
-        .map(|&n| if a.len() > 1000 && n > 6 { 7 } else { n.max(1) })
-        .product();
+    let shown: usize = a.shape().iter().map(|&n| if a.len() > 1000 && n > 6 { 7 } else { n.max(1) }).product();
     // A cell is at most ~25 chars (`-1.79769313e+308` padded), plus `, ` and indent.
     text.len() <= 200 + shown * (25 + 2 + 8)
 }

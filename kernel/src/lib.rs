@@ -81,15 +81,17 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?)
 }
 
-async fn serve(wire: wire::Wire, make_engine: impl FnOnce() -> Box<dyn core::engine::Engine> + Send + 'static) -> Result<()> {
+async fn serve(
+    wire: wire::Wire,
+    make_engine: impl FnOnce() -> Box<dyn core::engine::Engine> + Send + 'static,
+) -> Result<()> {
     ignore_sigint();
     let kernel_info = core::KernelInfo { rustc_version: rustc_version(), banner: banner() };
     core::run(wire, kernel_info, make_engine).await
 }
 
 /// The running engine's interrupter, for the SIGINT handler.
-static SIGINT_TARGET: std::sync::OnceLock<std::sync::Arc<dyn core::engine::Interrupter>> =
-    std::sync::OnceLock::new();
+static SIGINT_TARGET: std::sync::OnceLock<std::sync::Arc<dyn core::engine::Interrupter>> = std::sync::OnceLock::new();
 
 fn make_engine(kind: EngineKind) -> Box<dyn core::engine::Engine> {
     let engine = start_engine(kind);

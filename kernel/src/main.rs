@@ -148,7 +148,8 @@ fn main() -> Result<()> {
         }
         Command::Spare { print_socket: false } => ndplay_kernel::spare::run_spare(),
         Command::Spare { print_socket: true } => {
-            let path = ndplay_kernel::spare::socket_path().ok_or_else(|| anyhow::anyhow!("spares are not possible here"))?;
+            let path =
+                ndplay_kernel::spare::socket_path().ok_or_else(|| anyhow::anyhow!("spares are not possible here"))?;
             println!("{}", path.display());
             Ok(())
         }

@@ -16,7 +16,8 @@ fn replay(target: &str, check: fn(&[u8])) {
             }
             let data = std::fs::read(&path).unwrap();
             if let Err(e) = std::panic::catch_unwind(|| check(&data)) {
-                let why = e.downcast_ref::<String>().cloned().or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()));
+                let why =
+                    e.downcast_ref::<String>().cloned().or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()));
                 panic!("{} fails again: {}", path.display(), why.unwrap_or_default());
             }
             count += 1;

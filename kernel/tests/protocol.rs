@@ -8,8 +8,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use jupyter_protocol::{
-    ExecuteRequest, InterruptRequest, JupyterMessage, JupyterMessageContent, KernelInfoRequest,
-    ShutdownRequest,
+    ExecuteRequest, InterruptRequest, JupyterMessage, JupyterMessageContent, KernelInfoRequest, ShutdownRequest,
 };
 use ndplay_kernel::wire::codec::{self, ReplayGuard, Signer};
 use serde_json::{json, Value};
@@ -113,14 +112,17 @@ impl Client {
         iopub.connect(&url(ports[1])).await.unwrap();
         iopub.subscribe("").await.unwrap();
         hb.connect(&url(ports[4])).await.unwrap();
-        let mut c = Client { shell, control, iopub, hb, signer: Signer::new(key), session: uuid::Uuid::new_v4().to_string() };
+        let mut c =
+            Client { shell, control, iopub, hb, signer: Signer::new(key), session: uuid::Uuid::new_v4().to_string() };
         c.wait_for_ready().await;
         c
     }
 
     /// Closes every socket, as a frontend that goes away does.
     async fn disconnect(self) {
-        for errors in [self.shell.close().await, self.control.close().await, self.iopub.close().await, self.hb.close().await] {
+        for errors in
+            [self.shell.close().await, self.control.close().await, self.iopub.close().await, self.hb.close().await]
+        {
             assert!(errors.is_empty(), "{errors:?}");
         }
     }
@@ -271,7 +273,8 @@ async fn kernel_info_is_wrapped_in_busy_and_idle() {
     assert_eq!(c["implementation"], "ndplay");
     assert!(c["protocol_version"].as_str().unwrap() >= "5.3");
     let iopub = k.iopub_until_idle(&id).await;
-    let states: Vec<String> = iopub.iter().map(|m| content(m)["execution_state"].as_str().unwrap().to_string()).collect();
+    let states: Vec<String> =
+        iopub.iter().map(|m| content(m)["execution_state"].as_str().unwrap().to_string()).collect();
     assert_eq!(states, ["busy", "idle"]);
 }
 
@@ -343,7 +346,8 @@ async fn stop_on_error_false_keeps_the_queue() {
 async fn user_expressions_are_evaluated() {
     let mut k = Kernel::start().await;
     let mut req = ExecuteRequest::new("result main".into());
-    req.user_expressions = Some([("x".to_string(), "result 7".to_string()), ("bad".to_string(), "fail no".to_string())].into());
+    req.user_expressions =
+        Some([("x".to_string(), "result 7".to_string()), ("bad".to_string(), "fail no".to_string())].into());
     let id = k.send_shell(req).await;
     let reply = content(&k.shell_reply(&id).await);
     assert_eq!(reply["user_expressions"]["x"]["status"], "ok");
@@ -446,7 +450,9 @@ async fn sigint_does_not_kill_the_kernel() {
 async fn is_complete_history_complete_inspect_and_comms() {
     let mut k = Kernel::start().await;
     for (code, status) in [("fn f() {", "incomplete"), ("let x = 1;", "complete"), ("}", "invalid")] {
-        let m = k.message(JupyterMessageContent::IsCompleteRequest(jupyter_protocol::IsCompleteRequest { code: code.into() }));
+        let m = k.message(JupyterMessageContent::IsCompleteRequest(jupyter_protocol::IsCompleteRequest {
+            code: code.into(),
+        }));
         let id = m.header.msg_id.clone();
         let f = codec::encode(&m, &k.signer);
         k.send_frames(false, f).await;
@@ -498,7 +504,11 @@ async fn an_empty_key_is_refused_unless_allowed() {
     let file = dir.join("c.json");
     std::fs::write(&file, json!({"ip":"127.0.0.1","transport":"tcp","shell_port":free_port(),"iopub_port":free_port(),
         "stdin_port":free_port(),"control_port":free_port(),"hb_port":free_port(),"key":"","signature_scheme":"hmac-sha256"}).to_string()).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_ndplay")).args(["kernel", "--mock-engine", "--connection-file"]).arg(&file).output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_ndplay"))
+        .args(["kernel", "--mock-engine", "--connection-file"])
+        .arg(&file)
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--allow-unsigned"));
     std::fs::remove_dir_all(&dir).ok();
@@ -539,7 +549,8 @@ async fn two_clients_at_once_each_get_their_own_replies_and_see_all_outputs() {
     for client in [&mut *a, &mut b] {
         for (id, text) in [(&id_a, "from a\n"), (&id_b, "from b\n")] {
             let out = client.iopub_until_idle(id).await;
-            let streams: Vec<_> = out.iter().filter(|m| m.header.msg_type == "stream").map(|m| content(m)["text"].clone()).collect();
+            let streams: Vec<_> =
+                out.iter().filter(|m| m.header.msg_type == "stream").map(|m| content(m)["text"].clone()).collect();
             assert_eq!(streams, [json!(text)]);
         }
     }
@@ -594,7 +605,8 @@ async fn binds_only_the_connection_files_address_and_warns_about_a_readable_file
     // The connection file says 127.0.0.1; the same port on another loopback address
     // (all of 127/8 reaches this machine) must not answer.
     for port in &k.ports {
-        let elsewhere = std::net::TcpStream::connect_timeout(&format!("127.0.0.2:{port}").parse().unwrap(), Duration::from_secs(1));
+        let elsewhere =
+            std::net::TcpStream::connect_timeout(&format!("127.0.0.2:{port}").parse().unwrap(), Duration::from_secs(1));
         assert!(elsewhere.is_err(), "port {port} answers on 127.0.0.2");
         assert!(std::net::TcpStream::connect(("127.0.0.1", *port)).is_ok(), "port {port} not bound on 127.0.0.1");
     }

@@ -34,7 +34,9 @@ pub struct CellError {
 #[derive(Debug, Clone)]
 pub enum Outcome {
     /// It ran; `result` is the mime bundle of its final expression, if it had one.
-    Ok { result: Option<Media> },
+    Ok {
+        result: Option<Media>,
+    },
     Error(CellError),
 }
 

@@ -6,12 +6,11 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use jupyter_protocol::{
-    CodeMirrorMode, CommClose, CommInfoReply, CompleteReply, CompleteRequest,
-    ErrorOutput, ExecuteInput, ExecuteReply, ExecuteRequest, ExecuteResult, ExecutionCount,
-    ExpressionResult, HelpLink, HistoryEntry as WireHistoryEntry, HistoryReply, InspectReply,
-    InspectRequest, InterruptReply, IsCompleteReply, IsCompleteRequest, JupyterMessage,
-    JupyterMessageContent, KernelInfoReply, LanguageInfo, Media, MediaType, ReplyError,
-    ReplyStatus, ShutdownReply, UnknownMessage,
+    CodeMirrorMode, CommClose, CommInfoReply, CompleteReply, CompleteRequest, ErrorOutput, ExecuteInput, ExecuteReply,
+    ExecuteRequest, ExecuteResult, ExecutionCount, ExpressionResult, HelpLink, HistoryEntry as WireHistoryEntry,
+    HistoryReply, InspectReply, InspectRequest, InterruptReply, IsCompleteReply, IsCompleteRequest, JupyterMessage,
+    JupyterMessageContent, KernelInfoReply, LanguageInfo, Media, MediaType, ReplyError, ReplyStatus, ShutdownReply,
+    UnknownMessage,
 };
 use serde_json::{json, Value};
 
@@ -119,7 +118,8 @@ impl Session {
                     }
                     if !r.silent {
                         // The schema wants an object here; jupyter-protocol would send null.
-                        let result = ExecuteResult { transient: Some(Default::default()), ..ExecuteResult::new(count, data) };
+                        let result =
+                            ExecuteResult { transient: Some(Default::default()), ..ExecuteResult::new(count, data) };
                         self.publish(request, result);
                     }
                 }
@@ -162,11 +162,9 @@ impl Session {
                     data: result.unwrap_or_else(|| Media::new(vec![MediaType::Plain("()".into())])),
                     metadata: Default::default(),
                 },
-                Outcome::Error(e) => ExpressionResult::Error {
-                    ename: e.ename,
-                    evalue: e.evalue,
-                    traceback: e.traceback,
-                },
+                Outcome::Error(e) => {
+                    ExpressionResult::Error { ename: e.ename, evalue: e.evalue, traceback: e.traceback }
+                }
             };
             results.insert(name.clone(), result);
         }
@@ -194,11 +192,7 @@ impl Session {
         let found = self.engine.get().inspect(&r.code, cursor);
         self.reply(
             request,
-            InspectReply {
-                found: found.is_some(),
-                data: found.unwrap_or_default(),
-                ..Default::default()
-            },
+            InspectReply { found: found.is_some(), data: found.unwrap_or_default(), ..Default::default() },
         );
     }
 
@@ -266,10 +260,9 @@ pub fn control_reply(
             }
             (reply(InterruptReply::new().into()), false)
         }
-        C::ShutdownRequest(r) => (
-            reply(ShutdownReply { restart: r.restart, status: ReplyStatus::Ok, error: None }.into()),
-            true,
-        ),
+        C::ShutdownRequest(r) => {
+            (reply(ShutdownReply { restart: r.restart, status: ReplyStatus::Ok, error: None }.into()), true)
+        }
         C::UnknownMessage(m) => {
             log(&format!("unhandled {} on control", m.msg_type));
             (error_reply_for(request, m), false)
@@ -292,8 +285,14 @@ fn bad_or_unknown(request: &JupyterMessage, m: &UnknownMessage, outbox: &Outbox,
 
 fn error_reply_for(request: &JupyterMessage, m: &UnknownMessage) -> Option<JupyterMessage> {
     const KNOWN: &[&str] = &[
-        "execute_request", "complete_request", "inspect_request", "is_complete_request",
-        "kernel_info_request", "comm_info_request", "shutdown_request", "interrupt_request",
+        "execute_request",
+        "complete_request",
+        "inspect_request",
+        "is_complete_request",
+        "kernel_info_request",
+        "comm_info_request",
+        "shutdown_request",
+        "interrupt_request",
     ];
     if !KNOWN.contains(&m.msg_type.as_str()) {
         return None;
@@ -343,7 +342,10 @@ pub fn kernel_info(info: &KernelInfo) -> KernelInfoReply {
         banner: info.banner.clone(),
         help_links: vec![
             HelpLink { text: "ndarray documentation".into(), url: "https://docs.rs/ndarray/0.17/ndarray/".into() },
-            HelpLink { text: "ndarray for NumPy users".into(), url: "https://docs.rs/ndarray/0.17/ndarray/doc/ndarray_for_numpy_users/".into() },
+            HelpLink {
+                text: "ndarray for NumPy users".into(),
+                url: "https://docs.rs/ndarray/0.17/ndarray/doc/ndarray_for_numpy_users/".into(),
+            },
             HelpLink { text: "The Rust standard library".into(), url: "https://doc.rust-lang.org/std/".into() },
         ],
         debugger: false,

@@ -70,18 +70,11 @@ impl History {
         if execution_count == 0 {
             return;
         }
-        let entry = HistoryEntry {
-            session: CURRENT_SESSION,
-            line: execution_count,
-            input: input.to_string(),
-            output: None,
-        };
+        let entry =
+            HistoryEntry { session: CURRENT_SESSION, line: execution_count, input: input.to_string(), output: None };
         // Counts normally only grow, so this is nearly always a push; the
         // search keeps the vector sorted for out-of-order or repeated counts.
-        match self
-            .entries
-            .binary_search_by_key(&execution_count, |e| e.line)
-        {
+        match self.entries.binary_search_by_key(&execution_count, |e| e.line) {
             Ok(i) => self.entries[i] = entry,
             Err(i) => self.entries.insert(i, entry),
         }
@@ -93,10 +86,7 @@ impl History {
     /// `store_history: false` cell), because history rows are keyed by input.
     /// A second call replaces the first.
     pub fn set_output(&mut self, execution_count: u32, output: &str) {
-        if let Ok(i) = self
-            .entries
-            .binary_search_by_key(&execution_count, |e| e.line)
-        {
+        if let Ok(i) = self.entries.binary_search_by_key(&execution_count, |e| e.line) {
             self.entries[i].output = Some(output.to_string());
         }
     }
@@ -144,11 +134,7 @@ impl History {
     /// checks).
     #[must_use]
     pub fn range(&self, session: i64, start: i64, stop: i64, output: bool) -> Vec<HistoryEntry> {
-        let resolved = if session <= 0 {
-            session + i64::from(CURRENT_SESSION)
-        } else {
-            session
-        };
+        let resolved = if session <= 0 { session + i64::from(CURRENT_SESSION) } else { session };
         if resolved != i64::from(CURRENT_SESSION) {
             return Vec::new();
         }
@@ -164,11 +150,7 @@ impl History {
         } else {
             stop
         };
-        let rows = self
-            .entries
-            .iter()
-            .filter(|e| (start..stop).contains(&i64::from(e.line)))
-            .collect();
+        let rows = self.entries.iter().filter(|e| (start..stop).contains(&i64::from(e.line))).collect();
         finish(rows, output)
     }
 
@@ -184,18 +166,8 @@ impl History {
     /// `unique` keeps only the latest occurrence of each distinct input, and
     /// is applied before `n` as in IPython's `GROUP BY ... LIMIT`.
     #[must_use]
-    pub fn search(
-        &self,
-        pattern: &str,
-        n: Option<usize>,
-        output: bool,
-        unique: bool,
-    ) -> Vec<HistoryEntry> {
-        let hits = self
-            .entries
-            .iter()
-            .filter(|e| glob_match(pattern, &e.input))
-            .collect();
+    pub fn search(&self, pattern: &str, n: Option<usize>, output: bool, unique: bool) -> Vec<HistoryEntry> {
+        let hits = self.entries.iter().filter(|e| glob_match(pattern, &e.input)).collect();
         finish(last_n(dedup(hits, unique), n), output)
     }
 }
@@ -208,11 +180,7 @@ fn dedup(rows: Vec<&HistoryEntry>, unique: bool) -> Vec<&HistoryEntry> {
         return rows;
     }
     let mut seen = HashSet::new();
-    let mut kept: Vec<&HistoryEntry> = rows
-        .into_iter()
-        .rev()
-        .filter(|e| seen.insert(e.input.as_str()))
-        .collect();
+    let mut kept: Vec<&HistoryEntry> = rows.into_iter().rev().filter(|e| seen.insert(e.input.as_str())).collect();
     kept.reverse();
     kept
 }
@@ -228,10 +196,7 @@ fn last_n(mut rows: Vec<&HistoryEntry>, n: Option<usize>) -> Vec<&HistoryEntry> 
 /// Clone the selected rows, keeping outputs only when they were requested.
 fn finish(rows: Vec<&HistoryEntry>, output: bool) -> Vec<HistoryEntry> {
     rows.into_iter()
-        .map(|e| HistoryEntry {
-            output: if output { e.output.clone() } else { None },
-            ..e.clone()
-        })
+        .map(|e| HistoryEntry { output: if output { e.output.clone() } else { None }, ..e.clone() })
         .collect()
 }
 
@@ -289,10 +254,7 @@ enum Token {
     Star,
     Any,
     Lit(char),
-    Class {
-        negated: bool,
-        items: Vec<(char, char)>,
-    },
+    Class { negated: bool, items: Vec<(char, char)> },
 }
 
 impl Token {
@@ -300,9 +262,7 @@ impl Token {
         match self {
             Token::Star | Token::Any => true,
             Token::Lit(l) => *l == c,
-            Token::Class { negated, items } => {
-                items.iter().any(|&(lo, hi)| lo <= c && c <= hi) != *negated
-            }
+            Token::Class { negated, items } => items.iter().any(|&(lo, hi)| lo <= c && c <= hi) != *negated,
         }
     }
 }
@@ -413,15 +373,7 @@ mod tests {
     fn entries_carry_session_and_line() {
         let h = sample();
         let rows = h.tail(1, true, false);
-        assert_eq!(
-            rows,
-            vec![HistoryEntry {
-                session: 1,
-                line: 5,
-                input: "x + 1".into(),
-                output: Some("2".into()),
-            }]
-        );
+        assert_eq!(rows, vec![HistoryEntry { session: 1, line: 5, input: "x + 1".into(), output: Some("2".into()) }]);
     }
 
     #[test]
@@ -470,10 +422,7 @@ mod tests {
         let h = sample();
         assert!(h.tail(10, false, false).iter().all(|e| e.output.is_none()));
         assert!(h.range(0, 0, 0, false).iter().all(|e| e.output.is_none()));
-        assert!(h
-            .search("*", None, false, false)
-            .iter()
-            .all(|e| e.output.is_none()));
+        assert!(h.search("*", None, false, false).iter().all(|e| e.output.is_none()));
         let with = h.tail(10, true, false);
         assert_eq!(with[1].output.as_deref(), Some("2"));
         assert_eq!(with[0].output, None); // no execute_result for line 1
@@ -742,9 +691,7 @@ mod tests {
 
     #[test]
     fn glob_never_panics_on_odd_patterns() {
-        let patterns = [
-            "[", "]", "[]", "[!]", "[^", "[a-", "[a-]]", "*[", "?*[*]?", "[-]", "[--]",
-        ];
+        let patterns = ["[", "]", "[]", "[!]", "[^", "[a-", "[a-]]", "*[", "?*[*]?", "[-]", "[--]"];
         let texts = ["", "[", "]", "-", "a", "é", "😀x", "[]"];
         for p in patterns {
             for t in texts {

@@ -48,27 +48,15 @@ const INDENT_UNIT: &str = "    ";
 #[must_use]
 pub fn is_complete(code: &str) -> Completeness {
     let chars: Vec<char> = code.chars().collect();
-    let mut lexer = Lexer {
-        chars: &chars,
-        pos: 0,
-        stack: Vec::new(),
-        last_punct: None,
-        punct_is_last: false,
-    };
+    let mut lexer = Lexer { chars: &chars, pos: 0, stack: Vec::new(), last_punct: None, punct_is_last: false };
     match lexer.run() {
         Scan::Invalid => Completeness::Invalid,
-        Scan::OpenLiteral => Completeness::Incomplete {
-            indent: String::new(),
-        },
+        Scan::OpenLiteral => Completeness::Incomplete { indent: String::new() },
         Scan::Done => {
             if !lexer.stack.is_empty() {
-                Completeness::Incomplete {
-                    indent: INDENT_UNIT.repeat(lexer.stack.len()),
-                }
+                Completeness::Incomplete { indent: INDENT_UNIT.repeat(lexer.stack.len()) }
             } else if lexer.ends_with_operator() {
-                Completeness::Incomplete {
-                    indent: INDENT_UNIT.to_string(),
-                }
+                Completeness::Incomplete { indent: INDENT_UNIT.to_string() }
             } else {
                 Completeness::Complete
             }
@@ -89,8 +77,8 @@ pub fn is_complete(code: &str) -> Completeness {
 /// considered either.
 fn is_trailing_operator(run: &str) -> bool {
     const OPERATORS: &[&str] = &[
-        "=", "+", "-", "*", "/", "%", "^", "&", "|", "&&", "||", "<", "<<", "==", "!=", "<=", ">=",
-        "+=", "-=", "*=", "/=", "%=", "^=", "&=", "|=", "<<=", ">>=", "->", "=>",
+        "=", "+", "-", "*", "/", "%", "^", "&", "|", "&&", "||", "<", "<<", "==", "!=", "<=", ">=", "+=", "-=", "*=",
+        "/=", "%=", "^=", "&=", "|=", "<<=", ">>=", "->", "=>",
     ];
     OPERATORS.contains(&run)
 }
@@ -364,9 +352,7 @@ mod tests {
     use super::*;
 
     fn incomplete(indent: &str) -> Completeness {
-        Completeness::Incomplete {
-            indent: indent.to_string(),
-        }
+        Completeness::Incomplete { indent: indent.to_string() }
     }
 
     #[track_caller]
@@ -432,14 +418,8 @@ mod tests {
 
     #[test]
     fn nested_balanced_is_complete() {
-        check(
-            "fn main() { let v = vec![(1, [2]), (3, [4])]; }",
-            Completeness::Complete,
-        );
-        check(
-            "struct S { a: [u8; 4] }\nimpl S { fn f(&self) {} }",
-            Completeness::Complete,
-        );
+        check("fn main() { let v = vec![(1, [2]), (3, [4])]; }", Completeness::Complete);
+        check("struct S { a: [u8; 4] }\nimpl S { fn f(&self) {} }", Completeness::Complete);
     }
 
     // --- comments --------------------------------------------------------------
@@ -490,10 +470,7 @@ mod tests {
     fn raw_strings() {
         check(r#"let s = r"a\";"#, Completeness::Complete);
         check(r##"let s = r#"has " quote"#;"##, Completeness::Complete);
-        check(
-            r###"let s = r##"has "# inside"##;"###,
-            Completeness::Complete,
-        );
+        check(r###"let s = r##"has "# inside"##;"###, Completeness::Complete);
         // `"#` really does close `r#"`, so the trailing `"` opens a new string.
         check(r##"let s = r#"has "# inside"#;"##, incomplete(""));
         check("let s = r##\"a\"# still open", incomplete(""));
@@ -557,10 +534,7 @@ mod tests {
 
     #[test]
     fn lifetimes_and_labels() {
-        check(
-            "fn f<'a>(x: &'a str) -> &'a str { x }",
-            Completeness::Complete,
-        );
+        check("fn f<'a>(x: &'a str) -> &'a str { x }", Completeness::Complete);
         check("let s: &'static str = \"x\";", Completeness::Complete);
         check("'outer: loop { break 'outer; }", Completeness::Complete);
         check("'outer: loop {", incomplete("    "));
@@ -575,10 +549,7 @@ mod tests {
     #[test]
     fn char_containing_quote_chars_and_brackets_mixed() {
         check("let v = ['(', ')', '[', ']'];", Completeness::Complete);
-        check(
-            "match c { '{' => 1, '}' => 2, _ => 3 }",
-            Completeness::Complete,
-        );
+        check("match c { '{' => 1, '}' => 2, _ => 3 }", Completeness::Complete);
     }
 
     // --- trailing operators -------------------------------------------------------
@@ -667,7 +638,16 @@ mod tests {
         "fn main() {\n    let s = r#\"é{\"#; // ünïcödé ( \n    let c = '😀'; 'l: loop { break 'l; }\n}",
         "/* /* 日本語 */ */ let b = br##\"\\\"#\"##; let x = b'\\'' + '\\u{1F600}' as u8;",
         "let v = vec![\"a\\\"\", c\"x\", r\"\\\"]; let x = a <<= 1 >>= 2;\n'",
-        "'\\", "r#", "br#\"", "''", "'''", "/*/", "\"\\", "b'", "c", "r##\"\"#",
+        "'\\",
+        "r#",
+        "br#\"",
+        "''",
+        "'''",
+        "/*/",
+        "\"\\",
+        "b'",
+        "c",
+        "r##\"\"#",
     ];
 
     #[test]
@@ -701,9 +681,7 @@ mod tests {
                 buf.pop();
             }
         }
-        let alphabet = [
-            '\'', '"', '\\', '/', '*', '#', 'r', 'b', '{', ')', 'é', '\n',
-        ];
+        let alphabet = ['\'', '"', '\\', '/', '*', '#', 'r', 'b', '{', ')', 'é', '\n'];
         let mut buf = Vec::new();
         go(&alphabet, &mut buf, 4);
     }
@@ -711,13 +689,7 @@ mod tests {
     #[test]
     fn complete_samples_stay_complete_when_wrapped() {
         // A balanced sample inside a block is still balanced.
-        for s in [
-            "let c = '}';",
-            "let s = \")\";",
-            "// }\n",
-            "/* ) */",
-            "let s = r#\")\"#;",
-        ] {
+        for s in ["let c = '}';", "let s = \")\";", "// }\n", "/* ) */", "let s = r#\")\"#;"] {
             check(&format!("fn f() {{ {s} }}"), Completeness::Complete);
         }
     }

@@ -95,12 +95,7 @@ impl EngineSlot {
     }
 }
 
-fn shell_loop(
-    mut inbox: mpsc::Receiver<JupyterMessage>,
-    outbox: Outbox,
-    engine: EngineSlot,
-    info: Arc<KernelInfo>,
-) {
+fn shell_loop(mut inbox: mpsc::Receiver<JupyterMessage>, outbox: Outbox, engine: EngineSlot, info: Arc<KernelInfo>) {
     let mut session = Session::new(engine, outbox.clone(), info);
     while let Some(request) = inbox.blocking_recv() {
         let mut queued = Vec::new();

@@ -26,7 +26,8 @@ impl BrokenEngine {
 
 impl Engine for BrokenEngine {
     fn execute(&mut self, _code: &str, _sink: Arc<dyn OutputSink>) -> Outcome {
-        let mut traceback = vec!["\x1b[1;31mThe Rust evaluator failed to start\x1b[0m, so no cell can run:".to_string()];
+        let mut traceback =
+            vec!["\x1b[1;31mThe Rust evaluator failed to start\x1b[0m, so no cell can run:".to_string()];
         traceback.extend(self.reason.lines().map(str::to_string));
         traceback.push(String::new());
         traceback.push("Check that `cargo` and `rustc` work in a terminal, then restart the kernel (Kernel ▸ Restart). `ndplay install` rebuilds the cache.".into());

@@ -192,7 +192,8 @@ impl State {
     fn flush(&mut self) {
         if let Some(p) = self.pending.take() {
             if let Some(sink) = &self.sink {
-                let content = if p.name == "stdout" { StreamContent::stdout(&p.text) } else { StreamContent::stderr(&p.text) };
+                let content =
+                    if p.name == "stdout" { StreamContent::stdout(&p.text) } else { StreamContent::stderr(&p.text) };
                 sink.emit(content.into());
             }
         }
@@ -272,15 +273,8 @@ impl State {
 }
 
 fn forward(stdout: Receiver<String>, stderr: Receiver<String>, control: Receiver<Control>) {
-    let mut state = State {
-        sink: None,
-        pending: None,
-        panic: None,
-        in_panic: false,
-        sent: 0,
-        truncated: false,
-        crash: None,
-    };
+    let mut state =
+        State { sink: None, pending: None, panic: None, in_panic: false, sent: 0, truncated: false, crash: None };
     loop {
         // Batching: only flush text when the channels run dry, so bursts become one message.
         let idle = Duration::from_millis(20);
@@ -361,7 +355,10 @@ mod tests {
             other => panic!("{other:?}"),
         }
         let clear = format!(r#"{DISPLAY_PREFIX}{{"msg_type":"clear_output","content":{{"wait":true}}}}"#);
-        assert!(matches!(parse_line(&clear), Line::Output(JupyterMessageContent::ClearOutput(ClearOutput { wait: true }))));
+        assert!(matches!(
+            parse_line(&clear),
+            Line::Output(JupyterMessageContent::ClearOutput(ClearOutput { wait: true }))
+        ));
         assert!(matches!(parse_line(&format!("{DISPLAY_PREFIX}{{not json")), Line::Malformed(_)));
         assert!(matches!(parse_line("plain"), Line::Text(t) if t == "plain"));
     }
@@ -375,9 +372,7 @@ mod tests {
         f.attach(sink.clone());
         out_tx.send("a".into()).unwrap();
         out_tx.send("b".into()).unwrap();
-        out_tx
-            .send(format!(r#"{DISPLAY_PREFIX}{{"msg_type":"clear_output","content":{{"wait":false}}}}"#))
-            .unwrap();
+        out_tx.send(format!(r#"{DISPLAY_PREFIX}{{"msg_type":"clear_output","content":{{"wait":false}}}}"#)).unwrap();
         out_tx.send("c".into()).unwrap();
         out_tx.send(format!("{PANIC_BEGIN}src/lib.rs:3:5")).unwrap();
         out_tx.send("index out of bounds".into()).unwrap();
@@ -389,8 +384,7 @@ mod tests {
         assert_eq!(panic.message, "index out of bounds\nsecond line");
         let got: Vec<Value> = sink.0.lock().unwrap().iter().map(json).collect();
         // Within stdout the order is kept; stderr is another stream and may come anywhere.
-        let (stderr, stdout): (Vec<&Value>, Vec<&Value>) =
-            got.iter().partition(|v| v["content"]["name"] == "stderr");
+        let (stderr, stdout): (Vec<&Value>, Vec<&Value>) = got.iter().partition(|v| v["content"]["name"] == "stderr");
         assert_eq!(stdout[0]["content"]["text"], "a\nb\n");
         assert_eq!(stdout[1]["type"], "clear_output");
         assert_eq!(stdout[2]["content"]["text"], "c\n");
@@ -413,7 +407,10 @@ mod tests {
         for _ in 0..(MAX_STREAM_BYTES_PER_CELL / 1024 + 100) {
             out_tx.send(line.clone()).unwrap();
         }
-        let huge = format!(r#"{DISPLAY_PREFIX}{{"msg_type":"display_data","content":{{"data":{{"text/plain":"{}"}},"metadata":{{}}}}}}"#, "y".repeat(MAX_DISPLAY_BYTES));
+        let huge = format!(
+            r#"{DISPLAY_PREFIX}{{"msg_type":"display_data","content":{{"data":{{"text/plain":"{}"}},"metadata":{{}}}}}}"#,
+            "y".repeat(MAX_DISPLAY_BYTES)
+        );
         out_tx.send(huge).unwrap();
         err_tx.send("memory allocation of 800000000000 bytes failed".into()).unwrap();
         let end = f.fence();
@@ -425,11 +422,8 @@ mod tests {
             .map(|v| v["content"]["text"].as_str().unwrap().len())
             .sum();
         assert!(stdout <= MAX_STREAM_BYTES_PER_CELL, "{stdout}");
-        let notices: Vec<&str> = got
-            .iter()
-            .filter_map(|v| v["content"]["text"].as_str())
-            .filter(|t| t.starts_with("[ndplay]"))
-            .collect();
+        let notices: Vec<&str> =
+            got.iter().filter_map(|v| v["content"]["text"].as_str()).filter(|t| t.starts_with("[ndplay]")).collect();
         assert_eq!(notices.len(), 2, "{notices:?}");
         assert!(notices[0].contains("output truncated"));
         assert!(notices[1].contains("a display of 16.0 MB was refused"));

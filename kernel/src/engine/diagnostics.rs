@@ -134,16 +134,22 @@ fn short_array(args: &str) -> Option<String> {
 /// (a rustc error, shortened or not) looks like one.
 pub fn hint(message: &str) -> Option<&'static str> {
     let m = shorten_types(message);
-    let has_float = m.contains("<f64>") || m.contains("<f32>") || m.contains("`f64`") || m.contains("`f32`") || m.contains("{float}");
-    let has_int = ["<i32>", "<i64>", "<u8>", "<usize>", "`i32`", "`i64`", "`usize`", "{integer}"]
-        .iter()
-        .any(|t| m.contains(t));
+    let has_float = m.contains("<f64>")
+        || m.contains("<f32>")
+        || m.contains("`f64`")
+        || m.contains("`f32`")
+        || m.contains("{float}");
+    let has_int =
+        ["<i32>", "<i64>", "<u8>", "<usize>", "`i32`", "`i64`", "`usize`", "{integer}"].iter().any(|t| m.contains(t));
     if m.contains("value moved") || m.contains("use of moved value") || m.contains("borrow of moved value") {
         return Some(
             "an array moves when it is assigned (`let c = a;`), passed by value, or used in `a + b`; borrow it instead (`&a`, `&a + &b`) or copy it with `.clone()`",
         );
     }
-    if (m.contains("cannot add") || m.contains("cannot subtract") || m.contains("cannot multiply") || m.contains("cannot divide")
+    if (m.contains("cannot add")
+        || m.contains("cannot subtract")
+        || m.contains("cannot multiply")
+        || m.contains("cannot divide")
         || m.contains("mismatched types"))
         && has_float
         && has_int
@@ -152,7 +158,10 @@ pub fn hint(message: &str) -> Option<&'static str> {
             "arrays of different element types do not mix: write float literals as `1.0`, or convert with `a.mapv(|x| x as f64)` / `a.cast::<f64>()`",
         );
     }
-    if (m.contains("cannot add") || m.contains("cannot subtract") || m.contains("cannot multiply") || m.contains("cannot divide"))
+    if (m.contains("cannot add")
+        || m.contains("cannot subtract")
+        || m.contains("cannot multiply")
+        || m.contains("cannot divide"))
         && m.contains('&')
     {
         return Some("arithmetic between two arrays works on references: `&a + &b` (or `a + &b`, which consumes `a`)");
@@ -172,7 +181,9 @@ mod tests {
         assert_eq!(shorten_types("ArrayBase<OwnedArcRepr<u8>, Dim<IxDynImpl>>"), "ArcArrayD<u8>");
         assert_eq!(shorten_types("ArrayBase<CowRepr<'_, f64>, Dim<[usize; 2]>>"), "CowArray2<f64>");
         assert_eq!(
-            shorten_types("Vec<ndarray::ArrayBase<ndarray::OwnedRepr<alloc::string::String>, ndarray::Dim<[usize; 1]>>>"),
+            shorten_types(
+                "Vec<ndarray::ArrayBase<ndarray::OwnedRepr<alloc::string::String>, ndarray::Dim<[usize; 1]>>>"
+            ),
             "Vec<Array1<String>>"
         );
         assert_eq!(shorten_types("ArrayBase<S, D>"), "ArrayBase<S, D>");
@@ -181,9 +192,11 @@ mod tests {
 
     #[test]
     fn hints() {
-        let mixed = "cannot add `&ArrayBase<OwnedRepr<i32>, Dim<[usize; 1]>>` to `&ArrayBase<OwnedRepr<f64>, Dim<[usize; 1]>>`";
+        let mixed =
+            "cannot add `&ArrayBase<OwnedRepr<i32>, Dim<[usize; 1]>>` to `&ArrayBase<OwnedRepr<f64>, Dim<[usize; 1]>>`";
         assert!(hint(mixed).unwrap().starts_with("arrays of different element types"));
-        let by_value = "cannot add `ArrayBase<OwnedRepr<f64>, Dim<[usize; 1]>>` to `&ArrayBase<OwnedRepr<f64>, Dim<[usize; 1]>>`";
+        let by_value =
+            "cannot add `ArrayBase<OwnedRepr<f64>, Dim<[usize; 1]>>` to `&ArrayBase<OwnedRepr<f64>, Dim<[usize; 1]>>`";
         assert!(hint(by_value).unwrap().starts_with("arithmetic between two arrays works on references"));
         assert!(hint("borrow of moved value: `a`").unwrap().contains("&a + &b"));
         let prelude_path = "cannot add `ndplay::prelude::ArrayBase<OwnedRepr<{float}>, ndplay::prelude::Dim<[usize; 1]>, {float}>` to `ndplay::prelude::ArrayBase<OwnedRepr<{integer}>, ndplay::prelude::Dim<[usize; 1]>, {integer}>`";

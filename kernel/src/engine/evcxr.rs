@@ -93,7 +93,8 @@ fn first_line(code: &str) -> String {
 const HIDDEN_PREFIX: &str = "__ndplay";
 
 /// See [`EvcxrEngine::start`]: makes rust-analyzer load ndarray's types.
-const WARMUP_CELL: &str = "let __ndplay_warmup = array![[1.0, 2.0], [3.0, 4.0]];\nlet __ndplay_warmup_sum = __ndplay_warmup.sum();";
+const WARMUP_CELL: &str =
+    "let __ndplay_warmup = array![[1.0, 2.0], [3.0, 4.0]];\nlet __ndplay_warmup_sum = __ndplay_warmup.sum();";
 
 /// A wrapper whose inherent `evcxr_display` shows any `Debug` value as text. See
 /// [`retry_ambiguous_numeric`] for why it exists.
@@ -176,10 +177,7 @@ impl EvcxrEngine {
         let mut ctx = CommandContext::with_eval_context(eval_ctx);
         let interrupter = Arc::new(ChildKiller::default());
 
-        let setup = [
-            ":opt 0".to_string(),
-            format!(":dep ndplay = {{ path = {:?} }}", prelude.display().to_string()),
-        ];
+        let setup = [":opt 0".to_string(), format!(":dep ndplay = {{ path = {:?} }}", prelude.display().to_string())];
         for command in setup {
             progress(&command);
             ctx.execute(&command).map_err(|e| anyhow::anyhow!("`{command}` failed: {e}"))?;
@@ -434,11 +432,8 @@ impl Engine for EvcxrEngine {
         let start = identifier_start(code, cursor);
         let word = &code[start..end];
         // A session variable: show its type first, then what rust-analyzer knows of it.
-        let var_type = self
-            .ctx
-            .variables_and_types()
-            .find(|(name, _)| *name == word)
-            .map(|(name, ty)| format!("{name}: {ty}"));
+        let var_type =
+            self.ctx.variables_and_types().find(|(name, _)| *name == word).map(|(name, ty)| format!("{name}: {ty}"));
         let hover = self.ctx.hover_at(code, end).ok().filter(|(plain, _)| !plain.trim().is_empty());
         if var_type.is_none() && hover.is_none() {
             return None;
@@ -550,7 +545,9 @@ impl EvcxrEngine {
     fn restore(&mut self, sink: Arc<dyn OutputSink>) -> Outcome {
         let cells = self.replay.take_lost();
         if cells.is_empty() {
-            sink.emit(StreamContent::stdout("Nothing to restore: no variables were lost since the last restart.\n").into());
+            sink.emit(
+                StreamContent::stdout("Nothing to restore: no variables were lost since the last restart.\n").into(),
+            );
             return Outcome::Ok { result: None };
         }
         let total = cells.len();
@@ -648,7 +645,8 @@ fn bind_moving_tail(code: &str) -> Option<Edits> {
         }
         if let Some(call) = ast::MethodCallExpr::cast(node.clone()) {
             let name = call.name_ref().map(|n| n.text().to_string()).unwrap_or_default();
-            return (name.starts_with("into_") || CONSUMING_METHODS.contains(&name.as_str())) && is_name(call.receiver());
+            return (name.starts_with("into_") || CONSUMING_METHODS.contains(&name.as_str()))
+                && is_name(call.receiver());
         }
         if let Some(bin) = ast::BinExpr::cast(node) {
             return matches!(bin.op_kind(), Some(BinaryOp::ArithOp(_))) && (is_name(bin.lhs()) || is_name(bin.rhs()));
@@ -838,10 +836,7 @@ fn arithmetic_operands(code: &str) -> Vec<(String, String)> {
         .descendants()
         .filter_map(ast::BinExpr::cast)
         .filter(|b| {
-            matches!(
-                b.op_kind(),
-                Some(BinaryOp::ArithOp(ArithOp::Add | ArithOp::Sub | ArithOp::Mul | ArithOp::Div))
-            )
+            matches!(b.op_kind(), Some(BinaryOp::ArithOp(ArithOp::Add | ArithOp::Sub | ArithOp::Mul | ArithOp::Div)))
         })
         .filter_map(|b| Some((strip(b.lhs()?), strip(b.rhs()?))))
         .collect()
@@ -933,9 +928,11 @@ fn explain_termination(how: &str) -> String {
 /// the mistakes beginners make with arrays.
 fn compile_error(typed: &str, cell: &CellText, errors: &[CompilationError]) -> CellError {
     let lines: Vec<&str> = typed.lines().collect();
-    let to_typed = |line: usize, column: usize| position_of(typed, cell.typed_offset(offset_of(&cell.code, line, column)));
+    let to_typed =
+        |line: usize, column: usize| position_of(typed, cell.typed_offset(offset_of(&cell.code, line, column)));
     let mut traceback = Vec::new();
-    let errors_first = errors.iter().filter(|e| e.level() == "error").chain(errors.iter().filter(|e| e.level() != "error"));
+    let errors_first =
+        errors.iter().filter(|e| e.level() == "error").chain(errors.iter().filter(|e| e.level() != "error"));
     for error in errors_first {
         let level = error.level();
         let colour = if level == "error" { "1;31" } else { "1;33" };
@@ -1001,8 +998,11 @@ mod tests {
 
     #[test]
     fn termination_is_explained() {
-        assert!(explain_termination("Child process terminated with status: signal: 11 (SIGSEGV)").contains("segmentation"));
-        assert!(explain_termination("Child process terminated with status: signal: 6 (SIGABRT) (core dumped)").contains("abort"));
+        assert!(
+            explain_termination("Child process terminated with status: signal: 11 (SIGSEGV)").contains("segmentation")
+        );
+        assert!(explain_termination("Child process terminated with status: signal: 6 (SIGABRT) (core dumped)")
+            .contains("abort"));
         assert!(explain_termination("Child process terminated with status: exit status: 3").contains("exit(3)"));
     }
 
@@ -1065,10 +1065,15 @@ mod tests {
             "in the Rust standard library (core/src/ops/function.rs:79:5)"
         );
         assert_eq!(
-            friendly_location("/root/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/ndarray-0.17.2/src/impl_ops.rs:10:5"),
+            friendly_location(
+                "/root/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/ndarray-0.17.2/src/impl_ops.rs:10:5"
+            ),
             "in ndarray-0.17.2/src/impl_ops.rs:10:5"
         );
-        assert_eq!(friendly_location("/home/x/.cache/ndplay/prelude-abc/src/ops.rs:3:1"), "in the ndplay prelude (src/ops.rs:3:1)");
+        assert_eq!(
+            friendly_location("/home/x/.cache/ndplay/prelude-abc/src/ops.rs:3:1"),
+            "in the ndplay prelude (src/ops.rs:3:1)"
+        );
     }
 
     #[test]
@@ -1082,7 +1087,9 @@ mod tests {
                 ("c".to_string(), "2.0".to_string()),
             ]
         );
-        assert!(is_shape_panic("called `Result::unwrap()` on an `Err` value: ShapeError/IncompatibleShape: incompatible shapes"));
+        assert!(is_shape_panic(
+            "called `Result::unwrap()` on an `Err` value: ShapeError/IncompatibleShape: incompatible shapes"
+        ));
     }
 
     #[test]
@@ -1109,4 +1116,3 @@ mod tests {
         assert!(code.contains("\\u{1e}ndplay-panic-end"));
     }
 }
-

@@ -8,6 +8,7 @@
 //! - `sleep MS`: waits, but stops early (as `Interrupted`) when interrupted;
 //! - `fail TEXT`: the cell fails with ename `MockError`;
 //! - `panic TEXT`: the cell fails with ename `panic`.
+//!
 //! A last line that is none of these is the cell's result, as `text/plain`.
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -75,9 +76,7 @@ impl Engine for MockEngine {
     }
 
     fn complete(&mut self, code: &str, cursor: usize) -> Completions {
-        let start = code[..cursor]
-            .rfind(|c: char| !c.is_alphanumeric() && c != '_')
-            .map_or(0, |i| i + 1);
+        let start = code[..cursor].rfind(|c: char| !c.is_alphanumeric() && c != '_').map_or(0, |i| i + 1);
         let prefix = &code[start..cursor];
         let matches = ["print", "eprint", "display", "clear", "sleep", "fail", "panic"]
             .iter()

@@ -58,10 +58,16 @@ fn tag_marker(tag: &str) -> Option<(&'static str, bool)> {
         return Some(("check_exception", true));
     }
     // nbval's tags are its comment markers, lower-cased with `-` for `_`.
-    ["PYTEST_VALIDATE_IGNORE_OUTPUT", "NBVAL_IGNORE_OUTPUT", "NBVAL_CHECK_OUTPUT", "NBVAL_RAISES_EXCEPTION", "NBVAL_SKIP"]
-        .into_iter()
-        .find(|m| m.to_lowercase().replace('_', "-") == tag)
-        .and_then(marker)
+    [
+        "PYTEST_VALIDATE_IGNORE_OUTPUT",
+        "NBVAL_IGNORE_OUTPUT",
+        "NBVAL_CHECK_OUTPUT",
+        "NBVAL_RAISES_EXCEPTION",
+        "NBVAL_SKIP",
+    ]
+    .into_iter()
+    .find(|m| m.to_lowercase().replace('_', "-") == tag)
+    .and_then(marker)
 }
 
 /// nbval's `find_metadata_tags` then `find_comment_markers`, later ones winning.
@@ -224,7 +230,10 @@ pub enum Verdict {
     /// Run, but its outputs are not compared (the reason says why).
     NotCompared(&'static str),
     Skipped,
-    Failed { reason: String, detail: Vec<String> },
+    Failed {
+        reason: String,
+        detail: Vec<String>,
+    },
 }
 
 impl Verdict {
@@ -254,7 +263,9 @@ pub fn judge(
         if !stored.is_empty() {
             return Verdict::Failed {
                 reason: "unrun reference cell has outputs".into(),
-                detail: vec!["The stored cell has outputs but no execution count; run it again or clear its outputs.".into()],
+                detail: vec![
+                    "The stored cell has outputs but no execution count; run it again or clear its outputs.".into()
+                ],
             };
         }
         return Verdict::NotCompared("the stored cell was never run");
@@ -294,7 +305,9 @@ pub fn render(outputs: &[Value], s: &Sanitizer) -> Vec<String> {
                     }
                     other => {
                         lines.push(format!("[{key}]"));
-                        lines.extend(serde_json::to_string_pretty(other).unwrap_or_default().lines().map(str::to_string));
+                        lines.extend(
+                            serde_json::to_string_pretty(other).unwrap_or_default().lines().map(str::to_string),
+                        );
                     }
                 }
             }
@@ -404,7 +417,8 @@ fn diff_ops(a: &[String], b: &[String]) -> Vec<Op> {
 /// Hunks of `-`/`+`/` ` lines with `@@ -l,n +l,n @@` headers; empty when `a == b`.
 pub fn unified_diff(a: &[String], b: &[String], context: usize) -> Vec<String> {
     let ops = diff_ops(a, b);
-    let changed: Vec<usize> = ops.iter().enumerate().filter(|(_, o)| !matches!(o, Op::Same(..))).map(|(i, _)| i).collect();
+    let changed: Vec<usize> =
+        ops.iter().enumerate().filter(|(_, o)| !matches!(o, Op::Same(..))).map(|(i, _)| i).collect();
     let mut out = Vec::new();
     let mut k = 0;
     while k < changed.len() {
@@ -416,15 +430,17 @@ pub fn unified_diff(a: &[String], b: &[String], context: usize) -> Vec<String> {
         }
         let end = (end + context + 1).min(ops.len());
         let hunk = &ops[start..end];
-        let a_start = hunk.iter().find_map(|o| match o { Op::Same(i, _) | Op::Del(i) => Some(*i), _ => None });
-        let b_start = hunk.iter().find_map(|o| match o { Op::Same(_, j) | Op::Add(j) => Some(*j), _ => None });
+        let a_start = hunk.iter().find_map(|o| match o {
+            Op::Same(i, _) | Op::Del(i) => Some(*i),
+            _ => None,
+        });
+        let b_start = hunk.iter().find_map(|o| match o {
+            Op::Same(_, j) | Op::Add(j) => Some(*j),
+            _ => None,
+        });
         let a_len = hunk.iter().filter(|o| !matches!(o, Op::Add(_))).count();
         let b_len = hunk.iter().filter(|o| !matches!(o, Op::Del(_))).count();
-        out.push(format!(
-            "@@ -{},{a_len} +{},{b_len} @@",
-            a_start.map_or(0, |i| i + 1),
-            b_start.map_or(0, |j| j + 1)
-        ));
+        out.push(format!("@@ -{},{a_len} +{},{b_len} @@", a_start.map_or(0, |i| i + 1), b_start.map_or(0, |j| j + 1)));
         for op in hunk {
             out.push(match *op {
                 Op::Same(i, _) => format!(" {}", a[i]),
@@ -477,7 +493,11 @@ mod tests {
     #[test]
     fn execution_counts_metadata_tracebacks_and_images_are_not_compared() {
         let stored = [result("3", 1), html("<b>x</b>", "AAAA"), error("E1", "bad", "old tb")];
-        let fresh = [result("3", 9), json!({"output_type": "display_data", "metadata": {}, "data": {"text/html": "<b>x</b>", "image/png": "BBBB"}}), error("E1", "bad", "new tb")];
+        let fresh = [
+            result("3", 9),
+            json!({"output_type": "display_data", "metadata": {}, "data": {"text/html": "<b>x</b>", "image/png": "BBBB"}}),
+            error("E1", "bad", "new tb"),
+        ];
         assert_eq!(compare_outputs(&stored, &fresh, &none()), Ok(()));
     }
 
@@ -501,7 +521,9 @@ mod tests {
             compare_outputs(&[result("1", 1)], &[result("1", 1), html("h", "")], &s),
             Err("unexpected output fields from running code: {'text/html'}".into())
         );
-        assert!(compare_outputs(&[result("1", 1)], &[result("1", 1), result("1", 1)], &s).unwrap_err().starts_with("dissimilar number"));
+        assert!(compare_outputs(&[result("1", 1)], &[result("1", 1), result("1", 1)], &s)
+            .unwrap_err()
+            .starts_with("dissimilar number"));
         // A png-only display adds no key at all.
         let png = json!({"output_type": "display_data", "metadata": {}, "data": {"image/png": "AAAA"}});
         assert_eq!(compare_outputs(&[result("1", 1)], &[result("1", 1), png], &s), Ok(()));
@@ -542,20 +564,44 @@ mod tests {
         assert_eq!(judge(opts(&["raises-exception"], ""), Some(1), &err, Some(&err), &s), Verdict::Pass);
         // Tagged raises-exception but no longer raising: the stored ename/evalue are missing.
         assert!(judge(opts(&["raises-exception"], ""), Some(1), &err, Some(&[]), &s).failed());
-        assert_eq!(judge(o, None, &[], Some(&[result("1", 1)]), &s), Verdict::NotCompared("the stored cell was never run"));
+        assert_eq!(
+            judge(o, None, &[], Some(&[result("1", 1)]), &s),
+            Verdict::NotCompared("the stored cell was never run")
+        );
         assert!(judge(o, None, &[result("1", 1)], Some(&[result("1", 1)]), &s).failed());
-        assert_eq!(judge(opts(&["nbval-ignore-output"], ""), Some(1), &[], Some(&[result("1", 1)]), &s), Verdict::NotCompared("nbval-ignore-output"));
-        let Verdict::Failed { reason, detail } = judge(o, Some(1), &[result("1\n2\n3", 1)], Some(&[result("1\n5\n3", 2)]), &s) else { panic!() };
+        assert_eq!(
+            judge(opts(&["nbval-ignore-output"], ""), Some(1), &[], Some(&[result("1", 1)]), &s),
+            Verdict::NotCompared("nbval-ignore-output")
+        );
+        let Verdict::Failed { reason, detail } =
+            judge(o, Some(1), &[result("1\n2\n3", 1)], Some(&[result("1\n5\n3", 2)]), &s)
+        else {
+            panic!()
+        };
         assert_eq!(reason, "mismatch 'text/plain'");
         assert_eq!(
             detail,
-            vec!["--- stored (sanitized)", "+++ fresh (sanitized)", "@@ -1,5 +1,5 @@", " [text/plain]", " 1", "-2", "+5", " 3", " \\ No newline at end"]
+            vec![
+                "--- stored (sanitized)",
+                "+++ fresh (sanitized)",
+                "@@ -1,5 +1,5 @@",
+                " [text/plain]",
+                " 1",
+                "-2",
+                "+5",
+                " 3",
+                " \\ No newline at end"
+            ]
         );
-        let Verdict::Failed { detail, .. } = judge(o, Some(1), &[result("21", 1)], Some(&[result("20", 2)]), &s) else { panic!() };
+        let Verdict::Failed { detail, .. } = judge(o, Some(1), &[result("21", 1)], Some(&[result("20", 2)]), &s) else {
+            panic!()
+        };
         assert_eq!(detail[2..], ["@@ -1,1 +1,1 @@", "-[text/plain] 21", "+[text/plain] 20"]);
-        let Verdict::Failed { detail, .. } = judge(o, Some(1), &[result("21", 1)], Some(&[result("21\n", 2)]), &s) else { panic!() };
-        assert_eq!(detail[2..], ["@@ -1,1 +1,2 @@", "-[text/plain] 21", "+[text/plain]", "+21"]
-        );
+        let Verdict::Failed { detail, .. } = judge(o, Some(1), &[result("21", 1)], Some(&[result("21\n", 2)]), &s)
+        else {
+            panic!()
+        };
+        assert_eq!(detail[2..], ["@@ -1,1 +1,2 @@", "-[text/plain] 21", "+[text/plain]", "+21"]);
     }
 
     #[test]

@@ -196,7 +196,9 @@ fn check_one(path: &Path, label: &str, sanitize_with: Option<&Path>, paint: &Pai
     };
     let cells = notebook.code_cells();
     match &sanitize_path {
-        Some(p) => println!("{label}: {} code cells, sanitizing with {} ({} rules)", cells.len(), p.display(), sanitizer.len()),
+        Some(p) => {
+            println!("{label}: {} code cells, sanitizing with {} ({} rules)", cells.len(), p.display(), sanitizer.len())
+        }
         None => println!("{label}: {} code cells, no sanitize file", cells.len()),
     }
     let mut session = Session::start(&abs, "ndplay check")?;

@@ -28,10 +28,9 @@ impl Event {
     pub fn from_output(output: Output) -> Option<Event> {
         use JupyterMessageContent as C;
         Some(match output {
-            C::StreamContent(s) => Event::Stream {
-                name: serde_json::to_value(&s.name).ok()?.as_str()?.to_string(),
-                text: s.text,
-            },
+            C::StreamContent(s) => {
+                Event::Stream { name: serde_json::to_value(&s.name).ok()?.as_str()?.to_string(), text: s.text }
+            }
             C::DisplayData(d) => Event::Display {
                 data: media_value(&d.data),
                 metadata: Value::Object(d.metadata),
@@ -52,11 +51,9 @@ impl Event {
     /// error.
     pub fn from_outcome(outcome: Outcome, execution_count: u64) -> Option<Event> {
         match outcome {
-            Outcome::Ok { result: Some(data) } => Some(Event::Result {
-                data: media_value(&data),
-                metadata: json!({}),
-                execution_count,
-            }),
+            Outcome::Ok { result: Some(data) } => {
+                Some(Event::Result { data: media_value(&data), metadata: json!({}), execution_count })
+            }
             Outcome::Ok { result: None } => None,
             Outcome::Error(CellError { ename, evalue, traceback }) => Some(Event::Error { ename, evalue, traceback }),
         }
@@ -228,7 +225,12 @@ mod tests {
 
     #[test]
     fn consecutive_streams_of_one_name_merge() {
-        let out = run(&[&[stream("stdout", "a\n"), stream("stdout", "b\n"), stream("stderr", "e\n"), stream("stdout", "c\n")]]);
+        let out = run(&[&[
+            stream("stdout", "a\n"),
+            stream("stdout", "b\n"),
+            stream("stderr", "e\n"),
+            stream("stdout", "c\n"),
+        ]]);
         assert_eq!(out[0].len(), 3);
         assert_eq!(out[0][0]["text"], "a\nb\n");
         assert_eq!(out[0][1]["name"], "stderr");
@@ -262,27 +264,41 @@ mod tests {
 
     #[test]
     fn cleared_displays_are_no_longer_updated() {
-        let out = run(&[&[display("1", Some("d")), Event::Clear { wait: false }, display("x", None), update("2", "d")]]);
+        let out =
+            run(&[&[display("1", Some("d")), Event::Clear { wait: false }, display("x", None), update("2", "d")]]);
         assert_eq!(out[0].len(), 1);
         assert_eq!(out[0][0]["data"]["text/plain"], "x");
     }
 
     #[test]
     fn results_and_errors_are_stored_like_nbformat() {
-        let r = Event::from_outcome(Outcome::Ok { result: Some(Media::new(vec![jupyter_protocol::MediaType::Plain("3".into())])) }, 7).unwrap();
+        let r = Event::from_outcome(
+            Outcome::Ok { result: Some(Media::new(vec![jupyter_protocol::MediaType::Plain("3".into())])) },
+            7,
+        )
+        .unwrap();
         let e = Event::from_outcome(
             Outcome::Error(CellError { ename: "panic".into(), evalue: "boom".into(), traceback: vec!["l1".into()] }),
             8,
         )
         .unwrap();
         let out = run(&[&[r, e]]);
-        assert_eq!(out[0][0], json!({"output_type": "execute_result", "execution_count": 7, "data": {"text/plain": "3"}, "metadata": {}}));
+        assert_eq!(
+            out[0][0],
+            json!({"output_type": "execute_result", "execution_count": 7, "data": {"text/plain": "3"}, "metadata": {}})
+        );
         assert_eq!(out[0][1], json!({"output_type": "error", "ename": "panic", "evalue": "boom", "traceback": ["l1"]}));
     }
 
     #[test]
     fn nbval_ignores_clears_and_updates() {
-        let events = [display("1", Some("d")), Event::Clear { wait: false }, update("2", "d"), stream("stdout", "a"), stream("stdout", "b")];
+        let events = [
+            display("1", Some("d")),
+            Event::Clear { wait: false },
+            update("2", "d"),
+            stream("stdout", "a"),
+            stream("stdout", "b"),
+        ];
         let out = nbval_outputs(&events);
         assert_eq!(out.len(), 3);
         assert_eq!(out[0]["data"]["text/plain"], "1");
@@ -294,7 +310,13 @@ mod tests {
         let r = Recorder::default();
         r.emit(jupyter_protocol::StreamContent::stderr("oops\n").into());
         r.emit(jupyter_protocol::ClearOutput { wait: true }.into());
-        r.emit(jupyter_protocol::UpdateDisplayData::new(Media::new(vec![jupyter_protocol::MediaType::Plain("u".into())]), "id-1").into());
+        r.emit(
+            jupyter_protocol::UpdateDisplayData::new(
+                Media::new(vec![jupyter_protocol::MediaType::Plain("u".into())]),
+                "id-1",
+            )
+            .into(),
+        );
         let events = r.take();
         assert_eq!(events[0], stream("stderr", "oops\n"));
         assert_eq!(events[1], Event::Clear { wait: true });

@@ -54,8 +54,8 @@ impl Sanitizer {
             };
             let regex = Regex::new(&translate_pattern(pattern))
                 .with_context(|| format!("line {}: `regex: {pattern}` is not a regex ndplay can use", i + 1))?;
-            let replacement = translate_replacement(replace)
-                .with_context(|| format!("line {}: `replace: {replace}`", i + 2))?;
+            let replacement =
+                translate_replacement(replace).with_context(|| format!("line {}: `replace: {replace}`", i + 2))?;
             match rules.iter_mut().find(|r| r.source == pattern) {
                 Some(rule) => rule.replacement = replacement,
                 None => rules.push(Rule { source: pattern.to_string(), regex, replacement }),
@@ -207,7 +207,8 @@ mod tests {
 
     #[test]
     fn crlf_files_and_duplicate_regexes() {
-        let s = Sanitizer::parse("regex: x\r\nreplace: 1\r\nregex: y\r\nreplace: 2\r\nregex: x\r\nreplace: 3\r\n").unwrap();
+        let s =
+            Sanitizer::parse("regex: x\r\nreplace: 1\r\nregex: y\r\nreplace: 2\r\nregex: x\r\nreplace: 3\r\n").unwrap();
         assert_eq!(s.len(), 2);
         assert_eq!(s.apply("xy"), "32");
     }

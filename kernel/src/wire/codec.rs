@@ -50,9 +50,8 @@ pub struct Signer {
 
 impl Signer {
     pub fn new(key: &str) -> Self {
-        let mac = (!key.is_empty()).then(|| {
-            Hmac::<Sha256>::new_from_slice(key.as_bytes()).expect("HMAC accepts keys of any length")
-        });
+        let mac = (!key.is_empty())
+            .then(|| Hmac::<Sha256>::new_from_slice(key.as_bytes()).expect("HMAC accepts keys of any length"));
         Signer { mac }
     }
 
@@ -120,15 +119,8 @@ impl ReplayGuard {
 }
 
 /// Turns received frames into a message, or says why not.
-pub fn decode(
-    frames: Vec<Bytes>,
-    signer: &Signer,
-    replay: &mut ReplayGuard,
-) -> Result<JupyterMessage, WireError> {
-    let split = frames
-        .iter()
-        .position(|f| f.as_ref() == DELIMITER)
-        .ok_or(WireError::NoDelimiter)?;
+pub fn decode(frames: Vec<Bytes>, signer: &Signer, replay: &mut ReplayGuard) -> Result<JupyterMessage, WireError> {
+    let split = frames.iter().position(|f| f.as_ref() == DELIMITER).ok_or(WireError::NoDelimiter)?;
     let identities = frames[..split].to_vec();
     let rest = &frames[split + 1..];
     if rest.len() < 5 {
@@ -147,8 +139,8 @@ pub fn decode(
     let parse = |frame: &Bytes, what: &str| -> Result<serde_json::Value, WireError> {
         serde_json::from_slice(frame).map_err(|e| WireError::BadJson(format!("{what}: {e}")))
     };
-    let header: Header = serde_json::from_value(parse(header, "header")?)
-        .map_err(|e| WireError::BadJson(format!("header: {e}")))?;
+    let header: Header =
+        serde_json::from_value(parse(header, "header")?).map_err(|e| WireError::BadJson(format!("header: {e}")))?;
     // A parent header that is not a header is treated as absent: it only decorates the
     // request, and refusing the request over it would help nobody.
     let parent_header = serde_json::from_value::<Header>(parse(parent, "parent_header")?).ok();
@@ -163,12 +155,9 @@ pub fn decode(
     // Content that does not fit its message type (a missing field, a wrong JSON type) is
     // kept as an untyped message, so that the core can answer with a clear error reply —
     // or read it leniently where the spec allows omissions — instead of going silent.
-    let content = JupyterMessageContent::from_type_and_content(&header.msg_type, content.clone())
-        .unwrap_or_else(|_| {
-            JupyterMessageContent::UnknownMessage(UnknownMessage {
-                msg_type: header.msg_type.clone(),
-                content,
-            })
+    let content =
+        JupyterMessageContent::from_type_and_content(&header.msg_type, content.clone()).unwrap_or_else(|_| {
+            JupyterMessageContent::UnknownMessage(UnknownMessage { msg_type: header.msg_type.clone(), content })
         });
     let mut message = JupyterMessage {
         zmq_identities: Vec::new(),
@@ -247,10 +236,7 @@ mod tests {
         let mut frames = encode(&request(), &signer);
         let last = frames.len() - 1;
         frames[last] = Bytes::from_static(br#"{"code":"evil","silent":false,"store_history":true}"#);
-        assert!(matches!(
-            decode(frames, &signer, &mut ReplayGuard::default()),
-            Err(WireError::BadSignature)
-        ));
+        assert!(matches!(decode(frames, &signer, &mut ReplayGuard::default()), Err(WireError::BadSignature)));
     }
 
     #[test]
@@ -267,15 +253,9 @@ mod tests {
         let signer = Signer::new("secret");
         let mut frames = encode(&request(), &signer);
         frames.truncate(4);
-        assert!(matches!(
-            decode(frames, &signer, &mut ReplayGuard::default()),
-            Err(WireError::MissingFrames(2))
-        ));
+        assert!(matches!(decode(frames, &signer, &mut ReplayGuard::default()), Err(WireError::MissingFrames(2))));
         let no_delim = vec![Bytes::from_static(b"x"), Bytes::from_static(b"{}")];
-        assert!(matches!(
-            decode(no_delim, &signer, &mut ReplayGuard::default()),
-            Err(WireError::NoDelimiter)
-        ));
+        assert!(matches!(decode(no_delim, &signer, &mut ReplayGuard::default()), Err(WireError::NoDelimiter)));
     }
 
     #[test]
@@ -285,10 +265,7 @@ mod tests {
         let sig = signer.sign(parts);
         let mut frames = vec![Bytes::from_static(DELIMITER), Bytes::from(sig)];
         frames.extend(parts.iter().map(|p| Bytes::copy_from_slice(p)));
-        assert!(matches!(
-            decode(frames, &signer, &mut ReplayGuard::default()),
-            Err(WireError::BadJson(_))
-        ));
+        assert!(matches!(decode(frames, &signer, &mut ReplayGuard::default()), Err(WireError::BadJson(_))));
     }
 
     #[test]

@@ -12,10 +12,10 @@ use jupyter_protocol::ConnectionInfo;
 /// run code as this user. Jupyter never writes one unless asked to, so it is refused unless
 /// the user says `--allow-unsigned`.
 pub fn load_connection_file(path: &Path, allow_unsigned: bool) -> Result<ConnectionInfo> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read the connection file {}", path.display()))?;
-    let info: ConnectionInfo = serde_json::from_str(&text)
-        .with_context(|| format!("{} is not a Jupyter connection file", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read the connection file {}", path.display()))?;
+    let info: ConnectionInfo =
+        serde_json::from_str(&text).with_context(|| format!("{} is not a Jupyter connection file", path.display()))?;
     if info.key.is_empty() && !allow_unsigned {
         bail!(
             "the connection file {} has an empty key, so messages would not be signed; \
@@ -24,10 +24,7 @@ pub fn load_connection_file(path: &Path, allow_unsigned: bool) -> Result<Connect
         );
     }
     if !info.key.is_empty() && info.signature_scheme != "hmac-sha256" {
-        bail!(
-            "signature scheme {:?} is not supported; use hmac-sha256",
-            info.signature_scheme
-        );
+        bail!("signature scheme {:?} is not supported; use hmac-sha256", info.signature_scheme);
     }
     warn_if_readable_by_others(path);
     Ok(info)

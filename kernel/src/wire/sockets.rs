@@ -95,9 +95,7 @@ pub async fn bind(info: &ConnectionInfo) -> Result<Wire> {
     tokio::spawn(heartbeat_loop(heartbeat));
     // We never ask for input (allow_stdin is not honoured yet), but clients connect to the
     // stdin socket, so it must exist. Whatever arrives on it is read and dropped.
-    tokio::spawn(async move {
-        while stdin.recv().await.is_ok() {}
-    });
+    tokio::spawn(async move { while stdin.recv().await.is_ok() {} });
 
     Ok(Wire {
         shell: shell_rx,
@@ -175,4 +173,3 @@ async fn heartbeat_loop(mut socket: RepSocket) {
 pub fn log(text: &str) {
     eprintln!("ndplay: {text}");
 }
-
