@@ -6,7 +6,7 @@
 
 use bytes::Bytes;
 
-use crate::core::is_complete::{is_complete, Completeness};
+use crate::syntax::is_complete::{is_complete, Completeness};
 use crate::wire::codec::{self, ReplayGuard, Signer, WireError};
 
 const KEY: &str = "fuzz-key";

@@ -114,12 +114,8 @@ pub fn warm_cache() -> Result<()> {
     eprintln!("Warming the build cache (the first time compiles ndarray and the prelude: a few minutes)…");
     let mut engine = crate::engine::evcxr::EvcxrEngine::start(&step)?;
     step("evaluating a first array");
-    struct Quiet;
-    impl crate::core::engine::OutputSink for Quiet {
-        fn emit(&self, _: crate::core::engine::Output) {}
-    }
-    use crate::core::engine::{Engine, Outcome};
-    match engine.execute("let a = array![1.0, 2.0, 3.0]; a", std::sync::Arc::new(Quiet)) {
+    use crate::core::engine::{Discard, Engine, Outcome};
+    match engine.execute("let a = array![1.0, 2.0, 3.0]; a", std::sync::Arc::new(Discard)) {
         Outcome::Ok { .. } => {}
         Outcome::Error(e) => bail!("the warm-up cell failed: {}\n{}", e.evalue, e.traceback.join("\n")),
     }

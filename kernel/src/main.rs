@@ -4,9 +4,10 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
+use ndplay_kernel::engine::evcxr::child;
 use ndplay_kernel::install::{self, Location};
-use ndplay_kernel::notebook;
-use ndplay_kernel::EngineKind;
+use ndplay_kernel::server::{self, EngineKind};
+use ndplay_kernel::{notebook, spare, wire};
 
 #[derive(Parser)]
 #[command(name = "ndplay", version, about = "A Jupyter kernel for learning array programming in Rust")]
@@ -117,12 +118,9 @@ impl LocationArgs {
 
 fn main() -> Result<()> {
     // evcxr runs this same binary as the child process that loads and runs cells (and as
-    // its rustc wrapper); in those roles this call never returns.
-    if std::env::var_os("EVCXR_IS_RUNTIME").is_some() {
-        // This process is the child that runs cells: cap its memory before it starts.
-        ndplay_kernel::engine::limits::apply_child_limits();
-        ndplay_kernel::spare::follow_directory_changes();
-    }
+    // its rustc wrapper); in those roles `runtime_hook` never returns. The child is set up
+    // first (memory cap, signals, directory changes).
+    child::prepare();
     evcxr::runtime_hook();
     let cli = Cli::parse();
     match cli.command {
@@ -133,7 +131,7 @@ fn main() -> Result<()> {
             if !no_warm {
                 install::warm_cache()?;
                 // A warm engine for the first notebook (see ndplay_kernel::spare).
-                ndplay_kernel::spare::start();
+                spare::start();
             }
             Ok(())
         }
@@ -143,13 +141,19 @@ fn main() -> Result<()> {
             Ok(())
         }
         Command::Kernel { connection_file, allow_unsigned, mock_engine } => {
+            let info = wire::load_connection_file(&connection_file, allow_unsigned)?;
             let kind = if mock_engine { EngineKind::Mock } else { EngineKind::Evcxr };
-            ndplay_kernel::run_kernel(&connection_file, allow_unsigned, kind)
+            if kind == EngineKind::Evcxr {
+                // A warm spare becomes the kernel; this process then only stands in for it.
+                if let Some(status) = spare::adopt(&connection_file, allow_unsigned) {
+                    std::process::exit(status);
+                }
+            }
+            server::run_kernel(info, kind, spare::start_next)
         }
-        Command::Spare { print_socket: false } => ndplay_kernel::spare::run_spare(),
+        Command::Spare { print_socket: false } => spare::run_spare(),
         Command::Spare { print_socket: true } => {
-            let path =
-                ndplay_kernel::spare::socket_path().ok_or_else(|| anyhow::anyhow!("spares are not possible here"))?;
+            let path = spare::socket_path().ok_or_else(|| anyhow::anyhow!("spares are not possible here"))?;
             println!("{}", path.display());
             Ok(())
         }

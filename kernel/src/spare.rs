@@ -33,7 +33,11 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 
-use crate::engine::prelude_source;
+use crate::core::engine::{Engine, Interrupter};
+use crate::engine::evcxr::slot::try_lock;
+use crate::engine::evcxr::{prelude, EvcxrEngine};
+use crate::log::log;
+use crate::{server, wire};
 
 /// How long the next spare waits after a kernel's engine is ready.
 const START_DELAY: Duration = Duration::from_secs(20);
@@ -69,14 +73,14 @@ pub fn socket_path() -> Option<PathBuf> {
     let exe = std::fs::metadata(std::env::current_exe().ok()?).ok()?;
     use std::os::unix::fs::MetadataExt;
     let id = format!("{:x}-{:x}-{:x}", exe.ino(), exe.size(), exe.mtime_nsec() ^ exe.mtime());
-    let path = prelude_source::cache_root().join(format!("spare-{id}.sock"));
+    let path = prelude::cache_root().join(format!("spare-{id}.sock"));
     // A Unix socket path must fit in sockaddr_un (108 bytes on Linux).
     (path.as_os_str().len() < 100).then_some(path)
 }
 
 /// The spare's log: it has no terminal, and after adoption this is the kernel's log.
 pub fn log_path() -> PathBuf {
-    prelude_source::cache_root().join("spare.log")
+    prelude::cache_root().join("spare.log")
 }
 
 /// Launcher side: hands the kernel to a waiting spare and then proxies for it until it
@@ -150,7 +154,7 @@ pub fn start() {
         return;
     }
     if let Err(e) = spawn_spare() {
-        crate::wire::sockets::log(&format!("could not start a spare kernel: {e:#}"));
+        log(&format!("could not start a spare kernel: {e:#}"));
     }
 }
 
@@ -198,13 +202,9 @@ pub fn run_spare() -> Result<()> {
     let Some(path) = socket_path() else { return Ok(()) };
     std::fs::create_dir_all(path.parent().unwrap())?;
     // One spare per binary: the lock is held until this spare is adopted or gives up.
-    let lock_path = path.with_extension("lock");
-    let lock = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(&lock_path)?;
-    use std::os::fd::AsRawFd;
-    // SAFETY: flock on a file descriptor we own.
-    if unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+    let Some(lock) = try_lock(&path.with_extension("lock"))? else {
         return Ok(()); // another spare is already waiting
-    }
+    };
     let started = Instant::now();
     let log = move |s: &str| log_since(started, s);
     log("starting the engine");
@@ -245,7 +245,7 @@ pub fn run_spare() -> Result<()> {
                 let _ = std::fs::remove_file(&path);
                 drop(listener);
                 drop(lock);
-                return crate::serve_adopted(info, engine, stream);
+                return serve_adopted(info, engine, stream);
             }
             Err(e) => log(&format!("a launcher connected but was not served: {e:#}")),
         }
@@ -283,7 +283,7 @@ fn same_user(stream: &UnixStream) -> bool {
 /// raise its priority back after adoption, so the whole process must not be niced.) The
 /// child that runs cells is started here too and keeps nice 10 until it restarts; that
 /// only matters while something else competes for the CPU.
-fn start_engine_politely(started: Instant) -> Result<crate::engine::evcxr::EvcxrEngine> {
+fn start_engine_politely(started: Instant) -> Result<EvcxrEngine> {
     let log = move |s: &str| log_since(started, s);
     std::thread::Builder::new()
         .name("ndplay-spare-start".into())
@@ -293,7 +293,7 @@ fn start_engine_politely(started: Instant) -> Result<crate::engine::evcxr::Evcxr
             unsafe {
                 libc::setpriority(libc::PRIO_PROCESS, libc::gettid() as libc::id_t, 10);
             }
-            crate::engine::evcxr::EvcxrEngine::start(&log).context("starting the spare's engine")
+            EvcxrEngine::start(&log).context("starting the spare's engine")
         })?
         .join()
         .map_err(|_| anyhow::anyhow!("the spare's engine start panicked"))?
@@ -304,16 +304,12 @@ struct Adopted {
     info: jupyter_protocol::ConnectionInfo,
 }
 
-fn take_over(
-    mut stream: UnixStream,
-    engine: &mut crate::engine::evcxr::EvcxrEngine,
-    log: &dyn Fn(&str),
-) -> Result<Adopted> {
+fn take_over(mut stream: UnixStream, engine: &mut EvcxrEngine, log: &dyn Fn(&str)) -> Result<Adopted> {
     stream.set_read_timeout(Some(HANDSHAKE_TIMEOUT))?;
     let mut line = String::new();
     BufReader::new(stream.try_clone()?).read_line(&mut line)?;
     let request: Request = serde_json::from_str(&line).context("reading the launcher's request")?;
-    let prepared = crate::wire::load_connection_file(&request.connection_file, request.allow_unsigned)
+    let prepared = wire::load_connection_file(&request.connection_file, request.allow_unsigned)
         .and_then(|info| engine.change_directory(&request.cwd).map(|()| info));
     let info = match prepared {
         Ok(info) => info,
@@ -327,8 +323,29 @@ fn take_over(
     Ok(Adopted { stream, info })
 }
 
+/// An adopted spare: binds the kernel's sockets, tells the launcher, and runs as its
+/// kernel until shutdown.
+fn serve_adopted(info: jupyter_protocol::ConnectionInfo, engine: EvcxrEngine, mut launcher: UnixStream) -> Result<()> {
+    server::runtime()?.block_on(async move {
+        let wire = match wire::bind(&info).await {
+            Ok(wire) => wire,
+            Err(e) => {
+                refuse(&mut launcher, &e);
+                return Err(e);
+            }
+        };
+        confirm(&mut launcher)?;
+        let engine: Box<dyn Engine> = Box::new(engine);
+        watch_launcher(launcher, engine.interrupter());
+        server::interrupt_on_sigint(engine.interrupter());
+        start_next();
+        server::serve(wire, move || engine).await
+    })?;
+    std::process::exit(0);
+}
+
 /// Tells the launcher that this process is its kernel, once the sockets are bound.
-pub fn confirm(stream: &mut UnixStream) -> Result<()> {
+fn confirm(stream: &mut UnixStream) -> Result<()> {
     let reply = Reply { adopted: true, pid: std::process::id(), error: None };
     writeln!(stream, "{}", serde_json::to_string(&reply)?)?;
     Ok(())
@@ -336,31 +353,14 @@ pub fn confirm(stream: &mut UnixStream) -> Result<()> {
 
 /// Refuses the launcher after all (e.g. its ports could not be bound); it starts a kernel
 /// itself, which reports the problem in its own words.
-pub fn refuse(stream: &mut UnixStream, error: &anyhow::Error) {
+fn refuse(stream: &mut UnixStream, error: &anyhow::Error) {
     let reply = Reply { adopted: false, pid: std::process::id(), error: Some(format!("{error:#}")) };
     let _ = writeln!(stream, "{}", serde_json::to_string(&reply).unwrap_or_default());
 }
 
-/// In the child that runs cells: follow the kernel into the directory of the notebook that
-/// adopted it (see [`crate::engine::evcxr::EvcxrEngine::change_directory`]). A thread waits
-/// on a FIFO for directory names, one per line.
-pub fn follow_directory_changes() {
-    let Some(fifo) = std::env::var_os(CWD_FIFO_VAR) else { return };
-    std::thread::spawn(move || loop {
-        // Opening blocks until the kernel opens the other end to write.
-        let Ok(text) = std::fs::read_to_string(&fifo) else { return };
-        for dir in text.lines().filter(|l| !l.is_empty()) {
-            let _ = std::env::set_current_dir(dir);
-        }
-    });
-}
-
-/// The environment variable that names the child's directory FIFO.
-pub const CWD_FIFO_VAR: &str = "NDPLAY_CHILD_CWD_FIFO";
-
 /// Adopted kernel side: interrupts from the launcher, and the end of this kernel when the
 /// launcher goes away.
-pub fn watch_launcher(stream: UnixStream, interrupter: std::sync::Arc<dyn crate::core::engine::Interrupter>) {
+fn watch_launcher(stream: UnixStream, interrupter: std::sync::Arc<dyn Interrupter>) {
     std::thread::spawn(move || {
         for line in BufReader::new(stream).lines() {
             match line.as_deref() {
@@ -369,7 +369,7 @@ pub fn watch_launcher(stream: UnixStream, interrupter: std::sync::Arc<dyn crate:
                 Err(_) => break,
             }
         }
-        crate::wire::sockets::log("the process Jupyter started for this kernel has gone; exiting");
+        log("the process Jupyter started for this kernel has gone; exiting");
         interrupter.shutdown();
         std::process::exit(0);
     });

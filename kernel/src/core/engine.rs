@@ -1,33 +1,107 @@
 //! The one interface between the protocol core and whatever evaluates code.
 //!
 //! An engine never touches a socket or a message header: it runs code and reports what
-//! happened as plain data. The core owns every protocol invariant (busy/idle, parents,
-//! execution counts, history, aborting). That is what lets the protocol be tested against
-//! [`crate::engine::mock::MockEngine`] without a compiler.
+//! happened as plain data, from a closed set of kinds. The core owns every protocol
+//! invariant (busy/idle, parents, execution counts, history, aborting). That is what lets
+//! the protocol be tested against [`crate::engine::mock::MockEngine`] without a compiler.
 
 use std::sync::Arc;
 
-use jupyter_protocol::{JupyterMessageContent, Media};
+use jupyter_protocol::{ClearOutput, DisplayData, JupyterMessageContent, Media, StreamContent, UpdateDisplayData};
 
-/// What a cell sends while it runs, in the order it happened: stream text, displays,
-/// display updates and clears. Always one of `StreamContent`, `DisplayData`,
-/// `UpdateDisplayData` or `ClearOutput`.
-pub type Output = JupyterMessageContent;
+/// What a cell sends while it runs, in the order it happened. These four kinds are all an
+/// engine may publish; the core turns each into the IOPub message of the same name.
+#[derive(Debug, Clone)]
+pub enum Output {
+    /// Text on stdout or stderr (`stream`).
+    Stream(StreamContent),
+    /// A rich output shown now (`display_data`), possibly with a display id.
+    Display(DisplayData),
+    /// A new version of an earlier output with the same display id (`update_display_data`).
+    Update(UpdateDisplayData),
+    /// Clear the cell's output, now or when the next output arrives (`clear_output`).
+    Clear(ClearOutput),
+}
+
+impl Output {
+    pub fn stdout(text: &str) -> Output {
+        Output::Stream(StreamContent::stdout(text))
+    }
+
+    pub fn stderr(text: &str) -> Output {
+        Output::Stream(StreamContent::stderr(text))
+    }
+}
+
+impl From<Output> for JupyterMessageContent {
+    fn from(output: Output) -> Self {
+        match output {
+            Output::Stream(s) => s.into(),
+            Output::Display(d) => d.into(),
+            Output::Update(u) => u.into(),
+            Output::Clear(c) => c.into(),
+        }
+    }
+}
 
 /// Where an engine sends a running cell's outputs.
 pub trait OutputSink: Send + Sync {
     fn emit(&self, output: Output);
 }
 
+/// A sink that drops everything: for the kernel's own hidden cells and for user
+/// expressions, which must not print into the notebook.
+pub struct Discard;
+
+impl OutputSink for Discard {
+    fn emit(&self, _: Output) {}
+}
+
+/// Why a cell failed, for code that must act on it (`:restore`, the core). Callers match
+/// this, never the `ename` text, which is for the student.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The cell did not compile (`ename` is rustc's code, e.g. `E0308`).
+    Compile,
+    /// The cell panicked; variables of earlier cells are kept.
+    Panic,
+    /// The cell panicked on arrays whose shapes do not broadcast; the report explains it.
+    Shape,
+    /// The process running cells died (a crash, an abort, `exit`): its variables are gone.
+    Crashed,
+    /// The cell was interrupted, which restarts the process running cells.
+    Interrupted,
+    /// Redefining a type dropped the variables of the old type.
+    VariablesLost,
+    /// The evaluator could not start, so no cell can run.
+    EngineUnavailable,
+    /// Anything else the evaluator reported.
+    Other,
+}
+
+impl ErrorKind {
+    /// Whether this failure took the process running cells, and its variables, with it.
+    pub fn lost_the_process(self) -> bool {
+        matches!(self, ErrorKind::Crashed | ErrorKind::Interrupted)
+    }
+}
+
 /// A failed cell: the user's compile error, panic or crash, as Jupyter shows it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CellError {
-    /// A short name: a rustc error code (`E0308`), `panic`, `Interrupted`, `KernelCrash`…
+    pub kind: ErrorKind,
+    /// A short name for the student: a rustc error code (`E0308`), `panic`, `Interrupted`…
     pub ename: String,
     /// One line that says what happened.
     pub evalue: String,
     /// The full report, one entry per line (ANSI colours allowed).
     pub traceback: Vec<String>,
+}
+
+impl CellError {
+    pub fn new(kind: ErrorKind, ename: impl Into<String>, evalue: impl Into<String>, traceback: Vec<String>) -> Self {
+        CellError { kind, ename: ename.into(), evalue: evalue.into(), traceback }
+    }
 }
 
 /// How a cell ended.

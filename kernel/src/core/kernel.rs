@@ -6,16 +6,11 @@ use std::time::Duration;
 use jupyter_protocol::{JupyterMessage, Status};
 use tokio::sync::mpsc;
 
+use super::control::control_reply;
 use super::engine::{Engine, Interrupter};
-use super::handlers::{self, Session};
+use super::replies::{aborted_reply, KernelInfo};
+use super::shell::{EngineSlot, Shell};
 use crate::wire::{Outbox, Route, Wire};
-
-/// What kernel_info_reply says about this kernel; fixed for the kernel's lifetime.
-#[derive(Debug, Clone)]
-pub struct KernelInfo {
-    pub rustc_version: String,
-    pub banner: String,
-}
 
 /// Whether the shell thread is handling a request, and since when it has been quiet. The
 /// spare starter (`crate::spare`) waits for a quiet spell, so that compiling the next spare
@@ -75,28 +70,8 @@ where
     Ok(())
 }
 
-/// The engine, once it has started.
-pub enum EngineSlot {
-    Starting(std::sync::mpsc::Receiver<Box<dyn Engine>>),
-    Ready(Box<dyn Engine>),
-}
-
-impl EngineSlot {
-    /// The engine, waiting for it to finish starting if need be.
-    pub fn get(&mut self) -> &mut dyn Engine {
-        if let EngineSlot::Starting(rx) = self {
-            let engine = rx.recv().expect("the engine start thread always sends an engine");
-            *self = EngineSlot::Ready(engine);
-        }
-        match self {
-            EngineSlot::Ready(engine) => engine.as_mut(),
-            EngineSlot::Starting(_) => unreachable!(),
-        }
-    }
-}
-
 fn shell_loop(mut inbox: mpsc::Receiver<JupyterMessage>, outbox: Outbox, engine: EngineSlot, info: Arc<KernelInfo>) {
-    let mut session = Session::new(engine, outbox.clone(), info);
+    let mut shell = Shell::new(engine, outbox.clone(), info);
     while let Some(request) = inbox.blocking_recv() {
         let mut queued = Vec::new();
         // Called by an execute that failed with stop_on_error, just before its reply goes
@@ -108,7 +83,7 @@ fn shell_loop(mut inbox: mpsc::Receiver<JupyterMessage>, outbox: Outbox, engine:
             }
         };
         SHELL_ACTIVITY.set_busy(true);
-        with_status(&outbox, &request, || session.handle_shell(&request, &mut take_queue));
+        with_status(&outbox, &request, || shell.handle_shell(&request, &mut take_queue));
         abort(queued, &outbox);
         SHELL_ACTIVITY.set_busy(!inbox.is_empty());
     }
@@ -120,7 +95,7 @@ fn shell_loop(mut inbox: mpsc::Receiver<JupyterMessage>, outbox: Outbox, engine:
 fn abort(queued: Vec<JupyterMessage>, outbox: &Outbox) {
     for request in queued {
         with_status(outbox, &request, || {
-            if let Some(reply) = handlers::aborted_reply(&request) {
+            if let Some(reply) = aborted_reply(&request) {
                 outbox.send(Route::Shell, reply);
             }
         });
@@ -154,7 +129,7 @@ async fn control_loop(
         }
         let mut shutdown = false;
         with_status(&outbox, &request, || {
-            let (reply, is_shutdown) = handlers::control_reply(&request, &info, known.as_deref());
+            let (reply, is_shutdown) = control_reply(&request, &info, known.as_deref());
             shutdown = is_shutdown;
             if let Some(reply) = reply {
                 outbox.send(Route::Control, reply);

@@ -10,11 +10,21 @@
 //! engine's thread: evaluation is blocking work, and running it where requests are
 //! serialised anyway keeps the engine free of locks. The *control task* answers control
 //! requests at any moment, so interrupt and shutdown work while a cell runs.
+//!
+//! - [`kernel`]: the two loops, busy/idle, aborting the queue;
+//! - [`shell`]: one method per shell request ([`shell::Shell`]), and the translation of a
+//!   cell's outcome into messages;
+//! - [`control`]: the control requests;
+//! - [`replies`]: replies both channels build (kernel info, malformed and aborted requests);
+//! - [`engine`]: the [`engine::Engine`] trait and the typed outputs and errors it returns;
+//! - [`history`]: what `history_request` searches.
 
+pub mod control;
 pub mod engine;
-pub mod handlers;
 pub mod history;
-pub mod is_complete;
 mod kernel;
+pub mod replies;
+pub mod shell;
 
-pub use kernel::{run, KernelInfo, SHELL_ACTIVITY};
+pub use kernel::{run, SHELL_ACTIVITY};
+pub use replies::KernelInfo;

@@ -6,7 +6,8 @@ use std::sync::Arc;
 
 use jupyter_protocol::Media;
 
-use crate::core::engine::{CellError, Completions, Engine, Interrupter, Outcome, OutputSink};
+use crate::core::engine::{CellError, Completions, Engine, ErrorKind, Interrupter, Outcome, OutputSink};
+use crate::log::log;
 
 pub struct BrokenEngine {
     reason: String,
@@ -19,7 +20,7 @@ impl Interrupter for Nothing {
 
 impl BrokenEngine {
     pub fn new(reason: String) -> Self {
-        crate::wire::sockets::log(&format!("the Rust evaluator failed to start: {reason}"));
+        log(&format!("the Rust evaluator failed to start: {reason}"));
         BrokenEngine { reason }
     }
 }
@@ -31,11 +32,12 @@ impl Engine for BrokenEngine {
         traceback.extend(self.reason.lines().map(str::to_string));
         traceback.push(String::new());
         traceback.push("Check that `cargo` and `rustc` work in a terminal, then restart the kernel (Kernel ▸ Restart). `ndplay install` rebuilds the cache.".into());
-        Outcome::Error(CellError {
-            ename: "EngineUnavailable".into(),
-            evalue: format!("the Rust evaluator failed to start: {}", self.reason.lines().next().unwrap_or("")),
+        Outcome::Error(CellError::new(
+            ErrorKind::EngineUnavailable,
+            "EngineUnavailable",
+            format!("the Rust evaluator failed to start: {}", self.reason.lines().next().unwrap_or("")),
             traceback,
-        })
+        ))
     }
     fn complete(&mut self, _code: &str, cursor: usize) -> Completions {
         Completions { matches: Vec::new(), start: cursor, end: cursor }

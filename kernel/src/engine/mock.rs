@@ -15,9 +15,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use jupyter_protocol::{ClearOutput, DisplayData, Media, MediaType, StreamContent};
+use jupyter_protocol::{ClearOutput, DisplayData, Media, MediaType};
 
-use crate::core::engine::{CellError, Completions, Engine, Interrupter, Outcome, OutputSink};
+use crate::core::engine::{CellError, Completions, Engine, ErrorKind, Interrupter, Outcome, Output, OutputSink};
 
 #[derive(Default)]
 pub struct MockEngine {
@@ -37,12 +37,8 @@ fn text(t: &str) -> Media {
     Media::new(vec![MediaType::Plain(t.to_string())])
 }
 
-fn error(ename: &str, evalue: &str) -> Outcome {
-    Outcome::Error(CellError {
-        ename: ename.into(),
-        evalue: evalue.into(),
-        traceback: vec![format!("{ename}: {evalue}")],
-    })
+fn error(kind: ErrorKind, ename: &str, evalue: &str) -> Outcome {
+    Outcome::Error(CellError::new(kind, ename, evalue, vec![format!("{ename}: {evalue}")]))
 }
 
 impl Engine for MockEngine {
@@ -53,21 +49,21 @@ impl Engine for MockEngine {
             let (cmd, arg) = line.split_once(' ').unwrap_or((line, ""));
             result = None;
             match cmd {
-                "print" => sink.emit(StreamContent::stdout(&format!("{arg}\n")).into()),
-                "eprint" => sink.emit(StreamContent::stderr(&format!("{arg}\n")).into()),
-                "display" => sink.emit(DisplayData::new(text(arg)).into()),
-                "clear" => sink.emit(ClearOutput { wait: false }.into()),
+                "print" => sink.emit(Output::stdout(&format!("{arg}\n"))),
+                "eprint" => sink.emit(Output::stderr(&format!("{arg}\n"))),
+                "display" => sink.emit(Output::Display(DisplayData::new(text(arg)))),
+                "clear" => sink.emit(Output::Clear(ClearOutput { wait: false })),
                 "sleep" => {
                     let until = Instant::now() + Duration::from_millis(arg.parse().unwrap_or(0));
                     while Instant::now() < until {
                         if self.interrupted.0.load(Ordering::SeqCst) {
-                            return error("Interrupted", "the cell was interrupted");
+                            return error(ErrorKind::Interrupted, "Interrupted", "the cell was interrupted");
                         }
                         std::thread::sleep(Duration::from_millis(5));
                     }
                 }
-                "fail" => return error("MockError", arg),
-                "panic" => return error("panic", arg),
+                "fail" => return error(ErrorKind::Other, "MockError", arg),
+                "panic" => return error(ErrorKind::Panic, "panic", arg),
                 "" => {}
                 _ => result = Some(text(line)),
             }

@@ -1,4 +1,4 @@
-//! `ndplay check` and `ndplay run`: notebooks executed through the kernel's engine, in
+//! `ndplay check` and `ndplay run`: notebooks executed through the kernel's core, in
 //! this process (no Jupyter, no ZeroMQ, no Python).
 //!
 //! - `check` runs every notebook in a fresh engine, in the notebook's directory, and judges
@@ -8,27 +8,25 @@
 //! - `run` re-executes one notebook and stores its outputs as Jupyter would (see
 //!   [`outputs::NotebookOutputs`]), writing it back in nbformat's own layout.
 //!
-//! Outputs reach a notebook exactly as through the kernel: the engine's stream, display
-//! and clear messages in order, then the final value as `execute_result` or the failure as
-//! `error` (mirroring `core::handlers`).
+//! Outputs reach a notebook exactly as through the kernel: cells run through the protocol
+//! core itself ([`kernel::NotebookKernel`]), and its IOPub messages become the outputs.
 
 pub mod compare;
 pub mod ipynb;
+pub mod kernel;
 pub mod outputs;
 pub mod sanitize;
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 
-use crate::core::engine::Engine;
-use crate::engine::evcxr::EvcxrEngine;
 use compare::{cell_options, judge, Verdict};
 use ipynb::Notebook;
-use outputs::{Event, NotebookOutputs, Recorder};
+use kernel::NotebookKernel;
+use outputs::{Event, NotebookOutputs};
 use sanitize::Sanitizer;
 
 /// The sanitize file looked for beside each notebook when none is given.
@@ -44,48 +42,6 @@ pub struct CheckOptions {
 impl CheckOptions {
     pub fn color_default() -> bool {
         std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
-    }
-}
-
-/// Runs code cells in one fresh engine, in the notebook's directory.
-struct Session {
-    engine: EvcxrEngine,
-    execution_count: u64,
-    previous_dir: Option<PathBuf>,
-}
-
-impl Session {
-    fn start(notebook: &Path, label: &str) -> Result<Session> {
-        // nbval starts each notebook's kernel in the notebook's directory: files shipped
-        // beside a lesson (a CSV, say) are found by relative paths. The Rust process that
-        // runs cells inherits this directory.
-        let previous_dir = std::env::current_dir().ok();
-        let dir = notebook.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        std::env::set_current_dir(dir).with_context(|| format!("entering {}", dir.display()))?;
-        let started = Instant::now();
-        let progress = |step: &str| eprintln!("{label}: [{:>5.1}s] {step}", started.elapsed().as_secs_f64());
-        let engine = EvcxrEngine::start(&progress).context("starting the Rust engine")?;
-        progress("ready");
-        Ok(Session { engine, execution_count: 0, previous_dir })
-    }
-
-    /// Runs one cell; its events in the order IOPub would carry them.
-    fn execute(&mut self, code: &str) -> Vec<Event> {
-        self.execution_count += 1;
-        let recorder = Arc::new(Recorder::default());
-        let outcome = self.engine.execute(code, recorder.clone());
-        let mut events = recorder.take();
-        events.extend(Event::from_outcome(outcome, self.execution_count));
-        events
-    }
-}
-
-impl Drop for Session {
-    fn drop(&mut self) {
-        self.engine.shutdown();
-        if let Some(dir) = &self.previous_dir {
-            let _ = std::env::set_current_dir(dir);
-        }
     }
 }
 
@@ -201,12 +157,12 @@ fn check_one(path: &Path, label: &str, sanitize_with: Option<&Path>, paint: &Pai
         }
         None => println!("{label}: {} code cells, no sanitize file", cells.len()),
     }
-    let mut session = Session::start(&abs, "ndplay check")?;
+    let mut kernel = NotebookKernel::start(&abs, "ndplay check")?;
     let mut failed = Vec::new();
     let (mut skipped, mut not_compared) = (0, 0);
     for (n, cell) in cells.iter().enumerate() {
         let opts = cell_options(&cell.tags, &cell.source);
-        let events = if opts.skip { None } else { Some(session.execute(&cell.source)) };
+        let events = if opts.skip { None } else { Some(kernel.execute(&cell.source).0) };
         let fresh = events.as_deref().map(outputs::nbval_outputs);
         let verdict = judge(opts, cell.execution_count, &cell.outputs, fresh.as_deref(), &sanitizer);
         let status = match &verdict {
@@ -242,7 +198,7 @@ fn check_one(path: &Path, label: &str, sanitize_with: Option<&Path>, paint: &Pai
         }
         let _ = std::io::stdout().flush();
     }
-    drop(session);
+    drop(kernel);
     let mut extra = Vec::new();
     if skipped > 0 {
         extra.push(format!("{skipped} skipped"));
@@ -292,7 +248,7 @@ pub fn run(path: &Path, options: &RunOptions) -> Result<()> {
     let mut notebook = Notebook::read(&abs)?;
     let cells = notebook.code_cells();
     let label = "ndplay run";
-    let mut session = Session::start(&abs, label)?;
+    let mut kernel = NotebookKernel::start(&abs, label)?;
     let mut outputs = NotebookOutputs::default();
     let mut executed = Vec::new();
     for (n, cell) in cells.iter().enumerate() {
@@ -301,12 +257,12 @@ pub fn run(path: &Path, options: &RunOptions) -> Result<()> {
             continue;
         }
         let started = Instant::now();
-        let events = session.execute(&cell.source);
+        let (events, count) = kernel.execute(&cell.source);
         for e in &events {
             outputs.push(cell.index, e);
         }
         outputs.end_cell();
-        executed.push((cell.index, session.execution_count));
+        executed.push((cell.index, count));
         let error = events.iter().find_map(|e| match e {
             Event::Error { ename, evalue, .. } => Some(format!("{ename}: {evalue}")),
             _ => None,
@@ -325,9 +281,9 @@ pub fn run(path: &Path, options: &RunOptions) -> Result<()> {
             }
         }
     }
-    drop(session);
+    drop(kernel);
     for (index, count) in executed {
-        notebook.set_outputs(index, Some(count), outputs.take(index));
+        notebook.set_outputs(index, count, outputs.take(index));
     }
     let text = notebook.to_ipynb_string();
     match target {

@@ -1,13 +1,10 @@
-//! A cell's outputs, recorded from the engine and turned into nbformat output dicts two
-//! ways: as Jupyter stores them (`ndplay run`) and as nbval collects them (`ndplay check`).
+//! A cell's IOPub messages, turned into nbformat output dicts two ways: as Jupyter stores
+//! them (`ndplay run`) and as nbval collects them (`ndplay check`).
 
 use std::collections::HashMap;
-use std::sync::Mutex;
 
 use jupyter_protocol::{JupyterMessageContent, Media};
 use serde_json::{json, Map, Value};
-
-use crate::core::engine::{CellError, Outcome, Output, OutputSink};
 
 /// One IOPub message of a cell, reduced to what notebooks store.
 #[derive(Debug, Clone, PartialEq)]
@@ -25,62 +22,39 @@ fn media_value(media: &Media) -> Value {
 }
 
 impl Event {
-    pub fn from_output(output: Output) -> Option<Event> {
+    /// The output an IOPub message of a cell makes, as nbclient reads it (`status`,
+    /// `execute_input` and the like make none).
+    pub fn from_iopub(content: &JupyterMessageContent) -> Option<Event> {
         use JupyterMessageContent as C;
-        Some(match output {
+        Some(match content {
             C::StreamContent(s) => {
-                Event::Stream { name: serde_json::to_value(&s.name).ok()?.as_str()?.to_string(), text: s.text }
+                Event::Stream { name: serde_json::to_value(&s.name).ok()?.as_str()?.to_string(), text: s.text.clone() }
             }
             C::DisplayData(d) => Event::Display {
                 data: media_value(&d.data),
-                metadata: Value::Object(d.metadata),
-                display_id: d.transient.and_then(|t| t.display_id),
+                metadata: Value::Object(d.metadata.clone()),
+                display_id: d.transient.as_ref().and_then(|t| t.display_id.clone()),
             },
             C::UpdateDisplayData(d) => Event::Update {
                 data: media_value(&d.data),
-                metadata: Value::Object(d.metadata),
-                display_id: d.transient.display_id,
+                metadata: Value::Object(d.metadata.clone()),
+                display_id: d.transient.display_id.clone(),
             },
             C::ClearOutput(c) => Event::Clear { wait: c.wait },
+            C::ExecuteResult(r) => Event::Result {
+                data: media_value(&r.data),
+                metadata: Value::Object(r.metadata.clone()),
+                execution_count: r.execution_count.value() as u64,
+            },
+            C::ErrorOutput(e) => {
+                Event::Error { ename: e.ename.clone(), evalue: e.evalue.clone(), traceback: e.traceback.clone() }
+            }
             _ => return None,
         })
     }
 
-    /// What the protocol core publishes after the cell's own outputs (see
-    /// `core::handlers::Session::execute`): the final value as `execute_result`, or the
-    /// error.
-    pub fn from_outcome(outcome: Outcome, execution_count: u64) -> Option<Event> {
-        match outcome {
-            Outcome::Ok { result: Some(data) } => {
-                Some(Event::Result { data: media_value(&data), metadata: json!({}), execution_count })
-            }
-            Outcome::Ok { result: None } => None,
-            Outcome::Error(CellError { ename, evalue, traceback }) => Some(Event::Error { ename, evalue, traceback }),
-        }
-    }
-
     pub fn is_error(&self) -> bool {
         matches!(self, Event::Error { .. })
-    }
-}
-
-/// An [`OutputSink`] that keeps what the cell sent.
-#[derive(Default)]
-pub struct Recorder {
-    events: Mutex<Vec<Event>>,
-}
-
-impl Recorder {
-    pub fn take(&self) -> Vec<Event> {
-        std::mem::take(&mut *self.events.lock().unwrap_or_else(|e| e.into_inner()))
-    }
-}
-
-impl OutputSink for Recorder {
-    fn emit(&self, output: Output) {
-        if let Some(event) = Event::from_output(output) {
-            self.events.lock().unwrap_or_else(|e| e.into_inner()).push(event);
-        }
     }
 }
 
@@ -272,16 +246,11 @@ mod tests {
 
     #[test]
     fn results_and_errors_are_stored_like_nbformat() {
-        let r = Event::from_outcome(
-            Outcome::Ok { result: Some(Media::new(vec![jupyter_protocol::MediaType::Plain("3".into())])) },
-            7,
-        )
-        .unwrap();
-        let e = Event::from_outcome(
-            Outcome::Error(CellError { ename: "panic".into(), evalue: "boom".into(), traceback: vec!["l1".into()] }),
-            8,
-        )
-        .unwrap();
+        use jupyter_protocol::{ErrorOutput, ExecuteResult, ExecutionCount, MediaType};
+        let result = ExecuteResult::new(ExecutionCount::new(7), Media::new(vec![MediaType::Plain("3".into())]));
+        let r = Event::from_iopub(&result.into()).unwrap();
+        let error = ErrorOutput { ename: "panic".into(), evalue: "boom".into(), traceback: vec!["l1".into()] };
+        let e = Event::from_iopub(&error.into()).unwrap();
         let out = run(&[&[r, e]]);
         assert_eq!(
             out[0][0],
@@ -306,21 +275,16 @@ mod tests {
     }
 
     #[test]
-    fn recorder_converts_protocol_messages() {
-        let r = Recorder::default();
-        r.emit(jupyter_protocol::StreamContent::stderr("oops\n").into());
-        r.emit(jupyter_protocol::ClearOutput { wait: true }.into());
-        r.emit(
-            jupyter_protocol::UpdateDisplayData::new(
-                Media::new(vec![jupyter_protocol::MediaType::Plain("u".into())]),
-                "id-1",
-            )
-            .into(),
-        );
-        let events = r.take();
-        assert_eq!(events[0], stream("stderr", "oops\n"));
-        assert_eq!(events[1], Event::Clear { wait: true });
-        assert_eq!(events[2], update("u", "id-1"));
-        assert!(r.take().is_empty());
+    fn iopub_messages_become_events() {
+        use jupyter_protocol::{
+            ClearOutput, ExecuteInput, ExecutionCount, MediaType, Status, StreamContent, UpdateDisplayData,
+        };
+        let message = UpdateDisplayData::new(Media::new(vec![MediaType::Plain("u".into())]), "id-1");
+        assert_eq!(Event::from_iopub(&StreamContent::stderr("oops\n").into()), Some(stream("stderr", "oops\n")));
+        assert_eq!(Event::from_iopub(&ClearOutput { wait: true }.into()), Some(Event::Clear { wait: true }));
+        assert_eq!(Event::from_iopub(&message.into()), Some(update("u", "id-1")));
+        assert_eq!(Event::from_iopub(&Status::busy().into()), None);
+        let input = ExecuteInput { code: "1".into(), execution_count: ExecutionCount::new(1) };
+        assert_eq!(Event::from_iopub(&input.into()), None);
     }
 }

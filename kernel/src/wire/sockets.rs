@@ -13,6 +13,7 @@ use tokio::sync::mpsc;
 use zeromq::{PubSocket, RepSocket, RouterSocket, Socket, SocketRecv, SocketSend, ZmqMessage};
 
 use super::codec::{self, ReplayGuard, Signer};
+use crate::log::log;
 
 /// Where an outgoing message goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,8 +53,9 @@ impl Outbox {
         let _ = tx.send(message);
     }
 
-    /// An outbox whose messages land in channels, for tests of the core.
-    pub fn for_tests() -> (Outbox, [mpsc::UnboundedReceiver<JupyterMessage>; 3]) {
+    /// An outbox whose messages land in channels of this process (shell, control, iopub):
+    /// for `ndplay check`, which runs cells through the core without sockets, and for tests.
+    pub fn in_process() -> (Outbox, [mpsc::UnboundedReceiver<JupyterMessage>; 3]) {
         let (shell, a) = mpsc::unbounded_channel();
         let (control, b) = mpsc::unbounded_channel();
         let (iopub, c) = mpsc::unbounded_channel();
@@ -167,9 +169,4 @@ async fn heartbeat_loop(mut socket: RepSocket) {
             }
         }
     }
-}
-
-/// Kernel diagnostics go to stderr, which Jupyter shows in the server's log.
-pub fn log(text: &str) {
-    eprintln!("ndplay: {text}");
 }

@@ -19,10 +19,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crossbeam_channel::{select, Receiver, Sender};
-use jupyter_protocol::{ClearOutput, DisplayData, JupyterMessageContent, StreamContent, UpdateDisplayData};
+use jupyter_protocol::{ClearOutput, DisplayData, UpdateDisplayData};
 use serde_json::Value;
 
-use crate::core::engine::OutputSink;
+use crate::core::engine::{Output, OutputSink};
 
 /// The prefix of a display line. The prelude writes the same literal
 /// (`ndplay::display::DISPLAY_PREFIX`); a test in each crate pins it.
@@ -53,7 +53,7 @@ pub struct PanicReport {
 #[derive(Debug)]
 pub enum Line {
     Text(String),
-    Output(JupyterMessageContent),
+    Output(Output),
     PanicBegin(String),
     PanicEnd,
     /// A marker line whose JSON did not parse; shown as text so nothing is lost.
@@ -76,15 +76,13 @@ pub fn parse_line(line: &str) -> Line {
     Line::Text(line.to_string())
 }
 
-fn parse_display(json: &str) -> Option<JupyterMessageContent> {
+fn parse_display(json: &str) -> Option<Output> {
     let value: Value = serde_json::from_str(json).ok()?;
     let content = value.get("content")?.clone();
     Some(match value.get("msg_type")?.as_str()? {
-        "display_data" => JupyterMessageContent::DisplayData(serde_json::from_value::<DisplayData>(content).ok()?),
-        "update_display_data" => {
-            JupyterMessageContent::UpdateDisplayData(serde_json::from_value::<UpdateDisplayData>(content).ok()?)
-        }
-        "clear_output" => JupyterMessageContent::ClearOutput(serde_json::from_value::<ClearOutput>(content).ok()?),
+        "display_data" => Output::Display(serde_json::from_value::<DisplayData>(content).ok()?),
+        "update_display_data" => Output::Update(serde_json::from_value::<UpdateDisplayData>(content).ok()?),
+        "clear_output" => Output::Clear(serde_json::from_value::<ClearOutput>(content).ok()?),
         _ => return None,
     })
 }
@@ -192,14 +190,12 @@ impl State {
     fn flush(&mut self) {
         if let Some(p) = self.pending.take() {
             if let Some(sink) = &self.sink {
-                let content =
-                    if p.name == "stdout" { StreamContent::stdout(&p.text) } else { StreamContent::stderr(&p.text) };
-                sink.emit(content.into());
+                sink.emit(if p.name == "stdout" { Output::stdout(&p.text) } else { Output::stderr(&p.text) });
             }
         }
     }
 
-    fn emit(&self, output: JupyterMessageContent) {
+    fn emit(&self, output: Output) {
         if let Some(sink) = &self.sink {
             sink.emit(output);
         }
@@ -207,7 +203,7 @@ impl State {
 
     fn notice(&mut self, text: &str) {
         self.flush();
-        self.emit(StreamContent::stderr(&format!("[ndplay] {text}\n")).into());
+        self.emit(Output::stderr(&format!("[ndplay] {text}\n")));
     }
 
     fn text(&mut self, name: &'static str, line: &str) {
@@ -326,14 +322,17 @@ mod tests {
     use super::*;
     use std::sync::Mutex;
 
-    struct Collect(Mutex<Vec<JupyterMessageContent>>);
+    use jupyter_protocol::JupyterMessageContent;
+
+    struct Collect(Mutex<Vec<Output>>);
     impl OutputSink for Collect {
-        fn emit(&self, output: JupyterMessageContent) {
+        fn emit(&self, output: Output) {
             self.0.lock().unwrap().push(output);
         }
     }
 
-    fn json(c: &JupyterMessageContent) -> Value {
+    fn json(c: &Output) -> Value {
+        let c = JupyterMessageContent::from(c.clone());
         serde_json::json!({"type": c.message_type(), "content": serde_json::to_value(c).unwrap()})
     }
 
@@ -349,16 +348,13 @@ mod tests {
             r#"{DISPLAY_PREFIX}{{"msg_type":"display_data","content":{{"data":{{"text/plain":"hi"}},"metadata":{{}},"transient":{{"display_id":"d1"}}}}}}"#
         );
         match parse_line(&line) {
-            Line::Output(JupyterMessageContent::DisplayData(d)) => {
+            Line::Output(Output::Display(d)) => {
                 assert_eq!(d.transient.unwrap().display_id.as_deref(), Some("d1"));
             }
             other => panic!("{other:?}"),
         }
         let clear = format!(r#"{DISPLAY_PREFIX}{{"msg_type":"clear_output","content":{{"wait":true}}}}"#);
-        assert!(matches!(
-            parse_line(&clear),
-            Line::Output(JupyterMessageContent::ClearOutput(ClearOutput { wait: true }))
-        ));
+        assert!(matches!(parse_line(&clear), Line::Output(Output::Clear(ClearOutput { wait: true }))));
         assert!(matches!(parse_line(&format!("{DISPLAY_PREFIX}{{not json")), Line::Malformed(_)));
         assert!(matches!(parse_line("plain"), Line::Text(t) if t == "plain"));
     }

@@ -1,31 +1,51 @@
-//! One function per request type, each the same shape: typed request in, messages out
-//! through the [`Outbox`]. Shell requests are methods of [`Session`] (they share the
-//! engine, the execution count and the history); control requests are plain functions.
+//! The shell side of the kernel: one method per shell request type, each the same shape
+//! (typed request in, messages out through the [`Outbox`]). They are methods of [`Shell`]
+//! because they share the engine, the execution count and the history.
+//!
+//! This is also the one place where a cell's [`Outcome`] becomes Jupyter messages
+//! (`execute_result` or `error`, then `execute_reply`): the kernel and `ndplay check`
+//! both run cells through a [`Shell`], the latter with an in-process outbox.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use jupyter_protocol::{
-    CodeMirrorMode, CommClose, CommInfoReply, CompleteReply, CompleteRequest, ErrorOutput, ExecuteInput, ExecuteReply,
-    ExecuteRequest, ExecuteResult, ExecutionCount, ExpressionResult, HelpLink, HistoryEntry as WireHistoryEntry,
-    HistoryReply, InspectReply, InspectRequest, InterruptReply, IsCompleteReply, IsCompleteRequest, JupyterMessage,
-    JupyterMessageContent, KernelInfoReply, LanguageInfo, Media, MediaType, ReplyError, ReplyStatus, ShutdownReply,
-    UnknownMessage,
+    CommClose, CommInfoReply, CompleteReply, CompleteRequest, ErrorOutput, ExecuteInput, ExecuteReply, ExecuteRequest,
+    ExecuteResult, ExecutionCount, ExpressionResult, HistoryEntry as WireHistoryEntry, HistoryReply, InspectReply,
+    InspectRequest, IsCompleteReply, IsCompleteRequest, JupyterMessage, JupyterMessageContent, Media, MediaType,
+    ReplyError, ReplyStatus,
 };
-use serde_json::{json, Value};
+use serde_json::Value;
 
-use super::engine::{CellError, Interrupter, Outcome, Output, OutputSink};
+use super::engine::{CellError, Discard, Engine, Outcome, Output, OutputSink};
 use super::history::{History, HistoryEntry};
-use super::is_complete::{is_complete, Completeness};
-use super::kernel::{EngineSlot, KernelInfo};
-use crate::wire::sockets::log;
+use super::replies::{kernel_info, malformed_reply, KernelInfo};
+use crate::log::log;
+use crate::syntax::is_complete::{is_complete, Completeness};
 use crate::wire::{Outbox, Route};
 
-/// The protocol version this kernel speaks.
-pub const PROTOCOL_VERSION: &str = "5.3";
+/// The engine, once it has started.
+pub enum EngineSlot {
+    Starting(std::sync::mpsc::Receiver<Box<dyn Engine>>),
+    Ready(Box<dyn Engine>),
+}
+
+impl EngineSlot {
+    /// The engine, waiting for it to finish starting if need be.
+    pub fn get(&mut self) -> &mut dyn Engine {
+        if let EngineSlot::Starting(rx) = self {
+            let engine = rx.recv().expect("the engine start thread always sends an engine");
+            *self = EngineSlot::Ready(engine);
+        }
+        match self {
+            EngineSlot::Ready(engine) => engine.as_mut(),
+            EngineSlot::Starting(_) => unreachable!(),
+        }
+    }
+}
 
 /// Shell-side state: the engine and the bookkeeping that survives across requests.
-pub struct Session {
+pub struct Shell {
     engine: EngineSlot,
     outbox: Outbox,
     info: Arc<KernelInfo>,
@@ -45,15 +65,9 @@ impl OutputSink for IopubSink {
     }
 }
 
-/// Swallows outputs: user expressions must not print into the notebook.
-struct DiscardSink;
-impl OutputSink for DiscardSink {
-    fn emit(&self, _output: Output) {}
-}
-
-impl Session {
+impl Shell {
     pub fn new(engine: EngineSlot, outbox: Outbox, info: Arc<KernelInfo>) -> Self {
-        Session { engine, outbox, info, execution_count: 0, history: History::new() }
+        Shell { engine, outbox, info, execution_count: 0, history: History::new() }
     }
 
     fn reply(&self, request: &JupyterMessage, content: impl Into<JupyterMessageContent>) {
@@ -90,7 +104,10 @@ impl Session {
                 let raw = serde_json::to_value(&request.content).unwrap_or(Value::Null);
                 self.history(request, &raw)
             }
-            C::UnknownMessage(m) => bad_or_unknown(request, m, &self.outbox, Route::Shell),
+            C::UnknownMessage(m) => match malformed_reply(request, m) {
+                Some(reply) => self.outbox.send(Route::Shell, reply),
+                None => log(&format!("unknown message type {:?}; not answered", m.msg_type)),
+            },
             other => log(&format!("ignoring {} on shell", other.message_type())),
         }
     }
@@ -135,6 +152,11 @@ impl Session {
                 );
             }
             Outcome::Error(error) => {
+                if error.kind.lost_the_process() {
+                    // Worth a line in the server's log: on a shared server, crashes and
+                    // interrupts are what an administrator asks about.
+                    log(&format!("cell {count}: the process running cells was lost ({:?})", error.kind));
+                }
                 self.publish(request, error_output(&error));
                 if r.stop_on_error {
                     take_queue();
@@ -157,7 +179,7 @@ impl Session {
     fn user_expressions(&mut self, r: &ExecuteRequest) -> HashMap<String, ExpressionResult> {
         let mut results = HashMap::new();
         for (name, expr) in r.user_expressions.iter().flatten() {
-            let result = match self.engine.get().execute(expr, Arc::new(DiscardSink)) {
+            let result = match self.engine.get().execute(expr, Arc::new(Discard)) {
                 Outcome::Ok { result } => ExpressionResult::Ok {
                     data: result.unwrap_or_else(|| Media::new(vec![MediaType::Plain("()".into())])),
                     metadata: Default::default(),
@@ -243,116 +265,6 @@ impl Session {
     }
 }
 
-/// Control requests: answered at once, even while a cell runs. Returns the reply (if the
-/// request has one) and whether the kernel must shut down.
-pub fn control_reply(
-    request: &JupyterMessage,
-    info: &KernelInfo,
-    interrupter: Option<&dyn Interrupter>,
-) -> (Option<JupyterMessage>, bool) {
-    use JupyterMessageContent as C;
-    let reply = |c: JupyterMessageContent| Some(JupyterMessage::new(c, Some(request)));
-    match &request.content {
-        C::KernelInfoRequest(_) => (reply(kernel_info(info).into()), false),
-        C::InterruptRequest(_) => {
-            if let Some(i) = interrupter {
-                i.interrupt();
-            }
-            (reply(InterruptReply::new().into()), false)
-        }
-        C::ShutdownRequest(r) => {
-            (reply(ShutdownReply { restart: r.restart, status: ReplyStatus::Ok, error: None }.into()), true)
-        }
-        C::UnknownMessage(m) => {
-            log(&format!("unhandled {} on control", m.msg_type));
-            (error_reply_for(request, m), false)
-        }
-        other => {
-            log(&format!("ignoring {} on control", other.message_type()));
-            (None, false)
-        }
-    }
-}
-
-/// A request of a known type whose content did not parse gets an error reply that says
-/// so; a message type we do not know is logged and not answered (as IPython does).
-fn bad_or_unknown(request: &JupyterMessage, m: &UnknownMessage, outbox: &Outbox, route: Route) {
-    match error_reply_for(request, m) {
-        Some(reply) => outbox.send(route, reply),
-        None => log(&format!("unknown message type {:?}; not answered", m.msg_type)),
-    }
-}
-
-fn error_reply_for(request: &JupyterMessage, m: &UnknownMessage) -> Option<JupyterMessage> {
-    const KNOWN: &[&str] = &[
-        "execute_request",
-        "complete_request",
-        "inspect_request",
-        "is_complete_request",
-        "kernel_info_request",
-        "comm_info_request",
-        "shutdown_request",
-        "interrupt_request",
-    ];
-    if !KNOWN.contains(&m.msg_type.as_str()) {
-        return None;
-    }
-    // Typing it again gives serde's account of what is wrong ("missing field `code`").
-    let why = match JupyterMessageContent::from_type_and_content(&m.msg_type, m.content.clone()) {
-        Err(e) => e.to_string(),
-        Ok(_) => "unexpected content".into(),
-    };
-    let reason = format!("malformed {}: its content does not match the messaging spec ({why})", m.msg_type);
-    log(&reason);
-    let content = m.reply(json!({
-        "status": "error",
-        "ename": "BadRequest",
-        "evalue": reason,
-        "traceback": [reason],
-    }));
-    Some(JupyterMessage::new(content, Some(request)))
-}
-
-/// The reply to a request that was queued behind a failed cell.
-pub fn aborted_reply(request: &JupyterMessage) -> Option<JupyterMessage> {
-    let msg_type = &request.header.msg_type;
-    let reply_type = msg_type.strip_suffix("_request")?;
-    let content = JupyterMessageContent::UnknownMessage(UnknownMessage {
-        msg_type: format!("{reply_type}_reply"),
-        content: json!({ "status": "aborted", "execution_count": null }),
-    });
-    Some(JupyterMessage::new(content, Some(request)))
-}
-
-pub fn kernel_info(info: &KernelInfo) -> KernelInfoReply {
-    KernelInfoReply {
-        status: ReplyStatus::Ok,
-        protocol_version: PROTOCOL_VERSION.into(),
-        implementation: "ndplay".into(),
-        implementation_version: env!("CARGO_PKG_VERSION").into(),
-        language_info: LanguageInfo {
-            name: "rust".into(),
-            version: info.rustc_version.clone(),
-            mimetype: Some("text/rust".into()),
-            file_extension: Some(".rs".into()),
-            pygments_lexer: Some("rust".into()),
-            codemirror_mode: Some(CodeMirrorMode::Simple("rust".into())),
-            nbconvert_exporter: None,
-        },
-        banner: info.banner.clone(),
-        help_links: vec![
-            HelpLink { text: "ndarray documentation".into(), url: "https://docs.rs/ndarray/0.17/ndarray/".into() },
-            HelpLink {
-                text: "ndarray for NumPy users".into(),
-                url: "https://docs.rs/ndarray/0.17/ndarray/doc/ndarray_for_numpy_users/".into(),
-            },
-            HelpLink { text: "The Rust standard library".into(), url: "https://doc.rust-lang.org/std/".into() },
-        ],
-        debugger: false,
-        error: None,
-    }
-}
-
 fn error_output(e: &CellError) -> ErrorOutput {
     ErrorOutput { ename: e.ename.clone(), evalue: e.evalue.clone(), traceback: e.traceback.clone() }
 }
@@ -390,14 +302,5 @@ mod tests {
         assert_eq!(byte_to_char(s, 6), 5);
         assert_eq!(char_to_byte(s, 100), s.len());
         assert_eq!(byte_to_char(s, 100), s.chars().count());
-    }
-
-    #[test]
-    fn aborted_reply_names_the_reply_type() {
-        let req = JupyterMessage::new(ExecuteRequest::new("x".into()), None);
-        let reply = aborted_reply(&req).unwrap();
-        assert_eq!(reply.header.msg_type, "execute_reply");
-        let v = serde_json::to_value(&reply.content).unwrap();
-        assert_eq!(v["status"], "aborted");
     }
 }

@@ -1,0 +1,285 @@
+//! The child process that runs cells, from both sides.
+//!
+//! evcxr starts this same binary again as its runtime (`EVCXR_IS_RUNTIME`): the child loads
+//! each compiled cell as a shared library and calls it. Everything the kernel arranges for
+//! that process lives here:
+//!
+//! - **inside the child**, before evcxr's runtime loop takes over ([`prepare`], called first
+//!   thing in `main`): the memory cap, SIGINT left to the kernel, and the thread that
+//!   follows the kernel into another working directory;
+//! - **from the kernel**: the handle that kills the child on interrupt ([`ChildKiller`]), the
+//!   writing end of the working-directory FIFO ([`tell_directory`]), and the panic hook
+//!   that the kernel installs in every fresh child ([`panic_hook_code`]).
+//!
+//! Memory: the child gets an address-space limit, so an allocation larger than memory fails
+//! at once (the student reads "out of memory") instead of the machine swapping itself to a
+//! standstill. `NDPLAY_CHILD_MEMORY` overrides the default of half the physical memory:
+//! bytes, `K`/`M`/`G` suffixes, a percentage of RAM (`75%`), or `unlimited`.
+//!
+//! Signals: a SIGINT sent to the kernel's whole process group (a terminal's Ctrl-C,
+//! jupyter_client's `signal_kernel`) must interrupt the cell, not kill the child behind the
+//! kernel's back: the child leaves SIGINT to the kernel, which stops the cell the same way
+//! `interrupt_request` does.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+
+use super::output::{PANIC_BEGIN, PANIC_END};
+use crate::core::engine::Interrupter;
+
+/// The environment variable that names the child's directory FIFO. The kernel sets it
+/// before evcxr starts the child, which inherits it.
+pub const CWD_FIFO_VAR: &str = "NDPLAY_CHILD_CWD_FIFO";
+
+/// The child's share of physical memory when `NDPLAY_CHILD_MEMORY` is not set.
+pub const DEFAULT_MEMORY_PERCENT: u64 = 50;
+
+/// How long the kernel waits for the child to follow it into a new directory.
+const FOLLOW_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Whether this process is evcxr's child that runs cells.
+fn is_child() -> bool {
+    std::env::var_os("EVCXR_IS_RUNTIME").is_some()
+}
+
+/// Called first thing in `main`. In the child that runs cells (and only there) it caps the
+/// memory, leaves SIGINT to the kernel and starts following directory changes; evcxr's
+/// runtime loop then takes over.
+pub fn prepare() {
+    if !is_child() {
+        return;
+    }
+    leave_sigint_to_the_kernel();
+    let setting = std::env::var("NDPLAY_CHILD_MEMORY").unwrap_or_default();
+    if let Some(bytes) = memory_limit(&setting, physical_memory()) {
+        let limit = libc::rlimit { rlim_cur: bytes as libc::rlim_t, rlim_max: bytes as libc::rlim_t };
+        // SAFETY: setrlimit reads the struct we pass; it has no other preconditions.
+        unsafe {
+            libc::setrlimit(libc::RLIMIT_AS, &limit);
+        }
+    }
+    follow_directory_changes();
+}
+
+/// A do-nothing handler rather than SIG_IGN: handlers are reset by `exec`, so programs a
+/// cell starts still get the default Ctrl-C behaviour. SA_RESTART keeps the signal from
+/// failing the cell's blocking reads and writes with EINTR.
+fn leave_sigint_to_the_kernel() {
+    extern "C" fn ignore(_: libc::c_int) {}
+    // SAFETY: the handler does nothing, so it is async-signal-safe; the struct is zeroed
+    // and then filled with valid values before sigaction reads it.
+    unsafe {
+        let mut action: libc::sigaction = std::mem::zeroed();
+        action.sa_sigaction = ignore as extern "C" fn(libc::c_int) as libc::sighandler_t;
+        action.sa_flags = libc::SA_RESTART;
+        libc::sigemptyset(&mut action.sa_mask);
+        libc::sigaction(libc::SIGINT, &action, std::ptr::null_mut());
+    }
+}
+
+fn physical_memory() -> u64 {
+    // SAFETY: sysconf has no preconditions.
+    let (pages, size) = unsafe { (libc::sysconf(libc::_SC_PHYS_PAGES), libc::sysconf(libc::_SC_PAGESIZE)) };
+    if pages <= 0 || size <= 0 {
+        return 0;
+    }
+    pages as u64 * size as u64
+}
+
+/// The limit in bytes for a `NDPLAY_CHILD_MEMORY` setting, or `None` for no limit.
+pub fn memory_limit(setting: &str, ram: u64) -> Option<u64> {
+    let s = setting.trim();
+    if s.eq_ignore_ascii_case("unlimited") {
+        return None;
+    }
+    if s.is_empty() {
+        return (ram > 0).then(|| percent_of(ram, DEFAULT_MEMORY_PERCENT));
+    }
+    if let Some(p) = s.strip_suffix('%') {
+        let p: u64 = p.trim().parse().ok()?;
+        return (ram > 0 && p > 0).then(|| percent_of(ram, p.min(100)));
+    }
+    let (digits, unit) = match s.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        Some((i, _)) => (&s[..i], s[i..].trim()),
+        None => (s, ""),
+    };
+    let n: u64 = digits.parse().ok()?;
+    let scale = match unit.to_ascii_uppercase().trim_end_matches(['B', 'I']) {
+        "" => 1,
+        "K" => 1 << 10,
+        "M" => 1 << 20,
+        "G" => 1 << 30,
+        _ => return None,
+    };
+    n.checked_mul(scale)
+}
+
+fn percent_of(ram: u64, percent: u64) -> u64 {
+    (ram as u128 * percent as u128 / 100) as u64
+}
+
+/// In the child: follow the kernel into the directory of the notebook that adopted it (a
+/// spare, see `crate::spare`). A thread waits on the FIFO for directory names, one per line.
+fn follow_directory_changes() {
+    let Some(fifo) = std::env::var_os(CWD_FIFO_VAR) else { return };
+    std::thread::spawn(move || loop {
+        // Opening blocks until the kernel opens the other end to write.
+        let Ok(text) = std::fs::read_to_string(&fifo) else { return };
+        for dir in text.lines().filter(|l| !l.is_empty()) {
+            let _ = std::env::set_current_dir(dir);
+        }
+    });
+}
+
+/// Creates the directory FIFO (if need be) and names it for the children evcxr starts.
+pub fn make_directory_fifo(path: &Path) -> Result<()> {
+    use std::os::unix::fs::FileTypeExt;
+    if !std::fs::metadata(path).is_ok_and(|m| m.file_type().is_fifo()) {
+        let _ = std::fs::remove_file(path);
+        let c = std::ffi::CString::new(path.as_os_str().as_encoded_bytes())?;
+        // SAFETY: `c` is a valid NUL-terminated path for the duration of the call.
+        if unsafe { libc::mkfifo(c.as_ptr(), 0o600) } != 0 {
+            return Err(std::io::Error::last_os_error()).with_context(|| format!("creating {}", path.display()));
+        }
+    }
+    // Set before evcxr starts its child (and before any other thread of ours could read
+    // the environment); the child inherits it.
+    std::env::set_var(CWD_FIFO_VAR, path);
+    Ok(())
+}
+
+/// From the kernel: tells the running child (`pid`) to move into `dir` through its FIFO,
+/// and waits until `/proc` shows it there. `false` when the child did not follow (no FIFO,
+/// no reader); the caller then moves it another way.
+pub fn tell_directory(pid: u32, dir: &Path) -> bool {
+    let told = std::env::var_os(CWD_FIFO_VAR).is_some_and(|fifo| {
+        use std::os::unix::fs::OpenOptionsExt;
+        std::fs::OpenOptions::new()
+            .write(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(fifo)
+            .and_then(|mut f| std::io::Write::write_all(&mut f, format!("{}\n", dir.display()).as_bytes()))
+            .is_ok()
+    });
+    let deadline = Instant::now() + FOLLOW_TIMEOUT;
+    while told && Instant::now() < deadline {
+        if std::fs::read_link(format!("/proc/{pid}/cwd")).is_ok_and(|cwd| cwd == dir) {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    false
+}
+
+/// Interrupting evcxr means killing its child process: there is no way to stop a running
+/// cell inside it. The pid is read from a shared atomic so the control thread never waits
+/// for a lock held by the engine thread.
+#[derive(Default)]
+pub struct ChildKiller {
+    pid: AtomicU32,
+    interrupted: AtomicBool,
+}
+
+impl Interrupter for ChildKiller {
+    fn interrupt(&self) {
+        self.interrupted.store(true, Ordering::SeqCst);
+        self.kill();
+    }
+    fn shutdown(&self) {
+        self.kill();
+    }
+}
+
+impl ChildKiller {
+    /// The child now running cells (evcxr starts a new one after each death).
+    pub fn set_pid(&self, pid: u32) {
+        self.pid.store(pid, Ordering::SeqCst);
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.pid.load(Ordering::SeqCst)
+    }
+
+    /// Forgets an interrupt that came before a new cell started.
+    pub fn clear_interrupt(&self) {
+        self.interrupted.store(false, Ordering::SeqCst);
+    }
+
+    /// Whether the child died because of an interrupt; clears the flag.
+    pub fn take_interrupt(&self) -> bool {
+        self.interrupted.swap(false, Ordering::SeqCst)
+    }
+
+    pub fn kill(&self) {
+        let pid = self.pid();
+        if pid != 0 {
+            // SAFETY: kill(2) has no memory-safety preconditions. The pid is our own child,
+            // which evcxr reaps only when it restarts it, so it cannot have been reused.
+            unsafe {
+                libc::kill(pid as libc::pid_t, libc::SIGKILL);
+            }
+        }
+    }
+}
+
+/// Run in the child once it starts (and again after every restart): reports panics on
+/// stdout, in order with the cell's other output, instead of stderr. The line format is
+/// [`super::output`]'s.
+pub fn panic_hook_code() -> String {
+    format!(
+        r#"std::panic::set_hook(Box::new(|info| {{
+    use std::io::Write;
+    let payload = info.payload();
+    let message = if let Some(s) = payload.downcast_ref::<&str>() {{ s.to_string() }}
+        else if let Some(s) = payload.downcast_ref::<String>() {{ s.clone() }}
+        else {{ String::from("Box<dyn Any>") }};
+    let location = info.location().map(|l| format!("{{}}:{{}}:{{}}", l.file(), l.line(), l.column())).unwrap_or_default();
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let _ = writeln!(out, "{begin}{{}}", location);
+    let _ = writeln!(out, "{{}}", message);
+    let _ = writeln!(out, "{end}");
+    let _ = out.flush();
+}}));"#,
+        begin = PANIC_BEGIN.escape_default(),
+        end = PANIC_END.escape_default(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_memory_settings() {
+        let gib = 1u64 << 30;
+        assert_eq!(memory_limit("", 8 * gib), Some(4 * gib));
+        assert_eq!(memory_limit("25%", 8 * gib), Some(2 * gib));
+        assert_eq!(memory_limit("2G", 8 * gib), Some(2 * gib));
+        assert_eq!(memory_limit("512M", 0), Some(512 << 20));
+        assert_eq!(memory_limit("3GiB", 0), Some(3 * gib));
+        assert_eq!(memory_limit("1000", 0), Some(1000));
+        assert_eq!(memory_limit("unlimited", 8 * gib), None);
+        assert_eq!(memory_limit("lots", 8 * gib), None);
+    }
+
+    #[test]
+    fn panic_hook_code_escapes_markers() {
+        let code = panic_hook_code();
+        assert!(code.contains("\\u{1e}ndplay-panic-begin "));
+        assert!(code.contains("\\u{1e}ndplay-panic-end"));
+    }
+
+    #[test]
+    fn a_directory_change_without_a_fifo_is_not_followed() {
+        // No child reads this FIFO: the kernel must give up at once, not hang.
+        let dir = std::env::temp_dir();
+        let started = Instant::now();
+        std::env::remove_var(CWD_FIFO_VAR);
+        assert!(!tell_directory(0, &dir));
+        assert!(started.elapsed() < FOLLOW_TIMEOUT);
+    }
+}

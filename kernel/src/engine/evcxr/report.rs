@@ -1,0 +1,374 @@
+//! Errors a student can read: a cell's compile errors drawn like rustc's, pointing into
+//! the cell as typed; panics with a location that does not name this machine; shape
+//! errors explained; a dead or interrupted child process in words, with the variables it
+//! took along.
+//!
+//! Reports are pure functions from plain data to a [`CellError`], so each is tested as an
+//! exact string. Compile errors come in as [`Diagnostic`]s (see [`super::diagnostic`]).
+
+use super::array_terms::{hint, shorten_types};
+use super::child::DEFAULT_MEMORY_PERCENT;
+use super::diagnostic::{Diagnostic, Level};
+use super::output::{Crash, PanicReport};
+use super::restore::RESTORE_COMMAND;
+use super::rewrite::CellText;
+use crate::core::engine::{CellError, ErrorKind};
+
+/// The last line of a report of a panic: what a panic keeps and what it drops.
+const KEPT_AFTER_PANIC: &str = "Variables defined in earlier cells are kept; those made in this cell were dropped.";
+
+/// Where a panic happened, in words that do not depend on this machine.
+///
+/// Panics in the cell itself are reported by evcxr's generated crate (`src/lib.rs`), whose
+/// line numbers mean nothing to the student. Library locations are absolute paths into
+/// the toolchain or cargo's registry; those are cut to the crate and file, so notebooks
+/// that store the error do not record the machine they ran on.
+pub fn friendly_location(location: &str) -> String {
+    if location.is_empty() || location.starts_with("src/lib.rs") {
+        return "in this cell".into();
+    }
+    if let Some(i) = location.find("/library/") {
+        return format!("in the Rust standard library ({})", &location[i + "/library/".len()..]);
+    }
+    if location.contains("/rustlib/") || location.contains("/.rustup/") || location.starts_with("/rustc/") {
+        let file = location.rsplit_once("/src/").map_or(location, |(_, f)| f);
+        return format!("in the Rust standard library ({file})");
+    }
+    if let Some(i) = location.find("/registry/src/") {
+        // …/registry/src/index.crates.io-<hash>/ndarray-0.17.2/src/lib.rs:10:5
+        let rest = &location[i + "/registry/src/".len()..];
+        let rest = rest.split_once('/').map_or(rest, |(_, r)| r);
+        return format!("in {rest}");
+    }
+    if location.contains("/prelude-") {
+        let file = location.rsplit_once("/prelude-").and_then(|(_, r)| r.split_once('/')).map_or(location, |(_, f)| f);
+        return format!("in the ndplay prelude ({file})");
+    }
+    format!("at {location}")
+}
+
+/// A shape-mismatch panic, with the explanation's text (`summary`, first line first).
+pub fn shape_error(p: &PanicReport, summary: &str) -> CellError {
+    let first = summary.lines().next().unwrap_or("").to_string();
+    let mut traceback = vec![format!("\x1b[1;31mShapeError\x1b[0m: {first}")];
+    traceback.extend(summary.lines().skip(1).map(str::to_string));
+    traceback.push(String::new());
+    traceback.push(format!("(ndarray said: {})", p.message.lines().next().unwrap_or("")));
+    traceback.push(KEPT_AFTER_PANIC.into());
+    CellError::new(ErrorKind::Shape, "ShapeError", first, traceback)
+}
+
+/// A panic. `advice`, when given, goes just before the last line.
+pub fn panic_error(p: &PanicReport, advice: Option<&str>) -> CellError {
+    let first = p.message.lines().next().unwrap_or("").to_string();
+    let place = friendly_location(&p.location);
+    let mut traceback = vec![format!("\x1b[1;31mpanicked\x1b[0m {place}:")];
+    traceback.extend(p.message.lines().map(str::to_string));
+    traceback.push(String::new());
+    traceback.extend(advice.map(str::to_string));
+    traceback.push(KEPT_AFTER_PANIC.into());
+    CellError::new(ErrorKind::Panic, "panic", first, traceback)
+}
+
+/// The child process died while running a cell (`how`: evcxr's account of it), by an
+/// interrupt or otherwise; `lost` are the variables that died with it.
+pub fn child_died(how: &str, interrupted: bool, crash: Option<Crash>, lost: &[String]) -> CellError {
+    let lost_line = if lost.is_empty() {
+        "No variables were lost.".to_string()
+    } else {
+        format!(
+            "Variables lost: {}. Run `{RESTORE_COMMAND}` to run again the cells that made them (or run those cells yourself).",
+            lost.join(", ")
+        )
+    };
+    if interrupted {
+        return CellError::new(
+            ErrorKind::Interrupted,
+            "Interrupted",
+            "the cell was interrupted, which restarts the Rust process",
+            vec![
+                "\x1b[1;33mInterrupted.\x1b[0m The cell was stopped by restarting the process that runs cells.".into(),
+                lost_line,
+            ],
+        );
+    }
+    let cause = match crash {
+        Some(Crash::OutOfMemory) => format!(
+            "it ran out of memory: an allocation failed (cells may use about {DEFAULT_MEMORY_PERCENT}% of this machine's memory; \
+             set NDPLAY_CHILD_MEMORY before starting Jupyter to change that)"
+        ),
+        Some(Crash::Segfault) => {
+            "a segmentation fault: the cell touched memory it does not own (usually through `unsafe` code)".into()
+        }
+        Some(Crash::StackOverflow) => {
+            "a stack overflow: too deep a recursion (or too large a value on the stack)".into()
+        }
+        None => explain_termination(how),
+    };
+    CellError::new(
+        ErrorKind::Crashed,
+        "ProcessDied",
+        format!("the process running the cell died: {cause}"),
+        vec![
+            format!("\x1b[1;31mThe process running your cell died\x1b[0m: {cause}."),
+            format!("(evcxr reported: {})", how.trim()),
+            lost_line,
+            "The kernel is still running: the next cell starts a fresh process.".into(),
+        ],
+    )
+}
+
+/// Turns an exit status into words a student can act on.
+pub fn explain_termination(how: &str) -> String {
+    let h = how.to_ascii_lowercase();
+    if h.contains("sigsegv") || h.contains("signal: 11") {
+        "a segmentation fault (an invalid memory access, e.g. in `unsafe` code, or a stack overflow)".into()
+    } else if h.contains("sigabrt") || h.contains("signal: 6") {
+        "it aborted (std::process::abort(), a stack overflow, or an allocation that failed)".into()
+    } else if h.contains("sigkill") || h.contains("signal: 9") {
+        "it was killed (often: it ran out of memory)".into()
+    } else if let Some(code) = h.split("exit status: ").nth(1).map(|s| s.trim().trim_end_matches(')').to_string()) {
+        format!("it called std::process::exit({code}) or otherwise exited with status {code}")
+    } else {
+        how.trim().to_string()
+    }
+}
+
+/// A rustc-style report of the cell's compile errors, pointing into the user's own code
+/// (`typed`, from which `cell` was made), with ndarray's long types written as students
+/// write them (`Array2<f64>`) and a hint for the mistakes beginners make with arrays.
+pub fn compile_error(typed: &str, cell: &CellText, errors: &[Diagnostic]) -> CellError {
+    let lines: Vec<&str> = typed.lines().collect();
+    let mut traceback = Vec::new();
+    let is_error = |e: &&Diagnostic| e.level == Level::Error;
+    let errors_first = errors.iter().filter(is_error).chain(errors.iter().filter(|e| !is_error(e)));
+    for error in errors_first {
+        let level = error.level.as_str();
+        let colour = if error.level == Level::Error { "1;31" } else { "1;33" };
+        let message = shorten_types(&error.message);
+        let head = match &error.code {
+            Some(c) => format!("\x1b[{colour}m{level}[{c}]\x1b[0m\x1b[1m: {message}\x1b[0m"),
+            None => format!("\x1b[{colour}m{level}\x1b[0m\x1b[1m: {message}\x1b[0m"),
+        };
+        traceback.push(head);
+        let mut all_text = message.clone();
+        for label in &error.labels {
+            let Some(span) = label.span else { continue };
+            let text = shorten_types(&label.text);
+            all_text.push('\n');
+            all_text.push_str(&text);
+            let (line_no, start_column) = cell.typed_position(typed, span.start.0, span.start.1);
+            let (end_line, end_column) = cell.typed_position(typed, span.end.0, span.end.1);
+            let pad = " ".repeat(line_no.to_string().len());
+            traceback.push(format!("{pad}\x1b[1;34m-->\x1b[0m cell:{}:{}", line_no, start_column));
+            traceback.push(format!("{pad} \x1b[1;34m|\x1b[0m"));
+            if let Some(src) = lines.get(line_no - 1) {
+                traceback.push(format!("\x1b[1;34m{line_no} |\x1b[0m {src}"));
+                let start = start_column.saturating_sub(1);
+                let end = if end_line == line_no {
+                    end_column.saturating_sub(1).max(start + 1)
+                } else {
+                    src.chars().count().max(start + 1)
+                };
+                let marker = if label.primary { "^" } else { "-" };
+                traceback.push(format!(
+                    "{pad} \x1b[1;34m|\x1b[0m {}\x1b[{colour}m{} {}\x1b[0m",
+                    " ".repeat(start),
+                    marker.repeat(end - start),
+                    text
+                ));
+            }
+        }
+        for help in &error.help {
+            let help = shorten_types(help);
+            let mut lines = help.lines();
+            traceback.push(format!("  \x1b[1;34m=\x1b[0m \x1b[1mhelp\x1b[0m: {}", lines.next().unwrap_or("")));
+            traceback.extend(lines.filter(|l| !l.trim().is_empty()).map(|l| format!("          {}", l.trim())));
+        }
+        if let Some(hint) = hint(&all_text) {
+            traceback.push(format!("  \x1b[1;34m=\x1b[0m \x1b[1;32mhint\x1b[0m: {hint}"));
+        }
+        if let Some(note) = &error.note {
+            traceback.push(format!("  \x1b[1;34m=\x1b[0m \x1b[1mnote\x1b[0m: {note}"));
+        }
+        traceback.push(String::new());
+    }
+    let first = errors.iter().find(is_error).or(errors.first());
+    CellError::new(
+        ErrorKind::Compile,
+        first.and_then(|e| e.code.clone()).unwrap_or_else(|| "CompileError".into()),
+        first.map(|e| shorten_types(&e.message)).unwrap_or_else(|| "the cell did not compile".into()),
+        traceback,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::evcxr::diagnostic::{Label, Span};
+
+    fn plain(lines: &[String]) -> Vec<String> {
+        let ansi = regex::Regex::new("\x1b\\[[0-9;]*m").unwrap();
+        lines.iter().map(|l| ansi.replace_all(l, "").into_owned()).collect()
+    }
+
+    #[test]
+    fn termination_is_explained() {
+        assert!(
+            explain_termination("Child process terminated with status: signal: 11 (SIGSEGV)").contains("segmentation")
+        );
+        assert!(explain_termination("Child process terminated with status: signal: 6 (SIGABRT) (core dumped)")
+            .contains("abort"));
+        assert!(explain_termination("Child process terminated with status: exit status: 3").contains("exit(3)"));
+    }
+
+    #[test]
+    fn lost_variables_are_named() {
+        let e = child_died("signal: 9 (SIGKILL)", true, None, &["a".into(), "b".into()]);
+        assert_eq!(e.kind, ErrorKind::Interrupted);
+        assert_eq!(e.ename, "Interrupted");
+        assert!(e.traceback.iter().any(|l| l.contains("Variables lost: a, b")));
+        let e = child_died("Subprocess terminated with status: exit status: 3", false, None, &[]);
+        assert_eq!(e.kind, ErrorKind::Crashed);
+        assert_eq!(
+            plain(&e.traceback),
+            [
+                "The process running your cell died: it called std::process::exit(3) or otherwise exited with status 3.",
+                "(evcxr reported: Subprocess terminated with status: exit status: 3)",
+                "No variables were lost.",
+                "The kernel is still running: the next cell starts a fresh process.",
+            ]
+        );
+    }
+
+    #[test]
+    fn panic_locations_do_not_name_this_machine() {
+        assert_eq!(friendly_location("src/lib.rs:110:1"), "in this cell");
+        assert_eq!(
+            friendly_location("/root/.rustup/toolchains/1.95.0-x86_64-unknown-linux-gnu/lib/rustlib/src/rust/library/core/src/ops/function.rs:79:5"),
+            "in the Rust standard library (core/src/ops/function.rs:79:5)"
+        );
+        assert_eq!(
+            friendly_location(
+                "/root/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/ndarray-0.17.2/src/impl_ops.rs:10:5"
+            ),
+            "in ndarray-0.17.2/src/impl_ops.rs:10:5"
+        );
+        assert_eq!(
+            friendly_location("/home/x/.cache/ndplay/prelude-abc/src/ops.rs:3:1"),
+            "in the ndplay prelude (src/ops.rs:3:1)"
+        );
+    }
+
+    #[test]
+    fn a_panic_report_is_exact() {
+        let p = PanicReport {
+            location: "src/lib.rs:7:9".into(),
+            message: "index out of bounds: the len is 0 but the index is 3".into(),
+        };
+        let e = panic_error(&p, None);
+        assert_eq!(
+            (e.kind, e.ename.as_str(), e.evalue.as_str()),
+            (ErrorKind::Panic, "panic", "index out of bounds: the len is 0 but the index is 3")
+        );
+        assert_eq!(
+            plain(&e.traceback),
+            ["panicked in this cell:", "index out of bounds: the len is 0 but the index is 3", "", KEPT_AFTER_PANIC]
+        );
+        assert_eq!(plain(&panic_error(&p, Some("advice")).traceback)[3], "advice");
+    }
+
+    /// Lesson 1's `&m / 3.0` (an integer array divided by a float), as rustc reports it
+    /// for the compiled cell: the stored output of that lesson cell, line for line.
+    #[test]
+    fn a_compile_error_report_is_exact() {
+        let error = Diagnostic {
+            level: Level::Error,
+            code: Some("E0277".into()),
+            message: "cannot divide `i32` by `{float}`".into(),
+            labels: vec![Label {
+                span: Some(Span { start: (1, 4), end: (1, 5) }),
+                text: "no implementation for `i32 / {float}`".into(),
+                primary: true,
+            }],
+            help: vec![
+                "the trait `Div<{float}>` is not implemented for `i32`".into(),
+                "the following other types implement trait `Div<Rhs>`:\n  `&i32` implements `Div<i32>`\n  and 3 others"
+                    .into(),
+            ],
+            note: None,
+        };
+        let e = compile_error("&m / 3.0", &CellText::new("&m / 3.0"), &[error]);
+        assert_eq!(
+            (e.kind, e.ename.as_str(), e.evalue.as_str()),
+            (ErrorKind::Compile, "E0277", "cannot divide `i32` by `{float}`")
+        );
+        assert_eq!(
+            e.traceback,
+            [
+                "\u{1b}[1;31merror[E0277]\u{1b}[0m\u{1b}[1m: cannot divide `i32` by `{float}`\u{1b}[0m",
+                " \u{1b}[1;34m-->\u{1b}[0m cell:1:4",
+                "  \u{1b}[1;34m|\u{1b}[0m",
+                "\u{1b}[1;34m1 |\u{1b}[0m &m / 3.0",
+                "  \u{1b}[1;34m|\u{1b}[0m    \u{1b}[1;31m^ no implementation for `i32 / {float}`\u{1b}[0m",
+                "  \u{1b}[1;34m=\u{1b}[0m \u{1b}[1mhelp\u{1b}[0m: the trait `Div<{float}>` is not implemented for `i32`",
+                "  \u{1b}[1;34m=\u{1b}[0m \u{1b}[1mhelp\u{1b}[0m: the following other types implement trait `Div<Rhs>`:",
+                "          `&i32` implements `Div<i32>`",
+                "          and 3 others",
+                "  \u{1b}[1;34m=\u{1b}[0m \u{1b}[1;32mhint\u{1b}[0m: arrays of different element types do not mix: write float literals as `1.0`, or convert with `a.mapv(|x| x as f64)` / `a.cast::<f64>()`",
+                "",
+            ]
+        );
+    }
+
+    /// Errors come first, warnings after; positions inside the kernel's insertions point
+    /// at the student's text; array types are written as students write them.
+    #[test]
+    fn compile_errors_point_into_the_typed_cell_in_array_terms() {
+        let typed = "let k = 1;\nmissing_name + moved_b";
+        let cell =
+            CellText::new(typed).insert(&vec![(11, "let __ndplay_last = ".into()), (33, ";\n__ndplay_last".into())]);
+        let at = |line, column, len| Some(Span { start: (line, column), end: (line, column + len) });
+        let warning = Diagnostic {
+            level: Level::Warning,
+            message: "unused variable: `k`".into(),
+            labels: vec![Label { span: at(1, 5, 1), text: "help: prefix it with an underscore".into(), primary: true }],
+            ..Diagnostic::default()
+        };
+        let error = Diagnostic {
+            level: Level::Error,
+            code: Some("E0425".into()),
+            message: "cannot find value `missing_name` in this scope".into(),
+            labels: vec![Label { span: at(2, 21, 12), text: "not found in this scope".into(), primary: true }],
+            note: Some("evcxr's note".into()),
+            ..Diagnostic::default()
+        };
+        let e = compile_error(typed, &cell, &[warning, error]);
+        assert_eq!(e.ename, "E0425");
+        assert_eq!(
+            plain(&e.traceback),
+            [
+                "error[E0425]: cannot find value `missing_name` in this scope",
+                " --> cell:2:1",
+                "  |",
+                "2 | missing_name + moved_b",
+                "  | ^^^^^^^^^^^^ not found in this scope",
+                "  = note: evcxr's note",
+                "",
+                "warning: unused variable: `k`",
+                " --> cell:1:5",
+                "  |",
+                "1 | let k = 1;",
+                "  |     ^ help: prefix it with an underscore",
+                "",
+            ]
+        );
+        let typed = "let x: Array2<f64> = f();";
+        let mismatch = Diagnostic {
+            message: "expected `ArrayBase<OwnedRepr<f64>, Dim<[usize; 2]>>`, found `()`".into(),
+            ..Diagnostic::default()
+        };
+        let e = compile_error(typed, &CellText::new(typed), &[mismatch]);
+        assert_eq!((e.ename.as_str(), e.evalue.as_str()), ("CompileError", "expected `Array2<f64>`, found `()`"));
+    }
+}

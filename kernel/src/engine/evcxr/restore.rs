@@ -1,0 +1,90 @@
+//! `:restore`: after the process running cells was lost (a crash, an interrupt), run again,
+//! in order, the cells that had succeeded in it, so that their variables exist again.
+
+use std::sync::Arc;
+
+use super::EvcxrEngine;
+use crate::core::engine::{Outcome, Output, OutputSink};
+
+/// The command that re-runs the cells whose variables were lost with the child process.
+pub const RESTORE_COMMAND: &str = ":restore";
+
+/// The cells that succeeded in the current child process, and those of the process that
+/// was lost last (what `:restore` replays).
+#[derive(Default)]
+pub struct ReplayLog {
+    current: Vec<String>,
+    lost: Vec<String>,
+}
+
+impl ReplayLog {
+    /// A cell succeeded in the current process.
+    pub fn record(&mut self, code: &str) {
+        self.current.push(code.to_string());
+    }
+
+    /// The current process died with its variables.
+    pub fn child_lost(&mut self) {
+        // Cells restored earlier are part of `current` again, so nothing is replayed twice.
+        self.lost = std::mem::take(&mut self.current);
+    }
+
+    fn take_lost(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.lost)
+    }
+}
+
+/// The first non-blank line of a cell, shortened: what `:restore` says it is running.
+fn first_line(code: &str) -> String {
+    let line = code.lines().find(|l| !l.trim().is_empty()).unwrap_or("").trim();
+    if line.chars().count() > 60 {
+        format!("{}…", line.chars().take(60).collect::<String>())
+    } else {
+        line.to_string()
+    }
+}
+
+impl EvcxrEngine {
+    /// Runs `:restore`; the replayed cells' output is shown as they run.
+    pub(super) fn restore(&mut self, sink: Arc<dyn OutputSink>) -> Outcome {
+        let cells = self.replay.take_lost();
+        if cells.is_empty() {
+            sink.emit(Output::stdout("Nothing to restore: no variables were lost since the last restart.\n"));
+            return Outcome::Ok { result: None };
+        }
+        let total = cells.len();
+        for (i, cell) in cells.iter().enumerate() {
+            sink.emit(Output::stdout(&format!("[restore {}/{total}] {}\n", i + 1, first_line(cell))));
+            if let Outcome::Error(mut e) = self.execute_cell(cell, sink.clone()) {
+                e.traceback.insert(0, format!("Restoring stopped at cell {}/{total}, which failed this time:", i + 1));
+                return Outcome::Error(e);
+            }
+            self.replay.record(cell);
+        }
+        let vars = self.variable_names().join(", ");
+        sink.emit(Output::stdout(&format!("Restored {total} cells. Variables now: {vars}\n")));
+        Outcome::Ok { result: None }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_lost_process_is_replayed_once() {
+        let mut log = ReplayLog::default();
+        log.record("let a = 1;");
+        log.record("let b = 2;");
+        log.child_lost();
+        log.record("let c = 3;");
+        assert_eq!(log.take_lost(), ["let a = 1;", "let b = 2;"]);
+        assert!(log.take_lost().is_empty());
+    }
+
+    #[test]
+    fn long_first_lines_are_shortened() {
+        assert_eq!(first_line("\n  let a = 1;\nlet b = 2;"), "let a = 1;");
+        assert_eq!(first_line(&"x".repeat(80)).chars().count(), 61);
+    }
+}
