@@ -131,13 +131,13 @@ def test_clear_output_and_update_display(kernel):
 
 
 def interrupt_by_message(kernel):
-    kernel.kc.control_channel.send(kernel.kc.session.msg("interrupt_request", {}))
+    kernel.interrupt()
 
 
 def interrupt_by_sigint_to_the_process_group(kernel):
     # What a terminal's Ctrl-C does, and jupyter_client's signal_kernel: the signal
     # reaches the kernel and the child that runs the cell at the same moment.
-    group = os.getpgid(kernel.pid)
+    group = os.getpgid(kernel.launcher_pid)
     assert group != os.getpgrp(), "the kernel shares our process group; refusing to signal it"
     os.killpg(group, signal.SIGINT)
 
