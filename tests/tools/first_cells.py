@@ -5,8 +5,10 @@ Usage: python tests/tools/first_cells.py [KERNEL_NAME [CELL...]]   (JUPYTER_PATH
 import os
 import sys
 import time
+from pathlib import Path
 
-from jupyter_client.manager import KernelManager
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from ndplay_harness import Kernel  # noqa: E402
 
 CELLS = [
     "let a = array![1.0, 2.0, 3.0]; a",
@@ -21,31 +23,22 @@ CELLS = [
 def main():
     name = sys.argv[1] if len(sys.argv) > 1 else "ndplay"
     cells = sys.argv[2:] or CELLS
-    t0 = time.perf_counter()
-    km = KernelManager(kernel_name=name)
-    km.start_kernel()
-    kc = km.client()
-    kc.start_channels()
-    kc.wait_for_ready(timeout=120)
-    print(f"kernel ready (kernel_info reply): {time.perf_counter() - t0:6.2f} s")
+    kernel = Kernel(name, ready_timeout=120)
+    print(f"kernel ready (kernel_info reply): {kernel.ready:6.2f} s")
     if os.environ.get("WAIT_BEFORE_FIRST_CELL"):
         time.sleep(float(os.environ["WAIT_BEFORE_FIRST_CELL"]))
     try:
         for i, code in enumerate(cells):
-            t = time.perf_counter()
-            outputs = []
-            reply = kc.execute_interactive(code, timeout=300, output_hook=outputs.append)
-            dt = time.perf_counter() - t
+            cell = kernel.run(code, timeout=300)
             res = [
                 o["content"].get("data", {}).get("text/plain") or o["content"].get("text") or o["content"].get("evalue")
-                for o in outputs
+                for o in cell.outputs
                 if o["msg_type"] in ("execute_result", "stream", "error")
             ]
-            extra = f"  (since asking for a kernel: {time.perf_counter() - t0:.2f} s)" if i == 0 else ""
-            print(f"{dt:6.2f} s  {reply['content']['status']:5}  {code!r} -> {res!r}{extra}")
+            extra = f"  (since asking for a kernel: {kernel.since_start():.2f} s)" if i == 0 else ""
+            print(f"{cell.seconds:6.2f} s  {cell.status:5}  {code!r} -> {res!r}{extra}")
     finally:
-        kc.stop_channels()
-        km.shutdown_kernel(now=True)
+        kernel.shutdown(now=True)
 
 
 if __name__ == "__main__":
