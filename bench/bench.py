@@ -15,23 +15,23 @@ import ctypes
 import datetime
 import json
 import os
-import re
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 import nbformat
-import psutil
-from jupyter_client.manager import KernelManager
 from nbclient import NotebookClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(1, str(Path(__file__).resolve().parent.parent / "tests"))  # the kernel harness
+import ndplay_harness  # noqa: E402
 from cells import CELLS, FIRST_CELL, MATMUL_CELL, MATMUL_INNER_CELL  # noqa: E402
+from ndplay_harness import Kernel, serving_pid  # noqa: E402
+from ndplay_harness.memory import MemorySampler  # noqa: E402
 
 BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
@@ -61,166 +61,38 @@ def p95(xs):
     return xs[lo] + (xs[hi] - xs[lo]) * (k - lo)
 
 
-# ---------------------------------------------------------------- memory sampling
-
-def _status_kb(pid, key):
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith(key + ":"):
-                    return int(line.split()[1])
-    except (OSError, ValueError):
-        pass
-    return None
-
-
-def without_spares(procs):
-    """A kernel starts the next spare as its child (kernel/src/spare.rs); that spare and
-    its builds belong to the next notebook, not to this kernel's memory or cell times."""
-    spares = set()
-    for p in procs:
-        try:
-            if p.cmdline()[1:2] == ["spare"]:
-                spares.add(p.pid)
-                spares.update(c.pid for c in p.children(recursive=True))
-        except psutil.Error:
-            pass
-    return [p for p in procs if p.pid not in spares]
-
-
-def adopted_pid(log_path, wait=2.0):
-    """The kernel process, when the launcher handed the kernel to a spare (it says so on
-    stderr); None when the launcher is the kernel."""
-    deadline = time.perf_counter() + wait
-    while True:
-        with open(log_path) as f:
-            m = re.search(r"from a warm spare \(pid (\d+)", f.read())
-        if m:
-            return int(m.group(1))
-        if time.perf_counter() > deadline:
-            return None
-        time.sleep(0.01)
-
-
-class MemorySampler:
-    """Samples the kernel process and all its descendants every 50 ms.
-
-    - persistent_kb: VmHWM summed over the kernel and its runtime child (the processes
-      running the kernel's own binary), i.e. the peak each reached, summed;
-    - total_kb: the largest sum of VmRSS over every descendant seen at one sample, with
-      cargo/rustc/the linker included (short-lived, so sampled: a lower bound).
-    """
-
-    def __init__(self, pid):
-        self.pid = pid
-        self.hwm = {}
-        self.total_kb = 0
-        self.name = None
-        self.cargo = {}  # pid -> [first seen, last seen] of each `cargo` process (a build)
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self):
-        try:
-            root = psutil.Process(self.pid)
-            self.name = root.name()
-        except psutil.Error:
-            return
-        while not self._stop.is_set():
-            try:
-                procs = [root] + without_spares(root.children(recursive=True))
-            except psutil.Error:
-                break
-            total = 0
-            now = time.perf_counter()
-            for p in procs:
-                rss = _status_kb(p.pid, "VmRSS")
-                if rss is None:
-                    continue
-                total += rss
-                try:
-                    name = p.name()
-                except psutil.Error:
-                    continue
-                if name == "cargo":
-                    self.cargo.setdefault(p.pid, [now, now])[1] = now
-                if name == self.name:
-                    hwm = _status_kb(p.pid, "VmHWM") or 0
-                    self.hwm[p.pid] = max(self.hwm.get(p.pid, 0), hwm)
-            self.total_kb = max(self.total_kb, total)
-            self._stop.wait(0.05)
-
-    def cargo_in(self, start, end):
-        """Builds (cargo processes) that started in [start, end], and the seconds covered by
-        cargo processes in that window (to the sampling period, 50 ms)."""
-        spans = sorted((max(a, start), min(b + 0.05, end)) for a, b in self.cargo.values()
-                       if a <= end and b >= start)
-        builds = sum(1 for a, _ in self.cargo.values() if start <= a <= end)
-        covered, cur_a, cur_b = 0.0, None, None
-        for a, b in spans:
-            if cur_b is None or a > cur_b:
-                if cur_b is not None:
-                    covered += cur_b - cur_a
-                cur_a, cur_b = a, b
-            else:
-                cur_b = max(cur_b, b)
-        if cur_b is not None:
-            covered += cur_b - cur_a
-        return builds, covered
-
-    def stop(self):
-        self._stop.set()
-        self._thread.join(timeout=2)
-        return {"persistent_mb": sum(self.hwm.values()) / 1024, "total_mb": self.total_kb / 1024,
-                "processes": len(self.hwm)}
-
-
 # ---------------------------------------------------------------- kernel sessions
 
 class Session:
-    """A fresh kernel. `ready` is the time from asking for it to its kernel_info reply."""
+    """A fresh kernel (ndplay_harness.Kernel) with its memory sampled and its cells timed.
+    `ready` is the time from asking for it to its kernel_info reply."""
 
     counter = 0
 
     def __init__(self, kernel_name, env=None, log_dir=None):
         Session.counter += 1
         self.log_path = None
-        kw = {}
         if log_dir:
             os.makedirs(log_dir, exist_ok=True)
             self.log_path = os.path.join(log_dir, f"{kernel_name}-{os.getpid()}-{Session.counter}.log")
-            self._log = open(self.log_path, "w")
-            kw = {"stdout": self._log, "stderr": self._log}
-        self.t0 = time.perf_counter()
-        self.km = KernelManager(kernel_name=kernel_name)
-        self.km.start_kernel(env={**os.environ, **(env or {})}, **kw)
-        self.kc = self.km.client()
-        self.kc.start_channels()
-        msg_id = self.kc.kernel_info()
-        while True:
-            msg = self.kc.get_shell_msg(timeout=120)
-            if msg["parent_header"].get("msg_id") == msg_id:
-                break
-        self.ready = time.perf_counter() - self.t0
+        self.kernel = Kernel(kernel_name, env=env, log_path=self.log_path)
+        self.ready = self.kernel.ready
         # A kernel started from a spare runs in the spare's process, not under the
         # launcher Jupyter started; memory and builds are sampled there.
-        self.adopted_pid = adopted_pid(self.log_path) if self.log_path else None
-        self.memory = MemorySampler(self.adopted_pid or self.km.provisioner.pid)
+        pid = self.kernel.serving_pid()
+        self.adopted = pid != self.kernel.launcher_pid
+        self.memory = MemorySampler(pid)
         self.errors = []
         self.windows = []
 
     def since_start(self):
-        return time.perf_counter() - self.t0
+        return self.kernel.since_start()
 
     def run(self, code, timeout=600):
-        outputs = []
-        t = time.perf_counter()
-        reply = self.kc.execute_interactive(code, timeout=timeout, output_hook=outputs.append)
-        dt = time.perf_counter() - t
-        self.windows.append((t, t + dt))
+        cell = self.kernel.run(code, timeout=timeout)
+        self.windows.append((cell.started, cell.started + cell.seconds))
         text = []
-        for o in outputs:
+        for o in cell.outputs:
             c = o["content"]
             if o["msg_type"] == "stream":
                 text.append(c.get("text", ""))
@@ -228,19 +100,14 @@ class Session:
                 text.append(c.get("data", {}).get("text/plain", ""))
             elif o["msg_type"] == "error":
                 text.append(f"{c.get('ename')}: {c.get('evalue')}")
-        if reply["content"]["status"] != "ok":
+        if cell.status != "ok":
             self.errors.append((code, "".join(text)[:500]))
             log(f"    ! cell failed: {code!r}: {''.join(text)[:300]!r}")
-        return dt, "".join(text)
+        return cell.seconds, "".join(text)
 
     def close(self):
         mem = self.memory.stop()
-        try:
-            self.kc.stop_channels()
-        finally:
-            self.km.shutdown_kernel(now=True)
-            if self.log_path:
-                self._log.close()
+        self.kernel.shutdown(now=True)
         mem["log"] = self.log_path
         return mem
 
@@ -258,27 +125,18 @@ def kernel_name(which):
 
 
 def wait_for_spare(args):
-    """What `ndplay install` and every kernel leave behind: a warm spare. Starts one (a
-    second `ndplay spare` exits at once if one is already warming) and waits for it."""
-    ndplay = ROOT / "target" / "release" / "ndplay"
-    env = {**os.environ, **kernel_env("ndplay", args)}
-    # This binary's spare only: a socket left by an older build would never be adopted.
-    socket = Path(subprocess.run([str(ndplay), "spare", "--print-socket"], env=env, check=True,
-                                 capture_output=True, text=True).stdout.strip())
-    subprocess.Popen([str(ndplay), "spare"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                     env=env, start_new_session=True)
-    deadline = time.monotonic() + 300
-    while not socket.exists():
-        if time.monotonic() > deadline:
-            raise SystemExit("no ndplay spare became ready in 300 s")
-        time.sleep(0.1)
+    """What `ndplay install` and every kernel leave behind: a warm spare of the binary the
+    kernelspec runs (a socket left by an older build would never be adopted). Starts one
+    (a second `ndplay spare` exits at once if one is already warming) and waits for it."""
+    if not ndplay_harness.wait_for_spare(kernel_name("ndplay"), kernel_env("ndplay", args), timeout=300):
+        raise SystemExit("no ndplay spare became ready in 300 s")
     time.sleep(1)  # let the machine settle after the spare's warm-up
 
 
 def start_session(which, args, env=None):
     """Start a kernel and get it to the first array. Returns (session, record)."""
     s = Session(kernel_name(which), {**kernel_env(which, args), **(env or {})}, os.path.join(args.work, "logs"))
-    rec = {"ready": s.ready, "adopted": s.adopted_pid is not None}
+    rec = {"ready": s.ready, "adopted": s.adopted}
     if which == "evcxr":
         for label, code in zip(EVCXR_SETUP, EVCXR_SETUP_CELLS):
             rec[label], _ = s.run(code)
@@ -368,7 +226,7 @@ def bench_lesson(args, reps):
 
         def on_cell_start(cell, cell_index, **kw):
             if "mem" not in holder:  # the kernel is up by the first cell
-                holder["mem"] = MemorySampler(adopted_pid(log_path, wait=0) or client.km.provisioner.pid)
+                holder["mem"] = MemorySampler(serving_pid(client.km))
             if cell.cell_type == "code" and cell.source.strip():
                 marks[cell_index] = time.perf_counter()
 

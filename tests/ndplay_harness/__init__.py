@@ -8,6 +8,7 @@
 - `serving_pid(km)`: the process that serves a kernel (a spare it adopted, or the process
   Jupyter started), for any `KernelManager`, nbclient's included.
 - `wait_for_spare(name)`: starts `ndplay spare` and waits until a spare is ready.
+- `ndplay_harness.memory.MemorySampler`: the process tree's memory (needs psutil).
 
 Users put `tests/` on `sys.path` (the harness is shared by tests/cells, tests/tools and
 bench/, which are not one package).
