@@ -515,18 +515,16 @@ def main():
 
     res = {"reps": reps, "date": datetime.datetime.now().isoformat(timespec="seconds")}
     t = time.perf_counter()
-    if "floor" in only:
-        log("compile floor")
-        res["floor"] = bench_floor(args, reps["floor"])
-    if "ndplay" in only:
-        log("ndplay")
-        res["ndplay"] = bench_kernel("ndplay", args, reps)
-    if "lesson" in only:
-        log("lesson 1")
-        res["lesson"] = bench_lesson(args, reps["lesson"])
-    if "evcxr" in only:
-        log("evcxr_jupyter")
-        res["evcxr"] = bench_kernel("evcxr", args, reps)
+    parts = [
+        ("floor", "compile floor", lambda: bench_floor(args, reps["floor"])),
+        ("ndplay", "ndplay", lambda: bench_kernel("ndplay", args, reps)),
+        ("lesson", "lesson 1", lambda: bench_lesson(args, reps["lesson"])),
+        ("evcxr", "evcxr_jupyter", lambda: bench_kernel("evcxr", args, reps)),
+    ]
+    for part, title, bench in parts:
+        if part in only:
+            log(title)
+            res[part] = bench()
     res["wall"] = time.perf_counter() - t
     if args.out:
         Path(args.out).write_text(json.dumps(res, indent=1))

@@ -57,10 +57,16 @@ def test_compile_errors_show_the_cell_as_typed_not_as_rewritten(kernel):
     assert "2 | missing_name + moved_b\n  | ^^^^^^^^^^^^ not found in this scope" in report, report
 
 
-def test_panic_is_one_error_and_earlier_variables_survive(kernel):
-    assert kernel.run("let kept = array![1, 2, 3];").status == "ok"
-    cell = kernel.run("let lost = 5;\nlet v: Vec<i32> = Vec::new();\nv[3]")
+def fails_after(kernel, setup, code):
+    """Runs `setup`, which must succeed, then `code`, which must fail; the failed cell."""
+    assert kernel.run(setup).status == "ok"
+    cell = kernel.run(code)
     assert cell.status == "error"
+    return cell
+
+
+def test_panic_is_one_error_and_earlier_variables_survive(kernel):
+    cell = fails_after(kernel, "let kept = array![1, 2, 3];", "let lost = 5;\nlet v: Vec<i32> = Vec::new();\nv[3]")
     err = cell.error
     assert err["ename"] == "panic"
     assert "index out of bounds" in err["evalue"]
@@ -70,9 +76,7 @@ def test_panic_is_one_error_and_earlier_variables_survive(kernel):
 
 
 def test_process_exit_says_what_was_lost_and_the_next_cell_works(kernel):
-    assert kernel.run("let before_exit = 41;").status == "ok"
-    cell = kernel.run("std::process::exit(3);")
-    assert cell.status == "error"
+    cell = fails_after(kernel, "let before_exit = 41;", "std::process::exit(3);")
     err = cell.error
     assert err["ename"] == "ProcessDied"
     text = strip_ansi("\n".join(err["traceback"]))
