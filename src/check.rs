@@ -65,7 +65,7 @@ where
     D: Dimension,
 {
     fn type_name(&self) -> String {
-        crate::array::type_name_of(self)
+        crate::facts::type_name_of(self)
     }
     fn dtype_name(&self) -> &'static str {
         A::NAME
@@ -80,7 +80,7 @@ where
 
 impl<T: DType + ToNum, D: Dimension> Checkable for Cast<T, D> {
     fn type_name(&self) -> String {
-        crate::array::type_name_of(&self.array)
+        crate::facts::type_name_of(&self.array)
     }
     fn dtype_name(&self) -> &'static str {
         T::NAME

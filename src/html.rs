@@ -12,9 +12,9 @@
 
 use ndarray::{ArrayBase, Data, Dimension};
 
-use crate::array::{layout_of, type_name_of, Layout};
 use crate::dtype::{DType, Kind};
 use crate::escape::escape_html;
+use crate::facts::{layout_of, type_name_of, Layout};
 use crate::health::health;
 use crate::text::{shape_tuple, ShownGrid, SUMMARY_THRESHOLD};
 

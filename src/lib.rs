@@ -21,6 +21,8 @@
 //!   (bool, integers, floats, `String`), with their names and per-element formatting.
 //! - [`text`] — the NumPy-like `text/plain` formatter (named limits, one recursive worker).
 //! - [`html`] — the `text/html` view of an array: header, layout, health, values.
+//! - [`facts`] — what an array is, for the renderers that say it: its Rust type name and
+//!   its memory [`Layout`](facts::Layout).
 //! - [`array`](mod@array) — glue: [`Render`](display::Render) for every ndarray array and view.
 //! - [`ops`] — array helpers NumPy has and ndarray lacks: `outer`, `floor_div`, `cast`,
 //!   `dtype_of`.
@@ -39,6 +41,7 @@ pub mod display;
 pub mod dtype;
 pub mod escape;
 pub mod explain;
+pub mod facts;
 pub mod health;
 pub mod html;
 pub mod ops;
