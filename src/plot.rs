@@ -75,7 +75,16 @@ fn sample<T: Copy>(v: Vec<T>) -> Vec<T> {
     out
 }
 
-fn xy_plot<A, B, S1, S2>(x: &ArrayBase<S1, Ix1>, y: &ArrayBase<S2, Ix1>) -> (Vec<(f64, f64)>, usize, usize)
+/// A line or scatter plot (`kind`) of the finite `points` among `total` input values,
+/// sampled to at most [`MAX_POINTS`].
+fn points_plot(kind: fn(Vec<(f64, f64)>) -> Kind, points: Vec<(f64, f64)>, total: usize) -> Plot {
+    let skipped = total - points.len();
+    Plot::new(kind(sample(points)), skipped, total)
+}
+
+/// `y` against `x` as `kind`: the pairs where both are finite. Pairs beyond the shorter
+/// array are ignored.
+fn xy_plot<A, B, S1, S2>(x: &ArrayBase<S1, Ix1>, y: &ArrayBase<S2, Ix1>, kind: fn(Vec<(f64, f64)>) -> Kind) -> Plot
 where
     A: DType,
     B: DType,
@@ -83,43 +92,31 @@ where
     S2: Data<Elem = B>,
 {
     let (xs, ys) = (values(x), values(y));
-    let total = xs.len().max(ys.len());
-    let points: Vec<(f64, f64)> = xs.iter().zip(ys.iter()).filter_map(|(a, b)| Some(((*a)?, (*b)?))).collect();
-    let skipped = total - points.len();
-    (sample(points), skipped, total)
+    let points = xs.iter().zip(ys.iter()).filter_map(|(a, b)| Some(((*a)?, (*b)?))).collect();
+    points_plot(kind, points, xs.len().max(ys.len()))
 }
 
 /// `y` against its index, as a line (NumPy/matplotlib's `plot(y)`).
 pub fn line<A: DType, S: Data<Elem = A>>(y: &ArrayBase<S, Ix1>) -> Plot {
     let ys = values(y);
-    let total = ys.len();
-    let points: Vec<(f64, f64)> = ys.iter().enumerate().filter_map(|(i, v)| Some((i as f64, (*v)?))).collect();
-    let skipped = total - points.len();
-    Plot::new(Kind::Line { points: sample(points) }, skipped, total)
+    let points = ys.iter().enumerate().filter_map(|(i, v)| Some((i as f64, (*v)?))).collect();
+    points_plot(|points| Kind::Line { points }, points, ys.len())
 }
 
 /// `y` against `x`, as a line. Pairs beyond the shorter array are ignored.
-pub fn line_xy<A, B, S1, S2>(x: &ArrayBase<S1, Ix1>, y: &ArrayBase<S2, Ix1>) -> Plot
-where
-    A: DType,
-    B: DType,
-    S1: Data<Elem = A>,
-    S2: Data<Elem = B>,
-{
-    let (points, skipped, total) = xy_plot(x, y);
-    Plot::new(Kind::Line { points }, skipped, total)
+pub fn line_xy<A: DType, B: DType, S1: Data<Elem = A>, S2: Data<Elem = B>>(
+    x: &ArrayBase<S1, Ix1>,
+    y: &ArrayBase<S2, Ix1>,
+) -> Plot {
+    xy_plot(x, y, |points| Kind::Line { points })
 }
 
-/// `y` against `x`, as dots.
-pub fn scatter<A, B, S1, S2>(x: &ArrayBase<S1, Ix1>, y: &ArrayBase<S2, Ix1>) -> Plot
-where
-    A: DType,
-    B: DType,
-    S1: Data<Elem = A>,
-    S2: Data<Elem = B>,
-{
-    let (points, skipped, total) = xy_plot(x, y);
-    Plot::new(Kind::Scatter { points }, skipped, total)
+/// `y` against `x`, as dots. Pairs beyond the shorter array are ignored.
+pub fn scatter<A: DType, B: DType, S1: Data<Elem = A>, S2: Data<Elem = B>>(
+    x: &ArrayBase<S1, Ix1>,
+    y: &ArrayBase<S2, Ix1>,
+) -> Plot {
+    xy_plot(x, y, |points| Kind::Scatter { points })
 }
 
 /// A histogram of all values of `v` (any dimension) in `bins` equal-width bins
