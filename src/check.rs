@@ -30,7 +30,7 @@ use crate::display::{MimeBundle, Render, MIME_HTML};
 use crate::dtype::DType;
 use crate::escape::escape_html;
 use crate::ops::{Cast, Num, ToNum};
-use crate::text::shape_tuple;
+use crate::words::shape_tuple;
 
 /// Relative tolerance for float comparisons (`np.allclose`'s default `rtol`).
 pub const RTOL: f64 = 1e-5;

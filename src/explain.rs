@@ -13,7 +13,7 @@ use ndarray::{ArrayBase, Dimension, RawData};
 
 use crate::display::{MimeBundle, Render, MIME_SVG};
 use crate::svg::{axis_px, grid, SvgWriter, BAD, GOOD, INK, MUTED, STRETCH, STROKE};
-use crate::text::shape_tuple;
+use crate::words::shape_tuple;
 
 /// What happens on one axis of a broadcast.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -10,6 +10,7 @@ use ndarray::{ArrayBase, Data, Dimension};
 use crate::display::{MimeBundle, Render, MIME_HTML};
 use crate::dtype::{DType, Finiteness};
 use crate::escape::escape_html;
+use crate::words::counts;
 
 /// The verdict on an array's values; see the module docs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,18 +90,9 @@ impl Health {
             HealthState::Converged if self.len == 0 => "✓ Converged: no values".to_string(),
             HealthState::Converged => format!("✓ Converged: all {} {values} finite", self.len),
             state => {
-                let mut parts = Vec::new();
-                if self.nan > 0 {
-                    parts.push(format!("{} NaN", self.nan));
-                }
-                if self.pos_inf > 0 {
-                    parts.push(format!("{} +inf", self.pos_inf));
-                }
-                if self.neg_inf > 0 {
-                    parts.push(format!("{} -inf", self.neg_inf));
-                }
+                let found = counts(&[(self.nan, "NaN"), (self.pos_inf, "+inf"), (self.neg_inf, "-inf")]);
                 let name = if state == HealthState::Error { "Error" } else { "Diverged" };
-                format!("✗ {name}: {} of {} {values}", parts.join(", "), self.len)
+                format!("✗ {name}: {found} of {} {values}", self.len)
             }
         }
     }

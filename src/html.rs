@@ -16,7 +16,8 @@ use crate::dtype::{DType, Kind};
 use crate::escape::escape_html;
 use crate::facts::{layout_of, type_name_of, Layout};
 use crate::health::health;
-use crate::text::{shape_tuple, ShownGrid, SUMMARY_THRESHOLD};
+use crate::text::{ShownGrid, SUMMARY_THRESHOLD};
+use crate::words::{shape_tuple, tuple};
 
 /// The most 2-D tables an N-D array is shown as; beyond it the first and last halves
 /// are kept and the rest counted.
@@ -56,7 +57,7 @@ fn header<A: DType, S: Data<Elem = A>, D: Dimension>(a: &ArrayBase<S, D>) -> Str
     let layout = layout_of(a);
     let strides = a.strides();
     let byte_strides: Vec<isize> = strides.iter().map(|s| s * size as isize).collect();
-    let strides_text = format!("strides {} elements = {} bytes", isize_tuple(strides), isize_tuple(&byte_strides));
+    let strides_text = format!("strides {} elements = {} bytes", tuple(strides), tuple(&byte_strides));
     let mut layout_text = layout.name().to_string();
     if layout == Layout::Broadcast {
         let zero: Vec<String> = shape
@@ -91,13 +92,6 @@ fn header<A: DType, S: Data<Elem = A>, D: Dimension>(a: &ArrayBase<S, D>) -> Str
         layout_text,
         strides_text,
     )
-}
-
-fn isize_tuple(v: &[isize]) -> String {
-    match v {
-        [n] => format!("({n},)"),
-        _ => format!("({})", v.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(", ")),
-    }
 }
 
 /// `48`, `7.6 Ki`, `7.6 Mi`: binary units, as memory is counted.

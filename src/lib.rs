@@ -32,6 +32,8 @@
 //! - [`health`] — the finite / NaN / inf verdict and its badge.
 //! - [`check`](mod@check) — `check(&answer, &expected)`: the pass/fail badge of exercises.
 //! - [`escape`] — HTML/XML escaping, used by every renderer that embeds user text.
+//! - [`words`] — the phrases several renderers print: shapes as Python tuples, lists of
+//!   counts.
 //!
 //! The [`prelude`] gathers all of it for `use ndplay::prelude::*;`.
 
@@ -48,6 +50,7 @@ pub mod ops;
 pub mod plot;
 pub mod svg;
 pub mod text;
+pub mod words;
 
 /// Everything a notebook cell sees: ndarray's prelude, `Zip`, and ndplay's displays,
 /// explainers and helpers.

@@ -9,6 +9,7 @@ use ndarray::{Array, Array1, Array2, ArrayBase, Data, Dimension};
 use crate::display::{MimeBundle, Render, MIME_HTML};
 use crate::dtype::DType;
 use crate::escape::escape_html;
+use crate::words::{counts, shape_tuple};
 
 /// The name of `a`'s element type, NumPy's `a.dtype`: `"f64"`, `"i32"`, `"String"`.
 ///
@@ -187,8 +188,8 @@ where
         let Some(bb) = b.broadcast(shape.clone()) else {
             panic!(
                 "floor_div_array: operands could not be broadcast together with shapes {} {}",
-                crate::text::shape_tuple(self.shape()),
-                crate::text::shape_tuple(b.shape())
+                shape_tuple(self.shape()),
+                shape_tuple(b.shape())
             );
         };
         let mut out = self.to_owned();
@@ -365,27 +366,20 @@ impl<T, D: Dimension> Cast<T, D> {
 }
 
 impl<T: DType, D: Dimension> Cast<T, D> {
-    /// One line: `cast f64 → i32: lossless` or `cast f64 → u8: 1 truncated, 2 overflowed,
-    /// 1 NaN → 0 (of 4 values)`.
+    /// One line: `cast i32 → f64: lossless (2 values)` or `cast f64 → u8: 1 truncated,
+    /// 2 overflowed, 1 NaN (of 4 values)`.
     pub fn report(&self) -> String {
         let head = format!("cast {} → {}", self.from, T::NAME);
         if self.is_lossless() {
             return format!("{head}: lossless ({} values)", self.array.len());
         }
-        let mut parts = Vec::new();
-        if self.truncated > 0 {
-            parts.push(format!("{} truncated", self.truncated));
-        }
-        if self.overflowed > 0 {
-            parts.push(format!("{} overflowed", self.overflowed));
-        }
-        if self.rounded > 0 {
-            parts.push(format!("{} rounded", self.rounded));
-        }
-        if self.nan > 0 {
-            parts.push(format!("{} NaN", self.nan));
-        }
-        format!("{head}: {} (of {} values)", parts.join(", "), self.array.len())
+        let lost = counts(&[
+            (self.truncated, "truncated"),
+            (self.overflowed, "overflowed"),
+            (self.rounded, "rounded"),
+            (self.nan, "NaN"),
+        ]);
+        format!("{head}: {lost} (of {} values)", self.array.len())
     }
 }
 

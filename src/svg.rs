@@ -10,7 +10,7 @@ use ndarray::{ArrayBase, Dimension, RawData};
 
 use crate::display::{MimeBundle, Render, MIME_SVG};
 use crate::escape::escape_html;
-use crate::text::shape_tuple;
+use crate::words::shape_tuple;
 
 /// Side of one drawn cell, in pixels.
 pub const CELL: f64 = 20.0;

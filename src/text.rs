@@ -16,6 +16,8 @@
 use ndarray::{ArrayBase, ArrayViewD, Data, Dimension, IxDyn};
 
 use crate::dtype::DType;
+/// Shapes are written as Python tuples everywhere; the function lived here first.
+pub use crate::words::shape_tuple;
 
 /// Arrays with more elements than this are summarised (NumPy's `threshold`).
 pub const SUMMARY_THRESHOLD: usize = 1000;
@@ -58,14 +60,6 @@ where
         format!("{PREFIX}{}", grid.recurse(0, 0, &hanging, LINE_WIDTH - 1))
     };
     with_extras(body, &extras)
-}
-
-/// A shape as a Python-style tuple: `(2, 3)`, `(3,)`, `()`.
-pub fn shape_tuple(shape: &[usize]) -> String {
-    match shape {
-        [n] => format!("({n},)"),
-        _ => format!("({})", shape.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(", ")),
-    }
 }
 
 /// Appends `, shape=…, dtype=…`, on a new indented line if the last line would get too
