@@ -251,69 +251,60 @@ impl<A: ToNum, T: FromNum> CastFrom<A> for T {
     }
 }
 
-macro_rules! int_num {
-    ($($t:ty),*) => {$(
-        impl ToNum for $t {
-            fn to_num(self) -> Num { Num::Int(self as i128) }
-        }
-        impl FromNum for $t {
-            fn from_num(n: Num) -> (Self, Option<Loss>) {
-                match n {
-                    Num::Int(v) => {
-                        let out = v as $t; // wraps, like NumPy's astype
-                        (out, (out as i128 != v).then_some(Loss::Overflowed))
-                    }
-                    Num::Float(f) => {
-                        let out = f as $t; // truncates toward zero, saturates, NaN → 0
-                        let loss = if f.is_nan() {
-                            Some(Loss::Nan)
-                        } else if f.trunc() != out as f64 {
-                            Some(Loss::Overflowed)
-                        } else if f.fract() != 0.0 {
-                            Some(Loss::Truncated)
-                        } else {
-                            None
-                        };
-                        (out, loss)
-                    }
-                    Num::Bool(b) => (b as $t, None),
-                }
-            }
-        }
-    )*};
+/// What a float lost on its way to an integer type, given the integer it became (as
+/// `f64`): Rust's `as` truncates toward zero, saturates at the type's range and makes NaN 0.
+fn float_to_int_loss(f: f64, out: f64) -> Option<Loss> {
+    if f.is_nan() {
+        Some(Loss::Nan)
+    } else if f.trunc() != out {
+        Some(Loss::Overflowed)
+    } else if f.fract() != 0.0 {
+        Some(Loss::Truncated)
+    } else {
+        None
+    }
 }
-int_num!(i8, i16, i32, i64, isize, u8, u16, u32, u64, usize);
 
-macro_rules! float_num {
-    ($($t:ty),*) => {$(
+/// What a float lost on its way to a float type, given the float it became (as `f64`):
+/// out of range it becomes ±inf, otherwise the nearest value is taken.
+fn float_to_float_loss(f: f64, out: f64) -> Option<Loss> {
+    if f.is_finite() && out.is_infinite() {
+        Some(Loss::Overflowed)
+    } else if f.is_finite() && out != f {
+        Some(Loss::Rounded)
+    } else {
+        None
+    }
+}
+
+/// [`ToNum`] and [`FromNum`] for number types carried as `Num::$carrier` (converted to
+/// `$wide`). Integer and float targets differ in two rules, the arguments: what an
+/// integer lost when it does not survive the trip (`$int_loss`: integers wrap, like
+/// NumPy's astype; floats round), and what a float lost (`$float_loss`).
+macro_rules! num_type {
+    ($carrier:ident as $wide:ty, $int_loss:ident, $float_loss:ident: $($t:ty),*) => {$(
         impl ToNum for $t {
-            fn to_num(self) -> Num { Num::Float(self as f64) }
+            fn to_num(self) -> Num { Num::$carrier(self as $wide) }
         }
         impl FromNum for $t {
             fn from_num(n: Num) -> (Self, Option<Loss>) {
                 match n {
                     Num::Int(v) => {
                         let out = v as $t;
-                        (out, (out as i128 != v).then_some(Loss::Rounded))
+                        (out, (out as i128 != v).then_some(Loss::$int_loss))
                     }
                     Num::Float(f) => {
                         let out = f as $t;
-                        let loss = if f.is_finite() && out.is_infinite() {
-                            Some(Loss::Overflowed)
-                        } else if f.is_finite() && out as f64 != f {
-                            Some(Loss::Rounded)
-                        } else {
-                            None
-                        };
-                        (out, loss)
+                        (out, $float_loss(f, out as f64))
                     }
-                    Num::Bool(b) => (if b { 1.0 } else { 0.0 }, None),
+                    Num::Bool(b) => (<$t>::from(b), None),
                 }
             }
         }
     )*};
 }
-float_num!(f32, f64);
+num_type!(Int as i128, Overflowed, float_to_int_loss: i8, i16, i32, i64, isize, u8, u16, u32, u64, usize);
+num_type!(Float as f64, Rounded, float_to_float_loss: f32, f64);
 
 impl ToNum for bool {
     fn to_num(self) -> Num {
