@@ -12,6 +12,8 @@
 //! (`i64`, `f32`, `u8`, `String`, ...) is named, so a student who wrote `array![1i64]`
 //! or cast to `f32` sees it.
 
+use std::fmt::{Display, LowerExp};
+
 /// Numbers NumPy would print in fixed notation stay fixed below this magnitude.
 pub const FLOAT_EXP_ABOVE: f64 = 1e8;
 /// Nonzero magnitudes below this switch the whole array to scientific notation.
@@ -184,9 +186,8 @@ macro_rules! float_dtype {
                 Some(*self as f64)
             }
             fn format_column(values: &[&Self]) -> Vec<String> {
-                // Each value is described by its own shortest round-trip digits (Rust's
-                // `{}`/`{:e}` for this very type, so an f32 0.1 prints as 0.1, not
-                // 0.100000001), capped at FLOAT_MAX_PRECISION digits.
+                // One notation for the whole column (NumPy's rule); each value then
+                // gets its own digits (see `FloatParts::of`).
                 let abs: Vec<f64> = values
                     .iter()
                     .filter(|v| v.is_finite() && ***v != 0.0)
@@ -203,22 +204,8 @@ macro_rules! float_dtype {
                             FloatParts::Special("nan")
                         } else if v.is_infinite() {
                             FloatParts::Special(if **v > 0.0 { "inf" } else { "-inf" })
-                        } else if exp {
-                            let short = format!("{:e}", v);
-                            let short = if mantissa_digits(&short) > FLOAT_MAX_PRECISION {
-                                format!("{:.*e}", FLOAT_MAX_PRECISION, v)
-                            } else {
-                                short
-                            };
-                            FloatParts::split_exp(&short)
                         } else {
-                            let short = format!("{}", v);
-                            let short = if frac_digits(&short) > FLOAT_MAX_PRECISION {
-                                format!("{:.*}", FLOAT_MAX_PRECISION, v)
-                            } else {
-                                short
-                            };
-                            FloatParts::split_fixed(&short)
+                            FloatParts::of(**v, exp)
                         }
                     })
                     .collect();
@@ -230,13 +217,11 @@ macro_rules! float_dtype {
 
 float_dtype! { f32 => false; f64 => true; }
 
+/// The digits after the decimal point, in fixed (`2.25`) or scientific (`2.25e-5`)
+/// notation.
 fn frac_digits(s: &str) -> usize {
-    s.split_once('.').map(|(_, f)| f.len()).unwrap_or(0)
-}
-
-fn mantissa_digits(s: &str) -> usize {
     let mantissa = s.split(['e', 'E']).next().unwrap_or("");
-    frac_digits(mantissa)
+    mantissa.split_once('.').map(|(_, f)| f.len()).unwrap_or(0)
 }
 
 /// A float split for alignment: integer part (with sign), fraction digits (trailing
@@ -247,19 +232,24 @@ enum FloatParts {
 }
 
 impl FloatParts {
-    fn split_fixed(s: &str) -> Self {
-        let (int, frac) = s.split_once('.').unwrap_or((s, ""));
-        FloatParts::Num { int: int.to_string(), frac: frac.trim_end_matches('0').to_string(), exp: None }
-    }
-
-    fn split_exp(s: &str) -> Self {
-        let (mantissa, exp) = s.split_once('e').unwrap_or((s, "0"));
+    /// The parts of a finite `v`, in scientific notation if `exp`. Each value is described
+    /// by its own shortest round-trip digits (Rust's `{}`/`{:e}` for its very type, so an
+    /// f32 0.1 prints as 0.1, not 0.100000001), capped at [`FLOAT_MAX_PRECISION`] digits.
+    fn of<F: Display + LowerExp>(v: F, exp: bool) -> Self {
+        let shortest = if exp { format!("{v:e}") } else { format!("{v}") };
+        let text = if frac_digits(&shortest) <= FLOAT_MAX_PRECISION {
+            shortest
+        } else if exp {
+            format!("{:.*e}", FLOAT_MAX_PRECISION, v)
+        } else {
+            format!("{:.*}", FLOAT_MAX_PRECISION, v)
+        };
+        let (mantissa, exp) = match text.split_once('e') {
+            Some((mantissa, exp)) => (mantissa, Some(exp.parse().unwrap_or(0))),
+            None => (text.as_str(), None),
+        };
         let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
-        FloatParts::Num {
-            int: int.to_string(),
-            frac: frac.trim_end_matches('0').to_string(),
-            exp: Some(exp.parse().unwrap_or(0)),
-        }
+        FloatParts::Num { int: int.to_string(), frac: frac.trim_end_matches('0').to_string(), exp }
     }
 }
 
