@@ -33,12 +33,7 @@ const BAD: &str = "color:var(--jp-error-color1, #d32f2f);font-weight:bold";
 const TABLE: &str = "border-collapse:collapse;margin:2px 0 6px 0";
 
 /// Renders `a` as an inline-styled HTML fragment; see the module docs.
-pub fn array_html<A, S, D>(a: &ArrayBase<S, D>) -> String
-where
-    A: DType,
-    S: Data<Elem = A>,
-    D: Dimension,
-{
+pub fn array_html<A: DType, S: Data<Elem = A>, D: Dimension>(a: &ArrayBase<S, D>) -> String {
     let mut out = String::new();
     out.push_str(
         "<div style=\"font-family:var(--jp-code-font-family, monospace);\

@@ -32,12 +32,7 @@ pub const ELLIPSIS: &str = "...";
 const PREFIX: &str = "array!";
 
 /// Renders `a` NumPy-style; see the module docs.
-pub fn array_text<A, S, D>(a: &ArrayBase<S, D>) -> String
-where
-    A: DType,
-    S: Data<Elem = A>,
-    D: Dimension,
-{
+pub fn array_text<A: DType, S: Data<Elem = A>, D: Dimension>(a: &ArrayBase<S, D>) -> String {
     let view = a.view().into_dyn();
     let shape = view.shape().to_vec();
     let summarise = view.len() > SUMMARY_THRESHOLD;
