@@ -26,9 +26,11 @@
 //! - [`array`](mod@array) — glue: [`Render`](display::Render) for every ndarray array and view.
 //! - [`ops`] — array helpers NumPy has and ndarray lacks: `outer`, `floor_div`, `cast`,
 //!   `dtype_of`.
-//! - [`svg`] — a tiny SVG writer and `shape_diagram`.
+//! - [`svg`] — a tiny SVG writer, the drawing helpers the diagrams share (grids, wrapped
+//!   text) and `shape_diagram`.
 //! - [`plot`] — line, scatter, histogram and heatmap plots as SVG.
-//! - [`explain`] — `explain_broadcast` and `explain_dot`: shapes in words and pictures.
+//! - [`explain`] — `explain_broadcast` and `explain_dot`: shapes in words and pictures, one
+//!   file each (`explain/broadcast.rs`, `explain/dot.rs`).
 //! - [`health`] — the finite / NaN / inf verdict and its badge.
 //! - [`check`](mod@check) — `check(&answer, &expected)`: the pass/fail badge of exercises.
 //! - [`escape`] — HTML/XML escaping, used by every renderer that embeds user text.

@@ -126,6 +126,24 @@ pub fn text_width(text: &str, size: f64) -> f64 {
     text.chars().count() as f64 * size * 0.6
 }
 
+/// Greedy word wrap at `width` characters: SVG text does not wrap by itself, so long
+/// lines of a diagram are cut here, one `<text>` per line.
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    lines.push(line);
+    lines
+}
+
 /// How long an axis of `n` elements is drawn, and how many cells are drawn on it.
 /// Short axes get [`CELL`] pixels per element; long ones grow with log10 of the length
 /// up to [`MAX_AXIS_PX`], so a 1000-long axis is visibly longer than a 20-long one but
