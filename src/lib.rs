@@ -32,7 +32,8 @@
 //! - [`explain`] — `explain_broadcast` and `explain_dot`: shapes in words and pictures, one
 //!   file each (`explain/broadcast.rs`, `explain/dot.rs`).
 //! - [`health`] — the finite / NaN / inf verdict and its badge.
-//! - [`check`](mod@check) — `check(&answer, &expected)`: the pass/fail badge of exercises.
+//! - [`check`](mod@check) — `check(&answer, &expected)`: the pass/fail badge of exercises;
+//!   the comparison in `check/compare.rs`, its words and badge in `check/badge.rs`.
 //! - [`escape`] — HTML/XML escaping, used by every renderer that embeds user text.
 //! - [`words`] — the phrases several renderers print: shapes as Python tuples, lists of
 //!   counts.
