@@ -56,7 +56,10 @@ pub trait FloorDiv: Copy {
     fn floor_div(self, rhs: Self) -> Self;
 }
 
-macro_rules! floor_div_signed {
+/// Floor division for every integer type. Rust's `/` rounds toward zero and `//` toward
+/// negative infinity, so they differ by one when the division leaves a remainder and the
+/// operands have opposite signs (which unsigned operands never have).
+macro_rules! floor_div_int {
     ($($t:ty),*) => {$(
         impl FloorDiv for $t {
             fn floor_div(self, rhs: Self) -> Self {
@@ -64,25 +67,15 @@ macro_rules! floor_div_signed {
                     panic!("floor_div: integer division by zero ({self} // 0); NumPy would give 0 and a warning");
                 }
                 let q = self.wrapping_div(rhs);
-                if self.wrapping_rem(rhs) != 0 && ((self < 0) != (rhs < 0)) { q - 1 } else { q }
+                // The sign bit of `self ^ rhs` is set when the signs differ; widened to
+                // i128, an unsigned type's value is never negative.
+                let opposite_signs = ((self ^ rhs) as i128) < 0;
+                if self.wrapping_rem(rhs) != 0 && opposite_signs { q - 1 } else { q }
             }
         }
     )*};
 }
-macro_rules! floor_div_unsigned {
-    ($($t:ty),*) => {$(
-        impl FloorDiv for $t {
-            fn floor_div(self, rhs: Self) -> Self {
-                if rhs == 0 {
-                    panic!("floor_div: integer division by zero ({self} // 0); NumPy would give 0 and a warning");
-                }
-                self / rhs
-            }
-        }
-    )*};
-}
-floor_div_signed!(i8, i16, i32, i64, isize);
-floor_div_unsigned!(u8, u16, u32, u64, usize);
+floor_div_int!(i8, i16, i32, i64, isize, u8, u16, u32, u64, usize);
 impl FloorDiv for f32 {
     fn floor_div(self, rhs: Self) -> Self {
         (self / rhs).floor()
@@ -413,6 +406,10 @@ mod tests {
         assert_eq!((-7i32).floor_div(-2), 3);
         assert_eq!(6i32.floor_div(3), 2);
         assert_eq!(i8::MIN.floor_div(-1), i8::MIN);
+        // Unsigned operands whose top bit is set are still positive.
+        assert_eq!(7u8.floor_div(2), 3);
+        assert_eq!(u64::MAX.floor_div(1 << 63), 1);
+        assert_eq!(200u8.floor_div(129), 1);
         assert_eq!((-7.0f64).floor_div(2.0), -4.0);
         let a = array![[1, 2], [3, 4]];
         assert_eq!(a.floor_div(3), array![[0, 0], [1, 1]]);
