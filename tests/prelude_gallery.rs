@@ -1,38 +1,46 @@
-//! Renders one example of every display to files, for looking at (and for the gallery
-//! in `docs/gallery/`). Set `NDPLAY_WRITE_GALLERY=1` to (re)write the gallery; otherwise
-//! the files go to cargo's per-test temporary directory.
+//! The gallery as snapshots: one example of every display, compared byte for byte with
+//! its reviewed rendering in `docs/gallery/` (look at those files rendered when they
+//! change). Set `NDPLAY_WRITE_GALLERY=1` to (re)write the gallery instead of comparing.
 //!
-//! The assertions check what every SVG must be: self-contained (no scripts, no external
-//! references) and small.
+//! The assertions also check what every SVG must be: self-contained (no scripts, no
+//! external references) and small.
 
 use std::path::PathBuf;
 
 use ndplay::prelude::*;
 
-fn out_dir() -> PathBuf {
-    let dir = if std::env::var_os("NDPLAY_WRITE_GALLERY").is_some() {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs/gallery")
-    } else {
-        PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("gallery")
-    };
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+fn gallery_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs/gallery")
+}
+
+/// Writes the file when rewriting the gallery; otherwise compares it with the stored one.
+fn snapshot(file: &str, rendered: &str) {
+    let path = gallery_dir().join(file);
+    if std::env::var_os("NDPLAY_WRITE_GALLERY").is_some() {
+        std::fs::write(&path, rendered).unwrap();
+        return;
+    }
+    let stored = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    assert!(
+        stored == rendered,
+        "{file} renders differently from docs/gallery/{file}. If the change is intended, run \
+         `NDPLAY_WRITE_GALLERY=1 cargo test -p ndplay --test prelude_gallery` and review the files."
+    );
 }
 
 fn save(name: &str, value: &impl Render) {
     let bundle = value.mime_bundle();
-    let dir = out_dir();
     if let Some(svg) = bundle.get("image/svg+xml") {
         assert!(svg.starts_with("<svg") && svg.contains("xmlns=\"http://www.w3.org/2000/svg\""), "{name}");
         assert!(!svg.contains("<script") && !svg.contains("href"), "{name}");
         assert!(svg.len() < 200_000, "{name}: {} bytes", svg.len());
-        std::fs::write(dir.join(format!("{name}.svg")), svg).unwrap();
+        snapshot(&format!("{name}.svg"), svg);
     }
     if let Some(html) = bundle.get("text/html") {
         assert!(!html.contains("<script") && !html.contains("<style") && !html.contains("<svg"), "{name}");
-        std::fs::write(dir.join(format!("{name}.html")), html).unwrap();
+        snapshot(&format!("{name}.html"), html);
     }
-    std::fs::write(dir.join(format!("{name}.txt")), bundle.plain()).unwrap();
+    snapshot(&format!("{name}.txt"), bundle.plain());
 }
 
 #[test]
