@@ -20,6 +20,8 @@
 use std::collections::HashMap;
 
 use serde_json::Value;
+use similar::algorithms::{diff_slices, Capture, Replace};
+use similar::{group_diff_ops, Algorithm, DiffOp, DiffTag};
 
 use super::sanitize::Sanitizer;
 
@@ -365,88 +367,48 @@ fn point_at_changes(body: Vec<String>) -> Vec<String> {
     out
 }
 
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Op {
-    Same(usize, usize),
-    Del(usize),
-    Add(usize),
-}
+/// Past this many cells (after the common head and tail), an LCS table is too big to build.
+const LCS_TABLE_LIMIT: usize = 4_000_000;
 
-/// Longest-common-subsequence line diff; big inputs fall back to "all removed, all added".
-fn diff_ops(a: &[String], b: &[String]) -> Vec<Op> {
-    // Trim the common head and tail first: outputs usually differ in a few lines.
+/// The line diff: `similar`'s LCS table, so that lines repeated in an output are aligned as
+/// they always were, or beyond [`LCS_TABLE_LIMIT`] its Myers, which bounds its own work.
+/// (`capture_diff_slices` would also run the `Compact` hook, which realigns some of them.)
+fn diff_ops(a: &[String], b: &[String]) -> Vec<DiffOp> {
     let head = a.iter().zip(b).take_while(|(x, y)| x == y).count();
     let tail = a[head..].iter().rev().zip(b[head..].iter().rev()).take_while(|(x, y)| x == y).count();
-    let (am, bm) = (&a[head..a.len() - tail], &b[head..b.len() - tail]);
-    let mut ops: Vec<Op> = (0..head).map(|i| Op::Same(i, i)).collect();
-    if am.len().saturating_mul(bm.len()) > 4_000_000 {
-        ops.extend((0..am.len()).map(|i| Op::Del(head + i)));
-        ops.extend((0..bm.len()).map(|j| Op::Add(head + j)));
-    } else {
-        let (n, m) = (am.len(), bm.len());
-        let mut lcs = vec![0u32; (n + 1) * (m + 1)];
-        for i in (0..n).rev() {
-            for j in (0..m).rev() {
-                lcs[i * (m + 1) + j] = if am[i] == bm[j] {
-                    lcs[(i + 1) * (m + 1) + j + 1] + 1
-                } else {
-                    lcs[(i + 1) * (m + 1) + j].max(lcs[i * (m + 1) + j + 1])
-                };
-            }
-        }
-        let (mut i, mut j) = (0, 0);
-        while i < n || j < m {
-            if i < n && j < m && am[i] == bm[j] {
-                ops.push(Op::Same(head + i, head + j));
-                i += 1;
-                j += 1;
-            } else if i < n && (j == m || lcs[(i + 1) * (m + 1) + j] >= lcs[i * (m + 1) + j + 1]) {
-                ops.push(Op::Del(head + i));
-                i += 1;
-            } else {
-                ops.push(Op::Add(head + j));
-                j += 1;
-            }
-        }
-    }
-    let (a0, b0) = (a.len() - tail, b.len() - tail);
-    ops.extend((0..tail).map(|k| Op::Same(a0 + k, b0 + k)));
-    ops
+    let table = (a.len() - head - tail).saturating_mul(b.len() - head - tail);
+    let algorithm = if table > LCS_TABLE_LIMIT { Algorithm::Myers } else { Algorithm::Lcs };
+    let mut hook = Replace::new(Capture::new());
+    let Ok(()) = diff_slices(algorithm, &mut hook, a, b);
+    hook.into_inner().into_ops()
 }
 
-/// Hunks of `-`/`+`/` ` lines with `@@ -l,n +l,n @@` headers; empty when `a == b`.
+/// Hunks of `-`/`+`/` ` lines with `@@ -l,n +l,n @@` headers (the count always written,
+/// `0,0` for an empty side); empty when `a == b`.
 pub fn unified_diff(a: &[String], b: &[String], context: usize) -> Vec<String> {
-    let ops = diff_ops(a, b);
-    let changed: Vec<usize> =
-        ops.iter().enumerate().filter(|(_, o)| !matches!(o, Op::Same(..))).map(|(i, _)| i).collect();
     let mut out = Vec::new();
-    let mut k = 0;
-    while k < changed.len() {
-        let start = changed[k].saturating_sub(context);
-        let mut end = changed[k];
-        while k < changed.len() && changed[k] <= end + 2 * context + 1 {
-            end = changed[k];
-            k += 1;
-        }
-        let end = (end + context + 1).min(ops.len());
-        let hunk = &ops[start..end];
-        let a_start = hunk.iter().find_map(|o| match o {
-            Op::Same(i, _) | Op::Del(i) => Some(*i),
-            _ => None,
-        });
-        let b_start = hunk.iter().find_map(|o| match o {
-            Op::Same(_, j) | Op::Add(j) => Some(*j),
-            _ => None,
-        });
-        let a_len = hunk.iter().filter(|o| !matches!(o, Op::Add(_))).count();
-        let b_len = hunk.iter().filter(|o| !matches!(o, Op::Del(_))).count();
-        out.push(format!("@@ -{},{a_len} +{},{b_len} @@", a_start.map_or(0, |i| i + 1), b_start.map_or(0, |j| j + 1)));
+    for hunk in group_diff_ops(diff_ops(a, b), context) {
+        let (first, last) = (hunk[0], hunk[hunk.len() - 1]);
+        let range = |start: usize, end: usize| {
+            if end > start {
+                format!("{},{}", start + 1, end - start)
+            } else {
+                "0,0".into()
+            }
+        };
+        out.push(format!(
+            "@@ -{} +{} @@",
+            range(first.old_range().start, last.old_range().end),
+            range(first.new_range().start, last.new_range().end)
+        ));
         for op in hunk {
-            out.push(match *op {
-                Op::Same(i, _) => format!(" {}", a[i]),
-                Op::Del(i) => format!("-{}", a[i]),
-                Op::Add(j) => format!("+{}", b[j]),
-            });
+            let (tag, old, new) = op.as_tag_tuple();
+            if tag == DiffTag::Equal {
+                out.extend(a[old].iter().map(|l| format!(" {l}")));
+            } else {
+                out.extend(a[old].iter().map(|l| format!("-{l}")));
+                out.extend(b[new].iter().map(|l| format!("+{l}")));
+            }
         }
     }
     out
@@ -628,5 +590,26 @@ mod tests {
         assert!(unified_diff(&a, &a, 3).is_empty());
         let d = unified_diff(&[], &["x".to_string()], 3);
         assert_eq!(d, vec!["@@ -0,0 +1,1 @@", "+x"]);
+    }
+
+    #[test]
+    fn repeated_lines_align_as_the_lcs_table_does() {
+        let lines = |s: &str| s.chars().map(String::from).collect::<Vec<_>>();
+        // Myers after `Compact` would give "-a", " b", "+b" here: as small, less to the point.
+        let d = unified_diff(&lines("abbabab"), &lines("abbbbab"), 1);
+        assert_eq!(d, vec!["@@ -3,3 +3,3 @@", " b", "-a", "+b", " b"]);
+    }
+
+    #[test]
+    fn big_diffs_are_still_line_by_line() {
+        // 3000 × 3000 lines differ: past the LCS table's limit, so Myers; no "all removed,
+        // all added".
+        let a: Vec<String> = (0..3000).map(|i| format!("line {i}")).collect();
+        let b: Vec<String> =
+            a.iter().enumerate().map(|(i, l)| if i % 3 == 0 { format!("{l}!") } else { l.clone() }).collect();
+        let d = unified_diff(&a, &b, 0);
+        assert_eq!(d.iter().filter(|l| l.starts_with('-')).count(), 1000);
+        assert_eq!(d.iter().filter(|l| l.starts_with('+')).count(), 1000);
+        assert_eq!(d[..3], ["@@ -1,1 +1,1 @@", "-line 0", "+line 0!"]);
     }
 }
