@@ -124,23 +124,24 @@ fn join_if_lines(v: &mut Value) {
     }
 }
 
-fn rejoin_bundle(data: Option<&mut Value>) {
-    if let Some(Value::Object(data)) = data {
-        for (mime, value) in data.iter_mut() {
-            if !is_json_mime(mime) {
-                join_if_lines(value);
+/// Where nbformat's `rejoin_lines` and `split_lines` look: the source, each attachment's
+/// mime bundle and, in a code cell, each output: the `data` bundle of a result or display,
+/// the `text` of other outputs whose type `text_output` accepts. `visit` gets each value,
+/// with its mime type when it is in a bundle.
+fn walk_strings(cell: &mut Value, text_output: fn(&str) -> bool, visit: &mut dyn FnMut(Option<&str>, &mut Value)) {
+    fn bundle(data: Option<&mut Value>, visit: &mut dyn FnMut(Option<&str>, &mut Value)) {
+        if let Some(Value::Object(data)) = data {
+            for (mime, value) in data.iter_mut() {
+                visit(Some(mime), value);
             }
         }
     }
-}
-
-fn rejoin_cell(cell: &mut Value) {
     if let Some(source) = cell.get_mut("source") {
-        join_if_lines(source);
+        visit(None, source);
     }
     if let Some(Value::Object(attachments)) = cell.get_mut("attachments") {
         for a in attachments.values_mut() {
-            rejoin_bundle(Some(a));
+            bundle(Some(a), visit);
         }
     }
     if cell.get("cell_type").and_then(Value::as_str) != Some("code") {
@@ -149,16 +150,25 @@ fn rejoin_cell(cell: &mut Value) {
     if let Some(Value::Array(outputs)) = cell.get_mut("outputs") {
         for output in outputs.iter_mut() {
             match output.get("output_type").and_then(Value::as_str) {
-                Some("execute_result" | "display_data") => rejoin_bundle(output.get_mut("data")),
-                Some(_) => {
+                Some("execute_result" | "display_data") => bundle(output.get_mut("data"), visit),
+                Some(t) if text_output(t) => {
                     if let Some(text) = output.get_mut("text") {
-                        join_if_lines(text);
+                        visit(None, text);
                     }
                 }
-                None => {}
+                _ => {}
             }
         }
     }
+}
+
+/// nbformat's `rejoin_lines` on one cell: every output's text, and all but JSON mime types.
+fn rejoin_cell(cell: &mut Value) {
+    walk_strings(cell, |_| true, &mut |mime, v| {
+        if !mime.is_some_and(is_json_mime) {
+            join_if_lines(v);
+        }
+    });
 }
 
 fn split_value(v: &mut Value) {
@@ -167,41 +177,13 @@ fn split_value(v: &mut Value) {
     }
 }
 
-fn split_bundle(data: Option<&mut Value>) {
-    if let Some(Value::Object(data)) = data {
-        for (mime, value) in data.iter_mut() {
-            if mime.starts_with("text/") || mime == "application/javascript" || mime == "image/svg+xml" {
-                split_value(value);
-            }
-        }
-    }
-}
-
+/// nbformat's `split_lines` on one cell: streams' text, and text-like mime types only.
 fn split_cell(cell: &mut Value) {
-    if let Some(source) = cell.get_mut("source") {
-        split_value(source);
-    }
-    if let Some(Value::Object(attachments)) = cell.get_mut("attachments") {
-        for a in attachments.values_mut() {
-            split_bundle(Some(a));
+    walk_strings(cell, |t| t == "stream", &mut |mime, v| {
+        if mime.is_none_or(|m| m.starts_with("text/") || m == "application/javascript" || m == "image/svg+xml") {
+            split_value(v);
         }
-    }
-    if cell.get("cell_type").and_then(Value::as_str) != Some("code") {
-        return;
-    }
-    if let Some(Value::Array(outputs)) = cell.get_mut("outputs") {
-        for output in outputs.iter_mut() {
-            match output.get("output_type").and_then(Value::as_str) {
-                Some("execute_result" | "display_data") => split_bundle(output.get_mut("data")),
-                Some("stream") => {
-                    if let Some(text) = output.get_mut("text") {
-                        split_value(text);
-                    }
-                }
-                _ => {}
-            }
-        }
-    }
+    });
 }
 
 /// Python's `str.splitlines(True)`: every line keeps its terminator, and the terminators
@@ -303,6 +285,37 @@ mod tests {
         assert_eq!(again.code_cells()[1].execution_count, Some(4));
         assert_eq!(again.code_cells()[1].outputs[0]["text"], "é\u{1b}[0m\n");
         assert_eq!(again.to_ipynb_string(), text);
+    }
+
+    #[test]
+    fn rejoins_and_splits_where_nbformat_does() {
+        let cell = |cell_type: &str| {
+            json!({"cell_type": cell_type, "metadata": {}, "source": ["a\n", "b"],
+                   "attachments": {"x.txt": {"text/plain": ["c\n", "d"], "application/vnd.x+json": ["e", "f"]}},
+                   "outputs": [{"output_type": "error", "ename": "E", "evalue": "v", "traceback": ["t\n", "u"],
+                                "text": ["g\n", "h"]},
+                               {"output_type": "display_data", "metadata": {},
+                                "data": {"image/svg+xml": ["<svg>\n", "</svg>"], "image/png": ["i", "j"]}}]})
+        };
+        let mut code = cell("code");
+        rejoin_cell(&mut code);
+        assert_eq!(code["source"], "a\nb");
+        assert_eq!(code["attachments"]["x.txt"], json!({"text/plain": "c\nd", "application/vnd.x+json": ["e", "f"]}));
+        // Rejoining takes any output's `text` (never a traceback) and every non-JSON mime type.
+        assert_eq!(code["outputs"][0]["text"], "g\nh");
+        assert_eq!(code["outputs"][0]["traceback"], json!(["t\n", "u"]));
+        assert_eq!(code["outputs"][1]["data"], json!({"image/svg+xml": "<svg>\n</svg>", "image/png": "ij"}));
+        // Splitting takes only streams' `text`, and text-like mime types.
+        split_cell(&mut code);
+        assert_eq!(code["source"], json!(["a\n", "b"]));
+        assert_eq!(code["attachments"]["x.txt"]["text/plain"], json!(["c\n", "d"]));
+        assert_eq!(code["outputs"][0]["text"], "g\nh");
+        assert_eq!(code["outputs"][1]["data"], json!({"image/svg+xml": ["<svg>\n", "</svg>"], "image/png": "ij"}));
+        // Outside a code cell, outputs are not walked.
+        let mut markdown = cell("markdown");
+        rejoin_cell(&mut markdown);
+        assert_eq!(markdown["source"], "a\nb");
+        assert_eq!(markdown["outputs"], cell("markdown")["outputs"]);
     }
 
     #[test]
