@@ -35,12 +35,16 @@
 //! - [`check`](mod@check) — `check(&answer, &expected)`: the pass/fail badge of exercises;
 //!   the comparison in `check/compare.rs`, its words and badge in `check/badge.rs`.
 //! - [`escape`] — HTML/XML escaping, used by every renderer that embeds user text.
+//! - `cell` (hidden) — what the kernel's generated code around every cell calls: the
+//!   variable store, the display of the final value, the panic hook.
 //! - [`words`] — the phrases several renderers print: shapes as Python tuples, lists of
 //!   counts.
 //!
 //! The [`prelude`] gathers all of it for `use ndplay::prelude::*;`.
 
 pub mod array;
+#[doc(hidden)]
+pub mod cell;
 pub mod check;
 pub mod display;
 pub mod dtype;

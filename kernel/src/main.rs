@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
-use ndplay_kernel::engine::evcxr::child;
+use ndplay_kernel::engine::evcxr::{compiler, runtime};
 use ndplay_kernel::install::{self, Location};
 use ndplay_kernel::server::{self, EngineKind};
 use ndplay_kernel::{notebook, spare, wire};
@@ -49,6 +49,13 @@ enum Command {
         /// Use the scripted test engine instead of evcxr (for protocol tests).
         #[arg(long, hide = true)]
         mock_engine: bool,
+    },
+    /// The process that runs a kernel's cells (kernels start it themselves).
+    #[command(hide = true)]
+    RunCells {
+        /// Run cells without a snapshot from before each (see the engine's `runtime`).
+        #[arg(long)]
+        no_snapshots: bool,
     },
     /// Start a spare kernel in the background for the next notebook (kernels do this
     /// themselves; see docs/performance.md).
@@ -117,10 +124,13 @@ impl LocationArgs {
 }
 
 fn main() -> Result<()> {
-    // evcxr runs this same binary as the child process that loads and runs cells (and as
-    // its rustc wrapper); in those roles `runtime_hook` never returns. The child is set up
-    // first (memory cap, signals, directory changes).
-    child::prepare();
+    // This same binary is cargo's rustc wrapper when the kernel builds the cell crate's
+    // dependencies (it records the command line for the cell crate) ...
+    if let Some(record) = std::env::var_os(compiler::RECORD_VAR) {
+        compiler::record_rustc(std::path::Path::new(&record));
+    }
+    // ... and evcxr's child process when completion starts its rust-analyzer (that child
+    // runs no cells); in those roles `runtime_hook` never returns.
     evcxr::runtime_hook();
     let cli = Cli::parse();
     match cli.command {
@@ -151,6 +161,7 @@ fn main() -> Result<()> {
             }
             server::run_kernel(info, kind, spare::start_next)
         }
+        Command::RunCells { no_snapshots } => runtime::run(!no_snapshots),
         Command::Spare { print_socket: false } => spare::run_spare(),
         Command::Spare { print_socket: true } => {
             let path = spare::socket_path().ok_or_else(|| anyhow::anyhow!("spares are not possible here"))?;

@@ -12,7 +12,7 @@ use jupyter_protocol::ConnectionInfo;
 
 use crate::core::engine::{Engine, Interrupter};
 use crate::engine::broken::BrokenEngine;
-use crate::engine::evcxr::EvcxrEngine;
+use crate::engine::evcxr::RustEngine;
 use crate::engine::mock::MockEngine;
 use crate::log::log;
 use crate::{core, wire};
@@ -69,7 +69,7 @@ fn start_engine(kind: EngineKind, engine_ready: fn()) -> Box<dyn Engine> {
         EngineKind::Evcxr => {
             let started = std::time::Instant::now();
             let progress = |step: &str| eprintln!("ndplay: [{:>5.2}s] {step}", started.elapsed().as_secs_f64());
-            match EvcxrEngine::start(&progress) {
+            match RustEngine::start(&progress) {
                 Ok(e) => {
                     progress("ready");
                     engine_ready();

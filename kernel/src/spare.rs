@@ -35,7 +35,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::core::engine::{Engine, Interrupter};
 use crate::engine::evcxr::slot::try_lock;
-use crate::engine::evcxr::{prelude, EvcxrEngine};
+use crate::engine::evcxr::{prelude, RustEngine};
 use crate::log::log;
 use crate::{server, wire};
 
@@ -283,7 +283,7 @@ fn same_user(stream: &UnixStream) -> bool {
 /// raise its priority back after adoption, so the whole process must not be niced.) The
 /// child that runs cells is started here too and keeps nice 10 until it restarts; that
 /// only matters while something else competes for the CPU.
-fn start_engine_politely(started: Instant) -> Result<EvcxrEngine> {
+fn start_engine_politely(started: Instant) -> Result<RustEngine> {
     let log = move |s: &str| log_since(started, s);
     std::thread::Builder::new()
         .name("ndplay-spare-start".into())
@@ -293,7 +293,7 @@ fn start_engine_politely(started: Instant) -> Result<EvcxrEngine> {
             unsafe {
                 libc::setpriority(libc::PRIO_PROCESS, libc::gettid() as libc::id_t, 10);
             }
-            EvcxrEngine::start(&log).context("starting the spare's engine")
+            RustEngine::start(&log).context("starting the spare's engine")
         })?
         .join()
         .map_err(|_| anyhow::anyhow!("the spare's engine start panicked"))?
@@ -304,7 +304,7 @@ struct Adopted {
     info: jupyter_protocol::ConnectionInfo,
 }
 
-fn take_over(mut stream: UnixStream, engine: &mut EvcxrEngine, log: &dyn Fn(&str)) -> Result<Adopted> {
+fn take_over(mut stream: UnixStream, engine: &mut RustEngine, log: &dyn Fn(&str)) -> Result<Adopted> {
     stream.set_read_timeout(Some(HANDSHAKE_TIMEOUT))?;
     let mut line = String::new();
     BufReader::new(stream.try_clone()?).read_line(&mut line)?;
@@ -325,7 +325,7 @@ fn take_over(mut stream: UnixStream, engine: &mut EvcxrEngine, log: &dyn Fn(&str
 
 /// An adopted spare: binds the kernel's sockets, tells the launcher, and runs as its
 /// kernel until shutdown.
-fn serve_adopted(info: jupyter_protocol::ConnectionInfo, engine: EvcxrEngine, mut launcher: UnixStream) -> Result<()> {
+fn serve_adopted(info: jupyter_protocol::ConnectionInfo, engine: RustEngine, mut launcher: UnixStream) -> Result<()> {
     server::runtime()?.block_on(async move {
         let wire = match wire::bind(&info).await {
             Ok(wire) => wire,

@@ -15,7 +15,7 @@ use tokio::sync::mpsc::UnboundedReceiver;
 use super::outputs::Event;
 use crate::core::shell::{EngineSlot, Shell};
 use crate::core::KernelInfo;
-use crate::engine::evcxr::EvcxrEngine;
+use crate::engine::evcxr::RustEngine;
 use crate::wire::Outbox;
 
 /// Runs code cells in one fresh engine, in the notebook's directory.
@@ -36,7 +36,7 @@ impl NotebookKernel {
         std::env::set_current_dir(dir).with_context(|| format!("entering {}", dir.display()))?;
         let started = Instant::now();
         let progress = |step: &str| eprintln!("{label}: [{:>5.1}s] {step}", started.elapsed().as_secs_f64());
-        let engine = EvcxrEngine::start(&progress).context("starting the Rust engine")?;
+        let engine = RustEngine::start(&progress).context("starting the Rust engine")?;
         progress("ready");
         let (outbox, [replies, _control, iopub]) = Outbox::in_process();
         let info = KernelInfo { rustc_version: String::new(), banner: String::new() };

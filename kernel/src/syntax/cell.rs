@@ -63,6 +63,196 @@ pub fn arithmetic_operands(code: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// What kind of crate-level thing a cell defines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ItemKind {
+    /// `use …;` (kept by its text).
+    Use,
+    /// `macro_rules! name { … }` (kept by name; macros must come before their use).
+    Macro,
+    /// An `impl` block (kept by its header, the text before its `{`).
+    Impl,
+    /// Any other item with a name: `fn`, `struct`, `enum`, `trait`, `type`, `const`…
+    Named,
+    /// A type definition (`struct`, `enum`, `union`, `type`): values of the old definition
+    /// cannot be read as the new one.
+    Type,
+}
+
+/// An item of a cell: what it is, the key a later definition replaces it by, and where
+/// it is in the cell's text (byte range).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Item {
+    pub kind: ItemKind,
+    pub key: String,
+    pub start: usize,
+    pub end: usize,
+}
+
+/// A variable a cell's top-level `let` makes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Binding {
+    pub name: String,
+    pub mutable: bool,
+    /// The type written in the `let`, when it names one variable and is fully given.
+    pub ty: Option<String>,
+}
+
+/// A cell, split the way the kernel compiles it: items go to the crate's top level,
+/// statements stay in the cell's function, the final expression is shown.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Parts {
+    pub items: Vec<Item>,
+    pub bindings: Vec<Binding>,
+    /// Byte range of the final expression.
+    pub tail: Option<(usize, usize)>,
+    /// Names the cell assigns to with `=` or a compound assignment at any depth.
+    pub assigned: Vec<String>,
+}
+
+/// Splits a cell into [`Parts`]. Text that does not parse is left to the compiler: what
+/// can be recognised is, and the rest stays statements.
+pub fn parts(code: &str) -> Parts {
+    use ra_ap_syntax::ast::{self, HasName};
+    use ra_ap_syntax::AstNode;
+    let mut parts = Parts::default();
+    let Some(f) = parse_cell(code) else { return parts };
+    let Some(list) = f.body().and_then(|b| b.stmt_list()) else { return parts };
+    let range = |node: &ra_ap_syntax::SyntaxNode| {
+        let r = node.text_range();
+        let start = usize::from(r.start()).saturating_sub(CELL_PREFIX.len()).min(code.len());
+        let end = usize::from(r.end()).saturating_sub(CELL_PREFIX.len()).min(code.len());
+        (start, end)
+    };
+    for stmt in list.statements() {
+        match stmt {
+            ast::Stmt::Item(item) => {
+                let (start, end) = range(item.syntax());
+                let name = |n: Option<ast::Name>| n.map(|n| n.text().to_string());
+                let (kind, key) = match &item {
+                    ast::Item::Use(_) => (ItemKind::Use, Some(code[start..end].trim().to_string())),
+                    ast::Item::MacroRules(m) => (ItemKind::Macro, name(m.name())),
+                    ast::Item::Impl(_) => {
+                        let text = &code[start..end];
+                        (
+                            ItemKind::Impl,
+                            Some(
+                                text.split('{').next().unwrap_or(text).split_whitespace().collect::<Vec<_>>().join(" "),
+                            ),
+                        )
+                    }
+                    ast::Item::Struct(s) => (ItemKind::Type, name(s.name())),
+                    ast::Item::Enum(e) => (ItemKind::Type, name(e.name())),
+                    ast::Item::Union(u) => (ItemKind::Type, name(u.name())),
+                    ast::Item::TypeAlias(t) => (ItemKind::Type, name(t.name())),
+                    ast::Item::Fn(x) => (ItemKind::Named, name(x.name())),
+                    ast::Item::Trait(x) => (ItemKind::Named, name(x.name())),
+                    ast::Item::Const(x) => (ItemKind::Named, name(x.name())),
+                    ast::Item::Static(x) => (ItemKind::Named, name(x.name())),
+                    ast::Item::Module(x) => (ItemKind::Named, name(x.name())),
+                    ast::Item::MacroDef(x) => (ItemKind::Macro, name(x.name())),
+                    ast::Item::ExternCrate(_) | ast::Item::ExternBlock(_) => {
+                        (ItemKind::Use, Some(code[start..end].trim().to_string()))
+                    }
+                    // A macro call in item position (`thread_local! { … }`) stays a statement.
+                    ast::Item::MacroCall(_) | ast::Item::AsmExpr(_) => continue,
+                };
+                if let Some(key) = key {
+                    parts.items.push(Item { kind, key, start, end });
+                }
+            }
+            ast::Stmt::LetStmt(l) => {
+                let Some(pat) = l.pat() else { continue };
+                let single = matches!(pat, ast::Pat::IdentPat(_));
+                let ty = l.ty().filter(|t| single && fully_given(t)).map(|t| t.syntax().text().to_string());
+                let before = parts.bindings.len();
+                bindings_of(&pat, &mut parts.bindings);
+                if let (Some(ty), true) = (ty, parts.bindings.len() == before + 1) {
+                    parts.bindings[before].ty = Some(ty);
+                }
+            }
+            ast::Stmt::ExprStmt(_) => {}
+        }
+    }
+    if let Some(tail) = list.tail_expr() {
+        let (start, end) = range(tail.syntax());
+        if start < end {
+            parts.tail = Some((start, end));
+        }
+    }
+    for node in list.syntax().descendants() {
+        let Some(bin) = ast::BinExpr::cast(node) else { continue };
+        if matches!(bin.op_kind(), Some(ast::BinaryOp::Assignment { .. })) {
+            if let Some(ast::Expr::PathExpr(p)) = bin.lhs() {
+                if let Some(name) = p.path().filter(|p| p.qualifier().is_none()).and_then(|p| p.segment()) {
+                    let name = name.syntax().text().to_string();
+                    if !parts.assigned.contains(&name) {
+                        parts.assigned.push(name);
+                    }
+                }
+            }
+        }
+    }
+    parts
+}
+
+/// Whether a written type leaves nothing to inference (no `_`, no `impl Trait`).
+fn fully_given(ty: &ra_ap_syntax::ast::Type) -> bool {
+    use ra_ap_syntax::{AstNode, SyntaxKind};
+    !ty.syntax().descendants().any(|n| matches!(n.kind(), SyntaxKind::INFER_TYPE | SyntaxKind::IMPL_TRAIT_TYPE))
+}
+
+/// The variables a `let` pattern binds.
+fn bindings_of(pat: &ra_ap_syntax::ast::Pat, out: &mut Vec<Binding>) {
+    use ra_ap_syntax::ast::{self, HasName};
+    match pat {
+        ast::Pat::IdentPat(p) => {
+            if let Some(name) = p.name() {
+                out.push(Binding { name: name.text().to_string(), mutable: p.mut_token().is_some(), ty: None });
+            }
+            if let Some(inner) = p.pat() {
+                bindings_of(&inner, out);
+            }
+        }
+        ast::Pat::TuplePat(p) => p.fields().for_each(|f| bindings_of(&f, out)),
+        ast::Pat::TupleStructPat(p) => p.fields().for_each(|f| bindings_of(&f, out)),
+        ast::Pat::SlicePat(p) => p.pats().for_each(|f| bindings_of(&f, out)),
+        ast::Pat::ParenPat(p) => {
+            if let Some(inner) = p.pat() {
+                bindings_of(&inner, out)
+            }
+        }
+        ast::Pat::RefPat(p) => {
+            if let Some(inner) = p.pat() {
+                bindings_of(&inner, out)
+            }
+        }
+        ast::Pat::BoxPat(p) => {
+            if let Some(inner) = p.pat() {
+                bindings_of(&inner, out)
+            }
+        }
+        ast::Pat::RecordPat(p) => {
+            for field in p.record_pat_field_list().into_iter().flat_map(|l| l.fields().collect::<Vec<_>>()) {
+                match (field.pat(), field.field_name()) {
+                    (Some(inner), _) => bindings_of(&inner, out),
+                    (None, Some(name)) => out.push(Binding { name: name.text().to_string(), mutable: false, ty: None }),
+                    _ => {}
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Every identifier-like word of a cell, strings and comments included (a variable named
+/// in `println!("{x}")` is used): a superset of the variables the cell uses.
+pub fn words(code: &str) -> std::collections::HashSet<&str> {
+    code.split(|c: char| !is_ident(c))
+        .filter(|w| !w.is_empty() && !w.starts_with(|c: char| c.is_ascii_digit()))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -88,6 +278,42 @@ mod tests {
         assert_eq!(final_expression("let z = 1;"), None);
         assert_eq!(final_expression("fn f() {}\n f()").map(|(s, e)| &"fn f() {}\n f()"[s..e]), Some("f()"));
         assert_eq!(final_expression("}}} broken {"), None);
+    }
+
+    #[test]
+    fn a_cell_splits_into_items_bindings_and_a_tail() {
+        let code = "use std::collections::HashMap;\nlet (a, mut b) = (1, 2);\nlet c: Vec<u8> = vec![];\nfn f() {}\nstruct P { x: f64 }\nimpl P {\n fn g(&self) {} }\nlet _ = 3;\nb += 1;\na + b";
+        let p = parts(code);
+        let items: Vec<(ItemKind, &str)> = p.items.iter().map(|i| (i.kind, i.key.as_str())).collect();
+        assert_eq!(
+            items,
+            [
+                (ItemKind::Use, "use std::collections::HashMap;"),
+                (ItemKind::Named, "f"),
+                (ItemKind::Type, "P"),
+                (ItemKind::Impl, "impl P")
+            ]
+        );
+        assert_eq!(&code[p.items[1].start..p.items[1].end], "fn f() {}");
+        let names: Vec<(&str, bool, Option<&str>)> =
+            p.bindings.iter().map(|b| (b.name.as_str(), b.mutable, b.ty.as_deref())).collect();
+        assert_eq!(names, [("a", false, None), ("b", true, None), ("c", false, Some("Vec<u8>"))]);
+        assert_eq!(p.tail.map(|(s, e)| &code[s..e]), Some("a + b"));
+        assert_eq!(p.assigned, ["b"]);
+        assert_eq!(parts("let x: Vec<_> = vec![1];").bindings[0].ty, None);
+        assert_eq!(
+            parts("let Point { x, y: (u, v) } = p;").bindings.iter().map(|b| b.name.as_str()).collect::<Vec<_>>(),
+            ["x", "u", "v"]
+        );
+    }
+
+    #[test]
+    fn words_include_names_inside_strings() {
+        let w = words("println!(\"{total} and {}\", a.len()); // see b\n1x");
+        for name in ["println", "total", "and", "a", "len", "see", "b"] {
+            assert!(w.contains(name), "{name}");
+        }
+        assert!(!w.contains("1x"));
     }
 
     #[test]

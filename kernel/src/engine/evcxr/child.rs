@@ -1,15 +1,15 @@
-//! The child process that runs cells, from both sides.
+//! The limits and signals of the child process that runs cells, from both sides.
 //!
-//! evcxr starts this same binary again as its runtime (`EVCXR_IS_RUNTIME`): the child loads
-//! each compiled cell as a shared library and calls it. Everything the kernel arranges for
-//! that process lives here:
+//! The kernel starts this same binary again as `ndplay run-cells` (see [`super::runtime`]
+//! for its loop and [`super::runner`] for the kernel's end of it). What the kernel arranges
+//! for that process lives here:
 //!
-//! - **inside the child**, before evcxr's runtime loop takes over ([`prepare`], called first
-//!   thing in `main`): the memory cap, SIGINT left to the kernel, and the thread that
-//!   follows the kernel into another working directory;
-//! - **from the kernel**: the handle that kills the child on interrupt ([`ChildKiller`]), the
-//!   writing end of the working-directory FIFO ([`tell_directory`]), and the panic hook
-//!   that the kernel installs in every fresh child ([`panic_hook_code`]).
+//! - **inside the child**, before its loop starts ([`prepare_runtime`]): the memory cap,
+//!   SIGINT left to the kernel, and the thread that follows the kernel into another working
+//!   directory;
+//! - **from the kernel**: the handle that stops a cell on interrupt ([`ChildKiller`]: the
+//!   compiler while the cell compiles, the child while it runs) and the writing end of the
+//!   working-directory FIFO ([`tell_directory`]).
 //!
 //! Memory: the child gets an address-space limit, so an allocation larger than memory fails
 //! at once (the student reads "out of memory") instead of the machine swapping itself to a
@@ -27,11 +27,10 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 
-use super::output::{PANIC_BEGIN, PANIC_END};
 use crate::core::engine::Interrupter;
 
 /// The environment variable that names the child's directory FIFO. The kernel sets it
-/// before evcxr starts the child, which inherits it.
+/// before it starts the child, which inherits it.
 pub const CWD_FIFO_VAR: &str = "NDPLAY_CHILD_CWD_FIFO";
 
 /// The child's share of physical memory when `NDPLAY_CHILD_MEMORY` is not set.
@@ -40,18 +39,9 @@ pub const DEFAULT_MEMORY_PERCENT: u64 = 50;
 /// How long the kernel waits for the child to follow it into a new directory.
 const FOLLOW_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// Whether this process is evcxr's child that runs cells.
-fn is_child() -> bool {
-    std::env::var_os("EVCXR_IS_RUNTIME").is_some()
-}
-
-/// Called first thing in `main`. In the child that runs cells (and only there) it caps the
-/// memory, leaves SIGINT to the kernel and starts following directory changes; evcxr's
-/// runtime loop then takes over.
-pub fn prepare() {
-    if !is_child() {
-        return;
-    }
+/// Called first in the process that runs cells: caps its memory, leaves SIGINT to the
+/// kernel and starts following directory changes.
+pub fn prepare_runtime() {
     leave_sigint_to_the_kernel();
     let setting = std::env::var("NDPLAY_CHILD_MEMORY").unwrap_or_default();
     if let Some(bytes) = memory_limit(&setting, physical_memory()) {
@@ -61,6 +51,12 @@ pub fn prepare() {
             libc::setrlimit(libc::RLIMIT_AS, &limit);
         }
     }
+    follow_directory_changes();
+}
+
+/// Called in a snapshot that takes over: the directory follower was a thread of the
+/// process that died, and threads do not survive a `fork`.
+pub fn prepare_runtime_again() {
     follow_directory_changes();
 }
 
@@ -134,7 +130,7 @@ fn follow_directory_changes() {
     });
 }
 
-/// Creates the directory FIFO (if need be) and names it for the children evcxr starts.
+/// Creates the directory FIFO (if need be) and names it for the children the kernel starts.
 pub fn make_directory_fifo(path: &Path) -> Result<()> {
     use std::os::unix::fs::FileTypeExt;
     if !std::fs::metadata(path).is_ok_and(|m| m.file_type().is_fifo()) {
@@ -145,8 +141,8 @@ pub fn make_directory_fifo(path: &Path) -> Result<()> {
             return Err(std::io::Error::last_os_error()).with_context(|| format!("creating {}", path.display()));
         }
     }
-    // Set before evcxr starts its child (and before any other thread of ours could read
-    // the environment); the child inherits it.
+    // Set before the child starts (and before any other thread of ours could read the
+    // environment); the child inherits it.
     std::env::set_var(CWD_FIFO_VAR, path);
     Ok(())
 }
@@ -174,22 +170,40 @@ pub fn tell_directory(pid: u32, dir: &Path) -> bool {
     false
 }
 
-/// Interrupting evcxr means killing its child process: there is no way to stop a running
-/// cell inside it. The pid is read from a shared atomic so the control thread never waits
-/// for a lock held by the engine thread.
+/// Stops what the engine is waiting for: the compiler while a cell compiles, the process
+/// that runs cells while it runs one (there is no way to stop a running cell inside it;
+/// its snapshot takes over). The pids are shared atomics, so the control thread never
+/// waits for a lock held by the engine thread.
 #[derive(Default)]
 pub struct ChildKiller {
     pid: AtomicU32,
+    compiler: AtomicU32,
     interrupted: AtomicBool,
 }
 
 impl Interrupter for ChildKiller {
     fn interrupt(&self) {
         self.interrupted.store(true, Ordering::SeqCst);
-        self.kill();
+        match self.compiler.load(Ordering::SeqCst) {
+            0 => self.kill(),
+            compiler => kill(compiler),
+        }
     }
     fn shutdown(&self) {
         self.kill();
+    }
+}
+
+/// A compile that an interrupt stops (see [`ChildKiller::watch`]).
+pub struct CompileWatch<'a> {
+    killer: &'a ChildKiller,
+}
+
+impl CompileWatch<'_> {
+    /// The compile is over; whether an interrupt stopped it.
+    pub fn finish(self) -> bool {
+        self.killer.compiler.store(0, Ordering::SeqCst);
+        self.killer.take_interrupt()
     }
 }
 
@@ -213,40 +227,27 @@ impl ChildKiller {
         self.interrupted.swap(false, Ordering::SeqCst)
     }
 
+    /// From now until [`CompileWatch::finish`], an interrupt kills the compiler `pid`.
+    pub fn watch(&self, pid: u32) -> CompileWatch<'_> {
+        self.compiler.store(pid, Ordering::SeqCst);
+        CompileWatch { killer: self }
+    }
+
+    /// Kills the process that runs cells.
     pub fn kill(&self) {
-        let pid = self.pid();
-        if pid != 0 {
-            // SAFETY: kill(2) has no memory-safety preconditions. The pid is our own child,
-            // which evcxr reaps only when it restarts it, so it cannot have been reused.
-            unsafe {
-                libc::kill(pid as libc::pid_t, libc::SIGKILL);
-            }
-        }
+        kill(self.pid());
     }
 }
 
-/// Run in the child once it starts (and again after every restart): reports panics on
-/// stdout, in order with the cell's other output, instead of stderr. The line format is
-/// [`super::output`]'s.
-pub fn panic_hook_code() -> String {
-    format!(
-        r#"std::panic::set_hook(Box::new(|info| {{
-    use std::io::Write;
-    let payload = info.payload();
-    let message = if let Some(s) = payload.downcast_ref::<&str>() {{ s.to_string() }}
-        else if let Some(s) = payload.downcast_ref::<String>() {{ s.clone() }}
-        else {{ String::from("Box<dyn Any>") }};
-    let location = info.location().map(|l| format!("{{}}:{{}}:{{}}", l.file(), l.line(), l.column())).unwrap_or_default();
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    let _ = writeln!(out, "{begin}{{}}", location);
-    let _ = writeln!(out, "{{}}", message);
-    let _ = writeln!(out, "{end}");
-    let _ = out.flush();
-}}));"#,
-        begin = PANIC_BEGIN.escape_default(),
-        end = PANIC_END.escape_default(),
-    )
+fn kill(pid: u32) {
+    if pid != 0 {
+        // SAFETY: kill(2) has no memory-safety preconditions. The pids are the kernel's own
+        // children (or orphans it is the subreaper of), reaped only by the kernel, so they
+        // cannot have been reused while recorded here.
+        unsafe {
+            libc::kill(pid as libc::pid_t, libc::SIGKILL);
+        }
+    }
 }
 
 #[cfg(test)]
@@ -264,13 +265,6 @@ mod tests {
         assert_eq!(memory_limit("1000", 0), Some(1000));
         assert_eq!(memory_limit("unlimited", 8 * gib), None);
         assert_eq!(memory_limit("lots", 8 * gib), None);
-    }
-
-    #[test]
-    fn panic_hook_code_escapes_markers() {
-        let code = panic_hook_code();
-        assert!(code.contains("\\u{1e}ndplay-panic-begin "));
-        assert!(code.contains("\\u{1e}ndplay-panic-end"));
     }
 
     #[test]

@@ -1,8 +1,12 @@
 //! A compiler message about a cell as plain data: what the reports are written from.
 //!
-//! evcxr hands over its own `CompilationError`; [`Diagnostic::from_evcxr`] is the one
-//! adapter from it, so every report that reads a diagnostic can be tested with values
-//! written by hand, and a compiler driven another way needs only another adapter.
+//! rustc writes its messages as JSON about the generated library; [`Diagnostic::from_rustc`]
+//! is the one adapter from them, taking positions back to the cell. Every report that reads
+//! a diagnostic can so be tested with values written by hand.
+
+use serde_json::Value;
+
+use super::codegen::{Origin, SourceMap};
 
 /// How serious a compiler message is, as rustc's JSON says.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -67,26 +71,101 @@ pub struct Diagnostic {
     pub note: Option<String>,
 }
 
+/// The compile-error messages of rustc that only summarise (they are left out).
+const SUMMARIES: &[&str] = &["aborting due to", "For more information about", "Some errors have detailed explanations"];
+
 impl Diagnostic {
-    /// The one adapter from evcxr's compile errors.
-    pub fn from_evcxr(e: &evcxr::CompilationError) -> Diagnostic {
-        Diagnostic {
-            level: Level::parse(e.level()),
-            code: e.code().map(str::to_string),
-            message: e.message(),
-            labels: e
-                .spanned_messages()
-                .iter()
-                .map(|m| Label {
-                    span: m
-                        .span
-                        .map(|s| Span { start: (s.start_line, s.start_column), end: (s.end_line, s.end_column) }),
-                    text: m.label.clone(),
-                    primary: m.is_primary,
-                })
-                .collect(),
-            help: e.help(),
-            note: e.evcxr_extra_hint().map(str::to_string),
+    /// The adapter from rustc's JSON diagnostics for a generated cell library: positions
+    /// are taken to the cell's compiled text through `map`, and spans elsewhere (the
+    /// kernel's own lines, libraries) are left out. `None` for rustc's summary lines.
+    pub fn from_rustc(json: &Value, map: &SourceMap) -> Option<Diagnostic> {
+        let message = json["message"].as_str()?;
+        if SUMMARIES.iter().any(|s| message.starts_with(s)) {
+            return None;
+        }
+        let mut labels = cell_labels(json, map);
+        if labels.is_empty() {
+            // The error is reported in the kernel's code, but a note of it points at the
+            // student's: show that place.
+            if let Some(child) =
+                json["children"].as_array().into_iter().flatten().find(|c| !cell_labels(c, map).is_empty())
+            {
+                labels = cell_labels(child, map);
+            }
+        }
+        let code = json["code"]["code"].as_str().map(str::to_string);
+        let help = json["children"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|c| c["level"] == "help")
+            .filter_map(|c| {
+                let mut text = c["message"].as_str()?.to_string();
+                if let Some(replacement) = c["spans"][0]["suggested_replacement"].as_str() {
+                    text.push_str("\n\n");
+                    text.push_str(replacement.trim_end());
+                }
+                Some(text)
+            })
+            .collect();
+        let note = match code.as_deref() {
+            Some("E0597") => Some(
+                "a variable kept between cells cannot borrow from another value (unless that value is 'static)"
+                    .to_string(),
+            ),
+            _ => None,
+        };
+        Some(Diagnostic {
+            level: Level::parse(json["level"].as_str().unwrap_or("error")),
+            code,
+            message: message.to_string(),
+            labels,
+            help,
+            note,
+        })
+    }
+}
+
+/// The spans of a rustc diagnostic that fall in the cell's own lines, as labels.
+fn cell_labels(json: &Value, map: &SourceMap) -> Vec<Label> {
+    let mut labels = Vec::new();
+    for span in json["spans"].as_array().into_iter().flatten() {
+        let (Some(start_line), Some(end_line)) = (span["line_start"].as_u64(), span["line_end"].as_u64()) else {
+            continue;
+        };
+        let (Some((Origin::Cell { .. }, Some(start))), Some((Origin::Cell { .. }, Some(end)))) =
+            (map.origin(start_line as usize), map.origin(end_line as usize))
+        else {
+            continue;
+        };
+        let column = |key: &str| span[key].as_u64().unwrap_or(1) as usize;
+        labels.push(Label {
+            span: Some(Span { start: (start, column("column_start")), end: (end, column("column_end")) }),
+            text: span["label"].as_str().unwrap_or("").to_string(),
+            primary: span["is_primary"].as_bool().unwrap_or(false),
+        });
+    }
+    labels
+}
+
+/// Where a rustc diagnostic is: the origin of its primary span, and those of its other
+/// spans and its notes' spans. The engine reads from them whose doing the error is.
+pub fn origins(json: &Value, map: &SourceMap) -> (Option<Origin>, Vec<Origin>) {
+    let origin = |span: &Value| {
+        let line = span["line_start"].as_u64()? as usize;
+        map.origin(line).map(|(o, _)| o.clone())
+    };
+    let spans: Vec<&Value> = json["spans"].as_array().into_iter().flatten().collect();
+    let primary = spans.iter().find(|s| s["is_primary"].as_bool().unwrap_or(false)).and_then(|s| origin(s));
+    let mut secondary: Vec<Origin> = Vec::new();
+    let children =
+        json["children"].as_array().into_iter().flatten().flat_map(|c| c["spans"].as_array().into_iter().flatten());
+    for span in spans.iter().copied().filter(|s| !s["is_primary"].as_bool().unwrap_or(false)).chain(children) {
+        if let Some(o) = origin(span) {
+            if !secondary.contains(&o) {
+                secondary.push(o);
+            }
         }
     }
+    (primary, secondary)
 }

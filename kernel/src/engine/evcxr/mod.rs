@@ -1,323 +1,536 @@
-//! The real engine: evcxr compiles each cell into a shared library and runs it in a child
-//! process, with the ndplay prelude as a dependency and `use ndplay::prelude::*;` in scope.
+//! The real engine: each cell is compiled by rustc into a shared library that links the
+//! ndplay prelude, and run in a child process that keeps the session's variables.
 //!
-//! This directory is the only home of that child process and of everything the kernel adds
-//! to evcxr:
+//! This directory is the only home of that child process and of everything around it:
 //! - [`setup`]: the prelude unpacked from the binary ([`prelude`]), a private build
-//!   directory per kernel ([`slot`]), dependencies built optimised while cells build fast;
-//! - [`child`]: the child process from both sides (memory cap, SIGINT, working-directory
-//!   FIFO, the kill switch for interrupts, the panic hook);
-//! - [`output`]: the child's stdout and stderr turned into outputs, with our own display
-//!   channel beside evcxr's final-value one;
-//! - [`rewrite`]: what the kernel inserts into a cell, and positions taken back to the
-//!   text the student typed;
-//! - [`report`]: errors a student can read, from plain [`diagnostic`]s, with types in
-//!   [`array_terms`];
+//!   directory per kernel ([`slot`]), how cells and dependencies are compiled;
+//! - [`compiler`]: cargo once for the dependencies, rustc directly for every cell;
+//! - [`codegen`]: a cell as the source of a library, with a map back to the cell; what the
+//!   session keeps between cells is in [`state`];
+//! - [`runner`] (the kernel's side) and [`runtime`] (inside the child): the process that
+//!   runs cells, and its snapshot from before each cell; [`child`]: its limits and signals;
+//! - [`output`]: the child's stdout and stderr turned into outputs;
+//! - [`report`]: errors a student can read, from plain [`diagnostic`]s, in [`array_terms`];
 //! - [`shape`]: shape-mismatch panics explained with a picture;
-//! - [`restore`]: `:restore`, which replays the cells whose variables were lost.
+//! - [`restore`]: `:restore`, which replays the cells whose variables were lost;
+//! - [`commands`]: the other `:` commands;
+//! - [`analysis`]: completion and inspection, through evcxr's rust-analyzer.
 //!
-//! This file holds the engine itself: starting it, and the [`Engine`] methods.
+//! This file holds the engine itself: starting it, and running a cell from its text to its
+//! outcome, retrying the compile when the kernel's own code around the cell was wrong
+//! about a variable (it moved, it borrows, its type cannot be written).
 
+pub mod analysis;
 pub mod array_terms;
 pub mod child;
+pub mod codegen;
+pub mod commands;
+pub mod compiler;
 pub mod diagnostic;
 pub mod output;
 pub mod prelude;
 pub mod report;
 pub mod restore;
 pub mod rewrite;
+pub mod runner;
+pub mod runtime;
 pub mod setup;
 pub mod shape;
 pub mod slot;
+pub mod state;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
-use evcxr::{CommandContext, EvalContext, EvalOutputs};
-use jupyter_protocol::{DisplayData, Media, MediaType};
+use jupyter_protocol::{DisplayData, Media};
 
-use crate::core::engine::{CellError, Completions, Engine, ErrorKind, Interrupter, Outcome, Output, OutputSink};
-use crate::syntax::cell::{identifier_end, identifier_start};
-use child::{panic_hook_code, ChildKiller};
+use crate::core::engine::{CellError, Completions, Discard, Engine, Interrupter, Outcome, Output, OutputSink};
+use crate::syntax::cell::{parts, words, ItemKind, Parts};
+use analysis::Analysis;
+use child::ChildKiller;
+use codegen::{CellSource, Origin, Plan, PutBack, SourceMap, SHOW_AFTER, SHOW_BEFORE};
+use compiler::{Compiler, Failure};
 use diagnostic::Diagnostic;
-use output::Forwarder;
+use output::{CellEnd, Forwarder};
 use report::{child_died, compile_error, panic_error, shape_error};
 use restore::{ReplayLog, RESTORE_COMMAND};
-use rewrite::{bind_moving_tail, retry_ambiguous_numeric, CellText, DEBUG_WRAPPER};
+use rewrite::CellText;
+use runner::{RunEnd, Runner};
 use shape::{is_shape_panic, ASK_EXPLAIN_BROADCAST};
 use slot::BuildSlot;
+use state::{KeptItem, State, Variable};
 
 /// Variables whose names start with this are the kernel's own; they are hidden from the
 /// student (completions, lost-variable lists).
 const HIDDEN_PREFIX: &str = "__ndplay";
 
-/// See [`EvcxrEngine::start`]: makes rust-analyzer load ndarray's types.
-const WARMUP_CELL: &str =
-    "let __ndplay_warmup = array![[1.0, 2.0], [3.0, 4.0]];\nlet __ndplay_warmup_sum = __ndplay_warmup.sum();";
+/// Most compiles of one cell: the first, and retries after the kernel's own code around it
+/// was wrong about a variable.
+const MAX_COMPILES: usize = 5;
 
-pub struct EvcxrEngine {
-    ctx: CommandContext,
-    forwarder: Forwarder,
-    interrupter: Arc<ChildKiller>,
-    slot: BuildSlot,
-    replay: ReplayLog,
+/// Compiled at start, so that the first cell a student runs finds the compiler, the
+/// prelude and the child process warm.
+const WARMUP_CELL: &str = "let __ndplay_warmup = array![[1.0, 2.0], [3.0, 4.0]];\n__ndplay_warmup.sum()";
+
+/// Whether cells get a snapshot (`NDPLAY_SNAPSHOTS=0` turns them off, e.g. to measure them).
+fn snapshots_wanted() -> bool {
+    !matches!(std::env::var("NDPLAY_SNAPSHOTS").as_deref(), Ok("0") | Ok("false") | Ok("no"))
 }
 
-impl EvcxrEngine {
-    /// Starts evcxr with the prelude loaded. This compiles (from cache after `ndplay
-    /// install`), so it runs on the engine thread while the kernel already answers.
-    pub fn start(progress: &dyn Fn(&str)) -> Result<EvcxrEngine> {
-        let setup::Prepared { slot, prelude } = setup::prepare(progress)?;
-        progress("starting the Rust evaluator");
-        let (eval_ctx, outputs) = EvalContext::new().map_err(|e| anyhow::anyhow!("{e}"))?;
-        let forwarder = Forwarder::start(outputs.stdout, outputs.stderr);
-        let mut ctx = CommandContext::with_eval_context(eval_ctx);
-        let interrupter = Arc::new(ChildKiller::default());
+pub struct RustEngine {
+    state: State,
+    compiler: Compiler,
+    runner: Runner,
+    forwarder: Forwarder,
+    killer: Arc<ChildKiller>,
+    slot: BuildSlot,
+    prelude: PathBuf,
+    rustc: PathBuf,
+    /// Dependencies added with `:dep`: (name, TOML spec).
+    deps: Vec<(String, String)>,
+    replay: ReplayLog,
+    /// Set when the process that runs cells died with no snapshot to take over.
+    lost_variables: bool,
+    analysis: Analysis,
+}
 
-        let setup = [":opt 0".to_string(), format!(":dep ndplay = {{ path = {:?} }}", prelude.display().to_string())];
-        for command in setup {
-            progress(&command);
-            ctx.execute(&command).map_err(|e| anyhow::anyhow!("`{command}` failed: {e}"))?;
-        }
-        let mut engine = EvcxrEngine { ctx, forwarder, interrupter, slot, replay: ReplayLog::default() };
-        progress("loading the prelude (use ndplay::prelude::*)");
-        engine.run_setup_cell(true)?;
-        engine.slot.mark_warm();
-        // rust-analyzer, which evcxr asks for the type of every new variable, spends
-        // seconds the first time it infers a type involving ndarray. Pay that now, while
-        // the student is still reading the notebook, instead of in their first cell.
-        progress("warming up type inference");
-        if let Err(e) = engine.ctx.execute(WARMUP_CELL) {
-            progress(&format!("warm-up cell failed (cells will still work): {e}"));
-        }
-        Ok(engine)
-    }
+/// What one compile of a cell needs to know of the cell.
+struct Prepared {
+    typed: String,
+    parts: Parts,
+    text: CellText,
+}
 
-    /// Brings the prelude into scope and installs the panic hook. The `use` is remembered by
-    /// evcxr across child restarts; the hook lives in the child and must be set again.
-    fn run_setup_cell(&mut self, with_use: bool) -> Result<()> {
-        let code = if with_use {
-            format!("use ndplay::prelude::*;\n{DEBUG_WRAPPER}\n{}", panic_hook_code())
-        } else {
-            panic_hook_code()
+impl RustEngine {
+    /// Starts the engine: the build directory, the dependencies (built once, from cache
+    /// after `ndplay install`), the process that runs cells, and a first cell.
+    pub fn start(progress: &dyn Fn(&str)) -> Result<RustEngine> {
+        let setup::Prepared { slot, prelude, rustc, target } = setup::prepare(progress)?;
+        setup::write_manifest(&slot.dir, &prelude, &[])?;
+        let killer = Arc::new(ChildKiller::default());
+        progress("building the cell crate's dependencies (cached after the first time)");
+        let compiler = Compiler::prepare(&slot.dir, &rustc, &target, killer.clone())?;
+        slot.mark_warm();
+        let (stdout_tx, stdout_rx) = crossbeam_channel::unbounded();
+        let (stderr_tx, stderr_rx) = crossbeam_channel::unbounded();
+        let forwarder = Forwarder::start(stdout_rx, stderr_rx);
+        let exe = std::env::current_exe().context("locating the ndplay binary")?;
+        progress("starting the process that runs cells");
+        let runner = Runner::start(&exe, snapshots_wanted(), killer.clone(), stdout_tx, stderr_tx)?;
+        let mut engine = RustEngine {
+            state: State::default(),
+            compiler,
+            runner,
+            forwarder,
+            killer,
+            slot,
+            prelude,
+            rustc,
+            deps: Vec::new(),
+            replay: ReplayLog::default(),
+            lost_variables: false,
+            analysis: Analysis::default(),
         };
-        self.ctx.execute(&code).map_err(|e| anyhow::anyhow!("loading the prelude failed: {e}"))?;
-        self.record_pid();
-        Ok(())
+        engine.analysis = Analysis::new(engine.slot.dir.join("analysis"), engine.prelude.clone());
+        progress("compiling a first cell");
+        if let Outcome::Error(e) = engine.execute_cell(WARMUP_CELL, Arc::new(Discard)) {
+            anyhow::bail!("the first cell failed: {}\n{}", e.evalue, e.traceback.join("\n"));
+        }
+        engine.state.remove_variable("__ndplay_warmup");
+        Ok(engine)
     }
 
     /// Moves the kernel and the child that runs cells into `dir`: a spare engine was
     /// started elsewhere, and cells must read files beside the notebook that adopted it.
     pub fn change_directory(&mut self, dir: &Path) -> Result<()> {
         std::env::set_current_dir(dir).with_context(|| format!("entering {}", dir.display()))?;
-        // Children that evcxr starts from now on inherit the directory; the running one is
-        // told through its FIFO, and the move is checked in /proc before a cell can run.
+        // Children started from now on inherit the directory; the running one is told
+        // through its FIFO, and the move is checked in /proc before a cell can run.
         let dir = std::fs::canonicalize(dir)?;
-        if child::tell_directory(self.interrupter.pid(), &dir) {
+        if child::tell_directory(self.killer.pid(), &dir) {
             return Ok(());
         }
-        // The child did not follow (no FIFO reader): a hidden cell moves it, at the cost of
-        // one compile.
+        // The child did not follow (no FIFO reader): a hidden cell moves it.
         let code = format!("std::env::set_current_dir({:?}).unwrap();", dir.display().to_string());
-        self.ctx.execute(&code).map_err(|e| anyhow::anyhow!("moving the cells' process to {}: {e}", dir.display()))?;
+        match self.execute_cell(&code, Arc::new(Discard)) {
+            Outcome::Ok { .. } => Ok(()),
+            Outcome::Error(e) => anyhow::bail!("moving the cells' process to {}: {}", dir.display(), e.evalue),
+        }
+    }
+
+    /// The student's variables, sorted (the kernel's own are hidden).
+    fn variable_names(&self) -> Vec<String> {
+        self.state.variable_names().into_iter().filter(|n| !n.starts_with(HIDDEN_PREFIX)).collect()
+    }
+
+    /// Compiles the cell crate's dependencies again (after `:dep`).
+    fn rebuild_dependencies(&mut self) -> Result<()> {
+        setup::write_manifest(&self.slot.dir, &self.prelude, &self.deps)?;
+        let target = self.compiler.target.clone();
+        self.compiler = Compiler::prepare(&self.slot.dir, &self.rustc, &target, self.killer.clone())?;
         Ok(())
     }
-
-    fn record_pid(&self) {
-        let pid = self.ctx.process_handle().lock().map(|c| c.id()).unwrap_or(0);
-        self.interrupter.set_pid(pid);
-    }
-
-    fn variable_names(&self) -> Vec<String> {
-        let mut names: Vec<String> = self
-            .ctx
-            .variables_and_types()
-            .map(|(n, _)| n.to_string())
-            .filter(|n| !n.starts_with(HIDDEN_PREFIX))
-            .collect();
-        names.sort();
-        names
-    }
 }
 
-impl Drop for EvcxrEngine {
+impl Drop for RustEngine {
     fn drop(&mut self) {
-        self.interrupter.kill();
+        self.runner.shutdown();
     }
 }
 
-impl Engine for EvcxrEngine {
+impl Engine for RustEngine {
     fn execute(&mut self, code: &str, sink: Arc<dyn OutputSink>) -> Outcome {
         if code.trim() == RESTORE_COMMAND {
             return self.restore(sink);
         }
+        if let Some(outcome) = self.command(code, sink.clone()) {
+            return outcome;
+        }
         let outcome = self.execute_cell(code, sink);
         match &outcome {
             Outcome::Ok { .. } => self.replay.record(code),
-            Outcome::Error(e) if e.kind.lost_the_process() => self.replay.child_lost(),
+            Outcome::Error(_) if std::mem::take(&mut self.lost_variables) => self.replay.child_lost(),
             Outcome::Error(_) => {}
         }
         outcome
     }
 
     fn complete(&mut self, code: &str, cursor: usize) -> Completions {
-        match self.ctx.completions(code, cursor) {
-            Ok(c) => {
-                let mut matches: Vec<String> = Vec::new();
-                for item in c.completions {
-                    if !matches.contains(&item.code) && !item.code.starts_with(HIDDEN_PREFIX) {
-                        matches.push(item.code);
-                    }
-                }
-                Completions { matches, start: c.start_offset, end: c.end_offset }
-            }
-            Err(_) => self.complete_from_names(code, cursor),
-        }
+        let names: Vec<String> =
+            self.variable_names().into_iter().chain(self.state.item_names().map(str::to_string)).collect();
+        self.analysis.complete(&self.state, code, cursor, &names)
     }
 
     fn inspect(&mut self, code: &str, cursor: usize) -> Option<Media> {
-        let end = identifier_end(code, cursor);
-        let start = identifier_start(code, cursor);
-        let word = &code[start..end];
-        // A session variable: show its type first, then what rust-analyzer knows of it.
-        let var_type =
-            self.ctx.variables_and_types().find(|(name, _)| *name == word).map(|(name, ty)| format!("{name}: {ty}"));
-        let hover = self.ctx.hover_at(code, end).ok().filter(|(plain, _)| !plain.trim().is_empty());
-        if var_type.is_none() && hover.is_none() {
-            return None;
-        }
-        let mut plain = var_type.clone().unwrap_or_default();
-        let mut html = var_type.map(|t| format!("<pre>{}</pre>", html_escape(&t))).unwrap_or_default();
-        if let Some((p, h)) = hover {
-            if !plain.is_empty() {
-                plain.push_str("\n\n");
-            }
-            plain.push_str(&p);
-            html.push_str(&h);
-        }
-        Some(Media::new(vec![MediaType::Plain(plain), MediaType::Html(html)]))
+        self.analysis.inspect(&self.state, code, cursor)
     }
 
     fn interrupter(&self) -> Arc<dyn Interrupter> {
-        self.interrupter.clone()
+        self.killer.clone()
     }
 
     fn shutdown(&mut self) {
-        self.interrupter.kill();
+        self.runner.shutdown();
     }
 }
 
-impl EvcxrEngine {
+/// How the kernel's code around a cell must change after a compile error in it.
+enum Fix {
+    /// Compile again with the changed plan; `note` is told to the student if the cell runs.
+    Retry(Option<String>),
+    /// The errors are the student's: report them.
+    Report,
+}
+
+impl RustEngine {
+    /// Compiles and runs one cell, and commits what it defined if it succeeded.
     fn execute_cell(&mut self, code: &str, sink: Arc<dyn OutputSink>) -> Outcome {
-        self.interrupter.clear_interrupt();
+        self.killer.clear_interrupt();
+        let cell = prepare(code);
         let before = self.variable_names();
-        self.forwarder.attach(sink.clone());
-        let typed = code;
-        let mut cell = CellText::new(typed);
-        if let Some(edits) = bind_moving_tail(typed) {
-            cell = cell.insert(&edits);
-        }
-        let mut result = self.ctx.execute(&cell.code);
-        if let Err(evcxr::Error::CompilationErrors(errors)) = &result {
-            let errors: Vec<Diagnostic> = errors.iter().map(Diagnostic::from_evcxr).collect();
-            if let Some(edits) = retry_ambiguous_numeric(&cell.code, &errors) {
-                cell = cell.insert(&edits);
-                result = self.ctx.execute(&cell.code);
-            }
-        }
-        let end = self.forwarder.fence();
-        let outcome = match result {
-            Ok(outputs) => match end.panic {
-                Some(p) if is_shape_panic(&p.message) => {
-                    let explained = self.explain_shape_panic(&cell.code);
-                    self.forwarder.attach(sink.clone());
-                    match explained {
-                        Some((summary, picture)) => {
-                            sink.emit(Output::Display(DisplayData::new(picture)));
-                            Outcome::Error(shape_error(&p, &summary))
-                        }
-                        None => Outcome::Error(panic_error(&p, Some(ASK_EXPLAIN_BROADCAST))),
-                    }
+        let mut notes = Vec::new();
+        let mut plan = self.plan(&cell, &mut notes);
+        let mut compiled = None;
+        for _ in 0..MAX_COMPILES {
+            let generated = codegen::generate(
+                &self.state,
+                &CellSource { typed: &cell.typed, items: &cell.parts.items, code: &cell.text.code },
+                &plan,
+            );
+            match self.compiler.compile(&generated.source) {
+                Ok(library) => {
+                    compiled = Some((library, generated.map));
+                    break;
                 }
-                Some(p) => Outcome::Error(panic_error(&p, None)),
-                None => Outcome::Ok { result: final_value(outputs) },
-            },
-            Err(evcxr::Error::CompilationErrors(errors)) => {
-                let errors: Vec<Diagnostic> = errors.iter().map(Diagnostic::from_evcxr).collect();
-                Outcome::Error(compile_error(typed, &cell, &errors))
+                Err(Failure::Interrupted) => return Outcome::Error(report::interrupted_while_compiling()),
+                Err(Failure::Other(text)) => return Outcome::Error(report::compiler_failed(&text)),
+                Err(Failure::Errors(errors)) => match fix_plan(&mut plan, &errors, &generated.map) {
+                    Fix::Retry(note) => notes.extend(note),
+                    Fix::Report => return Outcome::Error(self.report_errors(&cell, &errors, &generated.map)),
+                },
             }
-            Err(evcxr::Error::SubprocessTerminated(how)) => {
-                let interrupted = self.interrupter.take_interrupt();
-                // evcxr has already started a fresh child; give it our panic hook again.
-                let restored = self.run_setup_cell(false);
-                let mut error = child_died(&how, interrupted, end.crash, &before);
-                if let Err(e) = restored {
-                    error.traceback.push(format!("(and restarting the Rust process failed: {e})"));
-                }
-                Outcome::Error(error)
-            }
-            Err(evcxr::Error::TypeRedefinedVariablesLost(vars)) => Outcome::Error(CellError::new(
-                ErrorKind::VariablesLost,
-                "VariablesLost",
-                format!("redefining a type dropped the variables that used it: {}", vars.join(", ")),
-                vec![format!(
-                    "A type was redefined, so these variables (of the old type) were dropped: {}. Run the cells that create them again.",
-                    vars.join(", ")
-                )],
-            )),
-            Err(e) => Outcome::Error(CellError::new(
-                ErrorKind::Other,
-                "Error",
-                e.to_string(),
-                e.to_string().lines().map(str::to_string).collect(),
-            )),
+        }
+        let Some((library, map)) = compiled else {
+            return Outcome::Error(report::compiler_failed(
+                "the kernel could not write code around this cell that compiles",
+            ));
         };
-        self.record_pid();
+        let types = probed_types(&library.warnings, &map);
+        self.forwarder.attach(sink.clone());
+        let ran = self.runner.run(&library.path, codegen::ENTRY);
+        let end = self.forwarder.fence();
+        let outcome = match ran {
+            Err(e) => Outcome::Error(report::compiler_failed(&format!("{e:#}"))),
+            Ok(RunEnd::Died { exit, resumed }) => {
+                let interrupted = self.killer.take_interrupt();
+                if !resumed {
+                    self.state.clear_variables();
+                }
+                if !resumed {
+                    self.lost_variables = true;
+                }
+                Outcome::Error(child_died(&exit.to_string(), interrupted, end.crash, &before, resumed))
+            }
+            Ok(RunEnd::Done) => self.finish(&cell, &plan, types, end, &sink, notes),
+        };
         outcome
     }
 
-    /// When rust-analyzer cannot answer, complete at least session variables and items.
-    fn complete_from_names(&self, code: &str, cursor: usize) -> Completions {
-        let start = identifier_start(code, cursor);
-        let prefix = &code[start..cursor];
-        let mut matches: Vec<String> = self
-            .ctx
-            .variables_and_types()
-            .map(|(n, _)| n.to_string())
-            .chain(self.ctx.defined_item_names().map(str::to_string))
-            .filter(|n| n.starts_with(prefix) && !n.starts_with(HIDDEN_PREFIX))
-            .collect();
-        matches.sort();
-        matches.dedup();
-        Completions { matches, start, end: cursor }
+    /// After a cell ran to its end: its panic or its result, and the state it leaves.
+    fn finish(
+        &mut self,
+        cell: &Prepared,
+        plan: &Plan,
+        types: Vec<(String, String)>,
+        end: CellEnd,
+        sink: &Arc<dyn OutputSink>,
+        notes: Vec<String>,
+    ) -> Outcome {
+        if !end.unloadable.is_empty() {
+            for name in &end.unloadable {
+                self.state.remove_variable(name);
+            }
+            return Outcome::Error(report::unloadable(&end.unloadable));
+        }
+        // Variables the cell's code took by value are in the store only if it ran to its
+        // end; moved ones are gone either way.
+        for (name, put) in &plan.loads {
+            if *put == PutBack::Never || (*put == PutBack::Inside && end.panic.is_some()) {
+                self.state.remove_variable(name);
+            }
+        }
+        if let Some(p) = end.panic {
+            if is_shape_panic(&p.message) {
+                let explained = self.explain_shape_panic(&cell.text.code);
+                return match explained {
+                    Some((summary, picture)) => {
+                        sink.emit(Output::Display(DisplayData::new(picture)));
+                        Outcome::Error(shape_error(&p, &summary))
+                    }
+                    None => Outcome::Error(panic_error(&p, Some(ASK_EXPLAIN_BROADCAST))),
+                };
+            }
+            return Outcome::Error(panic_error(&p, None));
+        }
+        self.commit(cell, plan, types, sink, notes);
+        Outcome::Ok { result: end.result }
     }
-}
 
-fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
-}
-
-/// evcxr's per-cell mime bundle (from `evcxr_display`, or `{:?}` of the final value).
-fn final_value(outputs: EvalOutputs) -> Option<Media> {
-    let mut content = outputs.content_by_mime_type;
-    if content.is_empty() {
-        return None;
-    }
-    let mut media = Vec::new();
-    // text/plain first: it is the fallback every frontend understands.
-    if let Some(text) = content.remove("text/plain") {
-        media.push(MediaType::Plain(text));
-    }
-    let mut rest: Vec<(String, String)> = content.into_iter().collect();
-    rest.sort();
-    for (mime, value) in rest {
-        let item = serde_json::from_value::<Media>(serde_json::json!({ mime.clone(): value }))
-            .ok()
-            .and_then(|m| m.content.into_iter().next());
-        if let Some(item) = item {
-            media.push(item);
+    /// Keeps what a cell that ran well defined: its items, and its new variables with their
+    /// types.
+    fn commit(
+        &mut self,
+        cell: &Prepared,
+        plan: &Plan,
+        types: Vec<(String, String)>,
+        sink: &Arc<dyn OutputSink>,
+        mut notes: Vec<String>,
+    ) {
+        for name in &plan.forget {
+            self.state.remove_variable(name);
+        }
+        for item in &cell.parts.items {
+            let before = &cell.typed[..item.start];
+            let column = before.rsplit('\n').next().unwrap_or("").chars().count();
+            let text = format!("{}{}", " ".repeat(column), &cell.typed[item.start..item.end]);
+            self.state.keep_item(KeptItem { kind: item.kind, key: item.key.clone(), text });
+        }
+        for binding in &cell.parts.bindings {
+            if !plan.stores.contains(&binding.name) {
+                continue;
+            }
+            let ty =
+                binding.ty.clone().or_else(|| types.iter().find(|(n, _)| *n == binding.name).map(|(_, t)| t.clone()));
+            match ty {
+                Some(ty) if nameable(&ty) => {
+                    self.state.set_variable(&binding.name, Variable { ty, mutable: binding.mutable });
+                }
+                Some(ty) => {
+                    // Stored already, but no later cell could name its type to take it out.
+                    self.state.remove_variable(&binding.name);
+                    self.pending_forget(&binding.name);
+                    if !binding.name.starts_with(HIDDEN_PREFIX) {
+                        notes.push(report::not_kept_unnameable(&binding.name, &ty));
+                    }
+                }
+                None => {
+                    self.state.remove_variable(&binding.name);
+                    self.pending_forget(&binding.name);
+                }
+            }
+        }
+        for note in notes {
+            sink.emit(Output::stderr(&format!("{note}\n")));
         }
     }
-    Some(Media::new(media))
+
+    /// Makes the next cell drop a value from the store.
+    fn pending_forget(&mut self, name: &str) {
+        self.state.forget_later(name);
+    }
+
+    /// What the first compile of a cell takes out, stores and probes.
+    fn plan(&mut self, cell: &Prepared, notes: &mut Vec<String>) -> Plan {
+        let mut plan = Plan { forget: self.state.take_forget_later(), ..Plan::default() };
+        // A type defined anew makes the values of the old one unreadable: they are dropped
+        // before the cell takes anything (the new definition has the same name, and the
+        // store could not tell the two apart).
+        for item in cell.parts.items.iter().filter(|i| i.kind == ItemKind::Type) {
+            let text = &cell.typed[item.start..item.end];
+            let changed = self.state.items().any(|k| k.key == item.key && k.text.trim() != text.trim());
+            if changed {
+                let lost = self.state.variables_of_type(&item.key);
+                if !lost.is_empty() {
+                    notes.push(report::type_redefined(&item.key, &lost));
+                }
+                for name in lost {
+                    self.state.remove_variable(&name);
+                    plan.forget.push(name);
+                }
+            }
+        }
+        let mentioned = words(&cell.text.code);
+        let defined: Vec<&str> = cell.parts.bindings.iter().map(|b| b.name.as_str()).collect();
+        for name in self.state.variable_names() {
+            if !mentioned.contains(name.as_str()) {
+                continue;
+            }
+            let put = if defined.contains(&name.as_str()) {
+                // The cell defines it anew: the old value is dropped at the end of the cell.
+                PutBack::Never
+            } else if cell.parts.assigned.contains(&name) {
+                // `w = w - &g * lr` moves `w` and assigns it anew: put back what is there at
+                // the end of the cell's code.
+                PutBack::Inside
+            } else {
+                PutBack::After
+            };
+            plan.loads.push((name, put));
+        }
+        for binding in &cell.parts.bindings {
+            if binding.name == "_" || plan.stores.contains(&binding.name) {
+                continue;
+            }
+            plan.stores.push(binding.name.clone());
+            if binding.ty.is_none() {
+                plan.probes.push(binding.name.clone());
+            }
+        }
+        plan
+    }
+
+    /// A report of the student's own compile errors (those in the cell, or in an item of an
+    /// earlier cell), pointing into the cell as typed.
+    fn report_errors(&self, cell: &Prepared, errors: &[serde_json::Value], map: &SourceMap) -> CellError {
+        let diagnostics: Vec<Diagnostic> = errors.iter().filter_map(|e| Diagnostic::from_rustc(e, map)).collect();
+        compile_error(&cell.typed, &cell.text, &diagnostics)
+    }
+
+    /// Runs a cell of the kernel's own, whose output is not shown and whose variables are
+    /// not kept; its final value.
+    fn run_hidden(&mut self, code: &str) -> Option<Media> {
+        let saved = self.state.clone();
+        let outcome = self.execute_cell(code, Arc::new(Discard));
+        self.state = saved;
+        match outcome {
+            Outcome::Ok { result } => result,
+            Outcome::Error(_) => None,
+        }
+    }
+}
+
+/// A cell's parts, and its text as compiled: items blanked out (they are compiled at the
+/// crate's top level), the final expression wrapped in what shows it.
+fn prepare(code: &str) -> Prepared {
+    let parts = parts(code);
+    let mut blanked = code.to_string();
+    for item in &parts.items {
+        // A space per byte keeps every later offset where it was.
+        let spaces: String = code[item.start..item.end].bytes().map(|b| if b == b'\n' { '\n' } else { ' ' }).collect();
+        blanked.replace_range(item.start..item.end, &spaces);
+    }
+    let mut text = CellText::new(&blanked);
+    if let Some((start, end)) = parts.tail {
+        text = text.insert(&vec![(start, SHOW_BEFORE.to_string()), (end, SHOW_AFTER.to_string())]);
+    }
+    Prepared { typed: code.to_string(), parts, text }
+}
+
+/// Reads the compile errors that are the kernel's own doing and changes the plan to
+/// avoid them; any error of the student's is reported instead.
+fn fix_plan(plan: &mut Plan, errors: &[serde_json::Value], map: &SourceMap) -> Fix {
+    let mut note = None;
+    let mut changed = false;
+    for error in errors {
+        let (primary, secondary) = diagnostic::origins(error, map);
+        if primary.is_none() && secondary.is_empty() {
+            continue; // "aborting due to 1 previous error" and the like
+        }
+        // The error is the kernel's to avoid when rustc places it in a line of the kernel's
+        // that takes, keeps or puts back a variable (its labels in the cell then only say
+        // why: "value moved here"), or when the cell borrows a value that a line of the
+        // kernel's would keep ("argument requires that `a` is borrowed for `'static`").
+        // Any other error is the student's to fix.
+        let origin = match primary {
+            Some(o @ (Origin::PutBack { .. } | Origin::Store(_) | Origin::Probe(_) | Origin::Load(_))) => o,
+            _ => match secondary.into_iter().find(|o| matches!(o, Origin::Store(_) | Origin::Probe(_))) {
+                Some(o) => o,
+                None => return Fix::Report,
+            },
+        };
+        match origin {
+            Origin::PutBack { name, inside: false } => set_put_back(plan, &name, PutBack::Inside),
+            Origin::PutBack { name, inside: true } => set_put_back(plan, &name, PutBack::Never),
+            Origin::Store(name) | Origin::Probe(name) => {
+                if plan.stores.contains(&name) {
+                    note = note.or(report::not_kept_borrowing(&name, error["code"]["code"].as_str()));
+                }
+                plan.stores.retain(|n| *n != name);
+                plan.probes.retain(|n| *n != name);
+            }
+            Origin::Load(name) => {
+                plan.loads.retain(|(n, _)| *n != name);
+                plan.forget.push(name.clone());
+                note = Some(report::not_loadable(&name));
+            }
+            Origin::Cell { .. } | Origin::KeptItem(_) | Origin::Frame => continue,
+        }
+        changed = true;
+    }
+    if changed {
+        Fix::Retry(note)
+    } else {
+        Fix::Report
+    }
+}
+
+fn set_put_back(plan: &mut Plan, name: &str, put: PutBack) {
+    for (n, p) in plan.loads.iter_mut() {
+        if n == name {
+            *p = put;
+        }
+    }
+}
+
+/// The types rustc named in the type probes' warnings: (variable, type).
+fn probed_types(warnings: &[serde_json::Value], map: &SourceMap) -> Vec<(String, String)> {
+    const PREFIX: &str = "unused result of type `";
+    let mut found = Vec::new();
+    for w in warnings {
+        let Some(message) = w["message"].as_str() else { continue };
+        let Some(ty) = message.strip_prefix(PREFIX).and_then(|m| m.strip_suffix('`')) else { continue };
+        let ty = ty.strip_prefix("std::marker::").unwrap_or(ty);
+        let Some(inner) = ty.strip_prefix("PhantomData<").and_then(|t| t.strip_suffix('>')) else { continue };
+        if let (Some(Origin::Probe(name)), _) = diagnostic::origins(w, map) {
+            found.push((name, inner.to_string()));
+        }
+    }
+    found
+}
+
+/// Whether a type rustc printed can be written in a later cell: closures and function
+/// items have no name, and `impl Trait` names no type.
+fn nameable(ty: &str) -> bool {
+    !(ty.contains("{closure") || ty.contains("{async") || ty.contains("impl ") || ty.contains('{'))
 }

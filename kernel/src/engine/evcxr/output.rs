@@ -19,7 +19,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crossbeam_channel::{select, Receiver, Sender};
-use jupyter_protocol::{ClearOutput, DisplayData, UpdateDisplayData};
+use jupyter_protocol::{ClearOutput, DisplayData, Media, UpdateDisplayData};
 use serde_json::Value;
 
 use crate::core::engine::{Output, OutputSink};
@@ -27,8 +27,11 @@ use crate::core::engine::{Output, OutputSink};
 /// The prefix of a display line. The prelude writes the same literal
 /// (`ndplay::display::DISPLAY_PREFIX`); a test in each crate pins it.
 pub const DISPLAY_PREFIX: &str = "\u{1e}ndplay-display ";
+/// The panic report's first and last lines, and the line of a cell that could not take
+/// its variables out of the store (the prelude's `ndplay::cell` writes them).
 pub const PANIC_BEGIN: &str = "\u{1e}ndplay-panic-begin ";
 pub const PANIC_END: &str = "\u{1e}ndplay-panic-end";
+pub const UNLOADABLE: &str = "\u{1e}ndplay-unloadable ";
 
 /// Most text lines batched into one stream message.
 const MAX_BATCH_LINES: usize = 1000;
@@ -54,6 +57,10 @@ pub struct PanicReport {
 pub enum Line {
     Text(String),
     Output(Output),
+    /// The cell's final value (a display line of type `execute_result`).
+    Result(Media),
+    /// Variables the cell could not take out of the store.
+    Unloadable(Vec<String>),
     PanicBegin(String),
     PanicEnd,
     /// A marker line whose JSON did not parse; shown as text so nothing is lost.
@@ -63,9 +70,12 @@ pub enum Line {
 pub fn parse_line(line: &str) -> Line {
     if let Some(json) = line.strip_prefix(DISPLAY_PREFIX) {
         return match parse_display(json) {
-            Some(output) => Line::Output(output),
+            Some(parsed) => parsed,
             None => Line::Malformed(line.to_string()),
         };
+    }
+    if let Some(names) = line.strip_prefix(UNLOADABLE) {
+        return Line::Unloadable(names.split(' ').filter(|n| !n.is_empty()).map(str::to_string).collect());
     }
     if let Some(location) = line.strip_prefix(PANIC_BEGIN) {
         return Line::PanicBegin(location.to_string());
@@ -76,21 +86,28 @@ pub fn parse_line(line: &str) -> Line {
     Line::Text(line.to_string())
 }
 
-fn parse_display(json: &str) -> Option<Output> {
+fn parse_display(json: &str) -> Option<Line> {
     let value: Value = serde_json::from_str(json).ok()?;
     let content = value.get("content")?.clone();
-    Some(match value.get("msg_type")?.as_str()? {
+    Some(Line::Output(match value.get("msg_type")?.as_str()? {
+        "execute_result" => {
+            return Some(Line::Result(serde_json::from_value::<Media>(content.get("data")?.clone()).ok()?))
+        }
         "display_data" => Output::Display(serde_json::from_value::<DisplayData>(content).ok()?),
         "update_display_data" => Output::Update(serde_json::from_value::<UpdateDisplayData>(content).ok()?),
         "clear_output" => Output::Clear(serde_json::from_value::<ClearOutput>(content).ok()?),
         _ => return None,
-    })
+    }))
 }
 
 /// What the forwarder saw of one cell, reported at its end.
-#[derive(Debug, Default, PartialEq)]
+#[derive(Debug, Default)]
 pub struct CellEnd {
     pub panic: Option<PanicReport>,
+    /// The cell's final value, if it showed one.
+    pub result: Option<Media>,
+    /// Variables the cell could not take out of the store (it did not run).
+    pub unloadable: Vec<String>,
     /// What the child said about its own death on stderr, if anything.
     pub crash: Option<Crash>,
 }
@@ -175,6 +192,7 @@ struct Pending {
     lines: usize,
 }
 
+#[derive(Default)]
 struct State {
     sink: Option<Arc<dyn OutputSink>>,
     pending: Option<Pending>,
@@ -184,6 +202,8 @@ struct State {
     sent: usize,
     truncated: bool,
     crash: Option<Crash>,
+    result: Option<Media>,
+    unloadable: Vec<String>,
 }
 
 impl State {
@@ -264,13 +284,14 @@ impl State {
                 self.panic = Some(PanicReport { location, message: String::new() });
             }
             Line::PanicEnd => {}
+            Line::Result(media) => self.result = Some(media),
+            Line::Unloadable(names) => self.unloadable = names,
         }
     }
 }
 
 fn forward(stdout: Receiver<String>, stderr: Receiver<String>, control: Receiver<Control>) {
-    let mut state =
-        State { sink: None, pending: None, panic: None, in_panic: false, sent: 0, truncated: false, crash: None };
+    let mut state = State::default();
     loop {
         // Batching: only flush text when the channels run dry, so bursts become one message.
         let idle = Duration::from_millis(20);
@@ -292,6 +313,8 @@ fn forward(stdout: Receiver<String>, stderr: Receiver<String>, control: Receiver
                     state.sent = 0;
                     state.truncated = false;
                     state.crash = None;
+                    state.result = None;
+                    state.unloadable.clear();
                     let _ = done.send(());
                 }
                 Ok(Control::Fence(reply)) => {
@@ -308,7 +331,12 @@ fn forward(stdout: Receiver<String>, stderr: Receiver<String>, control: Receiver
                         state.stdout_line(line);
                     }
                     state.flush();
-                    let _ = reply.send(CellEnd { panic: state.panic.take(), crash: state.crash.take() });
+                    let _ = reply.send(CellEnd {
+                        panic: state.panic.take(),
+                        result: state.result.take(),
+                        unloadable: std::mem::take(&mut state.unloadable),
+                        crash: state.crash.take(),
+                    });
                 }
                 Err(_) => return,
             },
@@ -389,7 +417,8 @@ mod tests {
         assert_eq!(stderr[0]["content"]["text"], "warning\n");
         // The next cell starts clean.
         f.attach(sink.clone());
-        assert_eq!(f.fence(), CellEnd::default());
+        let end = f.fence();
+        assert!(end.panic.is_none() && end.crash.is_none() && end.result.is_none() && end.unloadable.is_empty());
     }
 
     #[test]

@@ -70,26 +70,51 @@ pub fn panic_error(p: &PanicReport, advice: Option<&str>) -> CellError {
     CellError::new(ErrorKind::Panic, "panic", first, traceback)
 }
 
-/// The child process died while running a cell (`how`: evcxr's account of it), by an
-/// interrupt or otherwise; `lost` are the variables that died with it.
-pub fn child_died(how: &str, interrupted: bool, crash: Option<Crash>, lost: &[String]) -> CellError {
-    let lost_line = if lost.is_empty() {
-        "No variables were lost.".to_string()
-    } else {
-        format!(
+/// Most variable names a report lists.
+const MAX_NAMED: usize = 20;
+
+/// `a, b, c` (and how many more).
+pub fn names(list: &[String]) -> String {
+    let mut text = list.iter().take(MAX_NAMED).cloned().collect::<Vec<_>>().join(", ");
+    if list.len() > MAX_NAMED {
+        text.push_str(&format!(" and {} more", list.len() - MAX_NAMED));
+    }
+    text
+}
+
+/// The child process died while running a cell (`how`: its exit status), by an interrupt
+/// or otherwise. `resumed`: the snapshot from before the cell took over, and `variables`
+/// are kept as they were; otherwise `variables` died with the process.
+pub fn child_died(
+    how: &str,
+    interrupted: bool,
+    crash: Option<Crash>,
+    variables: &[String],
+    resumed: bool,
+) -> CellError {
+    let variables_line = match (resumed, variables.is_empty()) {
+        (true, true) => "Nothing was lost: the process was restarted as it was before the cell.".to_string(),
+        (true, false) => format!(
+            "Nothing was lost: every variable is as it was before the cell ({}). Only this cell's own changes are undone.",
+            names(variables)
+        ),
+        (false, true) => "No variables were lost.".to_string(),
+        (false, false) => format!(
             "Variables lost: {}. Run `{RESTORE_COMMAND}` to run again the cells that made them (or run those cells yourself).",
-            lost.join(", ")
-        )
+            names(variables)
+        ),
     };
     if interrupted {
+        let how = if resumed {
+            "the cell was interrupted"
+        } else {
+            "the cell was interrupted, which restarts the Rust process"
+        };
         return CellError::new(
             ErrorKind::Interrupted,
             "Interrupted",
-            "the cell was interrupted, which restarts the Rust process",
-            vec![
-                "\x1b[1;33mInterrupted.\x1b[0m The cell was stopped by restarting the process that runs cells.".into(),
-                lost_line,
-            ],
+            how,
+            vec![format!("\x1b[1;33mInterrupted.\x1b[0m The cell was stopped. {variables_line}")],
         );
     }
     let cause = match crash {
@@ -111,11 +136,86 @@ pub fn child_died(how: &str, interrupted: bool, crash: Option<Crash>, lost: &[St
         format!("the process running the cell died: {cause}"),
         vec![
             format!("\x1b[1;31mThe process running your cell died\x1b[0m: {cause}."),
-            format!("(evcxr reported: {})", how.trim()),
-            lost_line,
-            "The kernel is still running: the next cell starts a fresh process.".into(),
+            format!("(it ended with {})", how.trim()),
+            variables_line,
+            if resumed {
+                "The kernel is still running, and so is the session: run the next cell.".into()
+            } else {
+                "The kernel is still running: the next cell runs in a fresh process.".into()
+            },
         ],
     )
+}
+
+/// The cell was interrupted while it compiled: nothing ran, nothing changed.
+pub fn interrupted_while_compiling() -> CellError {
+    CellError::new(
+        ErrorKind::Interrupted,
+        "Interrupted",
+        "the cell was interrupted while it compiled",
+        vec!["\x1b[1;33mInterrupted\x1b[0m while compiling: the cell did not run, and every variable is kept.".into()],
+    )
+}
+
+/// rustc failed without a message the kernel can read (it crashed, the linker is missing,
+/// the disk is full): its own words.
+pub fn compiler_failed(text: &str) -> CellError {
+    let mut traceback =
+        vec!["\x1b[1;31mThe Rust compiler failed\x1b[0m without saying why in its usual way:".to_string()];
+    traceback.extend(text.lines().take(40).map(str::to_string));
+    traceback.push("Run the cell again; if it fails again, restart the kernel (Kernel ▸ Restart).".into());
+    CellError::new(ErrorKind::Other, "CompilerFailed", text.lines().next().unwrap_or("the compiler failed"), traceback)
+}
+
+/// The store did not hold the variables a cell needed as the kernel expected (a bug of the
+/// kernel's, not the student's): they are dropped so that the next cell works.
+pub fn unloadable(variables: &[String]) -> CellError {
+    CellError::new(
+        ErrorKind::VariablesLost,
+        "VariablesLost",
+        format!("these variables could not be read back and were dropped: {}", names(variables)),
+        vec![
+            format!(
+                "The cell did not run: the variables {} could not be read back from the store, so they were dropped.",
+                names(variables)
+            ),
+            "Run the cells that made them again (this is a bug of the kernel: please report it).".into(),
+        ],
+    )
+}
+
+/// A type defined anew: the variables of the old one are dropped.
+pub fn type_redefined(type_name: &str, variables: &[String]) -> String {
+    format!(
+        "[ndplay] `{type_name}` was defined anew, so these variables of the old `{type_name}` were dropped: {}. Run the cells that make them again.",
+        names(variables)
+    )
+}
+
+/// A new variable whose type no later cell could write.
+pub fn not_kept_unnameable(name: &str, ty: &str) -> String {
+    let why = if ty.contains("{closure") {
+        format!("`{name}` is a closure, and a closure's type has no name. To keep it, box it: `let {name}: Box<dyn Fn(f64) -> f64> = Box::new(|x| …);`")
+    } else {
+        format!("the type of `{name}` (`{ty}`) has no name a cell could write; give `{name}` a type of its own")
+    };
+    format!("[ndplay] `{name}` lives only in this cell: {why}.")
+}
+
+/// A new variable that borrows, so that it cannot be kept; `None` when it was moved (gone,
+/// as Rust says: nothing to tell).
+pub fn not_kept_borrowing(name: &str, code: Option<&str>) -> Option<String> {
+    match code {
+        Some("E0382") | Some("E0505") | Some("E0507") => None,
+        _ => Some(format!(
+            "[ndplay] `{name}` borrows from another value, so it lives only in this cell. To keep it, make an owned copy: `let {name} = ….to_owned();`"
+        )),
+    }
+}
+
+/// A variable whose type no cell can write after all: dropped.
+pub fn not_loadable(name: &str) -> String {
+    format!("[ndplay] `{name}` could not be taken back out of the store (its type cannot be written in a cell), so it was dropped.")
 }
 
 /// Turns an exit status into words a student can act on.
@@ -224,21 +324,28 @@ mod tests {
 
     #[test]
     fn lost_variables_are_named() {
-        let e = child_died("signal: 9 (SIGKILL)", true, None, &["a".into(), "b".into()]);
+        let e = child_died("signal: 9 (SIGKILL)", true, None, &["a".into(), "b".into()], false);
         assert_eq!(e.kind, ErrorKind::Interrupted);
         assert_eq!(e.ename, "Interrupted");
         assert!(e.traceback.iter().any(|l| l.contains("Variables lost: a, b")));
-        let e = child_died("Subprocess terminated with status: exit status: 3", false, None, &[]);
+        let e = child_died("signal: 9 (SIGKILL)", true, None, &["a".into(), "b".into()], true);
+        assert_eq!(
+            plain(&e.traceback),
+            ["Interrupted. The cell was stopped. Nothing was lost: every variable is as it was before the cell (a, b). Only this cell's own changes are undone."]
+        );
+        let e = child_died("exit status: 3", false, None, &[], false);
         assert_eq!(e.kind, ErrorKind::Crashed);
         assert_eq!(
             plain(&e.traceback),
             [
                 "The process running your cell died: it called std::process::exit(3) or otherwise exited with status 3.",
-                "(evcxr reported: Subprocess terminated with status: exit status: 3)",
+                "(it ended with exit status: 3)",
                 "No variables were lost.",
-                "The kernel is still running: the next cell starts a fresh process.",
+                "The kernel is still running: the next cell runs in a fresh process.",
             ]
         );
+        let many: Vec<String> = (0..25).map(|i| format!("v{i}")).collect();
+        assert!(child_died("x", false, None, &many, false).traceback[2].contains("v19 and 5 more"));
     }
 
     #[test]

@@ -1,16 +1,18 @@
-//! `:restore`: after the process running cells was lost (a crash, an interrupt), run again,
-//! in order, the cells that had succeeded in it, so that their variables exist again.
+//! `:restore`: after the process running cells was lost with its variables (a crash or an
+//! interrupt that no snapshot could undo, see [`super::runtime`]), run again, in order, the
+//! cells that had succeeded since the variables were last complete, so that they exist
+//! again.
 
 use std::sync::Arc;
 
-use super::EvcxrEngine;
+use super::RustEngine;
 use crate::core::engine::{Outcome, Output, OutputSink};
 
 /// The command that re-runs the cells whose variables were lost with the child process.
 pub const RESTORE_COMMAND: &str = ":restore";
 
-/// The cells that succeeded in the current child process, and those of the process that
-/// was lost last (what `:restore` replays).
+/// The cells that succeeded in the current child process, and those of every process lost
+/// since the last `:restore` (what it replays).
 #[derive(Default)]
 pub struct ReplayLog {
     current: Vec<String>,
@@ -23,10 +25,11 @@ impl ReplayLog {
         self.current.push(code.to_string());
     }
 
-    /// The current process died with its variables.
+    /// The current process died with its variables. Two losses in a row keep the cells of
+    /// both: the second process only had what the student ran after the first.
     pub fn child_lost(&mut self) {
         // Cells restored earlier are part of `current` again, so nothing is replayed twice.
-        self.lost = std::mem::take(&mut self.current);
+        self.lost.append(&mut self.current);
     }
 
     fn take_lost(&mut self) -> Vec<String> {
@@ -44,7 +47,7 @@ fn first_line(code: &str) -> String {
     }
 }
 
-impl EvcxrEngine {
+impl RustEngine {
     /// Runs `:restore`; the replayed cells' output is shown as they run.
     pub(super) fn restore(&mut self, sink: Arc<dyn OutputSink>) -> Outcome {
         let cells = self.replay.take_lost();
@@ -78,7 +81,8 @@ mod tests {
         log.record("let b = 2;");
         log.child_lost();
         log.record("let c = 3;");
-        assert_eq!(log.take_lost(), ["let a = 1;", "let b = 2;"]);
+        log.child_lost();
+        assert_eq!(log.take_lost(), ["let a = 1;", "let b = 2;", "let c = 3;"], "two losses in a row keep both");
         assert!(log.take_lost().is_empty());
     }
 

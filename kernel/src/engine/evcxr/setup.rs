@@ -1,36 +1,66 @@
-//! Everything the evaluator needs on disk and in the environment before evcxr starts:
-//! the cache directory (checked to be outside any Cargo workspace), the prelude unpacked
-//! from the binary, the shared cargo configuration, a claimed build slot with the pinned
-//! `Cargo.lock`, the directory FIFO, and the library path that lets cells find libstd.
+//! Everything the engine needs on disk and in the environment before the first cell: the
+//! cache directory (checked to be outside any Cargo workspace), the prelude unpacked from
+//! the binary, the cargo configuration and manifest of the cell crate, a claimed build
+//! slot with the pinned `Cargo.lock`, the directory FIFO, the toolchain's own rustc, and
+//! the library path that lets cells find libstd.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
 use super::child::make_directory_fifo;
+use super::compiler::CRATE_NAME;
 use super::prelude;
 use super::slot::BuildSlot;
 
-/// Dependencies (ndarray, plotters, the prelude) are compiled once and optimised, so array
-/// code runs fast; cells are compiled without optimisation, so they compile fast. Cargo
-/// merges `.cargo/config.toml` from every ancestor of the build directory, and evcxr's
-/// generated manifest only sets the cells' own `[profile.dev]`.
-const CARGO_CONFIG: &str = r#"# Written by ndplay: dependencies optimised, cells compiled fast.
+/// How everything is compiled (docs/performance.md has the measurements):
+/// - ndarray and the other dependencies once, at opt-level 3: array code runs fast;
+/// - the prelude at opt-level 1, which lets rustc *share* its generic instances with the
+///   cells (rustc exports them only below opt-level 2), and it pre-instantiates the common
+///   ones (`src/instances.rs`): a cell reuses `Array2<f64> + f64` instead of compiling it;
+/// - each cell at opt-level 1 too: closures written in the cell run 3× faster than at 0,
+///   for a few milliseconds of compiling. Overflow checks stay on (lesson 1 teaches them).
+///
+/// Cargo reads this from the build directory's ancestors, and it takes precedence over a
+/// manifest's profile: the cell crate's own manifest only names the dependencies, and the
+/// one evcxr writes for completion (`super::analysis`) sets every key below its own way,
+/// which this overrides, so that both build the dependencies alike and share them.
+const CARGO_CONFIG: &str = r#"# Written by ndplay at every start: how cells and their dependencies are compiled.
+[profile.dev]
+opt-level = 1
+debug = false
+debug-assertions = true
+overflow-checks = true
+incremental = false
+codegen-units = 16
+panic = "unwind"
+lto = false
+rpath = false
+strip = "debuginfo"
+
 [profile.dev.package."*"]
 opt-level = 3
 debug = false
+
+[profile.dev.package.ndplay]
+opt-level = 1
 "#;
 
 /// What [`prepare`] made ready.
 pub struct Prepared {
-    /// The claimed build directory; evcxr builds every cell there.
+    /// The claimed build directory, where every cell is compiled.
     pub slot: BuildSlot,
     /// The unpacked prelude crate, a path dependency of every cell.
     pub prelude: PathBuf,
+    /// The toolchain's rustc (not the rustup proxy: it costs a process start per cell).
+    pub rustc: PathBuf,
+    /// The host target (`x86_64-unknown-linux-gnu`): builds name it, as evcxr's do, so that
+    /// both put the dependencies in the same place.
+    pub target: String,
 }
 
-/// Prepares the cache and a build slot, and sets the environment evcxr and its child read.
-/// Must run before any other thread of ours reads the environment.
+/// Prepares the cache and a build slot, and sets the environment the child reads. Must run
+/// before any other thread of ours reads the environment.
 pub fn prepare(progress: &dyn Fn(&str)) -> Result<Prepared> {
     let cache = prelude::cache_root();
     std::fs::create_dir_all(&cache).with_context(|| format!("creating {}", cache.display()))?;
@@ -43,37 +73,75 @@ pub fn prepare(progress: &dyn Fn(&str)) -> Result<Prepared> {
     progress(&format!("build directory {}", slot.dir.display()));
     // Pin every transitive dependency to the versions the prelude was tested with.
     std::fs::write(slot.dir.join("Cargo.lock"), prelude::CARGO_LOCK)?;
-    // evcxr reads its build directory from this variable when creating the context.
-    std::env::set_var("EVCXR_TMPDIR", &slot.dir);
-    add_std_to_library_path();
+    let toolchain = Toolchain::find()?;
+    add_std_to_library_path(&toolchain);
     // The child listens here for directory changes (a spare adopted by a notebook
     // elsewhere, see crate::spare).
     make_directory_fifo(&slot.dir.join("child-cwd.fifo"))?;
-    Ok(Prepared { slot, prelude })
+    Ok(Prepared { slot, prelude, rustc: toolchain.sysroot.join("bin").join("rustc"), target: toolchain.host })
+}
+
+/// Writes the cell crate's manifest (the prelude and `extra` dependencies, each a
+/// `name = spec` line of TOML) and a first source that compiles.
+pub fn write_manifest(dir: &Path, prelude: &Path, extra: &[(String, String)]) -> Result<()> {
+    let mut deps = format!("ndplay = {{ path = {:?} }}\n", prelude.display().to_string());
+    for (name, spec) in extra {
+        deps.push_str(&format!("{name} = {spec}\n"));
+    }
+    let manifest = format!(
+        "# Written by ndplay: the crate every cell is compiled as.\n[package]\nname = \"{CRATE_NAME}\"\nversion = \"0.0.0\"\nedition = \"2024\"\n\n\
+         [lib]\ncrate-type = [\"cdylib\"]\npath = \"src/lib.rs\"\n\n[dependencies]\n{deps}"
+    );
+    std::fs::write(dir.join("Cargo.toml"), manifest)?;
+    std::fs::create_dir_all(dir.join("src"))?;
+    std::fs::write(dir.join("src").join("lib.rs"), "use ndplay::prelude::*;\n")?;
+    Ok(())
+}
+
+/// Where the toolchain lives and what it builds for.
+struct Toolchain {
+    sysroot: PathBuf,
+    host: String,
+}
+
+impl Toolchain {
+    fn find() -> Result<Toolchain> {
+        let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+        let output = |args: &[&str]| -> Result<String> {
+            let out = std::process::Command::new(&rustc)
+                .args(args)
+                .output()
+                .with_context(|| format!("running {} (is Rust installed, and on PATH?)", rustc.to_string_lossy()))?;
+            anyhow::ensure!(
+                out.status.success(),
+                "`rustc {}` failed: {}",
+                args.join(" "),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+        };
+        let sysroot = PathBuf::from(output(&["--print", "sysroot"])?.trim());
+        let version = output(&["-vV"])?;
+        let host = version
+            .lines()
+            .find_map(|l| l.strip_prefix("host: "))
+            .context("rustc -vV named no host")?
+            .trim()
+            .to_string();
+        Ok(Toolchain { sysroot, host })
+    }
 }
 
 /// Lets the child find Rust's `libstd-*.so` whatever the build directory's depth.
 ///
 /// Cells are shared libraries linked against the toolchain's `libstd` (dynamic linking),
 /// found through a RUNPATH that rustc writes relative to the library's directory. evcxr
-/// builds each cell in `…/debug/deps/` and then loads a copy from `…/debug/`, one level
-/// up, so the relative path is one `..` short. Under `/tmp` the extra `..` is swallowed
-/// at `/`, but under a home directory (`~/.cache/ndplay`, the default) `dlopen` fails with
-/// "libstd-….so: cannot open shared object file". The loader searches
+/// compiles each cell into `target/…/deps/` and the kernel loads it from `cells/`, another
+/// directory, so a relative path would not hold (and under a home directory `dlopen` fails
+/// with "libstd-….so: cannot open shared object file"). The loader searches
 /// `LD_LIBRARY_PATH` before RUNPATH, and the child inherits our environment.
-fn add_std_to_library_path() {
-    let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
-    let output = |args: &[&str]| {
-        std::process::Command::new(&rustc)
-            .args(args)
-            .output()
-            .ok()
-            .filter(|o| o.status.success())
-            .and_then(|o| String::from_utf8(o.stdout).ok())
-    };
-    let (Some(sysroot), Some(version)) = (output(&["--print", "sysroot"]), output(&["-vV"])) else { return };
-    let Some(host) = version.lines().find_map(|l| l.strip_prefix("host: ")) else { return };
-    let lib = PathBuf::from(sysroot.trim()).join("lib").join("rustlib").join(host.trim()).join("lib");
+fn add_std_to_library_path(toolchain: &Toolchain) {
+    let lib = toolchain.sysroot.join("lib").join("rustlib").join(&toolchain.host).join("lib");
     let mut paths = vec![lib];
     if let Some(existing) = std::env::var_os("LD_LIBRARY_PATH") {
         paths.extend(std::env::split_paths(&existing));

@@ -6,12 +6,9 @@
 //! given to the prelude's `explain_broadcast` in a probe cell, and the first pair that
 //! does not broadcast is the one that failed.
 
-use std::sync::Arc;
+use jupyter_protocol::{Media, MediaType};
 
-use jupyter_protocol::Media;
-
-use super::{final_value, EvcxrEngine};
-use crate::core::engine::Discard;
+use super::RustEngine;
 use crate::syntax::cell::arithmetic_operands;
 
 /// Most operand pairs tried when explaining a shape error (each try compiles a cell).
@@ -26,18 +23,19 @@ pub fn is_shape_panic(message: &str) -> bool {
     message.contains("IncompatibleShape") || message.contains("could not broadcast")
 }
 
-impl EvcxrEngine {
+impl RustEngine {
     /// The explanation's text and its picture for the first pair of `code`'s operands that
     /// does not broadcast, if a probe finds one.
     pub(super) fn explain_shape_panic(&mut self, code: &str) -> Option<(String, Media)> {
-        self.forwarder.attach(Arc::new(Discard));
         for (lhs, rhs) in arithmetic_operands(code).into_iter().take(MAX_SHAPE_PROBES) {
-            let probe = format!("explain_broadcast(&({lhs}), &({rhs}))");
-            let Ok(outputs) = self.ctx.execute(&probe) else { continue };
-            self.forwarder.fence();
-            let text = outputs.content_by_mime_type.get("text/plain").cloned().unwrap_or_default();
+            let Some(media) = self.run_hidden(&format!("explain_broadcast(&({lhs}), &({rhs}))")) else { continue };
+            let text = media
+                .content
+                .iter()
+                .find_map(|m| if let MediaType::Plain(t) = m { Some(t.clone()) } else { None })
+                .unwrap_or_default();
             if text.starts_with("operands could not be broadcast") {
-                return final_value(outputs).map(|media| (text, media));
+                return Some((text, media));
             }
         }
         None

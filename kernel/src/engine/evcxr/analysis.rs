@@ -1,0 +1,220 @@
+//! Completion and inspection, through evcxr's rust-analyzer — the one part of the loop
+//! that is still evcxr's.
+//!
+//! rust-analyzer is by far the largest user of the kernel's memory (docs/performance.md),
+//! and only a student who presses Tab or Shift-Tab needs it. So it starts on the first such
+//! request, on a thread of its own; until it is ready, completion offers the session's
+//! variables and items by name. evcxr knows nothing of the session (cells run in the
+//! kernel's own loop), so each request is a small source of its own: the prelude, the
+//! kept items, one `let x: T = unimplemented!();` per variable (with the type the kernel
+//! knows), then the student's text, with the cursor moved by that prefix.
+
+use std::path::PathBuf;
+use std::sync::mpsc::{Receiver, Sender};
+use std::time::Duration;
+
+use jupyter_protocol::{Media, MediaType};
+
+use super::state::State;
+use crate::core::engine::Completions;
+use crate::syntax::cell::{identifier_end, identifier_start};
+
+/// How long a request waits for rust-analyzer before the kernel answers without it.
+const WAIT: Duration = Duration::from_secs(3);
+/// How long the first request waits: it starts rust-analyzer, which loads the standard
+/// library and the dependencies first (seconds).
+const FIRST_WAIT: Duration = Duration::from_secs(20);
+
+enum Request {
+    Complete { source: String, cursor: usize, reply: Sender<Option<Completions>> },
+    Hover { source: String, cursor: usize, reply: Sender<Option<(String, String)>> },
+}
+
+/// The analysis thread, started on the first request.
+#[derive(Default)]
+pub struct Analysis {
+    requests: Option<Sender<Request>>,
+    /// The crate directory evcxr analyses in (set by the engine before the first request).
+    dir: Option<PathBuf>,
+    /// The prelude crate, a dependency of the analysed crate.
+    prelude: Option<PathBuf>,
+}
+
+impl Analysis {
+    pub fn new(dir: PathBuf, prelude: PathBuf) -> Analysis {
+        Analysis { requests: None, dir: Some(dir), prelude: Some(prelude) }
+    }
+
+    /// Sends a request; returns how long to wait for its answer (none: no analysis here).
+    fn send(&mut self, request: Request) -> Option<Duration> {
+        let mut wait = WAIT;
+        if self.requests.is_none() {
+            wait = FIRST_WAIT;
+            let (dir, prelude) = (self.dir.clone()?, self.prelude.clone()?);
+            let (tx, rx) = std::sync::mpsc::channel();
+            std::thread::Builder::new().name("ndplay-analysis".into()).spawn(move || serve(&dir, &prelude, rx)).ok()?;
+            self.requests = Some(tx);
+        }
+        self.requests.as_ref()?.send(request).ok()?;
+        Some(wait)
+    }
+
+    /// Completions at `cursor`, from rust-analyzer when it is ready, else from `names`.
+    pub fn complete(&mut self, state: &State, code: &str, cursor: usize, names: &[String]) -> Completions {
+        let (prefix, source) = synthetic(state, code);
+        let (tx, rx) = std::sync::mpsc::channel();
+        if let Some(wait) = self.send(Request::Complete { source, cursor: cursor + prefix, reply: tx }) {
+            if let Ok(Some(mut c)) = rx.recv_timeout(wait) {
+                c.start = c.start.saturating_sub(prefix).min(cursor);
+                c.end = c.end.saturating_sub(prefix).max(c.start);
+                c.matches.retain(|m| !m.starts_with(super::HIDDEN_PREFIX));
+                if !c.matches.is_empty() {
+                    return c;
+                }
+            }
+        }
+        from_names(code, cursor, names)
+    }
+
+    /// What a name at `cursor` is: a session variable's type, then rust-analyzer's hover.
+    pub fn inspect(&mut self, state: &State, code: &str, cursor: usize) -> Option<Media> {
+        let end = identifier_end(code, cursor);
+        let start = identifier_start(code, cursor);
+        let word = &code[start..end];
+        let var_type = state.variable(word).map(|v| format!("{word}: {}", super::array_terms::shorten_types(&v.ty)));
+        let (prefix, source) = synthetic(state, code);
+        let (tx, rx) = std::sync::mpsc::channel();
+        let hover = match self.send(Request::Hover { source, cursor: end + prefix, reply: tx }) {
+            Some(wait) => rx
+                .recv_timeout(wait)
+                .ok()
+                .flatten()
+                .filter(|(plain, _)| !plain.trim().is_empty() && plain != "No documentation found"),
+            None => None,
+        };
+        if var_type.is_none() && hover.is_none() {
+            return None;
+        }
+        let mut plain = var_type.clone().unwrap_or_default();
+        let mut html = var_type.map(|t| format!("<pre>{}</pre>", html_escape(&t))).unwrap_or_default();
+        if let Some((p, h)) = hover {
+            if !plain.is_empty() {
+                plain.push_str("\n\n");
+            }
+            plain.push_str(&p);
+            html.push_str(&h);
+        }
+        Some(Media::new(vec![MediaType::Plain(plain), MediaType::Html(html)]))
+    }
+}
+
+/// The source rust-analyzer is asked about, and the length of what precedes the student's
+/// text in it.
+fn synthetic(state: &State, code: &str) -> (usize, String) {
+    let mut source = String::from("use ndplay::prelude::*;\nuse ndplay::cell::names::*;\n");
+    for item in state.items() {
+        source.push_str(item.text.trim());
+        source.push('\n');
+    }
+    for (name, v) in state.variables() {
+        let m = if v.mutable { "mut " } else { "" };
+        source.push_str(&format!("let {m}{name}: {} = unimplemented!();\n", v.ty));
+    }
+    let prefix = source.len();
+    source.push_str(code);
+    (prefix, source)
+}
+
+/// Completion without rust-analyzer: the session's variables and items that start with
+/// the word before the cursor.
+fn from_names(code: &str, cursor: usize, names: &[String]) -> Completions {
+    let start = identifier_start(code, cursor);
+    let prefix = &code[start..cursor];
+    let mut matches: Vec<String> = names.iter().filter(|n| n.starts_with(prefix)).cloned().collect();
+    matches.sort();
+    matches.dedup();
+    Completions { matches, start, end: cursor }
+}
+
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
+/// The analysis thread: evcxr's context in `dir`, with the prelude as a dependency.
+fn serve(dir: &std::path::Path, prelude: &std::path::Path, requests: Receiver<Request>) {
+    let ctx = start_evcxr(dir, prelude);
+    if let Err(e) = &ctx {
+        crate::log::log(&format!("completion and inspection work by name only: rust-analyzer did not start: {e:#}"));
+    }
+    for request in requests {
+        match (request, &ctx) {
+            (Request::Complete { source, cursor, reply }, Ok(ctx)) => {
+                let mut ctx = ctx.lock().unwrap_or_else(|e| e.into_inner());
+                let found = ctx.completions(&source, cursor).ok().map(|c| {
+                    let mut matches: Vec<String> = Vec::new();
+                    for item in c.completions {
+                        if !matches.contains(&item.code) {
+                            matches.push(item.code);
+                        }
+                    }
+                    Completions { matches, start: c.start_offset, end: c.end_offset }
+                });
+                let _ = reply.send(found);
+            }
+            (Request::Hover { source, cursor, reply }, Ok(ctx)) => {
+                let mut ctx = ctx.lock().unwrap_or_else(|e| e.into_inner());
+                let _ = reply.send(ctx.hover_at(&source, cursor).ok());
+            }
+            (Request::Complete { reply, .. }, Err(_)) => drop(reply.send(None)),
+            (Request::Hover { reply, .. }, Err(_)) => drop(reply.send(None)),
+        }
+    }
+}
+
+fn start_evcxr(
+    dir: &std::path::Path,
+    prelude: &std::path::Path,
+) -> anyhow::Result<std::sync::Mutex<evcxr::CommandContext>> {
+    std::fs::create_dir_all(dir)?;
+    // evcxr builds in `<dir>/target`: the build directory's own, where the prelude and its
+    // dependencies are built already with the same profile and flags, so that evcxr's one
+    // build (of an empty cell, when the prelude is added) compiles nothing else.
+    let target = dir.join("target");
+    if std::fs::symlink_metadata(&target).is_err() {
+        std::os::unix::fs::symlink("../target", &target)?;
+    }
+    // The same versions of everything, too.
+    std::fs::write(dir.join("Cargo.lock"), super::prelude::CARGO_LOCK)?;
+    // evcxr's context takes its crate directory from this variable; it reads it only now.
+    std::env::set_var("EVCXR_TMPDIR", dir);
+    let (eval, outputs) = evcxr::EvalContext::new().map_err(|e| anyhow::anyhow!("{e}"))?;
+    // Its child process prints nothing anyone reads; drain it so it never blocks.
+    std::thread::spawn(move || while outputs.stdout.recv().is_ok() {});
+    let mut ctx = evcxr::CommandContext::with_eval_context(eval);
+    ctx.execute(&format!(":dep ndplay = {{ path = {:?} }}", prelude.display().to_string()))
+        .map_err(|e| anyhow::anyhow!("adding the prelude: {e}"))?;
+    // The first question makes rust-analyzer load the crate graph.
+    let _ = ctx.completions("let __ndplay_a = array![1.0];\n__ndplay_a.", 41);
+    Ok(std::sync::Mutex::new(ctx))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::evcxr::state::Variable;
+
+    #[test]
+    fn the_synthetic_source_declares_the_variables() {
+        let mut state = State::default();
+        state.set_variable("a", Variable { ty: "Vec<f64>".into(), mutable: true });
+        let (prefix, source) = synthetic(&state, "a.");
+        assert!(source.contains("let mut a: Vec<f64> = unimplemented!();\n"));
+        assert_eq!(&source[prefix..], "a.");
+    }
+
+    #[test]
+    fn names_complete_without_rust_analyzer() {
+        let c = from_names("let x = wei", 11, &["weights".into(), "bias".into(), "weight_decay".into()]);
+        assert_eq!((c.matches, c.start, c.end), (vec!["weight_decay".to_string(), "weights".to_string()], 8, 11));
+    }
+}

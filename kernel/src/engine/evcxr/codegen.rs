@@ -1,0 +1,264 @@
+//! A cell as the Rust source of a shared library, and the map back from that source to
+//! the cell.
+//!
+//! The generated library (crate `cell`, see [`super::compiler`]) has the items every
+//! earlier cell defined and the cell's own at its top level, and one entry point that the
+//! process running cells calls with the variable store (the prelude's `ndplay::cell`):
+//!
+//! ```text
+//! use ndplay::prelude::*;  … items …
+//! #[unsafe(no_mangle)] pub extern "C" fn ndplay_cell(store) -> store {
+//!     enter();  check the variables it takes;  let mut x: T = store.take("x"); …
+//!     catch_unwind(|| {
+//!         <the cell's statements, as typed; its final expression shown>
+//!         <a type probe for each new variable>;  store.put("y", y); …
+//!     });
+//!     store.put("x", x); …  leave();  store
+//! }
+//! ```
+//!
+//! Only the variables a cell mentions are taken out and put back, so a cell costs the same
+//! however many variables the session has. Every line the kernel writes is recorded in a
+//! [`SourceMap`], so that a compiler message is either the student's (and points into the
+//! cell as typed) or the kernel's own (and says which variable could not be kept).
+
+use std::fmt::Write as _;
+
+use super::state::{KeptItem, State};
+use crate::syntax::cell::{Item, ItemKind};
+
+/// The entry point every cell library exports.
+pub const ENTRY: &str = "ndplay_cell";
+
+/// What generated code a line is, for reading compiler messages about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// The cell itself: generated line `first_line + k` is line `first_cell_line + k` of the
+    /// cell's compiled text (columns unchanged).
+    Cell { first_cell_line: usize },
+    /// An item kept from an earlier cell (by its key).
+    KeptItem(String),
+    /// Taking variable `x` out of the store.
+    Load(String),
+    /// Putting variable `x` back after the cell (or, `inside`, at the end of its code).
+    PutBack { name: String, inside: bool },
+    /// Keeping a new variable.
+    Store(String),
+    /// The type probe of a new variable.
+    Probe(String),
+    /// Anything else the kernel writes.
+    Frame,
+}
+
+/// One run of generated lines with one origin.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Region {
+    pub first_line: usize,
+    pub lines: usize,
+    pub origin: Origin,
+}
+
+/// Where each generated line came from.
+#[derive(Debug, Default, Clone)]
+pub struct SourceMap {
+    regions: Vec<Region>,
+}
+
+impl SourceMap {
+    /// The origin of a 1-based generated line, and for the cell's own lines the line of the
+    /// cell's compiled text.
+    pub fn origin(&self, line: usize) -> Option<(&Origin, Option<usize>)> {
+        let r = self.regions.iter().find(|r| line >= r.first_line && line < r.first_line + r.lines)?;
+        let cell_line = match r.origin {
+            Origin::Cell { first_cell_line } => Some(first_cell_line + (line - r.first_line)),
+            _ => None,
+        };
+        Some((&r.origin, cell_line))
+    }
+}
+
+/// How a variable the cell takes goes back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PutBack {
+    /// After the cell's code: the code borrows the variable (the usual case).
+    After,
+    /// At the end of the cell's code: the code moves it and assigns it anew.
+    Inside,
+    /// Not at all: the cell consumed it (or defined it anew).
+    Never,
+}
+
+/// What one compile of a cell takes out, stores and probes.
+#[derive(Debug, Clone, Default)]
+pub struct Plan {
+    /// Variables taken out: name, and how each goes back.
+    pub loads: Vec<(String, PutBack)>,
+    /// New variables kept after the cell.
+    pub stores: Vec<String>,
+    /// New variables whose type the compiler must tell (not given in the `let`).
+    pub probes: Vec<String>,
+    /// Variables the store drops before the cell runs.
+    pub forget: Vec<String>,
+}
+
+/// The cell to compile: as typed, its items (ranges into the typed text), and its
+/// statements as compiled (the items blanked out, the final expression wrapped; the text
+/// before the final expression is the typed text).
+pub struct CellSource<'a> {
+    pub typed: &'a str,
+    pub items: &'a [Item],
+    pub code: &'a str,
+}
+
+/// The source of the library, and its map.
+pub struct Generated {
+    pub source: String,
+    pub map: SourceMap,
+}
+
+struct Writer {
+    source: String,
+    line: usize,
+    map: SourceMap,
+}
+
+impl Writer {
+    fn push(&mut self, text: &str, origin: Origin) {
+        let lines = text.split('\n').count();
+        self.map.regions.push(Region { first_line: self.line, lines, origin });
+        self.source.push_str(text);
+        self.source.push('\n');
+        self.line += lines;
+    }
+}
+
+/// Writes the library for `cell` in session `state` following `plan`.
+pub fn generate(state: &State, cell: &CellSource, plan: &Plan) -> Generated {
+    let mut w = Writer { source: String::new(), line: 1, map: SourceMap::default() };
+    w.push(HEADER, Origin::Frame);
+    let redefined: Vec<&str> = cell.items.iter().map(|i| i.key.as_str()).collect();
+    let kept: Vec<&KeptItem> = state.items().filter(|i| !redefined.contains(&i.key.as_str())).collect();
+    // Macros first: `macro_rules!` is visible only below its definition.
+    for pass in [true, false] {
+        for item in kept.iter().filter(|i| (i.kind == ItemKind::Macro) == pass) {
+            w.push(&item.text, Origin::KeptItem(item.key.clone()));
+        }
+        for item in cell.items.iter().filter(|i| (i.kind == ItemKind::Macro) == pass) {
+            let before = &cell.typed[..item.start];
+            let first_cell_line = before.matches('\n').count() + 1;
+            let column = before.rsplit('\n').next().unwrap_or("").chars().count();
+            // Indented as in the cell, so that columns need no translation.
+            let text = format!("{}{}", " ".repeat(column), &cell.typed[item.start..item.end]);
+            w.push(&text, Origin::Cell { first_cell_line });
+        }
+    }
+    w.push(
+        &format!(
+            "#[unsafe(no_mangle)]\npub extern \"C\" fn {ENTRY}(store: *mut ::std::ffi::c_void) -> *mut ::std::ffi::c_void {{\n\
+             ::ndplay::cell::enter();\n\
+             // SAFETY: the process that runs cells passes the store the previous cell returned.\n\
+             let __ndplay_store = unsafe {{ ::ndplay::cell::Store::from_raw(store) }};"
+        ),
+        Origin::Frame,
+    );
+    if !plan.forget.is_empty() {
+        w.push(&format!("__ndplay_store.forget(&{:?});", plan.forget), Origin::Frame);
+    }
+    let loads: Vec<(&str, &str, bool, PutBack)> = plan
+        .loads
+        .iter()
+        .filter_map(|(name, put)| state.variable(name).map(|v| (name.as_str(), v.ty.as_str(), v.mutable, *put)))
+        .collect();
+    if !loads.is_empty() {
+        let mut check = String::from("{ let __ndplay_missing = __ndplay_store.check(&[");
+        for (name, ty, _, _) in &loads {
+            let _ = write!(check, "({name:?}, ::std::any::TypeId::of::<{ty}>()), ");
+        }
+        check.push_str("]);\nif !__ndplay_missing.is_empty() { ::ndplay::cell::unloadable(&__ndplay_missing); ::ndplay::cell::leave(); return __ndplay_store.into_raw(); } }");
+        w.push(&check, Origin::Frame);
+    }
+    for (name, ty, mutable, _) in &loads {
+        let m = if *mutable { "mut " } else { "" };
+        w.push(
+            &format!("let {m}{name}: {ty} = __ndplay_store.take::<{ty}>({name:?});"),
+            Origin::Load(name.to_string()),
+        );
+    }
+    w.push("let _ = ::std::panic::catch_unwind(::std::panic::AssertUnwindSafe(|| {", Origin::Frame);
+    w.push(cell.code, Origin::Cell { first_cell_line: 1 });
+    // `;` ends a final expression-statement of the cell that has no `;` of its own (a `for`
+    // loop); it is harmless after one that has.
+    w.push(";", Origin::Frame);
+    for name in &plan.probes {
+        w.push(
+            &format!("#[warn(unused_results)] let _ = {{ ::ndplay::cell::type_probe(&{name}); }};"),
+            Origin::Probe(name.clone()),
+        );
+    }
+    for name in &plan.stores {
+        w.push(&format!("__ndplay_store.put({name:?}, {name});"), Origin::Store(name.clone()));
+    }
+    for (name, _, _, put) in &loads {
+        if *put == PutBack::Inside {
+            w.push(
+                &format!("__ndplay_store.put({name:?}, {name});"),
+                Origin::PutBack { name: name.to_string(), inside: true },
+            );
+        }
+    }
+    w.push("}));", Origin::Frame);
+    for (name, _, _, put) in &loads {
+        if *put == PutBack::After {
+            w.push(
+                &format!("__ndplay_store.put({name:?}, {name});"),
+                Origin::PutBack { name: name.to_string(), inside: false },
+            );
+        }
+    }
+    w.push("::ndplay::cell::leave();\n__ndplay_store.into_raw()\n}", Origin::Frame);
+    Generated { source: w.source, map: w.map }
+}
+
+/// What every cell library starts with. Warnings of the student's code are not shown (a
+/// cell that compiles is not nagged), but the type probes' `unused_results` are read, so
+/// the lints are allowed by name: `allow(warnings)` would silence the probes too.
+const HEADER: &str = "#![allow(unused, non_snake_case, non_camel_case_types, non_upper_case_globals, unreachable_code)]
+use ::ndplay::prelude::*;
+use ::ndplay::cell::names::*;
+use ::ndplay::cell::{ViaDebug as _, ViaNothing as _, ViaRender as _, ViaUnit as _};";
+
+/// The prefix and suffix that show a cell's final expression.
+pub const SHOW_BEFORE: &str = "(&&&::ndplay::cell::Show(&(";
+pub const SHOW_AFTER: &str = "))).__ndplay_show()";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::evcxr::state::Variable;
+
+    #[test]
+    fn a_cell_becomes_a_library_with_a_map() {
+        let mut state = State::default();
+        state.set_variable("x", Variable { ty: "f64".into(), mutable: false });
+        state.set_variable("untouched", Variable { ty: "u8".into(), mutable: false });
+        let code = format!("let y = x * 2.0;\n{SHOW_BEFORE}y{SHOW_AFTER}");
+        let cell = CellSource { typed: &code, items: &[], code: &code };
+        let plan = Plan {
+            loads: vec![("x".into(), PutBack::After)],
+            stores: vec!["y".into()],
+            probes: vec!["y".into()],
+            forget: vec![],
+        };
+        let g = generate(&state, &cell, &plan);
+        assert!(g.source.contains("let x: f64 = __ndplay_store.take::<f64>(\"x\");"), "{}", g.source);
+        assert!(!g.source.contains("untouched"), "only mentioned variables are taken");
+        let line_of = |needle: &str| g.source.lines().position(|l| l.contains(needle)).unwrap() + 1;
+        assert_eq!(g.map.origin(line_of("let y = x * 2.0;")), Some((&Origin::Cell { first_cell_line: 1 }, Some(1))));
+        assert_eq!(g.map.origin(line_of("take::<f64>")).map(|o| o.0), Some(&Origin::Load("x".into())));
+        assert_eq!(g.map.origin(line_of("type_probe(&y)")).map(|o| o.0), Some(&Origin::Probe("y".into())));
+        assert_eq!(
+            g.map.origin(line_of("put(\"x\"")).map(|o| o.0),
+            Some(&Origin::PutBack { name: "x".into(), inside: false })
+        );
+    }
+}

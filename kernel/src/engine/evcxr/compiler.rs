@@ -1,0 +1,267 @@
+//! Compiling a cell: cargo once, then rustc directly for every cell.
+//!
+//! A cell is the only crate that changes from one cell to the next; its dependencies (the
+//! prelude, ndarray, anything added with `:dep`) are built once. Cargo is asked to build
+//! the cell crate only when they change (the engine's start, `:dep`), with this same binary
+//! as `RUSTC_WRAPPER`: the wrapper ([`record_rustc`]) writes down the rustc command line
+//! cargo runs for the cell crate. Every cell is then that command replayed directly, which
+//! skips cargo's own ~90 ms a cell (fingerprinting the dependency graph; measured in
+//! docs/performance.md). Incremental compilation is dropped from the replayed command:
+//! every cell is a different function, so it only costs time.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+
+use anyhow::{bail, Context, Result};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::child::ChildKiller;
+
+/// The cell crate's name; also what the recorder looks for in cargo's rustc calls.
+pub const CRATE_NAME: &str = "cell";
+
+/// Set for cargo's `RUSTC_WRAPPER` run: where the wrapper writes the cell crate's command.
+pub const RECORD_VAR: &str = "NDPLAY_RECORD_RUSTC";
+
+/// The rustc command line cargo ran for the cell crate, as the wrapper saw it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Recorded {
+    args: Vec<String>,
+    /// The `CARGO_*` variables cargo set for rustc (`env!("CARGO_PKG_NAME")` in a cell).
+    env: Vec<(String, String)>,
+}
+
+/// `RUSTC_WRAPPER` role: `ndplay <rustc> <args…>` with [`RECORD_VAR`] set. Records the
+/// command if it builds the cell crate, then runs rustc as asked. Never returns.
+pub fn record_rustc(record: &Path) -> ! {
+    let mut argv = std::env::args_os().skip(1);
+    let Some(rustc) = argv.next() else {
+        eprintln!("ndplay: used as RUSTC_WRAPPER without a compiler to run");
+        std::process::exit(2);
+    };
+    let args: Vec<String> = argv.map(|a| a.to_string_lossy().into_owned()).collect();
+    if args.windows(2).any(|w| w[0] == "--crate-name" && w[1] == CRATE_NAME) {
+        // Not cargo's jobserver: its descriptors exist only in this run.
+        let env = std::env::vars()
+            .filter(|(k, _)| k.starts_with("CARGO_PKG") || k == "CARGO_CRATE_NAME" || k == "CARGO_MANIFEST_DIR")
+            .collect();
+        let recorded = Recorded { args: args.clone(), env };
+        if let Err(e) = std::fs::write(record, serde_json::to_vec(&recorded).unwrap_or_default()) {
+            eprintln!("ndplay: could not record the cell's rustc command in {}: {e}", record.display());
+            std::process::exit(2);
+        }
+    }
+    let status = Command::new(rustc).args(&args).status();
+    std::process::exit(match status {
+        Ok(s) => s.code().unwrap_or(1),
+        Err(e) => {
+            eprintln!("ndplay: could not run rustc: {e}");
+            1
+        }
+    })
+}
+
+/// A compiled cell, ready to load.
+pub struct Library {
+    pub path: PathBuf,
+    /// Warnings rustc gave (the engine reads its type probes from them).
+    pub warnings: Vec<Value>,
+}
+
+/// Why a cell did not compile.
+pub enum Failure {
+    /// rustc's error diagnostics (its JSON objects), in order.
+    Errors(Vec<Value>),
+    /// The compile was interrupted.
+    Interrupted,
+    /// rustc failed without saying why in JSON (a crash of the compiler, a missing linker):
+    /// its words.
+    Other(String),
+}
+
+/// Compiles cells of one build directory.
+pub struct Compiler {
+    dir: PathBuf,
+    rustc: PathBuf,
+    pub target: String,
+    recorded: Recorded,
+    cells: PathBuf,
+    built: usize,
+    killer: Arc<ChildKiller>,
+}
+
+impl Compiler {
+    /// Builds the cell crate in `dir` once with cargo (whose `Cargo.toml` names the
+    /// dependencies) and keeps the rustc command it ran for it.
+    pub fn prepare(dir: &Path, rustc: &Path, target: &str, killer: Arc<ChildKiller>) -> Result<Compiler> {
+        let record = dir.join("rustc-command.json");
+        let _ = std::fs::remove_file(&record);
+        let exe = std::env::current_exe().context("locating the ndplay binary")?;
+        let cargo = cargo_path(rustc);
+        let output = Command::new(&cargo)
+            .args(["build", "--lib", "--message-format=json-render-diagnostics", "--target", target])
+            .current_dir(dir)
+            .env("RUSTC", rustc)
+            .env("RUSTC_WRAPPER", &exe)
+            .env(RECORD_VAR, &record)
+            .env("CARGO_TARGET_DIR", dir.join("target"))
+            // Cells link libstd dynamically (one libstd for the process, whatever the cell).
+            // The flag goes to every crate, so the dependencies are built with the flags that
+            // evcxr's build for completion uses too (see `super::analysis`), and stay fresh.
+            .env("RUSTFLAGS", "-Cprefer-dynamic")
+            .stdin(Stdio::null())
+            .output()
+            .with_context(|| format!("running {} build", cargo.display()))?;
+        if !output.status.success() {
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            let tail: Vec<&str> = stderr.lines().rev().take(30).collect::<Vec<_>>().into_iter().rev().collect();
+            bail!("building the cells' dependencies failed:\n{}", tail.join("\n"));
+        }
+        let text = std::fs::read(&record).with_context(|| {
+            format!("cargo built without compiling the cell crate (no {}); is its source missing?", record.display())
+        })?;
+        let mut recorded: Recorded = serde_json::from_slice(&text).context("reading the recorded rustc command")?;
+        recorded.args = replayable(&recorded.args);
+        let cells = dir.join("cells");
+        let _ = std::fs::remove_dir_all(&cells);
+        std::fs::create_dir_all(&cells)?;
+        Ok(Compiler {
+            dir: dir.to_path_buf(),
+            rustc: rustc.to_path_buf(),
+            target: target.to_string(),
+            recorded,
+            cells,
+            built: 0,
+            killer,
+        })
+    }
+
+    /// Compiles `source` as the cell crate's `src/lib.rs`.
+    pub fn compile(&mut self, source: &str) -> std::result::Result<Library, Failure> {
+        let lib = self.dir.join("src").join("lib.rs");
+        if let Err(e) = std::fs::write(&lib, source) {
+            return Err(Failure::Other(format!("writing {}: {e}", lib.display())));
+        }
+        let child = Command::new(&self.rustc)
+            .args(&self.recorded.args)
+            .envs(self.recorded.env.iter().map(|(k, v)| (k, v)))
+            .current_dir(&self.dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn();
+        let child = match child {
+            Ok(c) => c,
+            Err(e) => return Err(Failure::Other(format!("running {}: {e}", self.rustc.display()))),
+        };
+        let watch = self.killer.watch(child.id());
+        let output = child.wait_with_output();
+        let interrupted = watch.finish();
+        let output = match output {
+            Ok(o) => o,
+            Err(e) => return Err(Failure::Other(format!("waiting for rustc: {e}"))),
+        };
+        if interrupted {
+            return Err(Failure::Interrupted);
+        }
+        let mut errors = Vec::new();
+        let mut warnings = Vec::new();
+        let mut artifact = None;
+        let mut other = String::new();
+        for line in String::from_utf8_lossy(&output.stderr).lines() {
+            match serde_json::from_str::<Value>(line) {
+                Ok(v) if v["$message_type"] == "artifact" && v["emit"] == "link" => {
+                    artifact = v["artifact"].as_str().map(PathBuf::from)
+                }
+                Ok(v) if v["$message_type"] == "diagnostic" => match v["level"].as_str() {
+                    Some("error") => errors.push(v),
+                    _ => warnings.push(v),
+                },
+                Ok(_) => {}
+                Err(_) => {
+                    other.push_str(line);
+                    other.push('\n');
+                }
+            }
+        }
+        if !output.status.success() {
+            return Err(if errors.is_empty() { Failure::Other(other) } else { Failure::Errors(errors) });
+        }
+        let Some(artifact) = artifact else {
+            return Err(Failure::Other(format!("rustc said nothing of the library it built.\n{other}")));
+        };
+        self.built += 1;
+        let path = self.cells.join(format!("cell-{}.so", self.built));
+        // A new name for every cell: the loader keeps every library it has opened, by path.
+        if let Err(e) = std::fs::rename(&artifact, &path) {
+            return Err(Failure::Other(format!("moving {} to {}: {e}", artifact.display(), path.display())));
+        }
+        Ok(Library { path, warnings })
+    }
+}
+
+/// The recorded command, made fit for replaying: no incremental compilation (each cell is
+/// a different function: there is nothing to reuse, only a dependency graph to save), only
+/// the shared library emitted, and `--verbose`, without which rustc shortens long types in
+/// its messages (the type probes must read them whole).
+fn replayable(args: &[String]) -> Vec<String> {
+    let mut out = vec!["--verbose".to_string()];
+    let mut i = 0;
+    while i < args.len() {
+        let a = &args[i];
+        if a == "-C" && args.get(i + 1).is_some_and(|n| n.starts_with("incremental=")) {
+            i += 2;
+            continue;
+        }
+        if a.starts_with("-Cincremental=") {
+            i += 1;
+            continue;
+        }
+        if let Some(emit) = a.strip_prefix("--emit=") {
+            if emit.split(',').any(|e| e == "link") {
+                out.push("--emit=link".to_string());
+                i += 1;
+                continue;
+            }
+        }
+        out.push(a.clone());
+        i += 1;
+    }
+    out
+}
+
+/// The toolchain's own cargo, beside its rustc (not the rustup proxy on PATH, which costs
+/// a process start per call and may pick another toolchain).
+fn cargo_path(rustc: &Path) -> PathBuf {
+    let beside = rustc.with_file_name("cargo");
+    if beside.exists() {
+        beside
+    } else {
+        PathBuf::from("cargo")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_replayed_command_is_not_incremental_and_emits_only_the_library() {
+        let args: Vec<String> = [
+            "--crate-name",
+            "cell",
+            "--emit=dep-info,link",
+            "-C",
+            "incremental=/x/inc",
+            "-C",
+            "codegen-units=16",
+            "-Cincremental=/y",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        assert_eq!(replayable(&args), ["--verbose", "--crate-name", "cell", "--emit=link", "-C", "codegen-units=16"]);
+    }
+}

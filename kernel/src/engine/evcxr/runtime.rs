@@ -1,0 +1,215 @@
+//! Inside the child process that runs cells (`ndplay run-cells`): load each compiled cell
+//! and call it, keeping a snapshot of the process from before the cell.
+//!
+//! The kernel talks to this loop through a command pipe on [`COMMAND_FD`], never through
+//! stdin (a cell may read stdin itself). Each command is one line:
+//! - `run <library> <symbol>`: `dlopen` the cell's shared library and call its entry point
+//!   with the variable store; then write [`DONE`] on stdout.
+//!
+//! Everything the loop says goes to stdout as marker lines that start with U+001E, in
+//! order with what the cell printed (see [`super::output`] for how the kernel reads them):
+//! [`DONE`] after a cell, [`SNAPSHOT`] with a snapshot's pid before it, [`RESUMED`] when a
+//! snapshot takes over.
+//!
+//! **Snapshots.** Before each cell the loop `fork`s. The copy (copy-on-write, so cheap) waits
+//! on a pipe whose only writing end this process holds. When the cell ends, this process
+//! writes one byte and the copy exits. When this process dies instead — an interrupt kills
+//! it, or the cell crashed, aborted or called `exit` — the pipe closes, the copy wakes up
+//! with every variable as it was before the cell, says [`RESUMED`], and goes on reading
+//! commands: it has already read the command of the cell that killed its twin, so that
+//! cell is not run again. Only the thread that forks survives a `fork`, so what the loop
+//! runs on threads of its own (the directory follower) starts again in the copy.
+
+use std::ffi::{CStr, CString};
+use std::io::Write;
+
+use super::child;
+
+/// The file descriptor the kernel writes commands to.
+pub const COMMAND_FD: i32 = 3;
+/// After a cell: every byte the cell wrote to stdout comes before this line.
+pub const DONE: &str = "\u{1e}ndplay-done";
+/// Before a cell: `SNAPSHOT <pid>`, the process that takes over if this one dies.
+pub const SNAPSHOT: &str = "\u{1e}ndplay-snapshot ";
+/// A snapshot took over: `RESUMED <pid>`.
+pub const RESUMED: &str = "\u{1e}ndplay-resumed ";
+
+/// The entry point every cell library exports: takes the variable store (null before the
+/// first cell) and returns it.
+type CellEntry = extern "C" fn(*mut libc::c_void) -> *mut libc::c_void;
+
+/// Runs the loop until the kernel closes the command pipe. Never returns.
+pub fn run(snapshots: bool) -> ! {
+    child::prepare_runtime();
+    let mut store: *mut libc::c_void = std::ptr::null_mut();
+    loop {
+        let Some(line) = read_command() else { exit_now(0) };
+        let mut words = line.split(' ');
+        match (words.next(), words.next(), words.next()) {
+            (Some("run"), Some(library), Some(symbol)) => {
+                if snapshots && snapshot() == Fork::Resumed {
+                    // This process is the copy from before the cell; the cell is not run.
+                    continue;
+                }
+                match load(library, symbol) {
+                    Ok(entry) => store = entry(store),
+                    Err(e) => say(&format!("ndplay: the cell could not be loaded: {e}")),
+                }
+                discard_snapshot();
+                say(DONE);
+            }
+            _ => say(&format!("ndplay: unknown command to the cell runner: {line:?}")),
+        }
+    }
+}
+
+/// Writes one line on stdout directly, past Rust's buffered stdout (cells write through
+/// the libstd of their own shared library, which the entry point flushes before it
+/// returns).
+fn say(line: &str) {
+    let _ = std::io::stdout().flush();
+    let mut bytes = line.as_bytes().to_vec();
+    bytes.push(b'\n');
+    write_all(1, &bytes);
+}
+
+fn write_all(fd: i32, mut bytes: &[u8]) {
+    while !bytes.is_empty() {
+        // SAFETY: writing from a valid slice to a file descriptor we own.
+        let n = unsafe { libc::write(fd, bytes.as_ptr().cast(), bytes.len()) };
+        if n <= 0 {
+            if n < 0 && std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted {
+                continue;
+            }
+            return;
+        }
+        bytes = &bytes[n as usize..];
+    }
+}
+
+/// Exits without running destructors or `atexit` handlers: cells' libraries are never
+/// unloaded, and their thread-local destructors must not run in a process that is going.
+fn exit_now(status: i32) -> ! {
+    // SAFETY: _exit has no preconditions.
+    unsafe { libc::_exit(status) }
+}
+
+/// One command line, read a byte at a time: a buffered reader would take bytes of the
+/// next command with it into a snapshot.
+fn read_command() -> Option<String> {
+    let mut line = Vec::new();
+    loop {
+        let mut byte = 0u8;
+        // SAFETY: reading one byte into a local.
+        let n = unsafe { libc::read(COMMAND_FD, (&mut byte as *mut u8).cast(), 1) };
+        match n {
+            1 if byte == b'\n' => return Some(String::from_utf8_lossy(&line).into_owned()),
+            1 => line.push(byte),
+            0 => return None,
+            _ if std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted => {}
+            _ => return None,
+        }
+    }
+}
+
+fn load(library: &str, symbol: &str) -> Result<CellEntry, String> {
+    let path = CString::new(library).map_err(|e| e.to_string())?;
+    let name = CString::new(symbol).map_err(|e| e.to_string())?;
+    // SAFETY: dlopen/dlsym with valid C strings. The library stays loaded for the life of
+    // the process (values in the store may point into it), so the symbol stays valid.
+    unsafe {
+        let handle = libc::dlopen(path.as_ptr(), libc::RTLD_NOW | libc::RTLD_LOCAL);
+        if handle.is_null() {
+            return Err(dl_error());
+        }
+        let entry = libc::dlsym(handle, name.as_ptr());
+        if entry.is_null() {
+            return Err(dl_error());
+        }
+        Ok(std::mem::transmute::<*mut libc::c_void, CellEntry>(entry))
+    }
+}
+
+fn dl_error() -> String {
+    // SAFETY: dlerror returns a thread-local C string or null.
+    unsafe {
+        let e = libc::dlerror();
+        if e.is_null() {
+            "unknown error".into()
+        } else {
+            CStr::from_ptr(e).to_string_lossy().into_owned()
+        }
+    }
+}
+
+#[derive(PartialEq, Eq)]
+enum Fork {
+    /// This is the process that runs the cell (or no snapshot could be made).
+    Running,
+    /// This is the snapshot, and it has just taken over.
+    Resumed,
+}
+
+/// Makes the snapshot for the cell about to run. In the copy, this returns only when it
+/// takes over (or never: it exits when the cell ends well).
+fn snapshot() -> Fork {
+    let mut fds = [0; 2];
+    // SAFETY: pipe2 writes two descriptors into the array.
+    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
+        return Fork::Running;
+    }
+    let (wake_read, wake_write) = (fds[0], fds[1]);
+    let _ = std::io::stdout().flush();
+    // SAFETY: fork in the loop's only thread of its own; the copy touches only what it
+    // needs (a read, then exit or the loop) before anything else may run.
+    let pid = unsafe { libc::fork() };
+    if pid < 0 {
+        close(wake_read);
+        close(wake_write);
+        return Fork::Running;
+    }
+    if pid == 0 {
+        close(wake_write);
+        let mut byte = 0u8;
+        let n = loop {
+            // SAFETY: reading one byte into a local.
+            let n = unsafe { libc::read(wake_read, (&mut byte as *mut u8).cast(), 1) };
+            if n >= 0 || std::io::Error::last_os_error().kind() != std::io::ErrorKind::Interrupted {
+                break n;
+            }
+        };
+        if n == 1 {
+            exit_now(0); // the cell ended well: this copy is not needed
+        }
+        close(wake_read);
+        // The process that ran the cell is gone: this copy is the runner now.
+        child::prepare_runtime_again();
+        say(&format!("{RESUMED}{}", std::process::id()));
+        return Fork::Resumed;
+    }
+    close(wake_read);
+    say(&format!("{SNAPSHOT}{pid}"));
+    DISCARD.with(|d| d.set(Some((wake_write, pid))));
+    Fork::Running
+}
+
+thread_local! {
+    /// The snapshot waiting for the current cell: (its pipe, its pid).
+    static DISCARD: std::cell::Cell<Option<(i32, i32)>> = const { std::cell::Cell::new(None) };
+}
+
+/// The cell ended well: the snapshot from before it exits.
+fn discard_snapshot() {
+    if let Some((wake_write, pid)) = DISCARD.with(|d| d.take()) {
+        write_all(wake_write, b"x");
+        close(wake_write);
+        let mut status = 0;
+        // SAFETY: reaping our own child, which exits at once.
+        unsafe { libc::waitpid(pid, &mut status, 0) };
+    }
+}
+
+fn close(fd: i32) {
+    // SAFETY: closing a descriptor we own.
+    unsafe { libc::close(fd) };
+}

@@ -1,0 +1,251 @@
+//! What the kernel's generated code around every cell calls. Not for cells to use by hand.
+//!
+//! The kernel compiles each cell into a shared library whose entry point takes the
+//! variable store, takes out the variables the cell mentions, runs the student's code
+//! (catching a panic), shows the final value, stores the variables the cell made and puts
+//! back the ones it took. This module is the prelude's half of that contract:
+//!
+//! - [`Store`]: the variables, kept between cells as `Box<dyn Any>` in the process that
+//!   runs cells;
+//! - [`Show`] and the `Via*` traits: the final value shown through [`Render`] when it has
+//!   it, else through `Debug`, else by its type's name — chosen by the compiler in one
+//!   build (method resolution tries `&&&Show`, `&&Show`, `&Show`, `Show` in turn), where a
+//!   second build with a fallback used to be needed;
+//! - [`type_probe`]: makes rustc name a new variable's type in a warning, so the kernel
+//!   can write the type when a later cell takes the variable back;
+//! - [`enter`] and [`leave`]: the panic hook (panics become one report on stdout, see
+//!   [`PANIC_BEGIN`]) and flushing stdout before the kernel is told the cell is done.
+//!
+//! The kernel pins each marker line format with a test of its own.
+
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
+use std::io::Write;
+
+use crate::display::{display_line, MimeBundle, Render};
+
+/// Names that the types rustc prints for stored variables use, and that a cell does not
+/// otherwise see: ndarray's storage types (rustc writes `ArrayBase<OwnedRepr<f64>, …>`,
+/// never `Array1<f64>`) and the std collections. The generated code glob-imports this at
+/// the top of every cell library, where any name of the student's own takes precedence.
+pub mod names {
+    pub use ndarray::{CowRepr, IxDynImpl, OwnedArcRepr, OwnedRepr, RawViewRepr, ViewRepr};
+    pub use std::cell::RefCell;
+    pub use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap, HashSet, LinkedList, VecDeque};
+    pub use std::rc::Rc;
+    pub use std::sync::Arc;
+}
+
+/// A panic report starts with this line (then the location), then the message, then
+/// [`PANIC_END`].
+pub const PANIC_BEGIN: &str = "\u{1e}ndplay-panic-begin ";
+pub const PANIC_END: &str = "\u{1e}ndplay-panic-end";
+/// Written instead of running the cell when variables it needs are not in the store as
+/// the kernel expects them; the names follow, separated by spaces.
+pub const UNLOADABLE: &str = "\u{1e}ndplay-unloadable ";
+
+/// The variables of a session.
+#[derive(Default)]
+pub struct Store {
+    values: HashMap<String, Box<dyn Any>>,
+}
+
+impl Store {
+    /// The store behind the pointer the process passes to each cell (a new one the first
+    /// time, when the pointer is null).
+    ///
+    /// # Safety
+    /// `raw` is null or came from [`Store::into_raw`] in this process, and nothing else
+    /// uses the store while the returned reference lives.
+    pub unsafe fn from_raw(raw: *mut std::ffi::c_void) -> &'static mut Store {
+        if raw.is_null() {
+            Box::leak(Box::default())
+        } else {
+            // SAFETY: the caller promises `raw` is a store made by `into_raw`.
+            unsafe { &mut *(raw as *mut Store) }
+        }
+    }
+
+    /// The pointer to hand back to the process, for the next cell.
+    pub fn into_raw(&mut self) -> *mut std::ffi::c_void {
+        self as *mut Store as *mut std::ffi::c_void
+    }
+
+    /// The names of `wanted` (name and type) that are missing or of another type. A cell
+    /// checks all of its variables before it takes any, so that a cell that cannot start
+    /// takes nothing with it.
+    pub fn check(&self, wanted: &[(&str, TypeId)]) -> Vec<String> {
+        wanted
+            .iter()
+            .filter(|(name, ty)| self.values.get(*name).is_none_or(|v| (**v).type_id() != *ty))
+            .map(|(name, _)| name.to_string())
+            .collect()
+    }
+
+    /// Takes a variable out (checked first with [`Store::check`]).
+    pub fn take<T: 'static>(&mut self, name: &str) -> T {
+        match self.values.remove(name).map(|v| v.downcast::<T>()) {
+            Some(Ok(v)) => *v,
+            _ => unreachable!("ndplay: variable {name} was checked before it was taken"),
+        }
+    }
+
+    /// Stores a variable, replacing any of that name.
+    pub fn put<T: 'static>(&mut self, name: &str, value: T) {
+        self.values.insert(name.to_string(), Box::new(value));
+    }
+
+    /// Drops variables the kernel no longer keeps.
+    pub fn forget(&mut self, names: &[&str]) {
+        for name in names {
+            self.values.remove(*name);
+        }
+    }
+}
+
+/// Says that a cell could not start because of these variables; see [`UNLOADABLE`].
+pub fn unloadable(names: &[String]) {
+    emit_line(&format!("{UNLOADABLE}{}", names.join(" ")));
+}
+
+/// The final value of a cell, on its way to being shown.
+pub struct Show<'a, T: ?Sized>(pub &'a T);
+
+/// `()`: a cell that ends in a statement-like expression shows nothing.
+pub trait ViaUnit {
+    fn __ndplay_show(&self);
+}
+impl ViaUnit for &&&Show<'_, ()> {
+    fn __ndplay_show(&self) {}
+}
+
+/// Anything [`Render`]: arrays, diagrams, plots, plain numbers…
+pub trait ViaRender {
+    fn __ndplay_show(&self);
+}
+impl<T: Render + ?Sized> ViaRender for &&Show<'_, T> {
+    fn __ndplay_show(&self) {
+        show_result(&self.0.mime_bundle());
+    }
+}
+
+/// Anything else with `Debug`: its `{:?}` text.
+pub trait ViaDebug {
+    fn __ndplay_show(&self);
+}
+impl<T: std::fmt::Debug + ?Sized> ViaDebug for &Show<'_, T> {
+    fn __ndplay_show(&self) {
+        show_result(&MimeBundle::new(format!("{:?}", self.0)));
+    }
+}
+
+/// The rest: the type's name, so the student sees what the value is.
+pub trait ViaNothing {
+    fn __ndplay_show(&self);
+}
+impl<T: ?Sized> ViaNothing for Show<'_, T> {
+    fn __ndplay_show(&self) {
+        let name = short_type_name(std::any::type_name::<T>());
+        show_result(&MimeBundle::new(format!("<{name}: no Debug or Render to show it with>")));
+    }
+}
+
+/// `a::b::Foo<c::Bar>` → `Foo<Bar>`.
+fn short_type_name(full: &str) -> String {
+    let mut out = String::new();
+    let mut word = String::new();
+    for c in full.chars() {
+        if c.is_alphanumeric() || c == '_' || c == ':' {
+            word.push(c);
+        } else {
+            out.push_str(word.rsplit("::").next().unwrap_or(""));
+            word.clear();
+            out.push(c);
+        }
+    }
+    out.push_str(word.rsplit("::").next().unwrap_or(""));
+    out
+}
+
+/// The cell's result: one `execute_result` line of the display channel.
+fn show_result(bundle: &MimeBundle) {
+    let content = serde_json::json!({ "data": bundle.to_json(), "metadata": {} });
+    emit_line(&display_line("execute_result", content));
+}
+
+/// Names `T` in a warning the kernel reads (`unused result of type PhantomData<T>`).
+pub fn type_probe<T>(_: &T) -> std::marker::PhantomData<T> {
+    std::marker::PhantomData
+}
+
+/// Called first by every cell: panics are reported on stdout, in order with the cell's
+/// other output, as one block the kernel turns into one `error` output.
+pub fn enter() {
+    std::panic::set_hook(Box::new(|info| {
+        let payload = info.payload();
+        let message = if let Some(s) = payload.downcast_ref::<&str>() {
+            s.to_string()
+        } else if let Some(s) = payload.downcast_ref::<String>() {
+            s.clone()
+        } else {
+            String::from("Box<dyn Any>")
+        };
+        let location = info.location().map(|l| format!("{}:{}:{}", l.file(), l.line(), l.column())).unwrap_or_default();
+        emit_line(&panic_report(&location, &message));
+    }));
+}
+
+/// The lines of a panic report (without the final newline).
+pub fn panic_report(location: &str, message: &str) -> String {
+    format!("{PANIC_BEGIN}{location}\n{message}\n{PANIC_END}")
+}
+
+/// Called last by every cell: everything it printed reaches the kernel before the kernel
+/// hears that the cell is done.
+pub fn leave() {
+    let _ = std::io::stdout().flush();
+    let _ = std::io::stderr().flush();
+}
+
+fn emit_line(line: &str) {
+    let stdout = std::io::stdout();
+    let mut lock = stdout.lock();
+    // A marker must start a line: text printed without a newline comes before it.
+    let _ = lock.write_all(line.as_bytes());
+    let _ = lock.write_all(b"\n");
+    let _ = lock.flush();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markers_are_the_literals_the_kernel_reads() {
+        assert_eq!(PANIC_BEGIN, "\u{1e}ndplay-panic-begin ");
+        assert_eq!(PANIC_END, "\u{1e}ndplay-panic-end");
+        assert_eq!(UNLOADABLE, "\u{1e}ndplay-unloadable ");
+        assert_eq!(
+            panic_report("src/lib.rs:3:5", "boom"),
+            "\u{1e}ndplay-panic-begin src/lib.rs:3:5\nboom\n\u{1e}ndplay-panic-end"
+        );
+    }
+
+    #[test]
+    fn the_store_checks_before_it_takes() {
+        let mut store = Store::default();
+        store.put("a", 1.5f64);
+        store.put("b", vec![1u8]);
+        let wanted = [("a", TypeId::of::<f64>()), ("b", TypeId::of::<Vec<i32>>()), ("c", TypeId::of::<u8>())];
+        assert_eq!(store.check(&wanted), ["b", "c"]);
+        assert_eq!(store.take::<f64>("a"), 1.5);
+        store.forget(&["b"]);
+        assert!(store.check(&[("b", TypeId::of::<Vec<u8>>())]) == ["b"]);
+    }
+
+    #[test]
+    fn type_names_are_shortened() {
+        assert_eq!(short_type_name("alloc::vec::Vec<my_crate::Foo>"), "Vec<Foo>");
+        assert_eq!(short_type_name("(i32, core::option::Option<u8>)"), "(i32, Option<u8>)");
+    }
+}
