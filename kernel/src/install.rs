@@ -112,7 +112,7 @@ pub fn warm_cache() -> Result<()> {
     let started = std::time::Instant::now();
     let step = |s: &str| eprintln!("  [{:>5.1}s] {s}", started.elapsed().as_secs_f64());
     eprintln!("Warming the build cache (the first time compiles ndarray and the prelude: a few minutes)…");
-    let mut engine = crate::engine::evcxr::RustEngine::start(&step)?;
+    let mut engine = crate::engine::rust::RustEngine::start(&step)?;
     step("evaluating a first array");
     use crate::core::engine::{Discard, Engine, Outcome};
     match engine.execute("let a = array![1.0, 2.0, 3.0]; a", std::sync::Arc::new(Discard)) {

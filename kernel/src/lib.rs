@@ -7,7 +7,8 @@
 //! - [`core`]: the protocol — typed requests, busy/idle, parents, execution count,
 //!   history, aborting — talking to evaluation only through the [`core::engine::Engine`]
 //!   trait.
-//! - [`engine`]: implementations of that trait: evcxr for real cells, a mock for tests.
+//! - [`engine`]: implementations of that trait: the Rust engine for real cells, a mock for
+//!   tests.
 //!
 //! Beside them: [`server`] runs a kernel process (wire + core + engine); [`spare`] keeps a
 //! warm kernel waiting and hands it to the process Jupyter starts; [`install`] writes the
@@ -15,7 +16,7 @@
 //! the core (`ndplay check`, `ndplay run`); [`syntax`] is what the kernel knows of Rust's
 //! syntax without a compiler; [`log`] is the one logger. The rendering of arrays is not
 //! here at all: it lives in the `ndplay` prelude crate, which runs inside the cells'
-//! process and talks to the kernel through stdout (see [`engine::evcxr::output`]).
+//! process and talks to the kernel through stdout (see [`engine::rust::output`]).
 
 pub mod core;
 pub mod engine;

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
-use ndplay_kernel::engine::evcxr::{compiler, runtime};
+use ndplay_kernel::engine::rust::{compiler, runtime};
 use ndplay_kernel::install::{self, Location};
 use ndplay_kernel::server::{self, EngineKind};
 use ndplay_kernel::{notebook, spare, wire};
@@ -46,7 +46,7 @@ enum Command {
         /// Accept a connection file with an empty key (messages are then not signed).
         #[arg(long)]
         allow_unsigned: bool,
-        /// Use the scripted test engine instead of evcxr (for protocol tests).
+        /// Use the scripted test engine instead of the Rust engine (for protocol tests).
         #[arg(long, hide = true)]
         mock_engine: bool,
     },

@@ -12,8 +12,8 @@ use jupyter_protocol::ConnectionInfo;
 
 use crate::core::engine::{Engine, Interrupter};
 use crate::engine::broken::BrokenEngine;
-use crate::engine::evcxr::RustEngine;
 use crate::engine::mock::MockEngine;
+use crate::engine::rust::RustEngine;
 use crate::log::log;
 use crate::{core, wire};
 

@@ -1,9 +1,10 @@
 //! The spare kernel: a warm engine waiting for Jupyter to ask for a kernel.
 //!
-//! Starting evcxr with the prelude loaded and type inference warm takes 10–25 s on a
-//! 2-core machine (docs/performance.md), almost all of it compiling and loading. No amount
-//! of tuning gets that under the 1 s a student should wait for their first array. So the
-//! work is done before anyone asks: a *spare* (`ndplay spare`, a detached process) starts
+//! Starting an engine takes a second or two on a 2-core machine when the cache is warm
+//! (cargo checks the dependencies, the process that runs cells starts, a first cell
+//! compiles; docs/performance.md), and minutes when it is not. A student's first array
+//! should take half a second, and a spare costs little (an idle one holds about 10 MB).
+//! So the work is done before anyone asks: a *spare* (`ndplay spare`, a detached process) starts
 //! an engine and waits on a Unix socket in the cache directory. When Jupyter launches
 //! `ndplay kernel -f conn.json`, that process (the *launcher*) hands the connection file
 //! and its working directory to the spare, which binds the kernel's sockets and becomes
@@ -34,8 +35,8 @@ use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 
 use crate::core::engine::{Engine, Interrupter};
-use crate::engine::evcxr::slot::try_lock;
-use crate::engine::evcxr::{prelude, RustEngine};
+use crate::engine::rust::slot::try_lock;
+use crate::engine::rust::{prelude, RustEngine};
 use crate::log::log;
 use crate::{server, wire};
 

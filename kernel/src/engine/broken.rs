@@ -1,4 +1,4 @@
-//! The engine that stands in when evcxr could not start (no Rust toolchain, no network for
+//! The engine that stands in when the Rust engine could not start (no Rust toolchain, no network for
 //! a first build, a full disk…). The kernel stays up and answers every cell with the reason,
 //! instead of dying and leaving the student with "kernel restarting" and no explanation.
 

@@ -1,5 +1,5 @@
 //! A kernel in this process, for `ndplay check` and `ndplay run`: the protocol core's
-//! [`Shell`] with an evcxr engine, fed `execute_request`s directly and read back through an
+//! [`Shell`] with a Rust engine, fed `execute_request`s directly and read back through an
 //! in-process outbox. Cells therefore produce exactly the messages a notebook frontend
 //! gets from the real kernel (the core's one translation of a cell's outcome), with no
 //! sockets and no Python.
@@ -15,7 +15,7 @@ use tokio::sync::mpsc::UnboundedReceiver;
 use super::outputs::Event;
 use crate::core::shell::{EngineSlot, Shell};
 use crate::core::KernelInfo;
-use crate::engine::evcxr::RustEngine;
+use crate::engine::rust::RustEngine;
 use crate::wire::Outbox;
 
 /// Runs code cells in one fresh engine, in the notebook's directory.

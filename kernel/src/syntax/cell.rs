@@ -1,10 +1,10 @@
 //! A cell parsed as Rust: where its final expression is, what the operands of its
 //! arithmetic are, where an identifier starts and ends. Pure functions on text.
 //!
-//! evcxr treats a cell as the body of a function, so the parser is given the cell wrapped
-//! in one ([`CELL_PREFIX`]); offsets are translated back to the cell's own.
+//! A cell is the body of a function (the kernel compiles it as one), so the parser is given
+//! the cell wrapped in one ([`CELL_PREFIX`]); offsets are translated back to the cell's own.
 
-/// What a cell is wrapped in to parse it: evcxr also treats a cell as a function body.
+/// What a cell is wrapped in to parse it.
 const CELL_PREFIX: &str = "fn __cell() {\n";
 
 /// Parses a cell as the body of a function. Offsets in the tree are `CELL_PREFIX.len()`

@@ -4,7 +4,7 @@
 //!
 //! - [`is_complete`]: a small lexer that answers `is_complete_request`;
 //! - [`cell`]: a cell parsed as a function body with rust-analyzer's parser
-//!   (`ra_ap_syntax`, the same one evcxr uses).
+//!   (`ra_ap_syntax`).
 
 pub mod cell;
 pub mod is_complete;

@@ -208,7 +208,7 @@ impl CompileWatch<'_> {
 }
 
 impl ChildKiller {
-    /// The child now running cells (evcxr starts a new one after each death).
+    /// The child now running cells (a snapshot or a fresh one takes over after a death).
     pub fn set_pid(&self, pid: u32) {
         self.pid.store(pid, Ordering::SeqCst);
     }

@@ -1,6 +1,6 @@
 //! What the child process prints, turned into Jupyter outputs.
 //!
-//! evcxr hands us the child's stdout and stderr as two channels of lines. Besides the
+//! The runner hands us the child's stdout and stderr as two channels of lines. Besides the
 //! user's text, stdout carries two kinds of marker lines, both starting with the ASCII
 //! record separator (U+001E), which no ordinary text contains:
 //! - `\u{1e}ndplay-display {json}`: the prelude's display channel — one iopub
@@ -118,7 +118,7 @@ pub struct CellEnd {
 pub enum Crash {
     /// "memory allocation of N bytes failed" (Rust's allocation error handler).
     OutOfMemory,
-    /// "Segmentation fault." (evcxr's SIGSEGV handler).
+    /// "Segmentation fault." (the runtime's SIGSEGV handler).
     Segfault,
     /// "thread '…' has overflowed its stack" (Rust's guard-page handler).
     StackOverflow,
@@ -173,7 +173,7 @@ impl Forwarder {
     /// Waits until every line the child wrote so far has been sent to the sink, and returns
     /// what the cell reported (a panic, running out of memory).
     ///
-    /// evcxr returns from `execute` only once its stdout channel is empty, but the last
+    /// The runner reports a cell's end only after every stdout line before it, but the last
     /// lines may still be in this thread's hands, and stderr has no such guarantee: so we
     /// ask the thread itself, which also waits briefly for stderr to go quiet.
     pub fn fence(&self) -> CellEnd {
@@ -318,7 +318,7 @@ fn forward(stdout: Receiver<String>, stderr: Receiver<String>, control: Receiver
                     let _ = done.send(());
                 }
                 Ok(Control::Fence(reply)) => {
-                    // Everything the cell wrote to stdout is already queued (evcxr saw its
+                    // Everything the cell wrote to stdout is already queued (the runner saw its
                     // end marker). Stderr has no marker: let it settle briefly, since the
                     // child's last stderr lines may still be in the pipe.
                     while let Ok(line) = stdout.try_recv() {

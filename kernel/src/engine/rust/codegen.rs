@@ -234,7 +234,7 @@ pub const SHOW_AFTER: &str = "))).__ndplay_show()";
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::evcxr::state::Variable;
+    use crate::engine::rust::state::Variable;
 
     #[test]
     fn a_cell_becomes_a_library_with_a_map() {

@@ -201,7 +201,7 @@ fn start_evcxr(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::evcxr::state::Variable;
+    use crate::engine::rust::state::Variable;
 
     #[test]
     fn the_synthetic_source_declares_the_variables() {

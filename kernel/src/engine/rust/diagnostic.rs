@@ -67,7 +67,7 @@ pub struct Diagnostic {
     pub labels: Vec<Label>,
     /// rustc's `help:` lines, each possibly several lines long.
     pub help: Vec<String>,
-    /// A note of evcxr's own for some errors.
+    /// A note of the kernel's own for some errors.
     pub note: Option<String>,
 }
 

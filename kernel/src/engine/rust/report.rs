@@ -19,8 +19,8 @@ const KEPT_AFTER_PANIC: &str = "Variables defined in earlier cells are kept; tho
 
 /// Where a panic happened, in words that do not depend on this machine.
 ///
-/// Panics in the cell itself are reported by evcxr's generated crate (`src/lib.rs`), whose
-/// line numbers mean nothing to the student. Library locations are absolute paths into
+/// Panics in the cell itself are reported in the generated crate (`src/lib.rs`), whose line
+/// numbers mean nothing to the student. Library locations are absolute paths into
 /// the toolchain or cargo's registry; those are cut to the crate and file, so notebooks
 /// that store the error do not record the machine they ran on.
 pub fn friendly_location(location: &str) -> String {
@@ -305,7 +305,7 @@ pub fn compile_error(typed: &str, cell: &CellText, errors: &[Diagnostic]) -> Cel
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::evcxr::diagnostic::{Label, Span};
+    use crate::engine::rust::diagnostic::{Label, Span};
 
     fn plain(lines: &[String]) -> Vec<String> {
         let ansi = regex::Regex::new("\x1b\\[[0-9;]*m").unwrap();
@@ -447,7 +447,7 @@ mod tests {
             code: Some("E0425".into()),
             message: "cannot find value `missing_name` in this scope".into(),
             labels: vec![Label { span: at(2, 21, 12), text: "not found in this scope".into(), primary: true }],
-            note: Some("evcxr's note".into()),
+            note: Some("a note of the kernel's".into()),
             ..Diagnostic::default()
         };
         let e = compile_error(typed, &cell, &[warning, error]);
@@ -460,7 +460,7 @@ mod tests {
                 "  |",
                 "2 | missing_name + moved_b",
                 "  | ^^^^^^^^^^^^ not found in this scope",
-                "  = note: evcxr's note",
+                "  = note: a note of the kernel's",
                 "",
                 "warning: unused variable: `k`",
                 " --> cell:1:5",
