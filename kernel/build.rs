@@ -60,8 +60,13 @@ fn collect(dir: &Path, root: &Path, files: &mut Vec<(String, PathBuf)>) {
 
 /// The root manifest also declares the workspace, dev-dependencies and profiles; as a
 /// standalone dependency only the package, its features and dependencies make sense.
+///
+/// For cells the prelude is a `dylib`: one shared library that every cell links (with
+/// ndarray and the rest inside it), so that each cell's library holds only the cell's own
+/// code (~30 KB instead of ~300 KB: a 300-cell session grows by 15 MB, not 55 MB), and the
+/// prelude's statics exist once per process (display ids, widgets), not once per cell.
 fn standalone_manifest(text: &str) -> String {
-    let keep = ["[package]", "[dependencies]", "[features]", "[lib]"];
+    let keep = ["[package]", "[dependencies]", "[features]"];
     let mut out = String::new();
     let mut keeping = false;
     for line in text.lines() {
@@ -74,5 +79,6 @@ fn standalone_manifest(text: &str) -> String {
             out.push('\n');
         }
     }
+    out.push_str("\n[lib]\ncrate-type = [\"dylib\"]\n");
     out
 }

@@ -36,7 +36,7 @@ step "Tier 1: style gate (cargo fmt --check, cargo clippy -D warnings)"
 # rustfmt.toml holds the settings; the fuzz targets are a workspace of their own.
 cargo fmt --all --check
 (cd fuzz && cargo fmt --check)
-cargo clippy --locked --workspace --all-targets -- -D warnings
+cargo clippy --locked --workspace --all-targets --all-features -- -D warnings
 
 step "Tier 1a: prelude unit, snapshot and property tests"
 cargo test --locked -p ndplay

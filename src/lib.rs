@@ -37,6 +37,8 @@
 //! - [`escape`] — HTML/XML escaping, used by every renderer that embeds user text.
 //! - `cell` (hidden) — what the kernel's generated code around every cell calls: the
 //!   variable store, the display of the final value, the panic hook.
+//! - `instances` (hidden, feature `instances`) — the generic code cells use most,
+//!   instantiated once here so that cells share it instead of compiling it again.
 //! - [`words`] — the phrases several renderers print: shapes as Python tuples, lists of
 //!   counts.
 //!
@@ -53,6 +55,9 @@ pub mod explain;
 pub mod facts;
 pub mod health;
 pub mod html;
+#[cfg(feature = "instances")]
+#[doc(hidden)]
+pub mod instances;
 pub mod ops;
 pub mod plot;
 pub mod svg;

@@ -119,6 +119,10 @@ pub fn warm_cache() -> Result<()> {
         Outcome::Ok { .. } => {}
         Outcome::Error(e) => bail!("the warm-up cell failed: {}\n{}", e.evalue, e.traceback.join("\n")),
     }
+    step("preparing completion and inspection (rust-analyzer's crate: a few minutes the first time)");
+    if !engine.warm_analysis(std::time::Duration::from_secs(15 * 60)) {
+        step("completion did not start; it will work by name only until it does");
+    }
     step("done");
     Ok(())
 }

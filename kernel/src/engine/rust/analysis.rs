@@ -59,6 +59,19 @@ impl Analysis {
         Some(wait)
     }
 
+    /// Starts rust-analyzer and waits (up to `timeout`) until it answers: `ndplay install`
+    /// does it once, so that the dependencies of its crate are built before a student asks.
+    pub fn warm(&mut self, timeout: Duration) -> bool {
+        let (tx, rx) = std::sync::mpsc::channel();
+        if self
+            .send(Request::Complete { source: "let __ndplay_w = 1u8;\n__ndplay_w.".into(), cursor: 27, reply: tx })
+            .is_none()
+        {
+            return false;
+        }
+        matches!(rx.recv_timeout(timeout), Ok(Some(_)))
+    }
+
     /// Completions at `cursor`, from rust-analyzer when it is ready, else from `names`.
     pub fn complete(&mut self, state: &State, code: &str, cursor: usize, names: &[String]) -> Completions {
         let (prefix, source) = synthetic(state, code);
@@ -176,14 +189,20 @@ fn start_evcxr(
     prelude: &std::path::Path,
 ) -> anyhow::Result<std::sync::Mutex<evcxr::CommandContext>> {
     std::fs::create_dir_all(dir)?;
-    // evcxr builds in `<dir>/target`: the build directory's own, where the prelude and its
-    // dependencies are built already with the same profile and flags, so that evcxr's one
-    // build (of an empty cell, when the prelude is added) compiles nothing else.
+    // evcxr builds in `<dir>/target`: not the cells' target directory, because its cargo
+    // resolves the lock file anew for its own crate (so versions of unpinned dependencies
+    // may differ), and two builds of the prelude into one target directory would overwrite
+    // each other's `libndplay.so`. One target directory beside the slots serves the
+    // analysis of every slot: its first build compiles the dependencies once (`ndplay
+    // install` does it, see `Analysis::warm`), and later kernels find them built.
+    let shared = dir.parent().and_then(|slot| slot.parent()).map(|sessions| sessions.join("analysis-target"));
     let target = dir.join("target");
-    if std::fs::symlink_metadata(&target).is_err() {
-        std::os::unix::fs::symlink("../target", &target)?;
+    if let Some(shared) = shared {
+        std::fs::create_dir_all(&shared)?;
+        if std::fs::symlink_metadata(&target).is_err() {
+            std::os::unix::fs::symlink(&shared, &target)?;
+        }
     }
-    // The same versions of everything, too.
     std::fs::write(dir.join("Cargo.lock"), super::prelude::CARGO_LOCK)?;
     // evcxr's context takes its crate directory from this variable; it reads it only now.
     std::env::set_var("EVCXR_TMPDIR", dir);
@@ -191,7 +210,7 @@ fn start_evcxr(
     // Its child process prints nothing anyone reads; drain it so it never blocks.
     std::thread::spawn(move || while outputs.stdout.recv().is_ok() {});
     let mut ctx = evcxr::CommandContext::with_eval_context(eval);
-    ctx.execute(&format!(":dep ndplay = {{ path = {:?} }}", prelude.display().to_string()))
+    ctx.execute(&format!(":dep ndplay = {}", super::setup::prelude_dependency(prelude)))
         .map_err(|e| anyhow::anyhow!("adding the prelude: {e}"))?;
     // The first question makes rust-analyzer load the crate graph.
     let _ = ctx.completions("let __ndplay_a = array![1.0];\n__ndplay_a.", 41);

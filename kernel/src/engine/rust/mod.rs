@@ -73,6 +73,11 @@ const MAX_COMPILES: usize = 5;
 /// prelude and the child process warm.
 const WARMUP_CELL: &str = "let __ndplay_warmup = array![[1.0, 2.0], [3.0, 4.0]];\n__ndplay_warmup.sum()";
 
+/// Whether each cell's timing goes to the kernel's log (`NDPLAY_TIMING=1`).
+fn timing_wanted() -> bool {
+    matches!(std::env::var("NDPLAY_TIMING").as_deref(), Ok("1") | Ok("true") | Ok("yes"))
+}
+
 /// Whether cells get a snapshot (`NDPLAY_SNAPSHOTS=0` turns them off, e.g. to measure them).
 fn snapshots_wanted() -> bool {
     !matches!(std::env::var("NDPLAY_SNAPSHOTS").as_deref(), Ok("0") | Ok("false") | Ok("no"))
@@ -159,6 +164,11 @@ impl RustEngine {
         }
     }
 
+    /// Starts completion's rust-analyzer and waits until it answers (see [`Analysis::warm`]).
+    pub fn warm_analysis(&mut self, timeout: std::time::Duration) -> bool {
+        self.analysis.warm(timeout)
+    }
+
     /// The student's variables, sorted (the kernel's own are hidden).
     fn variable_names(&self) -> Vec<String> {
         self.state.variable_names().into_iter().filter(|n| !n.starts_with(HIDDEN_PREFIX)).collect()
@@ -226,13 +236,16 @@ enum Fix {
 impl RustEngine {
     /// Compiles and runs one cell, and commits what it defined if it succeeded.
     fn execute_cell(&mut self, code: &str, sink: Arc<dyn OutputSink>) -> Outcome {
+        let started = std::time::Instant::now();
         self.killer.clear_interrupt();
         let cell = prepare(code);
         let before = self.variable_names();
         let mut notes = Vec::new();
         let mut plan = self.plan(&cell, &mut notes);
         let mut compiled = None;
+        let mut compiles = 0;
         for _ in 0..MAX_COMPILES {
+            compiles += 1;
             let generated = codegen::generate(
                 &self.state,
                 &CellSource { typed: &cell.typed, items: &cell.parts.items, code: &cell.text.code },
@@ -257,9 +270,19 @@ impl RustEngine {
             ));
         };
         let types = probed_types(&library.warnings, &map);
+        let compiled_at = started.elapsed();
         self.forwarder.attach(sink.clone());
         let ran = self.runner.run(&library.path, codegen::ENTRY);
-        let end = self.forwarder.fence();
+        let ran_at = started.elapsed();
+        let end = self.forwarder.fence(matches!(ran, Ok(RunEnd::Done)));
+        if timing_wanted() {
+            crate::log::log(&format!(
+                "cell timing: {compiles} compile(s) {:.0} ms, run {:.0} ms, output {:.0} ms",
+                compiled_at.as_secs_f64() * 1e3,
+                (ran_at - compiled_at).as_secs_f64() * 1e3,
+                (started.elapsed() - ran_at).as_secs_f64() * 1e3
+            ));
+        }
         let outcome = match ran {
             Err(e) => Outcome::Error(report::compiler_failed(&format!("{e:#}"))),
             Ok(RunEnd::Died { exit, resumed }) => {

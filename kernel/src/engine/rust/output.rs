@@ -33,6 +33,13 @@ pub const PANIC_BEGIN: &str = "\u{1e}ndplay-panic-begin ";
 pub const PANIC_END: &str = "\u{1e}ndplay-panic-end";
 pub const UNLOADABLE: &str = "\u{1e}ndplay-unloadable ";
 
+/// The last line of stderr of a cell that ran to its end (the runtime writes it).
+pub const STDERR_END: &str = "\u{1e}ndplay-stderr-end";
+/// How long the end of a cell waits for its stderr mark (it is normally already there).
+const MARK_WAIT: Duration = Duration::from_secs(2);
+/// Without a mark (after a crash), how long stderr must be quiet to count as done.
+const QUIET_WAIT: Duration = Duration::from_millis(15);
+
 /// Most text lines batched into one stream message.
 const MAX_BATCH_LINES: usize = 1000;
 
@@ -143,7 +150,7 @@ enum Control {
     /// Start sending to this sink (a new cell started); answered once done.
     Attach(Arc<dyn OutputSink>, Sender<()>),
     /// Flush everything read so far, then answer; the cell has finished.
-    Fence(Sender<CellEnd>),
+    Fence(bool, Sender<CellEnd>),
 }
 
 /// Owns the thread that forwards the child's output to the current cell's sink.
@@ -174,11 +181,13 @@ impl Forwarder {
     /// what the cell reported (a panic, running out of memory).
     ///
     /// The runner reports a cell's end only after every stdout line before it, but the last
-    /// lines may still be in this thread's hands, and stderr has no such guarantee: so we
-    /// ask the thread itself, which also waits briefly for stderr to go quiet.
-    pub fn fence(&self) -> CellEnd {
+    /// lines may still be in this thread's hands; so we ask the thread itself. A cell that
+    /// ran to its end also marks the end of its stderr ([`STDERR_END`]; `marked`), and the
+    /// thread waits for that mark; after a crash there is none, and it waits briefly for
+    /// stderr to go quiet instead.
+    pub fn fence(&self, marked: bool) -> CellEnd {
         let (tx, rx) = crossbeam_channel::bounded(1);
-        if self.control.send(Control::Fence(tx)).is_err() {
+        if self.control.send(Control::Fence(marked, tx)).is_err() {
             return CellEnd::default();
         }
         rx.recv_timeout(Duration::from_secs(5)).unwrap_or_default()
@@ -204,6 +213,8 @@ struct State {
     crash: Option<Crash>,
     result: Option<Media>,
     unloadable: Vec<String>,
+    /// The current cell's stderr mark has been read.
+    stderr_ended: bool,
 }
 
 impl State {
@@ -301,6 +312,8 @@ fn forward(stdout: Receiver<String>, stderr: Receiver<String>, control: Receiver
                 Err(_) => { state.flush(); return; }
             },
             recv(stderr) -> line => match line {
+                // The cell's stderr is complete; its fence may not have been asked for yet.
+                Ok(line) if line == STDERR_END => state.stderr_ended = true,
                 Ok(line) => state.text("stderr", &line),
                 Err(_) => { state.flush(); return; }
             },
@@ -315,21 +328,29 @@ fn forward(stdout: Receiver<String>, stderr: Receiver<String>, control: Receiver
                     state.crash = None;
                     state.result = None;
                     state.unloadable.clear();
+                    state.stderr_ended = false;
                     let _ = done.send(());
                 }
-                Ok(Control::Fence(reply)) => {
+                Ok(Control::Fence(marked, reply)) => {
                     // Everything the cell wrote to stdout is already queued (the runner saw its
-                    // end marker). Stderr has no marker: let it settle briefly, since the
-                    // child's last stderr lines may still be in the pipe.
+                    // end marker). Its stderr may still be in the pipe: up to its own mark, or
+                    // (no mark after a crash) until it has been quiet a moment.
                     while let Ok(line) = stdout.try_recv() {
                         state.stdout_line(line);
                     }
-                    while let Ok(line) = stderr.recv_timeout(Duration::from_millis(15)) {
-                        state.text("stderr", &line);
+                    let deadline = std::time::Instant::now() + MARK_WAIT;
+                    while !state.stderr_ended {
+                        let line = if marked { stderr.recv_deadline(deadline) } else { stderr.recv_timeout(QUIET_WAIT) };
+                        match line {
+                            Ok(line) if line == STDERR_END => break,
+                            Ok(line) => state.text("stderr", &line),
+                            Err(_) => break,
+                        }
                     }
                     while let Ok(line) = stdout.try_recv() {
                         state.stdout_line(line);
                     }
+                    state.stderr_ended = false;
                     state.flush();
                     let _ = reply.send(CellEnd {
                         panic: state.panic.take(),
@@ -403,7 +424,8 @@ mod tests {
         out_tx.send("second line".into()).unwrap();
         out_tx.send(PANIC_END.into()).unwrap();
         err_tx.send("warning".into()).unwrap();
-        let panic = f.fence().panic.expect("a panic was reported");
+        err_tx.send(STDERR_END.into()).unwrap();
+        let panic = f.fence(true).panic.expect("a panic was reported");
         assert_eq!(panic.location, "src/lib.rs:3:5");
         assert_eq!(panic.message, "index out of bounds\nsecond line");
         let got: Vec<Value> = sink.0.lock().unwrap().iter().map(json).collect();
@@ -417,7 +439,7 @@ mod tests {
         assert_eq!(stderr[0]["content"]["text"], "warning\n");
         // The next cell starts clean.
         f.attach(sink.clone());
-        let end = f.fence();
+        let end = f.fence(false);
         assert!(end.panic.is_none() && end.crash.is_none() && end.result.is_none() && end.unloadable.is_empty());
     }
 
@@ -438,7 +460,7 @@ mod tests {
         );
         out_tx.send(huge).unwrap();
         err_tx.send("memory allocation of 800000000000 bytes failed".into()).unwrap();
-        let end = f.fence();
+        let end = f.fence(false);
         assert_eq!(end.crash, Some(Crash::OutOfMemory));
         let got: Vec<Value> = sink.0.lock().unwrap().iter().map(json).collect();
         let stdout: usize = got

@@ -240,7 +240,12 @@ fn spawn(
     std::thread::Builder::new().name("ndplay-cell-stderr".into()).spawn(move || {
         for line in BufReader::new(err).lines() {
             let Ok(line) = line else { break };
-            if lines_err.send(line).is_err() {
+            // The runtime's end mark may follow text printed without a newline.
+            let parts = match line.find('\u{1e}') {
+                Some(i) if i > 0 => vec![line[..i].to_string(), line[i..].to_string()],
+                _ => vec![line],
+            };
+            if parts.into_iter().any(|part| lines_err.send(part).is_err()) {
                 break;
             }
         }

@@ -24,6 +24,7 @@ use std::ffi::{CStr, CString};
 use std::io::Write;
 
 use super::child;
+use super::output::STDERR_END;
 
 /// The file descriptor the kernel writes commands to.
 pub const COMMAND_FD: i32 = 3;
@@ -56,6 +57,8 @@ pub fn run(snapshots: bool) -> ! {
                     Err(e) => say(&format!("ndplay: the cell could not be loaded: {e}")),
                 }
                 discard_snapshot();
+                // The end of the cell's stderr first: the kernel reads stdout's end first.
+                write_all(2, format!("{STDERR_END}\n").as_bytes());
                 say(DONE);
             }
             _ => say(&format!("ndplay: unknown command to the cell runner: {line:?}")),

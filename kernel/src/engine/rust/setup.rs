@@ -46,6 +46,32 @@ debug = false
 opt-level = 1
 "#;
 
+/// How cells were compiled before generics were shared, for measuring that route
+/// (`NDPLAY_SHARED_GENERICS=0`, the benchmark's): the prelude at 3 without the instances,
+/// cells at 0. The same keys as [`CARGO_CONFIG`] otherwise.
+const CARGO_CONFIG_UNSHARED: &str = r#"# Written by ndplay at every start (NDPLAY_SHARED_GENERICS=0): generics are not shared.
+[profile.dev]
+opt-level = 0
+debug = false
+debug-assertions = true
+overflow-checks = true
+incremental = false
+codegen-units = 16
+panic = "unwind"
+lto = false
+rpath = false
+strip = "debuginfo"
+
+[profile.dev.package."*"]
+opt-level = 3
+debug = false
+"#;
+
+/// Whether cells share the prelude's generic instances (the default; see [`CARGO_CONFIG`]).
+pub fn shared_generics() -> bool {
+    !matches!(std::env::var("NDPLAY_SHARED_GENERICS").as_deref(), Ok("0") | Ok("false") | Ok("no"))
+}
+
 /// What [`prepare`] made ready.
 pub struct Prepared {
     /// The claimed build directory, where every cell is compiled.
@@ -68,13 +94,14 @@ pub fn prepare(progress: &dyn Fn(&str)) -> Result<Prepared> {
     let prelude = prelude::unpack(&cache)?;
     let sessions = cache.join("sessions");
     std::fs::create_dir_all(sessions.join(".cargo"))?;
-    std::fs::write(sessions.join(".cargo").join("config.toml"), CARGO_CONFIG)?;
+    let config = if shared_generics() { CARGO_CONFIG } else { CARGO_CONFIG_UNSHARED };
+    std::fs::write(sessions.join(".cargo").join("config.toml"), config)?;
     let slot = BuildSlot::claim(&sessions)?;
     progress(&format!("build directory {}", slot.dir.display()));
     // Pin every transitive dependency to the versions the prelude was tested with.
     std::fs::write(slot.dir.join("Cargo.lock"), prelude::CARGO_LOCK)?;
     let toolchain = Toolchain::find()?;
-    add_std_to_library_path(&toolchain);
+    add_to_library_path(&toolchain, &slot.dir);
     // The child listens here for directory changes (a spare adopted by a notebook
     // elsewhere, see crate::spare).
     make_directory_fifo(&slot.dir.join("child-cwd.fifo"))?;
@@ -84,7 +111,7 @@ pub fn prepare(progress: &dyn Fn(&str)) -> Result<Prepared> {
 /// Writes the cell crate's manifest (the prelude and `extra` dependencies, each a
 /// `name = spec` line of TOML) and a first source that compiles.
 pub fn write_manifest(dir: &Path, prelude: &Path, extra: &[(String, String)]) -> Result<()> {
-    let mut deps = format!("ndplay = {{ path = {:?} }}\n", prelude.display().to_string());
+    let mut deps = format!("ndplay = {}\n", prelude_dependency(prelude));
     for (name, spec) in extra {
         deps.push_str(&format!("{name} = {spec}\n"));
     }
@@ -96,6 +123,13 @@ pub fn write_manifest(dir: &Path, prelude: &Path, extra: &[(String, String)]) ->
     std::fs::create_dir_all(dir.join("src"))?;
     std::fs::write(dir.join("src").join("lib.rs"), "use ndplay::prelude::*;\n")?;
     Ok(())
+}
+
+/// The prelude as a dependency, in TOML: for the cell crate and for evcxr's crate (see
+/// `super::analysis`) alike, so that both builds are the same one and share it.
+pub fn prelude_dependency(prelude: &Path) -> String {
+    let features = if shared_generics() { ", features = [\"instances\"]" } else { "" };
+    format!("{{ path = {:?}{features} }}", prelude.display().to_string())
 }
 
 /// Where the toolchain lives and what it builds for.
@@ -132,7 +166,7 @@ impl Toolchain {
     }
 }
 
-/// Lets the child find Rust's `libstd-*.so` whatever the build directory's depth.
+/// Lets the child find Rust's `libstd-*.so` and the prelude's library.
 ///
 /// Cells are shared libraries linked against the toolchain's `libstd` (dynamic linking),
 /// found through a RUNPATH that rustc writes relative to the library's directory. evcxr
@@ -140,9 +174,12 @@ impl Toolchain {
 /// directory, so a relative path would not hold (and under a home directory `dlopen` fails
 /// with "libstd-….so: cannot open shared object file"). The loader searches
 /// `LD_LIBRARY_PATH` before RUNPATH, and the child inherits our environment.
-fn add_std_to_library_path(toolchain: &Toolchain) {
+///
+/// The prelude is a shared library too (built into the slot's `deps`), found the same way.
+fn add_to_library_path(toolchain: &Toolchain, slot: &Path) {
     let lib = toolchain.sysroot.join("lib").join("rustlib").join(&toolchain.host).join("lib");
-    let mut paths = vec![lib];
+    let deps = slot.join("target").join(&toolchain.host).join("debug").join("deps");
+    let mut paths = vec![lib, deps];
     if let Some(existing) = std::env::var_os("LD_LIBRARY_PATH") {
         paths.extend(std::env::split_paths(&existing));
     }
