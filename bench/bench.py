@@ -29,7 +29,8 @@ from nbclient import NotebookClient
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(1, str(Path(__file__).resolve().parent.parent / "tests"))  # the kernel harness
 import ndplay_harness  # noqa: E402
-from cells import CELLS, FIRST_CELL, MATMUL_CELL, MATMUL_INNER_CELL  # noqa: E402
+import loops  # noqa: E402
+from cells import CELLS, FIRST_CELL, HEAVY_CELL, MATMUL_CELL, MATMUL_INNER_CELL  # noqa: E402
 from ndplay_harness import Kernel, serving_pid  # noqa: E402
 from ndplay_harness.memory import MemorySampler  # noqa: E402
 
@@ -148,6 +149,7 @@ def start_session(which, args, env=None):
 
 def run_cells(s, rec, matmul_reps):
     rec["cells"] = [s.run(code)[0] for code, _ in CELLS]
+    rec["heavy"] = loops.heavy(s)
     rec["cell_windows"] = s.windows[-len(CELLS):]
     rec["cell_median"] = median(rec["cells"])
     rec["cell_p95"] = p95(rec["cells"])
@@ -239,6 +241,13 @@ def bench_lesson(args, reps):
             on_cell_start=on_cell_start, on_cell_executed=on_cell_executed,
         )
         t = time.perf_counter()
+        after = {}
+
+        def on_notebook_complete(**kw):
+            # Still running: the kernel and its cell process after the last cell.
+            after["rss_mb"] = loops.tree_rss_mb(serving_pid(client.km))
+
+        client.on_notebook_complete = on_notebook_complete
         with open(log_path, "w") as klog:
             client.execute(env={**os.environ, **kernel_env("ndplay", args)}, stdout=klog, stderr=klog)
         total = time.perf_counter() - t
@@ -249,10 +258,47 @@ def bench_lesson(args, reps):
         first = min(marks, default=None)
         per_cell = [v for k, v in sorted(marks.items()) if k != first]
         runs.append({"total": total, "code_cells": code_cells, "errors": errors,
-                     "expected_errors": expected, "memory": mem,
+                     "expected_errors": expected, "memory": mem, "rss_after_mb": after.get("rss_mb"),
                      "first_cell": marks.get(first),
                      "cell_median": median(per_cell), "cell_p95": p95(per_cell)})
     return {"runs": runs}
+
+
+def bench_loops(args, reps):
+    """The compile loop's own measurements (bench/loops.py)."""
+    out = {}
+    wait_for_spare(args)
+    out["spare_rss_mb"] = loops.spare_memory(args.ndplay_cache)
+    log("  ndplay: two notebooks opened together (one spare waiting)")
+    out["two_notebooks"] = loops.two_notebooks(start_session, args)
+    wait_for_spare(args)
+    log(f"  ndplay: {loops.DRIFT_CELLS}-cell session, one new variable a cell")
+    s, _ = start_session("ndplay", args)
+    out["drift"] = loops.drift(s)
+    s.close()
+    wait_for_spare(args)
+    log("  ndplay: interrupt to a usable kernel, and a snapshot's memory")
+    s, _ = start_session("ndplay", args)
+    out["interrupt"] = [loops.interrupt_to_usable(s) for _ in range(reps["interrupt"])]
+    out["snapshot_memory"] = loops.snapshot_memory(s)
+    s.close()
+    # One switch at a time, the 20 cells in sessions of each, interleaved.
+    routes = {
+        "default": {},
+        "through cargo (NDPLAY_COMPILE_WITH_CARGO=1)": {"NDPLAY_COMPILE_WITH_CARGO": "1"},
+        "generics not shared (NDPLAY_SHARED_GENERICS=0)": {
+            "NDPLAY_SHARED_GENERICS": "0", "NDPLAY_CACHE_DIR": args.ndplay_cache_unshared},
+        "no snapshots (NDPLAY_SNAPSHOTS=0)": {"NDPLAY_SNAPSHOTS": "0"},
+    }
+    medians = {name: [] for name in routes}
+    for r in range(reps["routes"]):
+        for name, env in routes.items():
+            log(f"  ndplay route round {r + 1}/{reps['routes']}: {name}")
+            s, _ = start_session("ndplay", args, {"NDPLAY_SPARE": "0", **env})
+            medians[name].append(loops.cells_median(s)[0])
+            s.close()
+    out["routes"] = {name: median(v) for name, v in medians.items()}
+    return out
 
 
 # ---------------------------------------------------------------- compile floor
@@ -303,7 +349,7 @@ def bench_floor(args, reps):
         t = time.perf_counter()
         build("0")
         prebuild = time.perf_counter() - t
-        first, cells, matmul = [], [[] for _ in CELLS], []
+        first, cells, matmul, heavy = [], [[] for _ in CELLS], [], []
         for r in range(reps):
             log(f"  floor: round {r + 1}/{reps}")
             b, c = build(FIRST_CELL + f" // round {r}")
@@ -313,9 +359,12 @@ def bench_floor(args, reps):
                 cells[i].append(b + c)
             b, c = build(MATMUL_CELL.format(s=f"s{r}"))
             matmul.append({"build": b, "run": c, "total": b + c})
+            b, c = build(HEAVY_CELL.format(b=f"big{r}", r=f"res{r}"))
+            heavy.append(b + c)
         per_cell = [median(c) for c in cells]
         return {"prebuild": prebuild, "first_cell": first, "cells": cells, "cell_medians": per_cell,
-                "cell_median": median(per_cell), "cell_p95": p95(per_cell), "matmul": matmul}
+                "cell_median": median(per_cell), "cell_p95": p95(per_cell), "matmul": matmul,
+                "heavy": median(heavy)}
     finally:
         shutil.rmtree(src_dir, ignore_errors=True)
 
@@ -416,6 +465,76 @@ def summarize(res):
     return "\n".join(out)
 
 
+def goals(res):
+    """Issues 12 and 13, each goal beside what this run measured."""
+    nd, ev, fl, lo, le = res.get("ndplay"), res.get("evcxr"), res.get("floor"), res.get("loops"), res.get("lesson")
+    rows = []
+
+    def row(goal, measured, holds):
+        rows.append(f"| {goal} | {measured} | {'yes' if holds else ('—' if holds is None else '**no**')} |")
+
+    def med(group, key, sub):
+        return median([r.get(key) for r in (group or {}).get(sub, [])]) if group and group.get(sub) else None
+
+    nd_med, nd_p95 = med(nd, "cell_median", "cells"), med(nd, "cell_p95", "cells")
+    ev_med = med(ev, "cell_median", "cells")
+    fl_med = fl["cell_median"] if fl else None
+    ok = lambda a, b, k: None if a is None or b is None else a <= k * b  # noqa: E731
+    row("per-cell median ≤ 0.4× tuned evcxr_jupyter", f"{fmt_s(nd_med)} vs {fmt_s(ev_med)}: {ratio(nd_med, ev_med)}",
+        ok(nd_med, ev_med, 0.4))
+    row("per-cell median ≤ 1.5× the compile floor", f"{fmt_s(nd_med)} vs {fmt_s(fl_med)}: {ratio(nd_med, fl_med)}",
+        ok(nd_med, fl_med, 1.5))
+    row("p95 ≤ 1.5× the median", f"{fmt_s(nd_p95)} vs {fmt_s(nd_med)}: {ratio(nd_p95, nd_med)}", ok(nd_p95, nd_med, 1.5))
+    first = med(nd, "first_array", "start")
+    row("first array ≤ 0.5 s with a spare waiting", fmt_s(first), ok(first, 1.0, 0.5))
+    cold = med(nd, "first_array", "cold")
+    row("first array ≤ 3 s with none (NDPLAY_SPARE=0)", fmt_s(cold), ok(cold, 1.0, 3.0))
+    if lo:
+        second = lo["two_notebooks"]["first_array"][1]
+        row("… and for the second of two notebooks opened together",
+            f"{fmt_s(second)} (the first, adopting the spare: {fmt_s(lo['two_notebooks']['first_array'][0])})",
+            ok(second, 1.0, 3.0))
+    mm = median([x for r in (nd or {}).get("cells", []) for x in r["matmul"]]) if nd else None
+    row("matmul cell (20 × 300×300 `dot`) ≤ 0.3 s", fmt_s(mm), ok(mm, 1.0, 0.3))
+    hv = median([r["heavy"]["median"] for r in (nd or {}).get("cells", [])]) if nd else None
+    ev_hv = median([r["heavy"]["median"] for r in (ev or {}).get("cells", [])]) if ev else None
+    row("generic-heavy cell ≤ 0.3 s whole",
+        f"{fmt_s(hv)} (floor {fmt_s(fl['heavy'] if fl else None)}, evcxr {fmt_s(ev_hv)})", ok(hv, 1.0, 0.3))
+    if lo:
+        d = lo["drift"]
+        row(f"{len(d['times'])}-cell session: last-20 median ≤ 1.25× cells 2–21",
+            f"{fmt_s(d['late_median'])} vs {fmt_s(d['early_median'])}: {d['ratio']:.2f}×", ok(d["ratio"], 1.0, 1.25))
+        row(f"… memory growth ≤ 100 MB", f"{fmt_mb(d['growth_mb'])} (cell 1: {fmt_mb(d['memory_mb'].get(1) or d['memory_mb'].get('1'))})",
+            ok(d["growth_mb"], 1.0, 100))
+    if le and not le.get("absent"):
+        after = median([r.get("rss_after_mb") for r in le["runs"]])
+        row("kernel and child ≤ 400 MB after lesson 1 (RSS)", fmt_mb(after), ok(after, 1.0, 400))
+    if lo:
+        row("an idle spare ≤ 400 MB (with its cell process, RSS)", fmt_mb(lo["spare_rss_mb"]), ok(lo["spare_rss_mb"], 1.0, 400))
+        routes = lo["routes"]
+        snap = (routes["default"] - routes["no snapshots (NDPLAY_SNAPSHOTS=0)"]) if routes.get("default") else None
+        row("issue 13: snapshot cost ≤ 5 ms a cell (median with − without)",
+            f"{snap * 1000:+.1f} ms" if snap is not None else "—", ok(snap, 1.0, 0.005))
+        sm = lo["snapshot_memory"]
+        row("issue 13: memory of a waiting snapshot (reported)",
+            f"{fmt_mb(sm.get('snapshot_uss_mb'))} of its own (RSS {fmt_mb(sm.get('snapshot_rss_mb'))}), "
+            f"while the cell's process holds {fmt_mb(sm.get('runner_uss_mb'))} of its own", None)
+        it = lo["interrupt"]
+        back = median([x["to_reply"] for x in it])
+        row("issue 13: stop button → usable kernel with all variables ≤ 0.5 s",
+            f"{fmt_s(back)} to the reply; variables kept in {sum(x['values_kept'] for x in it)}/{len(it)}; "
+            f"the next cell done {fmt_s(median([x['to_next_cell_done'] for x in it]))} after the stop",
+            ok(back, 1.0, 0.5) and all(x["values_kept"] for x in it))
+    table = ["| goal | measured | holds? |", "|---|---|---|"] + rows
+    if lo:
+        base = lo["routes"].get("default")
+        table += ["", "Each route's effect (one switch off at a time; per-cell median of the 20 cells, "
+                  "sessions interleaved):", "", "| configuration | per-cell median | ÷ default |", "|---|---:|---:|"]
+        for name, v in lo["routes"].items():
+            table.append(f"| {name} | {fmt_s(v)} | {ratio(v, base)} |")
+    return "\n".join(table)
+
+
 def per_cell_table(res):
     nd, ev, fl = res.get("ndplay"), res.get("evcxr"), res.get("floor")
     out = ["| # | cell | ndplay | of which in cargo | floor | evcxr | of which in cargo |",
@@ -486,8 +605,8 @@ def breakdown(res):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="fewer repetitions")
-    ap.add_argument("--only", default="ndplay,lesson,evcxr,floor",
-                    help="comma-separated subset of ndplay,lesson,evcxr,floor")
+    ap.add_argument("--only", default="ndplay,lesson,loops,evcxr,floor",
+                    help="comma-separated subset of ndplay,lesson,loops,evcxr,floor")
     ap.add_argument("--read-wait", type=float, default=20.0)
     ap.add_argument("--work", default=os.environ.get("BENCH_WORK", "/tmp/ndplay-bench"))
     ap.add_argument("--out", default=None, help="write the raw results (JSON) here")
@@ -495,6 +614,7 @@ def main():
                     help="one session of each kernel in --only, to fill caches; no table")
     args = ap.parse_args()
     args.ndplay_cache = os.environ.get("NDPLAY_CACHE_DIR", os.path.join(args.work, "ndplay-cache"))
+    args.ndplay_cache_unshared = os.environ.get("NDPLAY_CACHE_UNSHARED", os.path.join(args.work, "ndplay-cache-unshared"))
     args.evcxr_config = os.environ.get("EVCXR_CONFIG_DIR", os.path.join(args.work, "evcxr-config"))
     args.evcxr_cache_home = os.environ.get("XDG_CACHE_HOME", os.path.join(args.work, "evcxr-cache-home"))
     only = set(args.only.split(","))
@@ -509,9 +629,9 @@ def main():
         return
 
     if args.quick:
-        reps = {"start": 2, "cold": 1, "cells": 1, "matmul": 2, "lesson": 1, "floor": 3}
+        reps = {"start": 2, "cold": 1, "cells": 1, "matmul": 2, "lesson": 1, "floor": 3, "interrupt": 1, "routes": 1}
     else:
-        reps = {"start": 4, "cold": 2, "cells": 3, "matmul": 3, "lesson": 2, "floor": 4}
+        reps = {"start": 4, "cold": 2, "cells": 3, "matmul": 3, "lesson": 2, "floor": 4, "interrupt": 3, "routes": 2}
 
     res = {"reps": reps, "date": datetime.datetime.now().isoformat(timespec="seconds")}
     t = time.perf_counter()
@@ -519,6 +639,8 @@ def main():
         ("floor", "compile floor", lambda: bench_floor(args, reps["floor"])),
         ("ndplay", "ndplay", lambda: bench_kernel("ndplay", args, reps)),
         ("lesson", "lesson 1", lambda: bench_lesson(args, reps["lesson"])),
+        ("loops", "the compile loop: drift, two notebooks, routes, snapshots, interrupt",
+         lambda: bench_loops(args, reps)),
         ("evcxr", "evcxr_jupyter", lambda: bench_kernel("evcxr", args, reps)),
     ]
     for part, title, bench in parts:
@@ -533,6 +655,8 @@ def main():
           f"20 cells; matmul {reps['matmul']}× a session; lesson {reps['lesson']}×; floor {reps['floor']} rounds. "
           f"Benchmark wall time {res['wall'] / 60:.1f} min.\n")
     print(summarize(res))
+    print("\nThe goals of issues 12 and 13, in this run:\n")
+    print(goals(res))
     print()
     print(breakdown(res))
     print("\nPer cell (median over sessions):\n")

@@ -60,3 +60,15 @@ CELLS = [
 ]
 
 assert len(CELLS) == 20
+
+# The generic-heavy cell of issue 12: array code whose generics are instantiated in the
+# cell (closures) beside shared ones (`&big * 0.5 + 1.0`, `sum_axis`). Renamed per run.
+HEAVY_CELL = (
+    "let {b} = Array2::<f64>::from_shape_fn((1000, 1000), |(i, j)| (i + j) as f64);\n"
+    "let {r} = (&{b} * 0.5 + 1.0).mapv(|v| v.sqrt()).sum_axis(Axis(0));\n"
+    "{r}.len()"
+)
+
+# The drift session: one new variable a cell, 300 cells.
+DRIFT_CELL = "let v{i} = array![{i}.0, 1.0]; v{i}.sum()"
+DRIFT_CELLS = 300

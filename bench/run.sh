@@ -40,6 +40,12 @@ export BENCH_WORK="$WORK"
 echo "== ndplay install --prefix $WORK/ndplay-prefix" >&2
 "$NDPLAY" install --prefix "$WORK/ndplay-prefix" >"$WORK/ndplay-install.log" 2>&1 \
   || { cat "$WORK/ndplay-install.log" >&2; exit 1; }
+# The route "generics not shared" needs its own cache, built the old way (prelude at
+# opt-level 3 without the shared instances, cells at 0); its spare is not used.
+export NDPLAY_CACHE_UNSHARED="$WORK/ndplay-cache-unshared"
+NDPLAY_SHARED_GENERICS=0 NDPLAY_SPARE=0 NDPLAY_CACHE_DIR="$NDPLAY_CACHE_UNSHARED" \
+  "$NDPLAY" install --prefix "$WORK/ndplay-prefix" >"$WORK/ndplay-install-unshared.log" 2>&1 \
+  || { cat "$WORK/ndplay-install-unshared.log" >&2; exit 1; }
 
 # 2. evcxr_jupyter 0.22.0, built once; its kernelspec ("rust") in a private dir.
 if [ ! -x "$EVCXR" ]; then

@@ -92,8 +92,9 @@ def test_abort_is_reported(kernel):
     cell = kernel.run("std::process::abort();")
     assert cell.error["ename"] == "ProcessDied"
     assert "abort" in cell.error["evalue"]
-    assert "before_abort" in strip_ansi("\n".join(cell.error["traceback"]))  # named as lost
+    assert "before_abort" in strip_ansi("\n".join(cell.error["traceback"]))  # named as kept
     assert kernel.run("2 + 2").result["text/plain"] == "4"
+    assert kernel.run("before_abort * 5").result["text/plain"] == "5"
 
 
 def test_several_displays_in_order_with_text(kernel):
@@ -163,6 +164,7 @@ def test_interrupt_stops_an_endless_loop_within_a_second(kernel, interrupt):
     assert elapsed < 1.0, elapsed
     assert "survivor" in strip_ansi("\n".join(cell.error["traceback"]))
     assert kernel.run("1 + 1").result["text/plain"] == "2"
+    assert kernel.run("survivor * 6").result["text/plain"] == "42"
 
 
 def test_shape_error_names_both_shapes_and_draws_the_broadcast(kernel):

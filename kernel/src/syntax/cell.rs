@@ -108,6 +108,8 @@ pub struct Parts {
     pub tail: Option<(usize, usize)>,
     /// Names the cell assigns to with `=` or a compound assignment at any depth.
     pub assigned: Vec<String>,
+    /// Names of which the cell assigns a part (`a[0] = 1.0`, `p.x += 1.0`, `*r = 2`).
+    pub changed: Vec<String>,
 }
 
 /// Splits a cell into [`Parts`]. Text that does not parse is left to the compiler: what
@@ -182,18 +184,40 @@ pub fn parts(code: &str) -> Parts {
     }
     for node in list.syntax().descendants() {
         let Some(bin) = ast::BinExpr::cast(node) else { continue };
-        if matches!(bin.op_kind(), Some(ast::BinaryOp::Assignment { .. })) {
-            if let Some(ast::Expr::PathExpr(p)) = bin.lhs() {
-                if let Some(name) = p.path().filter(|p| p.qualifier().is_none()).and_then(|p| p.segment()) {
-                    let name = name.syntax().text().to_string();
-                    if !parts.assigned.contains(&name) {
-                        parts.assigned.push(name);
-                    }
-                }
+        if !matches!(bin.op_kind(), Some(ast::BinaryOp::Assignment { .. })) {
+            continue;
+        }
+        let (list, lhs) = match bin.lhs() {
+            Some(ast::Expr::PathExpr(p)) => (&mut parts.assigned, Some(ast::Expr::PathExpr(p))),
+            other => (&mut parts.changed, other.and_then(root_of_place)),
+        };
+        let name = match lhs {
+            Some(ast::Expr::PathExpr(p)) => p.path().filter(|p| p.qualifier().is_none()).and_then(|p| p.segment()),
+            _ => None,
+        };
+        if let Some(name) = name.map(|n| n.syntax().text().to_string()) {
+            if !list.contains(&name) {
+                list.push(name);
             }
         }
     }
     parts
+}
+
+/// The variable a place expression is part of: `a` of `a[0]`, `a.x`, `*a`, `a.b[1].c`.
+fn root_of_place(expr: ra_ap_syntax::ast::Expr) -> Option<ra_ap_syntax::ast::Expr> {
+    use ra_ap_syntax::ast;
+    let mut e = expr;
+    loop {
+        e = match e {
+            ast::Expr::IndexExpr(i) => i.base()?,
+            ast::Expr::FieldExpr(f) => f.expr()?,
+            ast::Expr::PrefixExpr(p) => p.expr()?,
+            ast::Expr::ParenExpr(p) => p.expr()?,
+            path @ ast::Expr::PathExpr(_) => return Some(path),
+            _ => return None,
+        };
+    }
 }
 
 /// Whether a written type leaves nothing to inference (no `_`, no `impl Trait`).
@@ -300,6 +324,9 @@ mod tests {
         assert_eq!(names, [("a", false, None), ("b", true, None), ("c", false, Some("Vec<u8>"))]);
         assert_eq!(p.tail.map(|(s, e)| &code[s..e]), Some("a + b"));
         assert_eq!(p.assigned, ["b"]);
+        let p = parts("a[0] = 1.0;\nq.x += 2.0;\n*r = 3;\nw = w - 1.0;\nm[[0, 1]] = 5;");
+        assert_eq!(p.assigned, ["w"]);
+        assert_eq!(p.changed, ["a", "q", "r", "m"]);
         assert_eq!(parts("let x: Vec<_> = vec![1];").bindings[0].ty, None);
         assert_eq!(
             parts("let Point { x, y: (u, v) } = p;").bindings.iter().map(|b| b.name.as_str()).collect::<Vec<_>>(),

@@ -293,7 +293,23 @@ impl RustEngine {
                 if !resumed {
                     self.lost_variables = true;
                 }
-                Outcome::Error(child_died(&exit.to_string(), interrupted, end.crash, &before, resumed))
+                let undone: Vec<String> = before
+                    .iter()
+                    .filter(|v| {
+                        let p = &cell.parts;
+                        p.assigned.contains(v) || p.changed.contains(v) || p.bindings.iter().any(|b| &b.name == *v)
+                    })
+                    .cloned()
+                    .collect();
+                let how = exit.to_string();
+                Outcome::Error(child_died(&report::Death {
+                    how: &how,
+                    interrupted,
+                    crash: end.crash,
+                    variables: &before,
+                    resumed,
+                    undone: if resumed { &undone[..] } else { &[] },
+                }))
             }
             Ok(RunEnd::Done) => self.finish(&cell, &plan, types, end, &sink, notes),
         };

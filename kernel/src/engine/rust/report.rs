@@ -82,22 +82,34 @@ pub fn names(list: &[String]) -> String {
     text
 }
 
-/// The child process died while running a cell (`how`: its exit status), by an interrupt
-/// or otherwise. `resumed`: the snapshot from before the cell took over, and `variables`
-/// are kept as they were; otherwise `variables` died with the process.
-pub fn child_died(
-    how: &str,
-    interrupted: bool,
-    crash: Option<Crash>,
-    variables: &[String],
-    resumed: bool,
-) -> CellError {
+/// How a cell's process ended, and what became of the variables.
+pub struct Death<'a> {
+    /// The exit status, in words (`signal: 9 (SIGKILL)`).
+    pub how: &'a str,
+    pub interrupted: bool,
+    pub crash: Option<Crash>,
+    /// The variables from before the cell.
+    pub variables: &'a [String],
+    /// The snapshot from before the cell took over, so `variables` are kept as they were;
+    /// otherwise they died with the process.
+    pub resumed: bool,
+    /// Variables the cell had changed (so their change is undone), when `resumed`.
+    pub undone: &'a [String],
+}
+
+/// The child process died while running a cell, by an interrupt or otherwise.
+pub fn child_died(d: &Death) -> CellError {
+    let Death { how, interrupted, crash, variables, resumed, undone } = *d;
+    let undone_text = if undone.is_empty() {
+        "Only this cell's own changes are undone.".to_string()
+    } else {
+        format!("Only this cell's own changes are undone (to {}).", names(undone))
+    };
     let variables_line = match (resumed, variables.is_empty()) {
         (true, true) => "Nothing was lost: the process was restarted as it was before the cell.".to_string(),
-        (true, false) => format!(
-            "Nothing was lost: every variable is as it was before the cell ({}). Only this cell's own changes are undone.",
-            names(variables)
-        ),
+        (true, false) => {
+            format!("Nothing was lost: every variable is as it was before the cell ({}). {undone_text}", names(variables))
+        }
         (false, true) => "No variables were lost.".to_string(),
         (false, false) => format!(
             "Variables lost: {}. Run `{RESTORE_COMMAND}` to run again the cells that made them (or run those cells yourself).",
@@ -324,16 +336,25 @@ mod tests {
 
     #[test]
     fn lost_variables_are_named() {
-        let e = child_died("signal: 9 (SIGKILL)", true, None, &["a".into(), "b".into()], false);
+        let ab = ["a".to_string(), "b".to_string()];
+        let death = |how, interrupted, variables, resumed, undone| Death {
+            how,
+            interrupted,
+            crash: None,
+            variables,
+            resumed,
+            undone,
+        };
+        let e = child_died(&death("signal: 9 (SIGKILL)", true, &ab, false, &[]));
         assert_eq!(e.kind, ErrorKind::Interrupted);
         assert_eq!(e.ename, "Interrupted");
         assert!(e.traceback.iter().any(|l| l.contains("Variables lost: a, b")));
-        let e = child_died("signal: 9 (SIGKILL)", true, None, &["a".into(), "b".into()], true);
+        let e = child_died(&death("signal: 9 (SIGKILL)", true, &ab, true, &ab[1..]));
         assert_eq!(
             plain(&e.traceback),
-            ["Interrupted. The cell was stopped. Nothing was lost: every variable is as it was before the cell (a, b). Only this cell's own changes are undone."]
+            ["Interrupted. The cell was stopped. Nothing was lost: every variable is as it was before the cell (a, b). Only this cell's own changes are undone (to b)."]
         );
-        let e = child_died("exit status: 3", false, None, &[], false);
+        let e = child_died(&death("exit status: 3", false, &[], false, &[]));
         assert_eq!(e.kind, ErrorKind::Crashed);
         assert_eq!(
             plain(&e.traceback),
@@ -345,7 +366,7 @@ mod tests {
             ]
         );
         let many: Vec<String> = (0..25).map(|i| format!("v{i}")).collect();
-        assert!(child_died("x", false, None, &many, false).traceback[2].contains("v19 and 5 more"));
+        assert!(child_died(&death("x", false, &many, false, &[])).traceback[2].contains("v19 and 5 more"));
     }
 
     #[test]
