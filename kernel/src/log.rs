@@ -1,11 +1,41 @@
-//! The kernel's log: one line on stderr per event, prefixed `ndplay:`.
+//! The kernel's log: one line per event, prefixed `ndplay:`.
 //!
-//! Jupyter keeps a kernel's stderr in its server log (and a spare's stderr is its log
-//! file), so this is where dropped messages, refused connections and engine trouble are
-//! recorded. Every layer logs through this one function, so no layer has to import
-//! another's logger to say something.
+//! Every layer logs through [`log`], so no layer has to import another's logger. Lines go
+//! to stderr, and a kernel sends its stderr to a log file ([`to_file`], in the cache
+//! directory): in `jupyter console` a kernel's stderr is the terminal, and progress lines
+//! written there would overwrite the prompt. What the user must see before the kernel
+//! starts (a connection file readable by others, a refused key) is printed first.
+
+use std::path::{Path, PathBuf};
 
 /// Writes one log line.
 pub fn log(text: &str) {
     eprintln!("ndplay: {text}");
+}
+
+/// The file a kernel logs to.
+pub fn kernel_log_path(cache: &Path) -> PathBuf {
+    cache.join("kernel.log")
+}
+
+/// Logs files past this size are started afresh.
+const MAX_LOG_BYTES: u64 = 10 << 20;
+
+/// Sends this process's stderr (its own lines and everything a library writes there) to
+/// `path`, appending. A log that grew too large is started afresh.
+pub fn to_file(path: &Path) -> std::io::Result<()> {
+    use std::os::fd::AsRawFd;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    if std::fs::metadata(path).is_ok_and(|m| m.len() > MAX_LOG_BYTES) {
+        let _ = std::fs::rename(path, path.with_extension("log.old"));
+    }
+    let file = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
+    // SAFETY: dup2 onto stderr with a descriptor we own; stderr is unbuffered in Rust.
+    if unsafe { libc::dup2(file.as_raw_fd(), 2) } < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    log(&format!("kernel {} started, {}", std::process::id(), chrono::Local::now().format("%Y-%m-%d %H:%M:%S")));
+    Ok(())
 }

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
-use ndplay_kernel::engine::rust::{compiler, runtime};
+use ndplay_kernel::engine::rust::{compiler, prelude, runtime};
 use ndplay_kernel::install::{self, Location};
 use ndplay_kernel::server::{self, EngineKind};
 use ndplay_kernel::{notebook, spare, wire};
@@ -152,8 +152,14 @@ fn main() -> Result<()> {
         }
         Command::Kernel { connection_file, allow_unsigned, mock_engine } => {
             let info = wire::load_connection_file(&connection_file, allow_unsigned)?;
-            let kind = if mock_engine { EngineKind::Mock } else { EngineKind::Evcxr };
-            if kind == EngineKind::Evcxr {
+            let kind = if mock_engine { EngineKind::Mock } else { EngineKind::Rust };
+            if kind == EngineKind::Rust {
+                // From here on, what the kernel has to say goes to its log, not over a
+                // console's prompt (see ndplay_kernel::log).
+                let log = ndplay_kernel::log::kernel_log_path(&prelude::cache_root());
+                if let Err(e) = ndplay_kernel::log::to_file(&log) {
+                    eprintln!("ndplay: could not log to {}: {e}", log.display());
+                }
                 // A warm spare becomes the kernel; this process then only stands in for it.
                 if let Some(status) = spare::adopt(&connection_file, allow_unsigned) {
                     std::process::exit(status);

@@ -20,7 +20,7 @@ use crate::{core, wire};
 /// What the kernel evaluates with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EngineKind {
-    Evcxr,
+    Rust,
     /// The scripted engine of protocol tests; compiles nothing.
     Mock,
 }
@@ -66,9 +66,9 @@ pub fn interrupt_on_sigint(interrupter: Arc<dyn Interrupter>) {
 fn start_engine(kind: EngineKind, engine_ready: fn()) -> Box<dyn Engine> {
     match kind {
         EngineKind::Mock => Box::new(MockEngine::default()),
-        EngineKind::Evcxr => {
+        EngineKind::Rust => {
             let started = std::time::Instant::now();
-            let progress = |step: &str| eprintln!("ndplay: [{:>5.2}s] {step}", started.elapsed().as_secs_f64());
+            let progress = |step: &str| log(&format!("[{:>5.2}s] {step}", started.elapsed().as_secs_f64()));
             match RustEngine::start(&progress) {
                 Ok(e) => {
                     progress("ready");

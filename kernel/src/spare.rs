@@ -104,13 +104,10 @@ pub fn adopt(connection_file: &Path, allow_unsigned: bool) -> Option<i32> {
     reader.read_line(&mut line).ok()?;
     let reply: Reply = serde_json::from_str(&line).ok()?;
     if !reply.adopted {
-        eprintln!(
-            "ndplay: the spare kernel could not take over ({}); starting one here",
-            reply.error.unwrap_or_default()
-        );
+        log(&format!("the spare kernel could not take over ({}); starting one here", reply.error.unwrap_or_default()));
         return None;
     }
-    eprintln!("ndplay: kernel started from a warm spare (pid {}; its log: {})", reply.pid, log_path().display());
+    log(&format!("kernel started from a warm spare (pid {}; its log: {})", reply.pid, log_path().display()));
     stream.set_read_timeout(None).ok()?;
     forward_sigint(stream.try_clone().ok()?);
     // Wait for the adopted kernel to end: the socket closes when its process exits.
