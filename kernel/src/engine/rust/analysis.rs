@@ -138,12 +138,15 @@ fn synthetic(state: &State, code: &str) -> (usize, String) {
     (prefix, source)
 }
 
-/// Completion without rust-analyzer: the session's variables and items that start with
-/// the word before the cursor.
+/// Completion without rust-analyzer: the session's variables and items, and those the text
+/// itself defines, that start with the word before the cursor.
 fn from_names(code: &str, cursor: usize, names: &[String]) -> Completions {
     let start = identifier_start(code, cursor);
     let prefix = &code[start..cursor];
-    let mut matches: Vec<String> = names.iter().filter(|n| n.starts_with(prefix)).cloned().collect();
+    let parts = crate::syntax::cell::parts(code);
+    let own = parts.bindings.into_iter().map(|b| b.name).chain(parts.items.into_iter().map(|i| i.key));
+    let mut matches: Vec<String> =
+        names.iter().cloned().chain(own).filter(|n| n.starts_with(prefix) && n.as_str() != prefix).collect();
     matches.sort();
     matches.dedup();
     Completions { matches, start, end: cursor }
@@ -235,5 +238,7 @@ mod tests {
     fn names_complete_without_rust_analyzer() {
         let c = from_names("let x = wei", 11, &["weights".into(), "bias".into(), "weight_decay".into()]);
         assert_eq!((c.matches, c.start, c.end), (vec!["weight_decay".to_string(), "weights".to_string()], 8, 11));
+        let code = "let ndplay_test_value = 1;\nndplay_test_va";
+        assert_eq!(from_names(code, code.len(), &[]).matches, ["ndplay_test_value"]);
     }
 }
