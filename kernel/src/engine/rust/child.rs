@@ -19,10 +19,12 @@
 //! Signals: a SIGINT sent to the kernel's whole process group (a terminal's Ctrl-C,
 //! jupyter_client's `signal_kernel`) must interrupt the cell, not kill the child behind the
 //! kernel's back: the child leaves SIGINT to the kernel, which stops the cell the same way
-//! `interrupt_request` does.
+//! `interrupt_request` does — with [`STOP_SIGNAL`], which the child obeys only while a cell
+//! runs, so a late interrupt never kills a process whose cell has already ended.
 
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
@@ -43,6 +45,7 @@ const FOLLOW_TIMEOUT: Duration = Duration::from_secs(2);
 /// kernel and starts following directory changes.
 pub fn prepare_runtime() {
     leave_sigint_to_the_kernel();
+    stop_cell_on_request();
     let setting = std::env::var("NDPLAY_CHILD_MEMORY").unwrap_or_default();
     if let Some(bytes) = memory_limit(&setting, physical_memory()) {
         let limit = libc::rlimit { rlim_cur: bytes as libc::rlim_t, rlim_max: bytes as libc::rlim_t };
@@ -170,23 +173,46 @@ pub fn tell_directory(pid: u32, dir: &Path) -> bool {
     false
 }
 
-/// Stops what the engine is waiting for: the compiler while a cell compiles, the process
-/// that runs cells while it runs one (there is no way to stop a running cell inside it;
-/// its snapshot takes over). The pids are shared atomics, so the control thread never
-/// waits for a lock held by the engine thread.
+/// Stops what the engine is waiting for: the compiler while a cell compiles, the cell
+/// while it runs. The pids are shared atomics, so the control thread never waits for a
+/// lock held by the engine thread.
+///
+/// A running cell is asked to stop with [`STOP_SIGNAL`], which the child obeys only while
+/// a cell runs (see [`stop_cell_on_request`]): an interrupt that arrives just as the cell
+/// ends, or between cells, then does nothing, where a SIGKILL would have killed the process
+/// after its snapshot was gone and lost every variable. The request is repeated until the
+/// run ends (it may come before the child has started the cell), and only a cell that
+/// ignores it for [`KILL_AFTER`] is killed outright.
 #[derive(Default)]
 pub struct ChildKiller {
+    shared: Arc<Shared>,
+}
+
+#[derive(Default)]
+struct Shared {
     pid: AtomicU32,
     compiler: AtomicU32,
     interrupted: AtomicBool,
+    /// Whether a run is under way, and which one ([`ChildKiller::begin_run`]).
+    running: AtomicBool,
+    run: AtomicU64,
 }
+
+/// The signal that asks the child to stop its cell.
+pub const STOP_SIGNAL: i32 = libc::SIGUSR2;
+/// How long a cell may ignore [`STOP_SIGNAL`] before it is killed.
+const KILL_AFTER: Duration = Duration::from_secs(2);
+/// How often the request to stop is repeated.
+const ASK_EVERY: Duration = Duration::from_millis(50);
 
 impl Interrupter for ChildKiller {
     fn interrupt(&self) {
-        self.interrupted.store(true, Ordering::SeqCst);
-        match self.compiler.load(Ordering::SeqCst) {
-            0 => self.kill(),
-            compiler => kill(compiler),
+        let s = &self.shared;
+        s.interrupted.store(true, Ordering::SeqCst);
+        match s.compiler.load(Ordering::SeqCst) {
+            0 if s.running.load(Ordering::SeqCst) => self.stop_run(),
+            0 => {} // between compile and run: begin_run sees the flag
+            compiler => signal(compiler, libc::SIGKILL),
         }
     }
     fn shutdown(&self) {
@@ -202,7 +228,7 @@ pub struct CompileWatch<'a> {
 impl CompileWatch<'_> {
     /// The compile is over; whether an interrupt stopped it.
     pub fn finish(self) -> bool {
-        self.killer.compiler.store(0, Ordering::SeqCst);
+        self.killer.shared.compiler.store(0, Ordering::SeqCst);
         self.killer.take_interrupt()
     }
 }
@@ -210,42 +236,119 @@ impl CompileWatch<'_> {
 impl ChildKiller {
     /// The child now running cells (a snapshot or a fresh one takes over after a death).
     pub fn set_pid(&self, pid: u32) {
-        self.pid.store(pid, Ordering::SeqCst);
+        self.shared.pid.store(pid, Ordering::SeqCst);
     }
 
     pub fn pid(&self) -> u32 {
-        self.pid.load(Ordering::SeqCst)
+        self.shared.pid.load(Ordering::SeqCst)
     }
 
     /// Forgets an interrupt that came before a new cell started.
     pub fn clear_interrupt(&self) {
-        self.interrupted.store(false, Ordering::SeqCst);
+        self.shared.interrupted.store(false, Ordering::SeqCst);
     }
 
-    /// Whether the child died because of an interrupt; clears the flag.
+    /// Whether the cell was interrupted; clears the flag.
     pub fn take_interrupt(&self) -> bool {
-        self.interrupted.swap(false, Ordering::SeqCst)
+        self.shared.interrupted.swap(false, Ordering::SeqCst)
     }
 
     /// From now until [`CompileWatch::finish`], an interrupt kills the compiler `pid`.
     pub fn watch(&self, pid: u32) -> CompileWatch<'_> {
-        self.compiler.store(pid, Ordering::SeqCst);
+        self.shared.compiler.store(pid, Ordering::SeqCst);
         CompileWatch { killer: self }
+    }
+
+    /// A cell is about to be sent to the child. An interrupt that came since the compile
+    /// ended is acted on now.
+    pub fn begin_run(&self) {
+        let s = &self.shared;
+        s.run.fetch_add(1, Ordering::SeqCst);
+        s.running.store(true, Ordering::SeqCst);
+        // SeqCst on both sides: either interrupt() sees `running` or this sees the flag.
+        if s.interrupted.load(Ordering::SeqCst) {
+            self.stop_run();
+        }
+    }
+
+    /// The run is over (the cell ended, or its process died).
+    pub fn end_run(&self) {
+        let s = &self.shared;
+        s.running.store(false, Ordering::SeqCst);
+        s.run.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// Asks the child to stop the cell of this run until the run ends, and kills it if the
+    /// cell will not stop.
+    fn stop_run(&self) {
+        let shared = self.shared.clone();
+        let run = shared.run.load(Ordering::SeqCst);
+        let started = Instant::now();
+        let spawned = std::thread::Builder::new().name("ndplay-stop-cell".into()).spawn(move || {
+            while shared.run.load(Ordering::SeqCst) == run {
+                let pid = shared.pid.load(Ordering::SeqCst);
+                if started.elapsed() >= KILL_AFTER {
+                    crate::log::log(&format!("the cell did not stop when asked; killing its process {pid}"));
+                    signal(pid, libc::SIGKILL);
+                    return;
+                }
+                signal(pid, STOP_SIGNAL);
+                std::thread::sleep(ASK_EVERY);
+            }
+        });
+        if spawned.is_err() {
+            self.kill();
+        }
     }
 
     /// Kills the process that runs cells.
     pub fn kill(&self) {
-        kill(self.pid());
+        signal(self.pid(), libc::SIGKILL);
     }
 }
 
-fn kill(pid: u32) {
+/// Inside the child: whether a cell is running, so that [`STOP_SIGNAL`] ends the process
+/// (and the snapshot takes over) only then. Set after the snapshot exists, cleared before
+/// it is discarded.
+static IN_CELL: AtomicBool = AtomicBool::new(false);
+
+/// Inside the child: a cell starts or ends (see [`IN_CELL`]).
+pub fn set_in_cell(running: bool) {
+    IN_CELL.store(running, Ordering::SeqCst);
+}
+
+/// Inside the child: [`STOP_SIGNAL`] ends the process while a cell runs, and is ignored
+/// otherwise. `_exit` is async-signal-safe and stops a cell wherever it is, in a loop or a
+/// blocking call.
+fn stop_cell_on_request() {
+    extern "C" fn stop(_: libc::c_int) {
+        if IN_CELL.load(Ordering::SeqCst) {
+            // SAFETY: _exit is async-signal-safe.
+            unsafe { libc::_exit(STOPPED_STATUS) };
+        }
+    }
+    // SAFETY: the handler only reads an atomic and calls _exit, both async-signal-safe;
+    // the struct is zeroed and then filled with valid values before sigaction reads it.
+    unsafe {
+        let mut action: libc::sigaction = std::mem::zeroed();
+        action.sa_sigaction = stop as extern "C" fn(libc::c_int) as libc::sighandler_t;
+        action.sa_flags = libc::SA_RESTART;
+        libc::sigemptyset(&mut action.sa_mask);
+        libc::sigaction(STOP_SIGNAL, &action, std::ptr::null_mut());
+    }
+}
+
+/// The exit status of a child that stopped its cell on request.
+pub const STOPPED_STATUS: i32 = 128 + libc::SIGUSR2;
+
+fn signal(pid: u32, signal: i32) {
     if pid != 0 {
         // SAFETY: kill(2) has no memory-safety preconditions. The pids are the kernel's own
-        // children (or orphans it is the subreaper of), reaped only by the kernel, so they
-        // cannot have been reused while recorded here.
+        // children (or orphans it is the subreaper of), reaped only by the kernel, which
+        // replaces a pid here as soon as it has reaped it; a pid is reused only after the
+        // numbers wrap around, far slower than that.
         unsafe {
-            libc::kill(pid as libc::pid_t, libc::SIGKILL);
+            libc::kill(pid as libc::pid_t, signal);
         }
     }
 }

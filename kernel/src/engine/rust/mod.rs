@@ -311,6 +311,11 @@ impl RustEngine {
                     undone: if resumed { &undone[..] } else { &[] },
                 }))
             }
+            Ok(RunEnd::DiedBefore { exit }) => {
+                self.state.clear_variables();
+                self.lost_variables = true;
+                Outcome::Error(report::died_between_cells(&exit.to_string(), &before))
+            }
             Ok(RunEnd::Done) => self.finish(&cell, &plan, types, end, &sink, notes),
         };
         outcome

@@ -159,6 +159,32 @@ pub fn child_died(d: &Death) -> CellError {
     )
 }
 
+/// The process that runs cells had died before this cell was sent to it.
+pub fn died_between_cells(how: &str, variables: &[String]) -> CellError {
+    let variables_line = if variables.is_empty() {
+        "No variables were lost.".to_string()
+    } else {
+        format!(
+            "Variables lost: {}. Run `{RESTORE_COMMAND}` to run again the cells that made them (or run those cells yourself).",
+            names(variables)
+        )
+    };
+    CellError::new(
+        ErrorKind::VariablesLost,
+        "ProcessDied",
+        "the process that runs cells had ended before this cell started",
+        vec![
+            format!(
+                "\x1b[1;31mThe process that runs cells had ended\x1b[0m before this cell started (it ended with {}), \
+                 killed from outside the kernel (by the system's out-of-memory killer, or another program).",
+                how.trim()
+            ),
+            variables_line,
+            "This cell did not run: a fresh process is ready, so run it again.".into(),
+        ],
+    )
+}
+
 /// The cell was interrupted while it compiled: nothing ran, nothing changed.
 pub fn interrupted_while_compiling() -> CellError {
     CellError::new(
@@ -367,6 +393,20 @@ mod tests {
         );
         let many: Vec<String> = (0..25).map(|i| format!("v{i}")).collect();
         assert!(child_died(&death("x", false, &many, false, &[])).traceback[2].contains("v19 and 5 more"));
+    }
+
+    #[test]
+    fn a_death_between_cells_says_the_cell_did_not_run() {
+        let e = died_between_cells("signal: 9 (SIGKILL)", &["a".to_string()]);
+        assert_eq!(e.kind, ErrorKind::VariablesLost);
+        assert_eq!(
+            plain(&e.traceback),
+            [
+                "The process that runs cells had ended before this cell started (it ended with signal: 9 (SIGKILL)), killed from outside the kernel (by the system's out-of-memory killer, or another program).",
+                "Variables lost: a. Run `:restore` to run again the cells that made them (or run those cells yourself).",
+                "This cell did not run: a fresh process is ready, so run it again.",
+            ]
+        );
     }
 
     #[test]

@@ -7,6 +7,14 @@
 //! one waits for it to exit. A snapshot that takes over writes to the same pipes, so the
 //! readers carry on; the kernel is the *subreaper* of its descendants, so an orphaned
 //! snapshot becomes the kernel's child and its exit can be waited for too.
+//!
+//! The threads race one another, so nothing here depends on the order in which their
+//! events arrive: every event carries the *generation* of the process it is about (a fresh
+//! process is a new generation, a snapshot shares its twin's), and events of an older
+//! generation are only cleaned up after; a death whose snapshot's announcement is still in
+//! the stdout pipe finds the snapshot among the kernel's children instead; a process that
+//! died between cells is noticed before the next cell is sent; and a run never waits on
+//! the events alone — it checks once a second that the process it waits for is alive.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::os::fd::FromRawFd;
@@ -21,9 +29,16 @@ use crossbeam_channel::{Receiver, Sender};
 
 use super::child::ChildKiller;
 use super::runtime::{COMMAND_FD, DONE, RESUMED, SNAPSHOT};
+use crate::log::log;
 
 /// How long a dead process's snapshot may take to say it has taken over.
 const RESUME_TIMEOUT: Duration = Duration::from_secs(5);
+/// How often a run checks that the process it waits for is still alive.
+const ALIVE_EVERY: Duration = Duration::from_secs(1);
+
+/// Which process an event is about: one per fresh process; a snapshot that takes over
+/// keeps its twin's generation (it writes to the same pipes).
+type Generation = u64;
 
 /// What the watching threads report.
 #[derive(Debug)]
@@ -73,6 +88,9 @@ pub enum RunEnd {
     /// The process died. `resumed`: a snapshot from before the cell took over, with every
     /// variable; otherwise a fresh process runs the next cell and the variables are gone.
     Died { exit: Exit, resumed: bool },
+    /// The process had died before the cell was sent to it (killed from outside, between
+    /// cells, when no snapshot exists): the cell did not run, and a fresh process waits.
+    DiedBefore { exit: Exit },
 }
 
 /// The running cell process and the channels its watchers fill.
@@ -80,8 +98,10 @@ pub struct Runner {
     program: std::path::PathBuf,
     snapshots: bool,
     commands: std::fs::File,
-    events: Receiver<Event>,
-    events_tx: Sender<Event>,
+    events: Receiver<(Generation, Event)>,
+    events_tx: Sender<(Generation, Event)>,
+    /// The generation of the process that now runs cells.
+    generation: Generation,
     stdout: Sender<String>,
     stderr: Sender<String>,
     killer: Arc<ChildKiller>,
@@ -99,13 +119,15 @@ impl Runner {
     ) -> Result<Runner> {
         become_subreaper();
         let (events_tx, events) = crossbeam_channel::unbounded();
-        let commands = spawn(program, snapshots, &events_tx, &stdout, &stderr, &killer)?;
+        let generation = 1;
+        let commands = spawn(program, snapshots, generation, &events_tx, &stdout, &stderr, &killer)?;
         Ok(Runner {
             program: program.to_path_buf(),
             snapshots,
             commands,
             events,
             events_tx,
+            generation,
             stdout,
             stderr,
             killer,
@@ -115,69 +137,166 @@ impl Runner {
 
     /// Runs the entry point `symbol` of the library at `library`, and waits for the end.
     pub fn run(&mut self, library: &Path, symbol: &str) -> Result<RunEnd> {
+        if let Some(exit) = self.died_since_last_run() {
+            log(&format!("the process running cells ended between cells ({exit}); starting a fresh one"));
+            self.start_afresh()?;
+            return Ok(RunEnd::DiedBefore { exit });
+        }
+        self.killer.begin_run();
+        let end = self.wait_for_the_end(library, symbol);
+        self.killer.end_run();
+        end
+    }
+
+    fn wait_for_the_end(&mut self, library: &Path, symbol: &str) -> Result<RunEnd> {
         let command = format!("run {} {symbol}\n", library.display());
         if self.commands.write_all(command.as_bytes()).is_err() {
-            // The process is already gone (killed between cells): the death is reported
-            // below like any other.
+            // The process is already gone: its death is reported below like any other.
         }
         let running = self.killer.pid();
+        let mut seen_dead = 0;
         loop {
-            match self.events.recv().context("the watchers of the cell process stopped")? {
+            let (generation, event) = match self.events.recv_timeout(ALIVE_EVERY) {
+                Ok(event) => event,
+                Err(crossbeam_channel::RecvTimeoutError::Disconnected) => {
+                    anyhow::bail!("the watchers of the cell process stopped")
+                }
+                Err(crossbeam_channel::RecvTimeoutError::Timeout) => {
+                    // The exit event cannot be lost, but if it ever were, the run would
+                    // wait forever: look at the process itself.
+                    if alive(running) {
+                        seen_dead = 0;
+                        continue;
+                    }
+                    seen_dead += 1;
+                    if seen_dead < 2 {
+                        continue;
+                    }
+                    let exit = reap_now(running).unwrap_or(Exit::Code(-1));
+                    log(&format!("the process running cells ({running}) is gone, and no watcher said so; taking it as dead ({exit})"));
+                    return self.after_death(running, exit);
+                }
+            };
+            if generation != self.generation {
+                self.clean_up_after(generation, event);
+                continue;
+            }
+            match event {
                 Event::Done => {
                     self.snapshot = None;
                     return Ok(RunEnd::Done);
                 }
                 Event::Snapshot(pid) => self.snapshot = Some(pid),
-                Event::Resumed(pid) => {
+                Event::Resumed(pid) if self.snapshot == Some(pid) => {
                     // The death of the process this replaces is on its way, or was seen.
                     self.killer.set_pid(pid);
                 }
-                Event::Exited(pid, exit) if pid == running => return self.after_death(exit),
+                Event::Resumed(pid) => self.clean_up_after(generation, Event::Resumed(pid)),
+                Event::Exited(pid, exit) if pid == running => return self.after_death(running, exit),
                 Event::Exited(..) => {}
             }
         }
     }
 
+    /// Whether the process that runs cells died since the last run ended (nothing runs in
+    /// it between cells, but it can be killed from outside, or by the out-of-memory
+    /// killer). Events about older processes are cleaned up on the way.
+    fn died_since_last_run(&mut self) -> Option<Exit> {
+        let current = self.killer.pid();
+        let mut died = None;
+        while let Ok((generation, event)) = self.events.try_recv() {
+            match event {
+                Event::Exited(pid, exit) if generation == self.generation && pid == current => died = Some(exit),
+                event => self.clean_up_after(generation, event),
+            }
+        }
+        died
+    }
+
+    /// An event that is not about the process now running cells: a process of an older
+    /// generation, or a snapshot that woke up when it was no longer wanted. A process that
+    /// says it took over but is not the one the kernel talks to must not go on running.
+    fn clean_up_after(&self, generation: Generation, event: Event) {
+        if let Event::Resumed(pid) = event {
+            if pid != self.killer.pid() {
+                log(&format!("a stray snapshot ({pid}, generation {generation}) woke up; stopping it"));
+                kill(pid);
+                reap_in_background(pid);
+            }
+        }
+    }
+
     /// The process running the cell died: take the snapshot in, or start afresh.
-    fn after_death(&mut self, exit: Exit) -> Result<RunEnd> {
-        if let Some(snapshot) = self.snapshot.take() {
+    fn after_death(&mut self, running: u32, exit: Exit) -> Result<RunEnd> {
+        // The stdout reader may not have passed the snapshot's pid on yet (it races the
+        // thread that saw the death); the snapshot is the kernel's child by now either way.
+        let snapshot = self.snapshot.take().or_else(|| if self.snapshots { orphaned_runner(running) } else { None });
+        if let Some(snapshot) = snapshot {
             if self.killer.pid() == snapshot {
+                log(&format!("the process running cells ended ({exit}); its snapshot {snapshot} took over"));
                 self.watch_exit(snapshot);
                 return Ok(RunEnd::Died { exit, resumed: true });
             }
             let deadline = std::time::Instant::now() + RESUME_TIMEOUT;
-            while let Ok(event) = self.events.recv_deadline(deadline) {
-                if let Event::Resumed(pid) = event {
-                    self.killer.set_pid(pid);
-                    self.watch_exit(pid);
-                    return Ok(RunEnd::Died { exit, resumed: true });
+            while let Ok((generation, event)) = self.events.recv_deadline(deadline) {
+                match event {
+                    Event::Resumed(pid) if generation == self.generation && pid == snapshot => {
+                        log(&format!("the process running cells ended ({exit}); its snapshot {pid} took over"));
+                        self.killer.set_pid(pid);
+                        self.watch_exit(pid);
+                        return Ok(RunEnd::Died { exit, resumed: true });
+                    }
+                    // A late announcement of the snapshot already found.
+                    Event::Snapshot(_) if generation == self.generation => {}
+                    event => self.clean_up_after(generation, event),
                 }
             }
             // The snapshot did not answer: make sure it is gone before starting afresh.
+            log(&format!("the snapshot {snapshot} did not take over; starting a fresh process"));
             kill(snapshot);
+            reap_in_background(snapshot);
+        } else {
+            log(&format!("the process running cells ended ({exit}) with no snapshot; starting a fresh one"));
         }
-        self.commands =
-            spawn(&self.program, self.snapshots, &self.events_tx, &self.stdout, &self.stderr, &self.killer)?;
+        self.start_afresh()?;
         Ok(RunEnd::Died { exit, resumed: false })
+    }
+
+    /// A fresh process of a new generation, with no variables.
+    fn start_afresh(&mut self) -> Result<()> {
+        self.generation += 1;
+        self.snapshot = None;
+        self.commands = spawn(
+            &self.program,
+            self.snapshots,
+            self.generation,
+            &self.events_tx,
+            &self.stdout,
+            &self.stderr,
+            &self.killer,
+        )?;
+        Ok(())
     }
 
     /// A snapshot that took over is now the kernel's child (it was orphaned, and the
     /// kernel is the subreaper); wait for its exit like for the first process's.
     fn watch_exit(&self, pid: u32) {
-        let events = self.events_tx.clone();
-        std::thread::spawn(move || {
+        let (events, generation) = (self.events_tx.clone(), self.generation);
+        let spawned = std::thread::Builder::new().name("ndplay-cell-wait".into()).spawn(move || {
             if let Some(exit) = wait(pid) {
-                let _ = events.send(Event::Exited(pid, exit));
+                let _ = events.send((generation, Event::Exited(pid, exit)));
             }
         });
+        if spawned.is_err() {
+            log(&format!("could not watch the process running cells ({pid}); a run checks it once a second instead"));
+        }
     }
 
     /// A fresh process, with no variables (`:clear`).
     pub fn restart(&mut self) {
         self.shutdown();
-        match spawn(&self.program, self.snapshots, &self.events_tx, &self.stdout, &self.stderr, &self.killer) {
-            Ok(commands) => self.commands = commands,
-            Err(e) => crate::log::log(&format!("could not restart the process that runs cells: {e:#}")),
+        if let Err(e) = self.start_afresh() {
+            log(&format!("could not restart the process that runs cells: {e:#}"));
         }
     }
 
@@ -186,6 +305,7 @@ impl Runner {
         self.killer.kill();
         if let Some(snapshot) = self.snapshot.take() {
             kill(snapshot);
+            reap_in_background(snapshot);
         }
     }
 }
@@ -200,7 +320,8 @@ impl Drop for Runner {
 fn spawn(
     program: &Path,
     snapshots: bool,
-    events: &Sender<Event>,
+    generation: Generation,
+    events: &Sender<(Generation, Event)>,
     stdout: &Sender<String>,
     stderr: &Sender<String>,
     killer: &ChildKiller,
@@ -235,7 +356,7 @@ fn spawn(
     let (events_out, lines_out) = (events.clone(), stdout.clone());
     std::thread::Builder::new()
         .name("ndplay-cell-stdout".into())
-        .spawn(move || read_stdout(out, events_out, lines_out))?;
+        .spawn(move || read_stdout(out, generation, events_out, lines_out))?;
     let lines_err = stderr.clone();
     std::thread::Builder::new().name("ndplay-cell-stderr".into()).spawn(move || {
         for line in BufReader::new(err).lines() {
@@ -253,7 +374,7 @@ fn spawn(
     let events_exit = events.clone();
     std::thread::Builder::new().name("ndplay-cell-wait".into()).spawn(move || {
         if let Some(exit) = wait(pid) {
-            let _ = events_exit.send(Event::Exited(pid, exit));
+            let _ = events_exit.send((generation, Event::Exited(pid, exit)));
         }
     })?;
     Ok(commands)
@@ -262,7 +383,7 @@ fn spawn(
 /// Splits the process's stdout into lines; marker lines of the runtime become events,
 /// everything else goes on to the forwarder. A marker may follow text that the cell
 /// printed without a newline: that text is a line of its own.
-fn read_stdout(out: impl Read, events: Sender<Event>, lines: Sender<String>) {
+fn read_stdout(out: impl Read, generation: Generation, events: Sender<(Generation, Event)>, lines: Sender<String>) {
     let mut reader = BufReader::new(out);
     let mut buffer = Vec::new();
     loop {
@@ -296,7 +417,7 @@ fn read_stdout(out: impl Read, events: Sender<Event>, lines: Sender<String>) {
             None
         };
         let sent = match event {
-            Some(event) => events.send(event).is_ok(),
+            Some(event) => events.send((generation, event)).is_ok(),
             // Display and panic lines are the forwarder's.
             None => lines.send(marker.to_string()).is_ok(),
         };
@@ -320,11 +441,61 @@ fn wait(pid: u32) -> Option<Exit> {
         }
         return None;
     }
-    Some(if libc::WIFSIGNALED(status) {
+    Some(exit_of(status))
+}
+
+fn exit_of(status: i32) -> Exit {
+    if libc::WIFSIGNALED(status) {
         Exit::Signal(libc::WTERMSIG(status))
     } else {
         Exit::Code(libc::WEXITSTATUS(status))
+    }
+}
+
+/// Whether `pid` is still running: not gone, and not a zombie waiting to be reaped.
+fn alive(pid: u32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(stat) => process_state(&stat).is_some_and(|state| state != 'Z' && state != 'X'),
+        Err(_) => false,
+    }
+}
+
+/// The state letter of a `/proc/<pid>/stat` line: the field after the command name, which
+/// is in parentheses and may itself contain spaces and parentheses.
+fn process_state(stat: &str) -> Option<char> {
+    stat[stat.rfind(')')? + 1..].split_whitespace().next()?.chars().next()
+}
+
+/// The parent pid of a `/proc/<pid>/stat` line.
+fn parent_pid(stat: &str) -> Option<u32> {
+    stat[stat.rfind(')')? + 1..].split_whitespace().nth(1)?.parse().ok()
+}
+
+/// A live `run-cells` process among the kernel's children other than `dead`: the snapshot
+/// of a process that just died, orphaned and adopted by the kernel as its subreaper.
+fn orphaned_runner(dead: u32) -> Option<u32> {
+    let me = std::process::id();
+    let entries = std::fs::read_dir("/proc").ok()?;
+    entries.flatten().filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok()).find(|&pid| {
+        pid != dead
+            && std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .is_ok_and(|stat| parent_pid(&stat) == Some(me) && process_state(&stat) != Some('Z'))
+            && std::fs::read(format!("/proc/{pid}/cmdline"))
+                .is_ok_and(|cmdline| cmdline.split(|&b| b == 0).any(|arg| arg == b"run-cells"))
     })
+}
+
+/// Reaps `pid` if it has exited, without waiting.
+fn reap_now(pid: u32) -> Option<Exit> {
+    let mut status = 0;
+    // SAFETY: waitpid writes the status into a local.
+    let r = unsafe { libc::waitpid(pid as libc::pid_t, &mut status, libc::WNOHANG) };
+    (r == pid as libc::pid_t).then(|| exit_of(status))
+}
+
+/// Waits for a process the kernel has given up on, so it leaves no zombie behind.
+fn reap_in_background(pid: u32) {
+    let _ = std::thread::Builder::new().name("ndplay-reap".into()).spawn(move || wait(pid));
 }
 
 fn kill(pid: u32) {
@@ -347,4 +518,45 @@ fn pipe() -> Result<(i32, i32)> {
 fn become_subreaper() {
     // SAFETY: prctl with PR_SET_CHILD_SUBREAPER takes an integer flag.
     unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_state_and_parent_past_a_command_name_with_parentheses() {
+        let stat = "4242 (ndplay (cell) x) S 17 4242 4242 0 -1 4194304";
+        assert_eq!(process_state(stat), Some('S'));
+        assert_eq!(parent_pid(stat), Some(17));
+        assert_eq!(process_state("garbage"), None);
+    }
+
+    #[test]
+    fn this_process_is_alive_and_a_reaped_child_is_not() {
+        assert!(alive(std::process::id()));
+        let mut child = Command::new("true").spawn().unwrap();
+        let pid = child.id();
+        child.wait().unwrap();
+        assert!(!alive(pid));
+    }
+
+    #[test]
+    fn finds_an_orphaned_runner_among_its_children_only() {
+        // A child of this test process whose command line has `run-cells` in it (the `; true`
+        // keeps the shell from replacing itself with sleep).
+        let mut child = Command::new("sh").args(["-c", "sleep 30; true", "run-cells"]).spawn().unwrap();
+        let pid = child.id();
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        let mut found = None;
+        while found.is_none() && std::time::Instant::now() < deadline {
+            found = orphaned_runner(0);
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert_eq!(found, Some(pid));
+        assert_eq!(orphaned_runner(pid), None, "the dead process itself is not its own snapshot");
+        child.kill().unwrap();
+        child.wait().unwrap();
+        assert_eq!(orphaned_runner(0), None);
+    }
 }

@@ -52,10 +52,13 @@ pub fn run(snapshots: bool) -> ! {
                     // This process is the copy from before the cell; the cell is not run.
                     continue;
                 }
+                // From here until the snapshot is discarded, an interrupt ends this process.
+                child::set_in_cell(true);
                 match load(library, symbol) {
                     Ok(entry) => store = entry(store),
                     Err(e) => say(&format!("ndplay: the cell could not be loaded: {e}")),
                 }
+                child::set_in_cell(false);
                 discard_snapshot();
                 // The end of the cell's stderr first: the kernel reads stdout's end first.
                 write_all(2, format!("{STDERR_END}\n").as_bytes());
