@@ -238,10 +238,31 @@ pub fn display<T: Render + ?Sized>(value: &T) {
     emit(&display_line("display_data", display_data_content(&value.mime_bundle(), None)));
 }
 
-/// Clears the cell's output (Jupyter `clear_output`). With `wait = true` the frontend
-/// clears only when the next output arrives, which avoids flicker in animations.
-pub fn clear_output(wait: bool) {
-    emit(&display_line("clear_output", json!({ "wait": wait })));
+/// Clears the cell's output now (Jupyter `clear_output`), as IPython's `clear_output()`.
+///
+/// To replace what a cell shows without flicker (an animation), use
+/// [`clear_output_wait`], or a [`display_handle`] and its `update`.
+pub fn clear_output() {
+    emit(&clear_output_line(false));
+}
+
+/// Clears the cell's output when the next output arrives, not now: IPython's
+/// `clear_output(wait=True)`. The old output stays on screen until its replacement is there,
+/// so a loop that clears and displays does not flicker.
+///
+/// ```no_run
+/// use ndplay::prelude::*;
+/// for step in 0..3 {
+///     clear_output_wait();
+///     display(&shape_diagram(&Array2::<f64>::zeros((step + 1, 3))));
+/// }
+/// ```
+pub fn clear_output_wait() {
+    emit(&clear_output_line(true));
+}
+
+fn clear_output_line(wait: bool) -> String {
+    display_line("clear_output", json!({ "wait": wait }))
 }
 
 /// An output that can be replaced in place later, made by [`display_handle`].
@@ -464,8 +485,14 @@ mod tests {
         assert_eq!(json["msg_type"], "update_display_data");
         assert_eq!(json["content"]["transient"]["display_id"], "ndplay-1-2-3");
         assert_eq!(json["content"]["data"]["text/plain"], "x");
-        let clear = display_line("clear_output", json!({"wait": true}));
-        assert_eq!(clear, "\u{1e}ndplay-display {\"content\":{\"wait\":true},\"msg_type\":\"clear_output\"}");
+        assert_eq!(
+            clear_output_line(true),
+            "\u{1e}ndplay-display {\"content\":{\"wait\":true},\"msg_type\":\"clear_output\"}"
+        );
+        assert_eq!(
+            clear_output_line(false),
+            "\u{1e}ndplay-display {\"content\":{\"wait\":false},\"msg_type\":\"clear_output\"}"
+        );
     }
 
     #[test]

@@ -16,7 +16,8 @@
 //!   (a value → its [`MimeBundle`](display::MimeBundle)), the `evcxr_display` hook that
 //!   evcxr calls on a cell's last expression, and our own display channel
 //!   ([`display()`](display::display), [`clear_output`](display::clear_output),
-//!   [`DisplayHandle`](display::DisplayHandle)) for several outputs per cell.
+//!   [`clear_output_wait`](display::clear_output_wait), [`DisplayHandle`](display::DisplayHandle))
+//!   for several outputs per cell.
 //! - [`dtype`] — [`DType`](dtype::DType), the element types we know how to show
 //!   (bool, integers, floats, `String`), with their names and per-element formatting.
 //! - [`text`] — the NumPy-like `text/plain` formatter (named limits, one recursive worker).
@@ -76,7 +77,8 @@ pub mod prelude {
 
     pub use crate::check::{check, check_fn, Check, Checkable};
     pub use crate::display::{
-        clear_output, display, display_handle, DisplayHandle, EvcxrDisplay, Html, Markdown, MimeBundle, Render, Svg,
+        clear_output, clear_output_wait, display, display_handle, DisplayHandle, EvcxrDisplay, Html, Markdown,
+        MimeBundle, Render, Svg,
     };
     pub use crate::dtype::DType;
     pub use crate::explain::{explain_broadcast, explain_dot, BroadcastExplanation, DotExplanation};

@@ -121,7 +121,7 @@ def test_clear_output_and_update_display(kernel):
     cell = kernel.run(
         'let h = display_handle(&Html("<i>one</i>".to_string()));\n'
         'h.update(&Html("<i>two</i>".to_string()));\n'
-        "clear_output(true);"
+        "clear_output_wait();"
     )
     assert cell.status == "ok", cell.outputs
     shown = cell.of_type("display_data")[0]

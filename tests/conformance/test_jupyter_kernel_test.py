@@ -54,7 +54,7 @@ class NdplayKernelTests(jupyter_kernel_test.KernelTests):
 
     code_inspect_sample = "outer"
 
-    code_clear_output = "clear_output(false);"
+    code_clear_output = "clear_output();"
 
 
 if __name__ == "__main__":
