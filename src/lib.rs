@@ -18,6 +18,7 @@
 //!   ([`display()`](display::display), [`clear_output`](display::clear_output),
 //!   [`clear_output_wait`](display::clear_output_wait), [`DisplayHandle`](display::DisplayHandle))
 //!   for several outputs per cell.
+//! - [`raster`] — SVG to PNG (resvg, with fonts that come with the prelude), and base64.
 //! - [`dtype`] — [`DType`](dtype::DType), the element types we know how to show
 //!   (bool, integers, floats, `String`), with their names and per-element formatting.
 //! - [`text`] — the NumPy-like `text/plain` formatter (named limits, one recursive worker).
@@ -61,6 +62,7 @@ pub mod html;
 pub mod instances;
 pub mod ops;
 pub mod plot;
+pub mod raster;
 pub mod svg;
 pub mod text;
 pub mod words;
