@@ -328,8 +328,14 @@ fn new_display_id() -> String {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Html(pub String);
 
-/// An SVG image to show as is (`image/svg+xml`), for instructors. The `text/plain`
-/// fallback says it is an image.
+/// An SVG picture, for instructors: shown like the prelude's own diagrams (see
+/// [`crate::picture`]), inline in the page so that `currentColor` is the theme's text
+/// colour, with a PNG twin (in JupyterLab Light's colours) for notebooks not trusted yet.
+///
+/// Draw text and lines in `currentColor`, and fills that read on light and dark pages
+/// (translucent colours, `fill-opacity`), and leave the background empty. The SVG is part
+/// of the page: an `id` in it (a marker, a gradient) must be unique on the page. The
+/// `text/plain` fallback says it is a picture.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Svg(pub String);
 
@@ -345,7 +351,7 @@ impl Render for Html {
 
 impl Render for Svg {
     fn mime_bundle(&self) -> MimeBundle {
-        MimeBundle::new("[SVG image]").with(MIME_SVG, self.0.clone())
+        crate::picture::bundle("[SVG image]", self.0.clone())
     }
 }
 
@@ -513,6 +519,6 @@ mod tests {
     fn wrappers() {
         assert_eq!(Html("<b>hi</b> there".into()).mime_bundle().plain(), "hi there");
         assert_eq!(Markdown("# t".into()).mime_bundle().get(MIME_MARKDOWN), Some("# t"));
-        assert_eq!(Svg("<svg/>".into()).mime_bundle().get(MIME_SVG), Some("<svg/>"));
+        assert_eq!(Svg("<svg/>".into()).mime_bundle().get(MIME_SVG), Some("<svg color=\"#212121\"/>"));
     }
 }

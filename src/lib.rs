@@ -18,6 +18,8 @@
 //!   ([`display()`](display::display), [`clear_output`](display::clear_output),
 //!   [`clear_output_wait`](display::clear_output_wait), [`DisplayHandle`](display::DisplayHandle))
 //!   for several outputs per cell.
+//! - [`picture`] — the bundle of every picture: the SVG inline in `text/html`, in the
+//!   theme's colours, with a PNG twin for notebooks that are not trusted yet.
 //! - [`raster`] — SVG to PNG (resvg, with fonts that come with the prelude), and base64.
 //! - [`dtype`] — [`DType`](dtype::DType), the element types we know how to show
 //!   (bool, integers, floats, `String`), with their names and per-element formatting.
@@ -28,8 +30,9 @@
 //! - [`array`](mod@array) — glue: [`Render`](display::Render) for every ndarray array and view.
 //! - [`ops`] — array helpers NumPy has and ndarray lacks: `outer`, `floor_div`, `cast`,
 //!   `dtype_of`.
-//! - [`svg`] — a tiny SVG writer, the drawing helpers the diagrams share (grids, wrapped
-//!   text) and `shape_diagram`.
+//! - [`svg`] — a tiny SVG writer, the theme's colours (and [`literal`](svg::literal) ones
+//!   for a PNG), the drawing helpers the diagrams share (grids, wrapped text) and
+//!   `shape_diagram`.
 //! - [`plot`] — line, scatter, histogram and heatmap plots as SVG.
 //! - [`explain`] — `explain_broadcast` and `explain_dot`: shapes in words and pictures, one
 //!   file each (`explain/broadcast.rs`, `explain/dot.rs`).
@@ -61,6 +64,7 @@ pub mod html;
 #[doc(hidden)]
 pub mod instances;
 pub mod ops;
+pub mod picture;
 pub mod plot;
 pub mod raster;
 pub mod svg;

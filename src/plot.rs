@@ -16,7 +16,7 @@
 use ndarray::{Array2, ArrayBase, Data, Dimension, Ix1, Ix2};
 use plotters::prelude::*;
 
-use crate::display::{MimeBundle, Render, MIME_SVG};
+use crate::display::{MimeBundle, Render};
 use crate::dtype::DType;
 
 /// Width of a plot, in pixels.
@@ -34,6 +34,8 @@ pub const MAX_HEATMAP_SIDE: usize = 48;
 pub const MAX_RANGE: f64 = 1e300;
 
 const LINE_COLOUR: RGBColor = RGBColor(31, 119, 180);
+/// The light grid lines; [`crate::svg::adopt`] turns them into faint text colour.
+const GRID_LINES: RGBColor = RGBColor(235, 235, 235);
 
 /// What a [`Plot`] draws.
 #[derive(Debug, Clone, PartialEq)]
@@ -238,12 +240,13 @@ impl Plot {
         out
     }
 
-    /// The SVG document. Never panics; a drawing error gives an SVG with the message.
+    /// The SVG document, in the theme's colours (text and axes in the page's text colour,
+    /// see [`crate::svg`]). Never panics; a drawing error gives an SVG with the message.
     pub fn to_svg(&self) -> String {
         let mut buf = String::new();
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.draw(&mut buf)));
         match result {
-            Ok(Ok(())) => buf,
+            Ok(Ok(())) => crate::svg::adopt(&buf, "#EBEBEB"),
             Ok(Err(e)) => error_svg(&e),
             Err(_) => error_svg("the plotting library panicked"),
         }
@@ -251,8 +254,8 @@ impl Plot {
 
     fn draw(&self, buf: &mut String) -> Result<(), String> {
         let err = |e: &dyn std::fmt::Display| e.to_string();
+        // No background: the page's shows through (`crate::svg::adopt` adds the panel).
         let root = SVGBackend::with_string(buf, (WIDTH, HEIGHT)).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| err(&e))?;
         let mut builder = ChartBuilder::on(&root);
         builder.margin(14).x_label_area_size(40).y_label_area_size(64);
         if let Some(t) = &self.title {
@@ -266,7 +269,7 @@ impl Plot {
                 let (y0, y1) = range(points.iter().map(|p| p.1));
                 let mut chart = builder.build_cartesian_2d(x0..x1, y0..y1).map_err(|e| err(&e))?;
                 let mut mesh = chart.configure_mesh();
-                mesh.light_line_style(RGBColor(235, 235, 235));
+                mesh.light_line_style(GRID_LINES);
                 mesh.x_desc(x_desc.unwrap_or_else(|| {
                     if matches!(self.kind, Kind::Line { .. }) && self.x_label.is_none() {
                         "index".into()
@@ -297,7 +300,7 @@ impl Plot {
                 let top = counts.iter().copied().max().unwrap_or(0).max(1) as f64 * 1.05;
                 let mut chart = builder.build_cartesian_2d(lo..hi, 0.0..top).map_err(|e| err(&e))?;
                 let mut mesh = chart.configure_mesh();
-                mesh.light_line_style(RGBColor(235, 235, 235));
+                mesh.light_line_style(GRID_LINES);
                 mesh.x_desc(x_desc.unwrap_or_else(|| "value".into()));
                 mesh.y_desc(y_desc.unwrap_or_else(|| "count".into()));
                 // Counts are whole numbers; plotters would print `50.0`.
@@ -390,7 +393,7 @@ fn error_svg(message: &str) -> String {
 
 impl Render for Plot {
     fn mime_bundle(&self) -> MimeBundle {
-        MimeBundle::new(self.summary()).with(MIME_SVG, self.to_svg())
+        crate::picture::bundle(self.summary(), self.to_svg())
     }
 }
 

@@ -78,18 +78,29 @@ pub fn png(svg: &str, background: &str) -> Result<Vec<u8>, RasterError> {
     pixmap.encode_png().map_err(|e| RasterError::Encode(e.to_string()))
 }
 
-/// Where each text of `svg` is drawn with the prelude's fonts: the picture's size and, per
-/// `<text>`, its words and bounding box `(x0, y0, x1, y1)` in pixels. For tests that keep
-/// text inside its panel.
-pub fn text_bounds(svg: &str) -> Result<TextBounds, RasterError> {
-    fn walk(group: &usvg::Group, out: &mut Vec<(String, (f32, f32, f32, f32))>) {
+/// One `<text>` as drawn: its words and bounding box, in pixels.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TextBox {
+    /// The words.
+    pub text: String,
+    /// Left, top, right and bottom edge.
+    pub x0: f32,
+    pub y0: f32,
+    pub x1: f32,
+    pub y1: f32,
+}
+
+/// Where each text of `svg` is drawn with the prelude's fonts: the picture's width and
+/// height, and a [`TextBox`] per `<text>`. For tests that keep text inside its panel.
+pub fn text_boxes(svg: &str) -> Result<(f32, f32, Vec<TextBox>), RasterError> {
+    fn walk(group: &usvg::Group, out: &mut Vec<TextBox>) {
         for node in group.children() {
             match node {
                 usvg::Node::Group(g) => walk(g, out),
                 usvg::Node::Text(t) => {
-                    let words: String = t.chunks().iter().map(|c| c.text()).collect();
                     let b = t.abs_bounding_box();
-                    out.push((words, (b.left(), b.top(), b.right(), b.bottom())));
+                    let text = t.chunks().iter().map(|c| c.text()).collect();
+                    out.push(TextBox { text, x0: b.left(), y0: b.top(), x1: b.right(), y1: b.bottom() });
                 }
                 _ => {}
             }
@@ -97,13 +108,10 @@ pub fn text_bounds(svg: &str) -> Result<TextBounds, RasterError> {
     }
     let options = usvg::Options { fontdb: fonts(), ..usvg::Options::default() };
     let tree = usvg::Tree::from_str(svg, &options).map_err(|e| RasterError::Parse(e.to_string()))?;
-    let mut texts = Vec::new();
-    walk(tree.root(), &mut texts);
-    Ok((tree.size().width(), tree.size().height(), texts))
+    let mut boxes = Vec::new();
+    walk(tree.root(), &mut boxes);
+    Ok((tree.size().width(), tree.size().height(), boxes))
 }
-
-/// What [`text_bounds`] finds: width, height, and each text with its box.
-pub type TextBounds = (f32, f32, Vec<(String, (f32, f32, f32, f32))>);
 
 /// `#rrggbb` as a colour.
 fn parse_colour(css: &str) -> Option<tiny_skia::Color> {

@@ -1,14 +1,23 @@
-//! A tiny SVG writer and the shape diagram.
+//! A tiny SVG writer, the colours of our pictures, and the shape diagram.
 //!
 //! Our diagrams are boxes, lines and text, so a few methods that append escaped
-//! elements to a `String` are all we need (no dependency, exact-string snapshots). Every
-//! SVG has an opaque rounded background: notebook themes may be dark, and an SVG is shown
-//! on whatever background is there. Sizes are capped so no shape can make a huge image:
-//! long axes are drawn at a log-scaled length with a few cells and their length written.
+//! elements to a `String` are all we need (no dependency, exact-string snapshots). Sizes are
+//! capped so no shape can make a huge image: long axes are drawn at a log-scaled length with
+//! a few cells and their length written.
+//!
+//! **Colours follow the notebook's theme.** A picture is shown as inline SVG inside
+//! `text/html` (see [`crate::picture`]), where it sees the page's CSS: so text and outlines
+//! are `currentColor` (the page's text colour, fainter through an opacity), and the few
+//! colours that carry a meaning are custom properties (`--ndplay-blue`, `--ndplay-good`,
+//! `--ndplay-bad`, ...) that the `<svg>` element defines from JupyterLab's theme variables,
+//! with JupyterLab Light's values as fallbacks for pages without them. The panel has no
+//! background of its own: the page's shows through, light or dark. [`literal`] resolves all
+//! of that for one [`Theme`], for the copies seen outside the page (the PNG twin, the
+//! `image/svg+xml` copy, the gallery), which need real colours and a background.
 
 use ndarray::{ArrayBase, Dimension, RawData};
 
-use crate::display::{MimeBundle, Render, MIME_SVG};
+use crate::display::{MimeBundle, Render};
 use crate::escape::escape_html;
 use crate::words::shape_tuple;
 
@@ -22,21 +31,236 @@ pub const MAX_AXIS_PX: f64 = 300.0;
 pub const MAX_LAYERS: usize = 8;
 /// The widest an SVG of ours gets, in pixels.
 pub const MAX_SVG_WIDTH: f64 = 1200.0;
+/// The width of one character of text, in em, that layout assumes. Pictures are laid out
+/// before any font is known; monospace fonts advance 0.6 em (DejaVu Sans Mono, which the
+/// PNG twin uses, 0.602), and the rest is slack so that no line reaches the panel's edge.
+pub const CHAR_EM: f64 = 0.62;
 
-/// Cell fill (a mid blue readable on the white background).
-pub const FILL: &str = "#9ecae1";
-/// Cell and outline stroke.
-pub const STROKE: &str = "#2b5d8a";
+/// A colour of the theme, by what it means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hue {
+    /// The page's text colour (`currentColor`).
+    Ink,
+    /// Arrays: cells, grid lines, stretched axes (`--jp-brand-color1`).
+    Blue,
+    /// Success, a result that works (`--jp-success-color1`).
+    Good,
+    /// Errors, mismatches (`--jp-error-color1`).
+    Bad,
+    /// The panel's outline (`--jp-border-color2`).
+    Border,
+    /// The panel's background: none on the page, the theme's background elsewhere.
+    Panel,
+}
+
+/// Every hue but `Ink`, with its custom property, the JupyterLab variable it follows and the
+/// fallback used where that variable is not defined (JupyterLab Light's value).
+const PROPERTIES: [(Hue, &str, &str, &str); 5] = [
+    (Hue::Blue, "--ndplay-blue", "--jp-brand-color1", "#1976d2"),
+    (Hue::Good, "--ndplay-good", "--jp-success-color1", "#388e3c"),
+    (Hue::Bad, "--ndplay-bad", "--jp-error-color1", "#d32f2f"),
+    (Hue::Border, "--ndplay-border", "--jp-border-color2", "#e0e0e0"),
+    (Hue::Panel, "--ndplay-panel", "", "transparent"),
+];
+
+/// The colours of one theme, for [`literal`]: what the page would have given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Theme {
+    /// Text (`currentColor`).
+    pub ink: &'static str,
+    /// Behind the picture: what a PNG is filled with first.
+    pub background: &'static str,
+    /// Blue, good, bad, border and panel, in the order of [`Hue`].
+    pub hues: [&'static str; 5],
+}
+
+impl Theme {
+    /// JupyterLab Light's colours: the PNG twin and the `image/svg+xml` copy.
+    pub const LIGHT: Theme =
+        Theme { ink: "#212121", background: "#ffffff", hues: ["#1976d2", "#388e3c", "#d32f2f", "#e0e0e0", "#ffffff"] };
+    /// JupyterLab Dark's colours: the gallery's dark column.
+    pub const DARK: Theme =
+        Theme { ink: "#ffffff", background: "#111111", hues: ["#2196f3", "#4caf50", "#f44336", "#424242", "#111111"] };
+
+    fn value(&self, property: &str) -> Option<&'static str> {
+        PROPERTIES.iter().position(|p| p.1 == property).map(|i| self.hues[i])
+    }
+}
+
+/// How a shape is filled or stroked: a [`Hue`] at an opacity, or nothing.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Paint {
+    hue: Option<Hue>,
+    opacity: f64,
+}
+
+impl Paint {
+    /// No paint (`none`).
+    pub const NONE: Paint = Paint { hue: None, opacity: 1.0 };
+
+    /// `hue` at `opacity` (0 to 1).
+    pub const fn of(hue: Hue, opacity: f64) -> Paint {
+        Paint { hue: Some(hue), opacity }
+    }
+
+    /// The CSS declarations for `property` (`fill` or `stroke`).
+    fn css(self, property: &str) -> String {
+        let colour = match self.hue {
+            None => return format!("{property}:none"),
+            Some(Hue::Ink) => "currentColor".to_string(),
+            Some(hue) => {
+                let name = PROPERTIES.iter().find(|p| p.0 == hue).map_or("", |p| p.1);
+                format!("var({name})")
+            }
+        };
+        if self.opacity < 1.0 {
+            format!("{property}:{colour};{property}-opacity:{}", self.opacity)
+        } else {
+            format!("{property}:{colour}")
+        }
+    }
+}
+
 /// Ordinary text.
-pub const INK: &str = "#222";
+pub const INK: Paint = Paint::of(Hue::Ink, 1.0);
 /// Secondary text.
-pub const MUTED: &str = "#666";
-/// "Fine" marks.
-pub const GOOD: &str = "#2e7d32";
+pub const MUTED: Paint = Paint::of(Hue::Ink, 0.62);
+/// Outlines of boxes that are neither good nor bad.
+pub const OUTLINE: Paint = Paint::of(Hue::Ink, 0.45);
+/// Cell fill.
+pub const FILL: Paint = Paint::of(Hue::Blue, 0.35);
+/// The faces of a 3-D stack behind its front.
+pub const SHADE: Paint = Paint::of(Hue::Blue, 0.18);
+/// Cells that exist only virtually (broadcasting's stride 0).
+pub const GHOST: Paint = Paint::of(Hue::Blue, 0.1);
+/// Cell and grid lines.
+pub const STROKE: Paint = Paint::of(Hue::Blue, 1.0);
 /// "Stretched" marks.
-pub const STRETCH: &str = "#1565c0";
+pub const STRETCH: Paint = Paint::of(Hue::Blue, 1.0);
+/// "Fine" marks.
+pub const GOOD: Paint = Paint::of(Hue::Good, 1.0);
+/// Behind a fine result.
+pub const GOOD_TINT: Paint = Paint::of(Hue::Good, 0.12);
 /// Errors.
-pub const BAD: &str = "#c62828";
+pub const BAD: Paint = Paint::of(Hue::Bad, 1.0);
+/// Behind an error.
+pub const BAD_TINT: Paint = Paint::of(Hue::Bad, 0.12);
+
+/// The `style` of our `<svg>` element: the custom properties of [`Hue`], each from its
+/// JupyterLab variable with a fallback.
+fn root_style() -> String {
+    let defs: Vec<String> = PROPERTIES
+        .iter()
+        .map(
+            |(_, name, jp, fallback)| {
+                if jp.is_empty() {
+                    format!("{name}:{fallback}")
+                } else {
+                    format!("{name}:var({jp}, {fallback})")
+                }
+            },
+        )
+        .collect();
+    defs.join(";")
+}
+
+/// The SVG with every theme-dependent colour made literal for `theme`: `var(--ndplay-…)`
+/// becomes the theme's colour, any other `var(--name, fallback)` its fallback, and the root
+/// element gets `color` (what `currentColor` means) instead of our custom properties.
+///
+/// For pictures seen outside the page (a PNG, an `<img>`, a file), where no page CSS
+/// reaches. Works on any SVG, also an instructor's own.
+pub fn literal(svg: &str, theme: &Theme) -> String {
+    resolve_vars(&with_root_colour(&without_root_properties(svg), theme.ink), theme)
+}
+
+/// The SVG without the `style` of its root element when that style only defines custom
+/// properties (ours, whether or not [`crate::display::style_fallbacks`] has doubled them).
+fn without_root_properties(svg: &str) -> String {
+    let Some(at) = svg.find("<svg") else { return svg.to_string() };
+    let tag_end = svg[at..].find('>').map_or(svg.len(), |e| at + e);
+    let Some(style) = svg[at..tag_end].find(" style=\"").map(|s| at + s) else { return svg.to_string() };
+    let value_start = style + " style=\"".len();
+    let Some(value_end) = svg[value_start..tag_end].find('"').map(|e| value_start + e) else { return svg.to_string() };
+    if !svg[value_start..value_end].split(';').all(|d| d.trim().starts_with("--")) {
+        return svg.to_string();
+    }
+    format!("{}{}", &svg[..style], &svg[value_end + 1..])
+}
+
+/// A foreign SVG (plotters') made one of ours: its root element gets the theme's custom
+/// properties and a panel behind everything else, and pure black (what plotters draws text
+/// and axes with) becomes the page's text colour. `faint` is the colour of the light grid
+/// lines, which become that text colour at a low opacity. The root must have no `style`.
+pub fn adopt(svg: &str, faint: &str) -> String {
+    let Some(at) = svg.find("<svg") else { return svg.to_string() };
+    let Some(tag_end) = svg[at..].find('>').map(|e| at + e) else { return svg.to_string() };
+    let body = svg[tag_end + 1..]
+        .trim_end()
+        .replace("fill=\"#000000\"", "fill=\"currentColor\"")
+        .replace("stroke=\"#000000\"", "stroke=\"currentColor\"")
+        .replace(&format!("stroke=\"{faint}\""), "stroke=\"currentColor\" stroke-opacity=\"0.14\"");
+    format!(
+        "{} style=\"{}\"><rect x=\"0\" y=\"0\" width=\"100%\" height=\"100%\" style=\"{}\"/>{body}",
+        &svg[..tag_end].trim_end_matches('/'),
+        root_style(),
+        Paint::of(Hue::Panel, 1.0).css("fill"),
+    )
+}
+
+/// Adds `color="ink"` to the root `<svg` tag unless it has a colour already.
+fn with_root_colour(svg: &str, ink: &str) -> String {
+    let Some(at) = svg.find("<svg") else { return svg.to_string() };
+    let tag_end = svg[at..].find('>').map_or(svg.len(), |e| at + e);
+    if svg[at..tag_end].contains(" color=") {
+        return svg.to_string();
+    }
+    let insert_at = if svg[..tag_end].ends_with('/') { tag_end - 1 } else { tag_end };
+    format!("{} color=\"{ink}\"{}", &svg[..insert_at], &svg[insert_at..])
+}
+
+/// Replaces `var(--name)` and `var(--name, fallback)`: ours by the theme's colour, others by
+/// their fallback (left as they are without one).
+fn resolve_vars(text: &str, theme: &Theme) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("var(--") {
+        out.push_str(&rest[..at]);
+        let inner_start = at + 4;
+        // The matching parenthesis: fallbacks may hold parentheses themselves (`rgba(…)`).
+        let mut depth = 1;
+        let mut end = None;
+        for (i, c) in rest[inner_start..].char_indices() {
+            match c {
+                '(' => depth += 1,
+                ')' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        end = Some(inner_start + i);
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        let Some(end) = end else {
+            out.push_str(&rest[at..]);
+            return out;
+        };
+        let inner = &rest[inner_start..end];
+        let (name, fallback) = match inner.split_once(',') {
+            Some((n, f)) => (n.trim(), Some(f.trim())),
+            None => (inner.trim(), None),
+        };
+        match theme.value(name).or(fallback) {
+            Some(value) => out.push_str(value),
+            None => out.push_str(&rest[at..=end]),
+        }
+        rest = &rest[end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
 
 const FONT: &str = "ui-monospace, SFMono-Regular, Menlo, Consolas, monospace";
 
@@ -59,38 +283,51 @@ impl SvgWriter {
         self.height = self.height.max(y);
     }
 
+    /// How wide the drawing is so far (without the margin), for text wrapped to fit it.
+    pub fn width(&self) -> f64 {
+        self.width
+    }
+
     // Positional arguments read like the SVG attributes they become; a builder per
     // element would double the size of every diagram's code.
     #[allow(clippy::too_many_arguments)]
     /// A rectangle; `extra` is raw attributes (`stroke-dasharray="3 2"`), trusted.
-    pub fn rect(&mut self, x: f64, y: f64, w: f64, h: f64, fill: &str, stroke: &str, extra: &str) {
+    pub fn rect(&mut self, x: f64, y: f64, w: f64, h: f64, fill: Paint, stroke: Paint, extra: &str) {
         self.grow(x + w, y + h);
         self.body.push_str(&format!(
-            "<rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"{w:.1}\" height=\"{h:.1}\" fill=\"{fill}\" stroke=\"{stroke}\" {extra}/>"
+            "<rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"{w:.1}\" height=\"{h:.1}\" style=\"{};{}\" {extra}/>",
+            fill.css("fill"),
+            stroke.css("stroke")
         ));
     }
 
     /// A straight line.
-    pub fn line(&mut self, x1: f64, y1: f64, x2: f64, y2: f64, stroke: &str, extra: &str) {
+    pub fn line(&mut self, x1: f64, y1: f64, x2: f64, y2: f64, stroke: Paint, extra: &str) {
         self.grow(x1.max(x2), y1.max(y2));
         self.body.push_str(&format!(
-            "<line x1=\"{x1:.1}\" y1=\"{y1:.1}\" x2=\"{x2:.1}\" y2=\"{y2:.1}\" stroke=\"{stroke}\" {extra}/>"
+            "<line x1=\"{x1:.1}\" y1=\"{y1:.1}\" x2=\"{x2:.1}\" y2=\"{y2:.1}\" style=\"{}\" {extra}/>",
+            stroke.css("stroke")
         ));
     }
 
     /// A closed polygon through `points`.
-    pub fn polygon(&mut self, points: &[(f64, f64)], fill: &str, stroke: &str) {
+    pub fn polygon(&mut self, points: &[(f64, f64)], fill: Paint, stroke: Paint) {
         for &(x, y) in points {
             self.grow(x, y);
         }
         let pts: Vec<String> = points.iter().map(|(x, y)| format!("{x:.1},{y:.1}")).collect();
-        self.body.push_str(&format!("<polygon points=\"{}\" fill=\"{fill}\" stroke=\"{stroke}\"/>", pts.join(" ")));
+        self.body.push_str(&format!(
+            "<polygon points=\"{}\" style=\"{};{}\"/>",
+            pts.join(" "),
+            fill.css("fill"),
+            stroke.css("stroke")
+        ));
     }
 
     #[allow(clippy::too_many_arguments)]
     /// Text at `(x, y)` (baseline); `anchor` is `start`, `middle` or `end`. The text is
     /// escaped. `extra` is raw attributes (e.g. a rotation), trusted.
-    pub fn text(&mut self, x: f64, y: f64, text: &str, size: f64, fill: &str, anchor: &str, extra: &str) {
+    pub fn text(&mut self, x: f64, y: f64, text: &str, size: f64, fill: Paint, anchor: &str, extra: &str) {
         let w = text_width(text, size);
         let right = match anchor {
             "middle" => x + w / 2.0,
@@ -99,46 +336,76 @@ impl SvgWriter {
         };
         self.grow(right, y + size * 0.3);
         self.body.push_str(&format!(
-            "<text x=\"{x:.1}\" y=\"{y:.1}\" font-size=\"{size}\" fill=\"{fill}\" text-anchor=\"{anchor}\" {extra}>{}</text>",
+            "<text x=\"{x:.1}\" y=\"{y:.1}\" font-size=\"{size}\" style=\"{}\" text-anchor=\"{anchor}\" {extra}>{}</text>",
+            fill.css("fill"),
             escape_html(text)
         ));
     }
 
-    /// The finished document: a background, then the elements, with `margin` pixels
-    /// around them. Width is capped at [`MAX_SVG_WIDTH`] by scaling the view box.
+    /// Lines of `text` at `size`, wrapped to fit `width` pixels, one below the other from
+    /// baseline `y` (`step` apart); returns the baseline of the last line.
+    #[allow(clippy::too_many_arguments)]
+    pub fn paragraph(&mut self, x: f64, y: f64, width: f64, text: &str, size: f64, fill: Paint, step: f64) -> f64 {
+        let columns = (width / (size * CHAR_EM)).floor().max(20.0) as usize;
+        let mut baseline = y - step;
+        for line in wrap(text, columns) {
+            baseline += step;
+            self.text(x, baseline, &line, size, fill, "start", "");
+        }
+        baseline
+    }
+
+    /// The finished document: the panel, then the elements, with `margin` pixels around
+    /// them. Width is capped at [`MAX_SVG_WIDTH`] by scaling the view box. The `<svg>`
+    /// element defines the theme's custom properties (see the module doc).
     pub fn finish(self, margin: f64) -> String {
         let w = self.width + margin;
         let h = self.height + margin;
         let scale = if w > MAX_SVG_WIDTH { MAX_SVG_WIDTH / w } else { 1.0 };
         format!(
-            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{:.0}\" height=\"{:.0}\" viewBox=\"0 0 {w:.0} {h:.0}\" font-family=\"{FONT}\">\
-             <rect x=\"0\" y=\"0\" width=\"{w:.0}\" height=\"{h:.0}\" rx=\"6\" fill=\"#ffffff\" stroke=\"#dddddd\"/>{}</svg>",
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{:.0}\" height=\"{:.0}\" viewBox=\"0 0 {w:.0} {h:.0}\" font-family=\"{FONT}\" style=\"{}\">\
+             <rect x=\"0.5\" y=\"0.5\" width=\"{:.0}\" height=\"{:.0}\" rx=\"6\" style=\"{};{}\"/>{}</svg>",
             w * scale,
             h * scale,
+            root_style(),
+            w - 1.0,
+            h - 1.0,
+            Paint::of(Hue::Panel, 1.0).css("fill"),
+            Paint::of(Hue::Border, 1.0).css("stroke"),
             self.body
         )
     }
 }
 
 /// Estimated width of monospace text: the SVG is laid out before any font is known, so
-/// we assume the usual 0.6 em advance.
+/// we assume [`CHAR_EM`] per character.
 pub fn text_width(text: &str, size: f64) -> f64 {
-    text.chars().count() as f64 * size * 0.6
+    text.chars().count() as f64 * size * CHAR_EM
 }
 
 /// Greedy word wrap at `width` characters: SVG text does not wrap by itself, so long
-/// lines of a diagram are cut here, one `<text>` per line.
+/// lines of a diagram are cut here, one `<text>` per line. A word longer than `width` is
+/// cut too, so that no line is longer.
 pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
     let mut lines = Vec::new();
     let mut line = String::new();
     for word in text.split(' ') {
+        let mut word: Vec<char> = word.chars().collect();
+        while word.len() > width {
+            if !line.is_empty() {
+                lines.push(std::mem::take(&mut line));
+            }
+            lines.push(word.drain(..width).collect());
+        }
+        let word: String = word.into_iter().collect();
         if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
             lines.push(std::mem::take(&mut line));
         }
         if !line.is_empty() {
             line.push(' ');
         }
-        line.push_str(word);
+        line.push_str(&word);
     }
     lines.push(line);
     lines
@@ -164,7 +431,7 @@ pub fn axis_px(n: usize) -> (f64, usize) {
 pub fn grid(svg: &mut SvgWriter, x: f64, y: f64, rows: usize, cols: usize, ghost: bool) -> (f64, f64) {
     let (w, nc) = axis_px(cols);
     let (h, nr) = axis_px(rows);
-    let (fill, extra) = if ghost { ("#e3eef7", "stroke-dasharray=\"3 2\"") } else { (FILL, "") };
+    let (fill, extra) = if ghost { (GHOST, "stroke-dasharray=\"3 2\"") } else { (FILL, "") };
     svg.rect(x, y, w, h, fill, STROKE, extra);
     for i in 1..nc {
         let gx = x + w * i as f64 / nc as f64;
@@ -267,7 +534,10 @@ fn draw_group(svg: &mut SvgWriter, x: f64, y: f64, dims: &[usize], first_axis: u
             ((w + 16.0).max(text_width(&label(1, *c), 11.0)), h + 24.0)
         }
         [d, r, c] => {
-            // Oblique stack: back layers offset up and to the right, front face last.
+            // An oblique stack: the front layer as a grid, and the layers behind it as the
+            // top and right faces of a box, with a line where each layer starts. Only faces
+            // are drawn, never a layer behind a translucent one, so it reads on any
+            // background.
             let layers = (*d).clamp(1, MAX_LAYERS);
             let step = if layers > 1 { (60.0 / (layers - 1) as f64).min(12.0) } else { 0.0 };
             let depth = step * (layers - 1) as f64;
@@ -275,12 +545,25 @@ fn draw_group(svg: &mut SvgWriter, x: f64, y: f64, dims: &[usize], first_axis: u
             let (h, _) = axis_px(*r);
             let fx = x + 16.0;
             let fy = y + depth + 4.0;
-            for l in (1..layers).rev() {
-                let off = step * l as f64;
-                svg.rect(fx + off, fy - off, w, h, FILL, STROKE, "fill-opacity=\"0.6\"");
+            if depth > 0.0 {
+                svg.polygon(
+                    &[(fx, fy), (fx + depth, fy - depth), (fx + w + depth, fy - depth), (fx + w, fy)],
+                    SHADE,
+                    STROKE,
+                );
+                svg.polygon(
+                    &[(fx + w, fy), (fx + w + depth, fy - depth), (fx + w + depth, fy + h - depth), (fx + w, fy + h)],
+                    SHADE,
+                    STROKE,
+                );
+                for l in 1..layers - 1 {
+                    let off = step * l as f64;
+                    svg.line(fx + off, fy - off, fx + w + off, fy - off, STROKE, "");
+                    svg.line(fx + w + off, fy - off, fx + w + off, fy + h - off, STROKE, "");
+                }
             }
             if *d == 0 {
-                svg.rect(fx, fy, w, h, "none", STROKE, "stroke-dasharray=\"3 2\"");
+                svg.rect(fx, fy, w, h, Paint::NONE, STROKE, "stroke-dasharray=\"3 2\"");
             } else {
                 grid(svg, fx, fy, *r, *c, false);
             }
@@ -297,7 +580,7 @@ fn draw_group(svg: &mut SvgWriter, x: f64, y: f64, dims: &[usize], first_axis: u
 
 impl Render for ShapeDiagram {
     fn mime_bundle(&self) -> MimeBundle {
-        MimeBundle::new(self.summary()).with(MIME_SVG, self.to_svg())
+        crate::picture::bundle(self.summary(), self.to_svg())
     }
 }
 
@@ -315,13 +598,40 @@ mod tests {
     fn svg_snapshot_1d() {
         assert_eq!(
             ShapeDiagram::of_shape(&[2]).to_svg(),
-            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"102\" height=\"107\" viewBox=\"0 0 102 107\" font-family=\"ui-monospace, SFMono-Regular, Menlo, Consolas, monospace\">\
-<rect x=\"0\" y=\"0\" width=\"102\" height=\"107\" rx=\"6\" fill=\"#ffffff\" stroke=\"#dddddd\"/>\
-<text x=\"12.0\" y=\"16.0\" font-size=\"13\" fill=\"#222\" text-anchor=\"start\" font-weight=\"bold\">shape (2,)</text>\
-<rect x=\"30.0\" y=\"56.0\" width=\"40.0\" height=\"20.0\" fill=\"#9ecae1\" stroke=\"#2b5d8a\" />\
-<line x1=\"50.0\" y1=\"56.0\" x2=\"50.0\" y2=\"76.0\" stroke=\"#2b5d8a\" />\
-<text x=\"50.0\" y=\"92.0\" font-size=\"11\" fill=\"#222\" text-anchor=\"middle\" >axis 0: 2</text></svg>"
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"105\" height=\"107\" viewBox=\"0 0 105 107\" font-family=\"ui-monospace, SFMono-Regular, Menlo, Consolas, monospace\" \
+style=\"--ndplay-blue:var(--jp-brand-color1, #1976d2);--ndplay-good:var(--jp-success-color1, #388e3c);--ndplay-bad:var(--jp-error-color1, #d32f2f);--ndplay-border:var(--jp-border-color2, #e0e0e0);--ndplay-panel:transparent\">\
+<rect x=\"0.5\" y=\"0.5\" width=\"104\" height=\"106\" rx=\"6\" style=\"fill:var(--ndplay-panel);stroke:var(--ndplay-border)\"/>\
+<text x=\"12.0\" y=\"16.0\" font-size=\"13\" style=\"fill:currentColor\" text-anchor=\"start\" font-weight=\"bold\">shape (2,)</text>\
+<rect x=\"30.0\" y=\"56.0\" width=\"40.0\" height=\"20.0\" style=\"fill:var(--ndplay-blue);fill-opacity:0.35;stroke:var(--ndplay-blue)\" />\
+<line x1=\"50.0\" y1=\"56.0\" x2=\"50.0\" y2=\"76.0\" style=\"stroke:var(--ndplay-blue)\" />\
+<text x=\"50.0\" y=\"92.0\" font-size=\"11\" style=\"fill:currentColor\" text-anchor=\"middle\" >axis 0: 2</text></svg>"
         );
+    }
+
+    #[test]
+    fn literal_colours_for_a_theme() {
+        let svg = ShapeDiagram::of_shape(&[2]).to_svg();
+        let light = literal(&svg, &Theme::LIGHT);
+        assert!(!light.contains("var(") && !light.contains("--ndplay"), "{light}");
+        assert!(light
+            .contains("font-family=\"ui-monospace, SFMono-Regular, Menlo, Consolas, monospace\" color=\"#212121\">"));
+        assert!(light.contains("style=\"fill:#ffffff;stroke:#e0e0e0\""), "{light}");
+        assert!(light.contains("style=\"fill:#1976d2;fill-opacity:0.35;stroke:#1976d2\""), "{light}");
+        let dark = literal(&svg, &Theme::DARK);
+        assert!(dark.contains("color=\"#ffffff\"") && dark.contains("fill:#111111;stroke:#424242"), "{dark}");
+        // Someone else's SVG: the root gets a colour, theme variables their fallbacks.
+        assert_eq!(
+            literal("<svg><rect style=\"fill:var(--jp-x, rgba(1, 2, 3, 0.5));stroke:var(--y)\"/></svg>", &Theme::LIGHT),
+            "<svg color=\"#212121\"><rect style=\"fill:rgba(1, 2, 3, 0.5);stroke:var(--y)\"/></svg>"
+        );
+        assert_eq!(literal("<svg color=\"red\"/>", &Theme::DARK), "<svg color=\"red\"/>");
+    }
+
+    #[test]
+    fn wrap_never_makes_a_line_longer_than_asked() {
+        assert_eq!(wrap("aa bb cc", 5), ["aa bb", "cc"]);
+        assert_eq!(wrap("abcdefgh ij", 3), ["abc", "def", "gh", "ij"]);
+        assert_eq!(wrap("", 3), [""]);
     }
 
     #[test]

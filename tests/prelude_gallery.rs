@@ -2,25 +2,30 @@
 //! its reviewed rendering in `docs/gallery/` (look at those files rendered when they
 //! change). Set `NDPLAY_WRITE_GALLERY=1` to (re)write the gallery instead of comparing.
 //!
-//! The assertions also check what every SVG must be: self-contained (no scripts, no
-//! external references) and small.
+//! A picture is kept as its SVG (as it is drawn inline, in the theme's colours) and as two
+//! PNGs made by the prelude's own rasteriser, with JupyterLab Light's and Dark's colours:
+//! the light one is exactly the PNG twin an untrusted notebook shows. The assertions also
+//! check what every picture must be: self-contained (no scripts, no external references)
+//! and small.
 
 use std::path::PathBuf;
 
 use ndplay::prelude::*;
+use ndplay::raster;
+use ndplay::svg::{literal, Theme};
 
 fn gallery_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs/gallery")
 }
 
 /// Writes the file when rewriting the gallery; otherwise compares it with the stored one.
-fn snapshot(file: &str, rendered: &str) {
+fn snapshot(file: &str, rendered: &[u8]) {
     let path = gallery_dir().join(file);
     if std::env::var_os("NDPLAY_WRITE_GALLERY").is_some() {
         std::fs::write(&path, rendered).unwrap();
         return;
     }
-    let stored = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let stored = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     assert!(
         stored == rendered,
         "{file} renders differently from docs/gallery/{file}. If the change is intended, run \
@@ -28,19 +33,51 @@ fn snapshot(file: &str, rendered: &str) {
     );
 }
 
+/// The most bytes a picture's PNG twin may have: every picture of a lesson is stored twice
+/// (SVG and PNG), and lesson 1 must stay under 2 MB.
+const MAX_PNG_BYTES: usize = 60_000;
+
+/// The inline SVG of a picture's `text/html` (see `ndplay::picture`).
+fn inline_svg(html: &str) -> &str {
+    let start = html.find("<svg").expect("an inline <svg>");
+    let end = html.rfind("</svg>").expect("the end of the inline <svg>") + "</svg>".len();
+    &html[start..end]
+}
+
 fn save(name: &str, value: &impl Render) {
     let bundle = value.mime_bundle();
     if let Some(svg) = bundle.get("image/svg+xml") {
-        assert!(svg.starts_with("<svg") && svg.contains("xmlns=\"http://www.w3.org/2000/svg\""), "{name}");
-        assert!(!svg.contains("<script") && !svg.contains("href"), "{name}");
-        assert!(svg.len() < 200_000, "{name}: {} bytes", svg.len());
-        snapshot(&format!("{name}.svg"), svg);
-    }
-    if let Some(html) = bundle.get("text/html") {
+        let html = bundle.get("text/html").unwrap_or_else(|| panic!("{name}: a picture without text/html"));
+        let themed = inline_svg(html);
+        for svg in [svg, themed] {
+            assert!(svg.starts_with("<svg") && svg.contains("xmlns=\"http://www.w3.org/2000/svg\""), "{name}");
+            assert!(!svg.contains("<script") && !svg.contains("href"), "{name}");
+            assert!(svg.len() < 200_000, "{name}: {} bytes", svg.len());
+        }
+        let copy = literal(themed, &Theme::LIGHT);
+        if svg != copy {
+            let at = svg.bytes().zip(copy.bytes()).take_while(|(a, b)| a == b).count();
+            panic!(
+                "{name}: image/svg+xml is not the light copy of the inline SVG: {:?} vs {:?}",
+                &svg[at..(at + 80).min(svg.len())],
+                &copy[at..(at + 80).min(copy.len())]
+            );
+        }
+        snapshot(&format!("{name}.svg"), themed.as_bytes());
+        let light = raster::png(svg, Theme::LIGHT.background).unwrap();
+        let dark = raster::png(&literal(themed, &Theme::DARK), Theme::DARK.background).unwrap();
+        assert!(light.len() < MAX_PNG_BYTES, "{name}: the PNG twin has {} bytes", light.len());
+        assert!(
+            html.contains(&format!("src=\"data:image/png;base64,{}\"", raster::base64(&light))),
+            "{name}: the PNG twin in text/html is the light PNG"
+        );
+        snapshot(&format!("{name}.light.png"), &light);
+        snapshot(&format!("{name}.dark.png"), &dark);
+    } else if let Some(html) = bundle.get("text/html") {
         assert!(!html.contains("<script") && !html.contains("<style") && !html.contains("<svg"), "{name}");
-        snapshot(&format!("{name}.html"), html);
+        snapshot(&format!("{name}.html"), html.as_bytes());
     }
-    snapshot(&format!("{name}.txt"), bundle.plain());
+    snapshot(&format!("{name}.txt"), bundle.plain().as_bytes());
 }
 
 #[test]
@@ -74,4 +111,33 @@ fn gallery() {
     save("plot_hist", &plot::hist(&noise, 20).title("sum of two uniforms"));
     save("plot_scatter", &plot::scatter(&noise.slice(s![..250]), &noise.slice(s![250..])));
     save("plot_heatmap", &plot::heatmap(&outer(&x.mapv(f64::sin), &x.mapv(f64::cos))).title("outer(sin, cos)"));
+}
+
+/// Every line of text in a picture ends inside its panel, drawn with the PNG twin's fonts
+/// (the fix-it line of a failed broadcast used to run past the edge).
+#[test]
+fn text_stays_inside_the_panel() {
+    use ndplay::raster::text_boxes;
+    let a = array![[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]];
+    let pictures: Vec<(&str, String)> = vec![
+        ("broadcast_fail", explain_broadcast(&a, &array![1.0, 2.0]).to_svg()),
+        ("broadcast_no_fix", BroadcastExplanation::of_shapes(&[3], &[4, 5]).to_svg()),
+        ("broadcast_long", BroadcastExplanation::of_shapes(&[7, 1, 6, 1, 5000], &[8, 1, 4, 1]).to_svg()),
+        ("broadcast_ok", explain_broadcast(&a, &array![1.0, 2.0, 3.0]).to_svg()),
+        ("dot_fail", explain_dot(&a, &a).to_svg()),
+        ("dot_3d", DotExplanation::of_shapes(&[2, 3, 4], &[4]).to_svg()),
+        ("dot_vectors", explain_dot(&array![1, 2, 3], &array![4, 5, 6]).to_svg()),
+        ("shape_5d", ShapeDiagram::of_shape(&[2, 3, 4, 5, 1000]).to_svg()),
+        ("shape_3d", ShapeDiagram::of_shape(&[100, 3, 1_000_000]).to_svg()),
+    ];
+    for (name, svg) in pictures {
+        let (width, height, texts) = text_boxes(&literal(&svg, &Theme::LIGHT)).unwrap();
+        assert!(!texts.is_empty(), "{name}: no text");
+        for ndplay::raster::TextBox { text, x0, y0, x1, y1 } in texts {
+            assert!(
+                x0 >= 1.0 && y0 >= 1.0 && x1 <= width - 1.0 && y1 <= height - 1.0,
+                "{name}: {text:?} spans {x0:.1},{y0:.1} .. {x1:.1},{y1:.1} in a {width}×{height} panel"
+            );
+        }
+    }
 }

@@ -7,8 +7,8 @@
 
 use ndarray::{ArrayBase, Dimension, RawData};
 
-use crate::display::{MimeBundle, Render, MIME_SVG};
-use crate::svg::{grid, wrap, SvgWriter, BAD, GOOD, INK, MUTED, STRETCH, STROKE};
+use crate::display::{MimeBundle, Render};
+use crate::svg::{grid, Paint, SvgWriter, BAD, BAD_TINT, GOOD, GOOD_TINT, INK, MUTED, OUTLINE, STRETCH};
 use crate::words::shape_tuple;
 
 /// What happens on one axis of a broadcast.
@@ -214,10 +214,10 @@ impl BroadcastExplanation {
                 let (stroke, colour) = match verdict {
                     AxisVerdict::Mismatch => (BAD, BAD),
                     _ if stretched => (STRETCH, STRETCH),
-                    _ => (STROKE, INK),
+                    _ => (OUTLINE, INK),
                 };
                 let extra = if len.is_none() { "stroke-dasharray=\"3 2\"" } else { "" };
-                svg.rect(x + 3.0, y, box_w - 6.0, 24.0, "#ffffff", stroke, extra);
+                svg.rect(x + 3.0, y, box_w - 6.0, 24.0, Paint::NONE, stroke, extra);
                 // A stretched axis grows to the other operand's length on that axis.
                 let other = if r == 0 { self.axes[i].1 } else { self.axes[i].0 }.unwrap_or(1);
                 let label = match (len, stretched) {
@@ -244,7 +244,7 @@ impl BroadcastExplanation {
                 y,
                 box_w - 6.0,
                 24.0,
-                if v == AxisVerdict::Mismatch { "#fdecea" } else { "#edf7ee" },
+                if v == AxisVerdict::Mismatch { BAD_TINT } else { GOOD_TINT },
                 colour,
                 extra,
             );
@@ -267,9 +267,9 @@ impl BroadcastExplanation {
         };
         let mut x = 20.0;
         let mut tallest: f64 = 0.0;
-        let items: [(&str, usize, usize); 2] = [("a", ar, ac), ("b", br, bc)];
-        for (name, r, c) in items {
-            svg.text(x, y + 10.0, &format!("{name} (last 2 axes)"), 10.0, MUTED, "start", "");
+        let items: [(&str, &[usize], usize, usize); 2] = [("a", &self.a, ar, ac), ("b", &self.b, br, bc)];
+        for (name, shape, r, c) in items {
+            svg.text(x, y + 10.0, &operand_label(name, shape), 10.0, MUTED, "start", "");
             let gy = y + 18.0;
             let (w, h) = if self.ok() {
                 // Ghost grid of the result size first, then the real cells over it.
@@ -327,19 +327,31 @@ impl BroadcastExplanation {
                 );
             }
             if let Some(hint) = self.fix_hint() {
-                for line in wrap(&format!("fix: {hint}"), 90) {
-                    y += 15.0;
-                    svg.text(12.0, y, &line, 10.0, INK, "start", "");
-                }
+                // As wide as the rest of the picture, and wide enough to read.
+                let width = svg.width().max(MIN_TEXT_WIDTH) - 12.0;
+                svg.paragraph(12.0, y + 15.0, width, &format!("fix: {hint}"), 10.0, INK, 15.0);
             }
         }
         svg.finish(12.0)
     }
 }
 
+/// The narrowest the fix's paragraph is wrapped to, in pixels (~90 characters).
+const MIN_TEXT_WIDTH: f64 = 570.0;
+
+/// The label over an operand's picture, which shows its last two axes: the shape itself
+/// when it has at most two, and which axes are drawn when it has more.
+fn operand_label(name: &str, shape: &[usize]) -> String {
+    match shape.len() {
+        0 => format!("{name}: a single value"),
+        1 | 2 => format!("{name} {}", shape_tuple(shape)),
+        n => format!("{name}: axes {}..{n} of {}", n - 2, shape_tuple(shape)),
+    }
+}
+
 impl Render for BroadcastExplanation {
     fn mime_bundle(&self) -> MimeBundle {
-        MimeBundle::new(self.summary()).with(MIME_SVG, self.to_svg())
+        crate::picture::bundle(self.summary(), self.to_svg())
     }
 }
 
@@ -366,6 +378,16 @@ mod tests {
         );
         let e = BroadcastExplanation::of_shapes(&[3], &[4, 5]);
         assert!(e.fix_hint().unwrap().starts_with("no way"));
+    }
+
+    #[test]
+    fn operands_are_labelled_for_what_they_are() {
+        assert_eq!(operand_label("a", &[]), "a: a single value");
+        assert_eq!(operand_label("a", &[2]), "a (2,)");
+        assert_eq!(operand_label("b", &[2, 3]), "b (2, 3)");
+        assert_eq!(operand_label("a", &[4, 2, 3]), "a: axes 1..3 of (4, 2, 3)");
+        let svg = BroadcastExplanation::of_shapes(&[3], &[2]).to_svg();
+        assert!(svg.contains(">a (3,)</text>") && svg.contains(">b (2,)</text>") && !svg.contains("last 2 axes"));
     }
 
     #[test]

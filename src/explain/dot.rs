@@ -2,8 +2,8 @@
 
 use ndarray::{ArrayBase, Dimension, RawData};
 
-use crate::display::{MimeBundle, Render, MIME_SVG};
-use crate::svg::{grid, wrap, SvgWriter, BAD, GOOD, INK, MUTED};
+use crate::display::{MimeBundle, Render};
+use crate::svg::{grid, SvgWriter, BAD, GOOD, INK, MUTED};
 use crate::words::shape_tuple;
 
 /// The explanation of `a.dot(&b)`'s shapes, made by [`explain_dot`].
@@ -133,24 +133,25 @@ impl DotExplanation {
                 let (w3, _) = grid(&mut svg, x, y, rr, rc, false);
                 let label = if r.is_empty() { "scalar".to_string() } else { shape_tuple(r) };
                 svg.text(x + w3 / 2.0, y - 8.0, &label, 11.0, GOOD, "middle", "font-weight=\"bold\"");
-                for (i, line) in wrap(&self.summary(), 100).iter().enumerate() {
-                    svg.text(12.0, bottom + 15.0 * i as f64, line, 10.0, INK, "start", "");
-                }
+                let width = svg.width().max(MIN_TEXT_WIDTH) - 12.0;
+                svg.paragraph(12.0, bottom, width, &self.summary(), 10.0, INK, 15.0);
             }
             Err(e) => {
                 svg.text(x, y + 16.0, "✗", 20.0, BAD, "start", "");
-                for (i, line) in wrap(e, 100).iter().enumerate() {
-                    svg.text(12.0, bottom + 15.0 * i as f64, line, 10.0, BAD, "start", "");
-                }
+                let width = svg.width().max(MIN_TEXT_WIDTH) - 12.0;
+                svg.paragraph(12.0, bottom, width, e, 10.0, BAD, 15.0);
             }
         }
         svg.finish(12.0)
     }
 }
 
+/// The narrowest the words under the picture are wrapped to, in pixels (~100 characters).
+const MIN_TEXT_WIDTH: f64 = 630.0;
+
 impl Render for DotExplanation {
     fn mime_bundle(&self) -> MimeBundle {
-        MimeBundle::new(self.summary()).with(MIME_SVG, self.to_svg())
+        crate::picture::bundle(self.summary(), self.to_svg())
     }
 }
 

@@ -1,0 +1,93 @@
+//! How a picture travels: one mime bundle that reads well in every place a lesson is
+//! opened.
+//!
+//! Measured in JupyterLab 4.6 (`../shared/DESIGN.md`, and the browser tier checks it):
+//! `image/svg+xml` is drawn as an `<img>`, an isolated document that no page CSS reaches, so
+//! it cannot follow a dark theme; an untrusted notebook (a lesson as shipped, before any
+//! cell runs) shows no SVG at all, and its HTML is sanitised, which drops `<svg>` but keeps
+//! `<img>` with a `data:` PNG. JupyterLab picks `text/html` before any image, trusted or
+//! not. So a picture's bundle is:
+//!
+//! - `text/html`: the SVG inline, in the page's colours ([`crate::svg`]), and beside it a
+//!   PNG twin in JupyterLab Light's colours. Which of the two shows is decided by what the
+//!   sanitiser keeps: the outer `<div>` defines two custom properties, which the sanitiser
+//!   drops (it vets every declaration, and knows none of them), and each half reads one:
+//!   the SVG's wrapper has `display:none;display:var(--ndplay-live)`, the PNG
+//!   `display:var(--ndplay-stored)`. Trusted, the SVG shows and the PNG is `none`;
+//!   sanitised, the wrapper keeps only `display:none` (which also hides the text of the
+//!   dropped `<svg>`, left loose by the sanitiser) and the PNG loses its `display` rule.
+//! - `image/svg+xml`: the SVG in JupyterLab Light's colours, on its own background, for
+//!   clients that show images but no HTML.
+//! - `text/plain`: the words, for terminals, diffs and screen readers.
+
+use crate::display::{MimeBundle, MIME_HTML, MIME_SVG};
+use crate::escape::escape_html;
+use crate::raster;
+use crate::svg::{literal, Theme};
+
+/// Most characters of the `text/plain` words kept as the PNG's `alt` text.
+pub const MAX_ALT_CHARS: usize = 300;
+
+/// The bundle of a picture: `plain` words and the themed `svg` (see the module doc).
+pub fn bundle(plain: impl Into<String>, svg: impl Into<String>) -> MimeBundle {
+    let plain = plain.into();
+    let svg = svg.into();
+    let light = literal(&svg, &Theme::LIGHT);
+    MimeBundle::new(plain.clone()).with(MIME_HTML, html(&svg, &light, &plain)).with(MIME_SVG, light)
+}
+
+/// The `text/html` of a picture: `svg` inline for trusted views, the PNG of `light` for
+/// sanitised ones; `plain` is the PNG's `alt` text, and what a sanitised view shows when
+/// no PNG could be made.
+pub fn html(svg: &str, light: &str, plain: &str) -> String {
+    let alt: String = plain.chars().take(MAX_ALT_CHARS).collect();
+    let alt = escape_html(&alt);
+    let stored = match raster::png(light, Theme::LIGHT.background) {
+        Ok(png) => format!(
+            "<img style=\"display:var(--ndplay-stored)\" alt=\"{alt}\" src=\"data:image/png;base64,{}\">",
+            raster::base64(&png)
+        ),
+        Err(e) => format!(
+            "<pre style=\"display:var(--ndplay-stored)\">{alt}\n({})</pre>",
+            escape_html(&format!("no picture: {e}"))
+        ),
+    };
+    format!(
+        "<div style=\"--ndplay-live:block;--ndplay-stored:none\">\
+         <div style=\"display:none;display:var(--ndplay-live)\">{svg}</div>{stored}</div>"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SVG: &str = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"20\" height=\"10\"><rect width=\"5\" height=\"5\" style=\"fill:var(--jp-error-color1, #d32f2f)\"/></svg>";
+
+    #[test]
+    fn the_html_holds_the_live_svg_and_a_png_for_sanitised_views() {
+        let b = bundle("a <red> square", SVG);
+        assert_eq!(b.plain(), "a <red> square");
+        let html = b.get(MIME_HTML).unwrap();
+        assert!(html.starts_with("<div style=\"--ndplay-live:block;--ndplay-stored:none\"><div style=\"display:none;display:var(--ndplay-live)\"><svg"), "{html}");
+        // The inline SVG keeps the theme variable (with its literal twin in front of it).
+        assert!(html.contains("fill:#d32f2f;fill:var(--jp-error-color1, #d32f2f)"), "{html}");
+        assert!(html.contains("</svg></div><img style=\"display:var(--ndplay-stored)\" alt=\"a &lt;red&gt; square\" src=\"data:image/png;base64,iVBORw0KGgo"), "{html}");
+        // The image/svg+xml copy has literal colours only.
+        let svg = b.get(MIME_SVG).unwrap();
+        assert!(!svg.contains("var("), "{svg}");
+        assert!(
+            svg.contains("fill:#d32f2f")
+                && svg.starts_with(
+                    "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"20\" height=\"10\" color=\"#212121\">"
+                ),
+            "{svg}"
+        );
+    }
+
+    #[test]
+    fn an_svg_that_cannot_be_drawn_leaves_its_words() {
+        let html = html("<svg", "<svg", "just words");
+        assert!(html.ends_with("<pre style=\"display:var(--ndplay-stored)\">just words\n(no picture: the SVG does not parse: SVG data parsing failed cause the document does not have a root node)</pre></div>"), "{html}");
+    }
+}
