@@ -161,7 +161,7 @@ impl MimeBundle {
 /// Anything that can be shown in the notebook.
 ///
 /// Implemented for every ndarray array and view of a [`DType`](crate::dtype::DType)
-/// element, for the diagrams, badges and plots of ndplay, and for the [`Html`], [`Svg`]
+/// element, for the diagrams, badges and plots of ndplay, and for the [`Html`], [`Svg`](crate::picture::Svg)
 /// and [`Markdown`] wrappers. Instructors can implement it for their own types: return a
 /// [`MimeBundle`] with a good `text/plain` and whatever richer forms fit. Rendering
 /// must not print and should not panic.
@@ -328,17 +328,6 @@ fn new_display_id() -> String {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Html(pub String);
 
-/// An SVG picture, for instructors: shown like the prelude's own diagrams (see
-/// [`crate::picture`]), inline in the page so that `currentColor` is the theme's text
-/// colour, with a PNG twin (in JupyterLab Light's colours) for notebooks not trusted yet.
-///
-/// Draw text and lines in `currentColor`, and fills that read on light and dark pages
-/// (translucent colours, `fill-opacity`), and leave the background empty. The SVG is part
-/// of the page: an `id` in it (a marker, a gradient) must be unique on the page. The
-/// `text/plain` fallback says it is a picture.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Svg(pub String);
-
 /// Markdown text to show rendered (`text/markdown`); `text/plain` is the source.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Markdown(pub String);
@@ -346,12 +335,6 @@ pub struct Markdown(pub String);
 impl Render for Html {
     fn mime_bundle(&self) -> MimeBundle {
         MimeBundle::new(strip_tags(&self.0)).with(MIME_HTML, self.0.clone())
-    }
-}
-
-impl Render for Svg {
-    fn mime_bundle(&self) -> MimeBundle {
-        crate::picture::bundle("[SVG image]", self.0.clone())
     }
 }
 
@@ -519,6 +502,5 @@ mod tests {
     fn wrappers() {
         assert_eq!(Html("<b>hi</b> there".into()).mime_bundle().plain(), "hi there");
         assert_eq!(Markdown("# t".into()).mime_bundle().get(MIME_MARKDOWN), Some("# t"));
-        assert_eq!(Svg("<svg/>".into()).mime_bundle().get(MIME_SVG), Some("<svg color=\"#212121\"/>"));
     }
 }

@@ -178,11 +178,11 @@ macro_rules! any_element {
             pub fn health2(a: &Array2<T>) -> crate::health::Health {
                 crate::health::health(a)
             }
-            pub fn diagram1(a: &Array1<T>) -> crate::svg::ShapeDiagram {
-                crate::svg::shape_diagram(a)
+            pub fn diagram1(a: &Array1<T>) -> crate::diagram::ShapeDiagram {
+                crate::diagram::shape_diagram(a)
             }
-            pub fn diagram2(a: &Array2<T>) -> crate::svg::ShapeDiagram {
-                crate::svg::shape_diagram(a)
+            pub fn diagram2(a: &Array2<T>) -> crate::diagram::ShapeDiagram {
+                crate::diagram::shape_diagram(a)
             }
             pub fn explain_broadcast22(a: &Array2<T>, b: &Array2<T>) -> crate::explain::BroadcastExplanation {
                 crate::explain::explain_broadcast(a, b)

@@ -13,13 +13,14 @@
 //! the wire format (owned by the kernel) in one place.
 //!
 //! - [`display`] — the only module that prints. The [`Render`](display::Render) trait
-//!   (a value → its [`MimeBundle`](display::MimeBundle)), the `evcxr_display` hook that
-//!   evcxr calls on a cell's last expression, and our own display channel
+//!   (a value → its [`MimeBundle`](display::MimeBundle)), the `evcxr_display` method (so
+//!   the prelude's values show in a plain evcxr kernel too), and our own display channel
 //!   ([`display()`](display::display), [`clear_output`](display::clear_output),
 //!   [`clear_output_wait`](display::clear_output_wait), [`DisplayHandle`](display::DisplayHandle))
 //!   for several outputs per cell.
-//! - [`picture`] — the bundle of every picture: the SVG inline in `text/html`, in the
-//!   theme's colours, with a PNG twin for notebooks that are not trusted yet.
+//! - [`picture`] — the bundle of every picture (and [`Svg`](picture::Svg), for one's own):
+//!   the SVG inline in `text/html`, in the theme's colours, with a PNG twin for notebooks
+//!   that are not trusted yet.
 //! - [`raster`] — SVG to PNG (resvg, with fonts that come with the prelude), and base64.
 //! - [`dtype`] — [`DType`](dtype::DType), the element types we know how to show
 //!   (bool, integers, floats, `String`), with their names and per-element formatting.
@@ -31,8 +32,8 @@
 //! - [`ops`] — array helpers NumPy has and ndarray lacks: `outer`, `floor_div`, `cast`,
 //!   `dtype_of`.
 //! - [`svg`] — a tiny SVG writer, the theme's colours (and [`literal`](svg::literal) ones
-//!   for a PNG), the drawing helpers the diagrams share (grids, wrapped text) and
-//!   `shape_diagram`.
+//!   for a PNG), and the drawing helpers the diagrams share (grids, wrapped text).
+//! - [`diagram`] — `shape_diagram`: an array's shape drawn as cells.
 //! - [`plot`] — line, scatter, histogram and heatmap plots as SVG.
 //! - [`explain`] — `explain_broadcast` and `explain_dot`: shapes in words and pictures, one
 //!   file each (`explain/broadcast.rs`, `explain/dot.rs`).
@@ -53,6 +54,7 @@ pub mod array;
 #[doc(hidden)]
 pub mod cell;
 pub mod check;
+pub mod diagram;
 pub mod display;
 pub mod dtype;
 pub mod escape;
@@ -82,14 +84,15 @@ pub mod prelude {
     pub use ndarray::Zip;
 
     pub use crate::check::{check, check_fn, Check, Checkable};
+    pub use crate::diagram::{shape_diagram, ShapeDiagram};
     pub use crate::display::{
         clear_output, clear_output_wait, display, display_handle, DisplayHandle, EvcxrDisplay, Html, Markdown,
-        MimeBundle, Render, Svg,
+        MimeBundle, Render,
     };
     pub use crate::dtype::DType;
     pub use crate::explain::{explain_broadcast, explain_dot, BroadcastExplanation, DotExplanation};
     pub use crate::health::{health, Health, HealthState};
     pub use crate::ops::{arange, dtype_of, outer, ArrayExt, Cast, CastFrom, FloorDiv};
+    pub use crate::picture::Svg;
     pub use crate::plot;
-    pub use crate::svg::{shape_diagram, ShapeDiagram};
 }

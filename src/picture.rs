@@ -20,10 +20,27 @@
 //!   clients that show images but no HTML.
 //! - `text/plain`: the words, for terminals, diffs and screen readers.
 
-use crate::display::{MimeBundle, MIME_HTML, MIME_SVG};
+use crate::display::{MimeBundle, Render, MIME_HTML, MIME_SVG};
 use crate::escape::escape_html;
 use crate::raster;
 use crate::svg::{literal, Theme};
+
+/// An SVG picture, for instructors: shown like the prelude's own diagrams (see
+/// [`crate::picture`]), inline in the page so that `currentColor` is the theme's text
+/// colour, with a PNG twin (in JupyterLab Light's colours) for notebooks not trusted yet.
+///
+/// Draw text and lines in `currentColor`, and fills that read on light and dark pages
+/// (translucent colours, `fill-opacity`), and leave the background empty. The SVG is part
+/// of the page: an `id` in it (a marker, a gradient) must be unique on the page. The
+/// `text/plain` fallback says it is a picture.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Svg(pub String);
+
+impl Render for Svg {
+    fn mime_bundle(&self) -> MimeBundle {
+        bundle("[SVG image]", self.0.clone())
+    }
+}
 
 /// Most characters of the `text/plain` words kept as the PNG's `alt` text.
 pub const MAX_ALT_CHARS: usize = 300;
@@ -61,6 +78,11 @@ pub fn html(svg: &str, light: &str, plain: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_svg_of_ones_own_is_a_picture_like_the_prelude_s() {
+        assert_eq!(Svg("<svg/>".into()).mime_bundle().get(MIME_SVG), Some("<svg color=\"#212121\"/>"));
+    }
 
     const SVG: &str = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"20\" height=\"10\"><rect width=\"5\" height=\"5\" style=\"fill:var(--jp-error-color1, #d32f2f)\"/></svg>";
 
