@@ -25,9 +25,19 @@ use super::slot::BuildSlot;
 /// manifest's profile: the cell crate's own manifest only names the dependencies, and the
 /// one evcxr writes for completion (`super::analysis`) sets every key below its own way,
 /// which this overrides, so that both build the dependencies alike and share them.
-const CARGO_CONFIG: &str = r#"# Written by ndplay at every start: how cells and their dependencies are compiled.
+fn cargo_config(shared: bool) -> String {
+    // The unshared route is how cells were compiled before generics were shared, kept for
+    // measuring it (`NDPLAY_SHARED_GENERICS=0`, the benchmark's): the prelude at 3 like every
+    // dependency, without the instances, and cells at 0.
+    let (why, cells, prelude) = if shared {
+        ("", 1, "\n[profile.dev.package.ndplay]\nopt-level = 1\n")
+    } else {
+        (" (NDPLAY_SHARED_GENERICS=0): generics are not shared", 0, "")
+    };
+    format!(
+        r#"# Written by ndplay at every start{why}: how cells and their dependencies are compiled.
 [profile.dev]
-opt-level = 1
+opt-level = {cells}
 debug = false
 debug-assertions = true
 overflow-checks = true
@@ -41,33 +51,11 @@ strip = "debuginfo"
 [profile.dev.package."*"]
 opt-level = 3
 debug = false
+{prelude}"#
+    )
+}
 
-[profile.dev.package.ndplay]
-opt-level = 1
-"#;
-
-/// How cells were compiled before generics were shared, for measuring that route
-/// (`NDPLAY_SHARED_GENERICS=0`, the benchmark's): the prelude at 3 without the instances,
-/// cells at 0. The same keys as [`CARGO_CONFIG`] otherwise.
-const CARGO_CONFIG_UNSHARED: &str = r#"# Written by ndplay at every start (NDPLAY_SHARED_GENERICS=0): generics are not shared.
-[profile.dev]
-opt-level = 0
-debug = false
-debug-assertions = true
-overflow-checks = true
-incremental = false
-codegen-units = 16
-panic = "unwind"
-lto = false
-rpath = false
-strip = "debuginfo"
-
-[profile.dev.package."*"]
-opt-level = 3
-debug = false
-"#;
-
-/// Whether cells share the prelude's generic instances (the default; see [`CARGO_CONFIG`]).
+/// Whether cells share the prelude's generic instances (the default; see [`cargo_config`]).
 pub fn shared_generics() -> bool {
     !matches!(std::env::var("NDPLAY_SHARED_GENERICS").as_deref(), Ok("0") | Ok("false") | Ok("no"))
 }
@@ -94,9 +82,18 @@ pub fn prepare(progress: &dyn Fn(&str)) -> Result<Prepared> {
     let prelude = prelude::unpack(&cache)?;
     let sessions = cache.join("sessions");
     std::fs::create_dir_all(sessions.join(".cargo"))?;
-    let config = if shared_generics() { CARGO_CONFIG } else { CARGO_CONFIG_UNSHARED };
-    std::fs::write(sessions.join(".cargo").join("config.toml"), config)?;
-    let slot = BuildSlot::claim(&sessions)?;
+    let config = cargo_config(shared_generics());
+    std::fs::write(sessions.join(".cargo").join("config.toml"), &config)?;
+    // Two builds are the same one when the prelude (its directory is named after its
+    // sources), the lock and the settings are.
+    let lock = {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        prelude::CARGO_LOCK.hash(&mut h);
+        h.finish()
+    };
+    let key = format!("{}\nCargo.lock {lock:016x}\n{config}", prelude.display());
+    let slot = BuildSlot::claim(&sessions, &key)?;
     progress(&format!("build directory {}", slot.dir.display()));
     // Pin every transitive dependency to the versions the prelude was tested with.
     std::fs::write(slot.dir.join("Cargo.lock"), prelude::CARGO_LOCK)?;
@@ -211,6 +208,20 @@ fn refuse_cache_inside_a_workspace(cache: &Path) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_two_routes_differ_only_in_opt_levels_and_the_prelude_section() {
+        let shared = cargo_config(true);
+        let unshared = cargo_config(false);
+        assert!(shared.starts_with("# Written by ndplay at every start: how cells"));
+        assert!(shared.contains("[profile.dev]\nopt-level = 1\n"));
+        assert!(shared.ends_with("\n[profile.dev.package.ndplay]\nopt-level = 1\n"), "{shared}");
+        assert!(unshared.contains("[profile.dev]\nopt-level = 0\n"));
+        assert!(!unshared.contains("package.ndplay"));
+        for key in ["overflow-checks = true", "panic = \"unwind\"", "[profile.dev.package.\"*\"]\nopt-level = 3"] {
+            assert!(shared.contains(key) && unshared.contains(key), "{key}");
+        }
+    }
 
     #[test]
     fn a_cache_inside_a_workspace_is_refused() {

@@ -4,9 +4,11 @@
 //! kernel keeps them compiled. Cargo's freshness checks record absolute paths, so the
 //! directory must keep its path: kernels claim numbered slots (`slot-0`, `slot-1`, …)
 //! with an exclusive `flock`, released by the OS even if the kernel is killed. Two
-//! notebooks open at once get two slots and never build into the same directory. A new
-//! slot is seeded with a copy of a warm one's `target`, whose recorded paths still point
-//! at files that exist, so cargo finds the dependencies fresh.
+//! notebooks open at once get two slots and never build into the same directory. A slot
+//! that is not warm for today's build (new, or built for another prelude or other
+//! settings: its marker says which) is seeded with a copy of the `target` of one that is,
+//! whose recorded paths still point at files that exist, so cargo finds the dependencies
+//! fresh: a copy takes a second, a build minutes.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -15,7 +17,8 @@ use anyhow::{Context, Result};
 
 /// How many kernels may run at once for one user.
 const MAX_SLOTS: usize = 64;
-/// Written into a slot once its dependencies are built, so new slots copy only warm ones.
+/// Written into a slot once its dependencies are built, with what they were built for (the
+/// slot's [`BuildSlot::claim`] key), so that slots copy only from one warm for the same.
 const WARM_MARKER: &str = ".warm";
 
 /// Takes an exclusive `flock` on `path` (created if missing) without waiting. `None` when
@@ -37,35 +40,45 @@ pub fn try_lock(path: &Path) -> Result<Option<File>> {
 /// A claimed build directory; the claim ends when this is dropped.
 pub struct BuildSlot {
     pub dir: PathBuf,
+    key: String,
     _lock: File,
 }
 
 impl BuildSlot {
-    /// Claims the first free slot under `sessions`.
-    pub fn claim(sessions: &Path) -> Result<BuildSlot> {
+    /// Claims the first free slot under `sessions`, for a build described by `key` (the
+    /// prelude's path and the cargo settings: what makes two builds the same one).
+    pub fn claim(sessions: &Path, key: &str) -> Result<BuildSlot> {
         for n in 0..MAX_SLOTS {
             let Some(lock) = try_lock(&sessions.join(format!("slot-{n}.lock")))? else { continue };
             let dir = sessions.join(format!("slot-{n}"));
             std::fs::create_dir_all(&dir)?;
-            if !dir.join(WARM_MARKER).exists() {
-                seed_from_warm_slot(sessions, &dir);
+            if !is_warm_for(&dir, key) {
+                seed_from_warm_slot(sessions, &dir, key);
             }
-            return Ok(BuildSlot { dir, _lock: lock });
+            return Ok(BuildSlot { dir, key: key.to_string(), _lock: lock });
         }
         anyhow::bail!("{MAX_SLOTS} ndplay kernels are already running; shut one down first")
     }
 
-    /// Records that this slot's dependencies are built.
+    /// Records that this slot's dependencies are built for its key.
     pub fn mark_warm(&self) {
-        let _ = std::fs::write(self.dir.join(WARM_MARKER), b"");
+        let _ = std::fs::write(self.dir.join(WARM_MARKER), &self.key);
     }
 }
 
-fn seed_from_warm_slot(sessions: &Path, dir: &Path) {
+fn is_warm_for(dir: &Path, key: &str) -> bool {
+    std::fs::read_to_string(dir.join(WARM_MARKER)).is_ok_and(|k| k == key)
+}
+
+/// Replaces `dir`'s target with a copy of a slot's that is warm for `key`, if there is one
+/// (a slot in use may be copied: after its first build, a kernel only writes its cells'
+/// libraries, and those go elsewhere). Without one, `dir` keeps what it has, and cargo
+/// rebuilds only what changed.
+fn seed_from_warm_slot(sessions: &Path, dir: &Path, key: &str) {
     let Ok(entries) = std::fs::read_dir(sessions) else { return };
     for entry in entries.flatten() {
         let source = entry.path();
-        if source != dir && source.join(WARM_MARKER).exists() && source.join("target").is_dir() {
+        if source != dir && is_warm_for(&source, key) && source.join("target").is_dir() {
             let _ = std::fs::remove_dir_all(dir.join("target"));
             let copied = std::process::Command::new("cp")
                 .arg("-a")
@@ -89,14 +102,45 @@ mod tests {
     fn two_claims_get_two_slots_and_a_released_one_is_reused() {
         let sessions = std::env::temp_dir().join(format!("ndplay-slots-{}", std::process::id()));
         std::fs::create_dir_all(&sessions).unwrap();
-        let first = BuildSlot::claim(&sessions).unwrap();
-        let second = BuildSlot::claim(&sessions).unwrap();
+        let first = BuildSlot::claim(&sessions, "k").unwrap();
+        let second = BuildSlot::claim(&sessions, "k").unwrap();
         assert_ne!(first.dir, second.dir);
         let first_dir = first.dir.clone();
         drop(first);
-        assert_eq!(BuildSlot::claim(&sessions).unwrap().dir, first_dir);
+        assert_eq!(BuildSlot::claim(&sessions, "k").unwrap().dir, first_dir);
         assert!(try_lock(&sessions.join("slot-1.lock")).unwrap().is_none(), "still held by `second`");
         drop(second);
+        std::fs::remove_dir_all(&sessions).unwrap();
+    }
+
+    #[test]
+    fn a_slot_built_for_another_prelude_is_seeded_from_one_warm_for_this_one() {
+        let sessions = std::env::temp_dir().join(format!("ndplay-seed-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&sessions);
+        std::fs::create_dir_all(&sessions).unwrap();
+        // slot-0: warm for the new prelude, and in use; slot-1: warm for the old one.
+        let warm = BuildSlot::claim(&sessions, "new").unwrap();
+        std::fs::create_dir_all(warm.dir.join("target")).unwrap();
+        std::fs::write(warm.dir.join("target/built"), "new").unwrap();
+        warm.mark_warm();
+        let stale = sessions.join("slot-1");
+        std::fs::create_dir_all(stale.join("target")).unwrap();
+        std::fs::write(stale.join("target/built"), "old").unwrap();
+        std::fs::write(stale.join(WARM_MARKER), "old").unwrap();
+
+        let claimed = BuildSlot::claim(&sessions, "new").unwrap();
+        assert_eq!(claimed.dir, stale);
+        assert_eq!(std::fs::read_to_string(stale.join("target/built")).unwrap(), "new");
+        assert!(!is_warm_for(&stale, "new"), "warm only once its own build has run");
+        claimed.mark_warm();
+        assert!(is_warm_for(&stale, "new"));
+        drop(claimed);
+
+        // A slot warm for its key is left as it is.
+        std::fs::write(stale.join("target/built"), "kept").unwrap();
+        let again = BuildSlot::claim(&sessions, "new").unwrap();
+        assert_eq!(std::fs::read_to_string(again.dir.join("target/built")).unwrap(), "kept");
+        drop((warm, again));
         std::fs::remove_dir_all(&sessions).unwrap();
     }
 }
