@@ -14,7 +14,8 @@
 //! warm kernel waiting and hands it to the process Jupyter starts; [`install`] writes the
 //! kernelspec and warms the build cache; [`notebook`] runs and checks notebooks through
 //! the core (`ndplay check`, `ndplay run`); [`syntax`] is what the kernel knows of Rust's
-//! syntax without a compiler; [`log`] is the one logger. The rendering of arrays is not
+//! syntax without a compiler; [`log`] is the one logger; [`parent`] ends a kernel whose
+//! Jupyter process is gone. The rendering of arrays is not
 //! here at all: it lives in the `ndplay` prelude crate, which runs inside the cells'
 //! process and talks to the kernel through stdout (see [`engine::rust::output`]).
 
@@ -25,6 +26,7 @@ pub mod fuzzing;
 pub mod install;
 pub mod log;
 pub mod notebook;
+pub mod parent;
 pub mod server;
 pub mod spare;
 pub mod syntax;

@@ -152,6 +152,9 @@ fn main() -> Result<()> {
         }
         Command::Kernel { connection_file, allow_unsigned, mock_engine } => {
             let info = wire::load_connection_file(&connection_file, allow_unsigned)?;
+            // Before a spare is adopted too: then this process is the one that must end
+            // (an adopted spare ends when this launcher does).
+            ndplay_kernel::parent::watch();
             let kind = if mock_engine { EngineKind::Mock } else { EngineKind::Rust };
             if kind == EngineKind::Rust {
                 // From here on, what the kernel has to say goes to its log, not over a

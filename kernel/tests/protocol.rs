@@ -615,3 +615,49 @@ async fn binds_only_the_connection_files_address_and_warns_about_a_readable_file
     std::io::Read::read_to_string(k.child.stderr.as_mut().unwrap(), &mut stderr).unwrap();
     assert!(stderr.contains("readable by other users"), "{stderr}");
 }
+
+#[tokio::test]
+async fn a_kernel_ends_when_the_jupyter_process_that_started_it_is_gone() {
+    // A shell stands in for Jupyter: it starts the kernel with JPY_PARENT_PID set to its own
+    // pid, as jupyter_client does, prints the kernel's pid, and is killed.
+    let dir = std::env::temp_dir().join(format!("ndplay-orphan-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let ports: Vec<u16> = (0..5).map(|_| free_port()).collect();
+    let conn = json!({
+        "ip": "127.0.0.1", "transport": "tcp",
+        "shell_port": ports[0], "iopub_port": ports[1], "stdin_port": ports[2],
+        "control_port": ports[3], "hb_port": ports[4],
+        "key": KEY, "signature_scheme": "hmac-sha256", "kernel_name": "ndplay"
+    });
+    let file = dir.join("conn.json");
+    std::fs::write(&file, conn.to_string()).unwrap();
+    std::fs::set_permissions(&file, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    let script = format!(
+        "JPY_PARENT_PID=$$ {:?} kernel --mock-engine --connection-file {:?} & echo $!; sleep 60",
+        env!("CARGO_BIN_EXE_ndplay"),
+        file
+    );
+    let mut jupyter =
+        std::process::Command::new("sh").args(["-c", &script]).stdout(std::process::Stdio::piped()).spawn().unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(jupyter.stdout.take().unwrap()), &mut line).unwrap();
+    let kernel: i32 = line.trim().parse().unwrap();
+    // The kernel stays up while its parent lives (it checks once a second).
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    // SAFETY: kill with signal 0 only checks that the process exists.
+    assert_eq!(unsafe { libc::kill(kernel, 0) }, 0, "the kernel ended while its parent lived");
+    jupyter.kill().unwrap();
+    jupyter.wait().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    // The orphan is reparented (to init or a subreaper) and, once it has exited, reaped by
+    // it: it is gone or a zombie.
+    let gone = || match std::fs::read_to_string(format!("/proc/{kernel}/stat")) {
+        Err(_) => true,
+        Ok(stat) => stat[stat.rfind(')').unwrap() + 1..].trim_start().starts_with('Z'),
+    };
+    while !gone() {
+        assert!(Instant::now() < deadline, "the kernel outlived the process that started it by 5 s");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
