@@ -1,8 +1,6 @@
 """Real Rust cells through the installed kernel: what a student sees for values, errors,
 panics, crashes, displays and interrupts."""
-import os
 import re
-import signal
 import threading
 import time
 
@@ -136,11 +134,7 @@ def interrupt_by_message(kernel):
 
 
 def interrupt_by_sigint_to_the_process_group(kernel):
-    # What a terminal's Ctrl-C does, and jupyter_client's signal_kernel: the signal
-    # reaches the kernel and the child that runs the cell at the same moment.
-    group = os.getpgid(kernel.launcher_pid)
-    assert group != os.getpgrp(), "the kernel shares our process group; refusing to signal it"
-    os.killpg(group, signal.SIGINT)
+    kernel.interrupt_by_sigint()
 
 
 @pytest.mark.parametrize("interrupt", [interrupt_by_message, interrupt_by_sigint_to_the_process_group])

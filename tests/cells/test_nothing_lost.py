@@ -2,9 +2,7 @@
 existed before the cell exists after it, with its value from before the cell, and only the
 cell's own changes are gone. (The kernel forks a snapshot of the process that runs cells
 before each cell; when the cell's process dies, the snapshot takes over.)"""
-import os
 import re
-import signal
 import threading
 import time
 
@@ -55,9 +53,7 @@ def interrupt_by_message(kernel):
 
 
 def interrupt_by_sigint_to_the_process_group(kernel):
-    group = os.getpgid(kernel.launcher_pid)
-    assert group != os.getpgrp(), "the kernel shares our process group; refusing to signal it"
-    os.killpg(group, signal.SIGINT)
+    kernel.interrupt_by_sigint()
 
 
 def interrupted(kernel, code, interrupt=interrupt_by_message, after=2.0):

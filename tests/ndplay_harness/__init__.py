@@ -4,7 +4,7 @@
 
 - `Kernel(name, env=, cwd=, log_path=)` starts a kernel by kernelspec name and waits for
   its kernel_info reply (`.ready`, seconds); `.run(code)` returns a `Cell` (outputs,
-  reply, timing); `.interrupt()`, `.serving_pid()`, `.launcher_pid`, `.shutdown()`.
+  reply, timing); `.interrupt()`, `.interrupt_by_sigint()`, `.serving_pid()`, `.launcher_pid`, `.shutdown()`.
 - `serving_pid(km)`: the process that serves a kernel (a spare it adopted, or the process
   Jupyter started), for any `KernelManager`, nbclient's included.
 - `wait_for_spare(name)`: starts `ndplay spare` and waits until a spare is ready.

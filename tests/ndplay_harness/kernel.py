@@ -1,5 +1,6 @@
 """A kernel started by kernelspec name, and the cells run on it."""
 import os
+import signal
 import time
 from queue import Empty
 
@@ -128,6 +129,14 @@ class Kernel:
     def interrupt(self):
         """An interrupt_request on the control channel (the kernelspec's interrupt_mode)."""
         self.kc.control_channel.send(self.kc.session.msg("interrupt_request", {}))
+
+    def interrupt_by_sigint(self):
+        """SIGINT to the kernel's process group: what a terminal's Ctrl-C does, and
+        jupyter_client's signal_kernel. It reaches the kernel and the child that runs the
+        cell at the same moment."""
+        group = os.getpgid(self.launcher_pid)
+        assert group != os.getpgrp(), "the kernel shares our process group; refusing to signal it"
+        os.killpg(group, signal.SIGINT)
 
     @property
     def launcher_pid(self):
