@@ -223,6 +223,7 @@ def bench_lesson(args, reps):
                        and "raises-exception" in c.get("metadata", {}).get("tags", []))
         holder = {}
         marks = {}
+        after = {}
         os.makedirs(os.path.join(args.work, "logs"), exist_ok=True)
         log_path = os.path.join(args.work, "logs", f"lesson-{os.getpid()}-{i + 1}.log")
 
@@ -232,8 +233,14 @@ def bench_lesson(args, reps):
             if cell.cell_type == "code" and cell.source.strip():
                 marks[cell_index] = time.perf_counter()
 
+        last_code = max(i for i, c in enumerate(nb.cells) if c.cell_type == "code" and c.source.strip())
+
         def on_cell_executed(cell, cell_index, **kw):
             marks[cell_index] = time.perf_counter() - marks[cell_index]
+            if cell_index == last_code:
+                # The kernel and its cell process after the last cell, still running (nbclient's
+                # on_notebook_complete comes after it has shut the kernel down).
+                after["rss_mb"] = loops.tree_rss_mb(serving_pid(client.km))
 
         client = NotebookClient(
             nb, kernel_name="ndplay", timeout=600, allow_errors=True,
@@ -241,13 +248,6 @@ def bench_lesson(args, reps):
             on_cell_start=on_cell_start, on_cell_executed=on_cell_executed,
         )
         t = time.perf_counter()
-        after = {}
-
-        def on_notebook_complete(**kw):
-            # Still running: the kernel and its cell process after the last cell.
-            after["rss_mb"] = loops.tree_rss_mb(serving_pid(client.km))
-
-        client.on_notebook_complete = on_notebook_complete
         with open(log_path, "w") as klog:
             client.execute(env={**os.environ, **kernel_env("ndplay", args)}, stdout=klog, stderr=klog)
         total = time.perf_counter() - t

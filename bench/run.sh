@@ -80,4 +80,5 @@ fi
 }
 STAMP="$(date +%Y%m%d-%H%M%S)"
 "$PY" bench/bench.py --out "$WORK/results-$STAMP.json" "$@"
+echo "machine: load average $(cut -d' ' -f1-3 /proc/loadavg) at the end (1, 5 and 15 minutes)"
 echo "raw results: $WORK/results-$STAMP.json; kernel logs: $WORK/logs" >&2
