@@ -170,6 +170,13 @@ def test_shape_error_names_both_shapes_and_draws_the_broadcast(kernel):
     assert err["evalue"] == "operands could not be broadcast together with shapes (2, 3) (2,)"
     pictures = cell.of_type("display_data")
     assert len(pictures) == 1 and "image/svg+xml" in pictures[0]["data"]
+    # Explained once: the picture (and its text/plain, for terminals) has the axes and the
+    # fix; the error keeps only its first line.
+    words = pictures[0]["data"]["text/plain"]
+    assert "MISMATCH" in words and "fix:" in words
+    report = strip_ansi("\n".join(err["traceback"]))
+    assert report.count("could not be broadcast") == 1, report
+    assert "MISMATCH" not in report and "fix:" not in report, report
     # The picture comes before the error, and the variables survive.
     kinds = [o["msg_type"] for o in cell.outputs]
     assert kinds.index("display_data") < kinds.index("error")

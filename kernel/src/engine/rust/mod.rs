@@ -350,7 +350,7 @@ impl RustEngine {
                 return match explained {
                     Some((summary, picture)) => {
                         sink.emit(Output::Display(DisplayData::new(picture)));
-                        Outcome::Error(shape_error(&p, &summary))
+                        Outcome::Error(shape_error(&summary))
                     }
                     None => Outcome::Error(panic_error(&p, Some(ASK_EXPLAIN_BROADCAST))),
                 };

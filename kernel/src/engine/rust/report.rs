@@ -47,14 +47,17 @@ pub fn friendly_location(location: &str) -> String {
     format!("at {location}")
 }
 
-/// A shape-mismatch panic, with the explanation's text (`summary`, first line first).
-pub fn shape_error(p: &PanicReport, summary: &str) -> CellError {
+/// What a shape error says in place of the explanation, which the picture shown just before
+/// it holds (its `text/plain` too, for terminals).
+pub const SEE_ABOVE: &str = "The explanation above shows each axis and how to fix it.";
+
+/// A shape-mismatch panic whose explanation (`summary`, first line first) was just shown as a
+/// picture: the error keeps only the first line, so a student reads the explanation once
+/// (in JupyterLab, untrusted views and `jupyter console` alike), while nbval and
+/// stop-on-error still see an error.
+pub fn shape_error(summary: &str) -> CellError {
     let first = summary.lines().next().unwrap_or("").to_string();
-    let mut traceback = vec![format!("\x1b[1;31mShapeError\x1b[0m: {first}")];
-    traceback.extend(summary.lines().skip(1).map(str::to_string));
-    traceback.push(String::new());
-    traceback.push(format!("(ndarray said: {})", p.message.lines().next().unwrap_or("")));
-    traceback.push(KEPT_AFTER_PANIC.into());
+    let traceback = vec![format!("\x1b[1;31mShapeError\x1b[0m: {first}"), SEE_ABOVE.into(), KEPT_AFTER_PANIC.into()];
     CellError::new(ErrorKind::Shape, "ShapeError", first, traceback)
 }
 
@@ -444,6 +447,24 @@ mod tests {
             ["panicked in this cell:", "index out of bounds: the len is 0 but the index is 3", "", KEPT_AFTER_PANIC]
         );
         assert_eq!(plain(&panic_error(&p, Some("advice")).traceback)[3], "advice");
+    }
+
+    #[test]
+    fn a_shape_error_says_its_first_line_once_and_points_above() {
+        let summary = "operands could not be broadcast together with shapes (2, 3) (2,)\n  axis 1:    3 vs 2    MISMATCH: neither is 1\nfix: give b one trailing axis";
+        let e = shape_error(summary);
+        assert_eq!(
+            (e.kind, e.ename.as_str(), e.evalue.as_str()),
+            (ErrorKind::Shape, "ShapeError", "operands could not be broadcast together with shapes (2, 3) (2,)")
+        );
+        assert_eq!(
+            plain(&e.traceback),
+            [
+                "ShapeError: operands could not be broadcast together with shapes (2, 3) (2,)",
+                SEE_ABOVE,
+                KEPT_AFTER_PANIC
+            ]
+        );
     }
 
     /// Lesson 1's `&m / 3.0` (an integer array divided by a float), as rustc reports it
