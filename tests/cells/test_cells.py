@@ -6,6 +6,8 @@ import time
 
 import pytest
 
+from ndplay_harness import Kernel
+
 
 def strip_ansi(s):
     return re.sub(r"\x1b\[[0-9;]*m", "", s)
@@ -53,6 +55,44 @@ def test_compile_errors_show_the_cell_as_typed_not_as_rewritten(kernel):
     assert "__ndplay" not in report, report
     assert "cell:2:1" in report, report
     assert "2 | missing_name + moved_b\n  | ^^^^^^^^^^^^ not found in this scope" in report, report
+
+
+def test_vars_lists_the_students_variables_only(kernel):
+    # The kernel keeps variables of its own (`__ndplay_warmup`, ...) in the same store.
+    kernel.run("let mine_for_vars = array![1, 2];")
+    cell = kernel.run(":vars")
+    assert cell.status == "ok", cell.outputs
+    assert "mine_for_vars" in cell.stdout, cell.stdout
+    assert "__ndplay" not in cell.stdout, cell.stdout
+
+
+def test_a_bare_exit_shows_the_compile_error_itself(kernel):
+    # rustc's own report of `exit` is an error with a "help: consider importing" note; the
+    # student must see the error (what is wrong, where), not only the help line.
+    cell = kernel.run("exit")
+    assert cell.status == "error", cell.outputs
+    err = cell.error
+    assert err["ename"] == "E0425", err
+    report = strip_ansi("\n".join(err["traceback"]))
+    assert "cannot find value `exit` in this scope" in report, report
+    assert "1 | exit" in report and "^^^^" in report, report
+
+
+def test_a_kernel_says_its_progress_in_its_log_not_over_the_console(tmp_path):
+    # In jupyter console a kernel's stderr is the terminal: lines there overwrite the prompt.
+    stderr = tmp_path / "stderr.txt"
+    k = Kernel(log_path=stderr, ready_timeout=120)
+    try:
+        assert k.run("40 + 2", timeout=600).result["text/plain"] == "42"
+        launcher = k.launcher_pid
+    finally:
+        k.shutdown(now=True)
+    assert stderr.read_text() == ""
+    cache = os.environ.get("NDPLAY_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "ndplay"
+    )
+    with open(os.path.join(cache, "kernel.log")) as f:
+        assert f"kernel {launcher} started" in f.read()
 
 
 def fails_after(kernel, setup, code):
