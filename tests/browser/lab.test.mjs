@@ -5,7 +5,8 @@
 //   LAB_LESSONS  space-separated names of the notebooks that came from notebooks/
 //   ARTIFACTS    where screenshots go (target/browser-artifacts)
 //   CHROMIUM     the browser binary (Debian's /usr/bin/chromium)
-//   NDPLAY_UPDATE_SCREENSHOT=1  also copy lesson 1 (light) to docs/screenshots/lesson1.png
+//   NDPLAY_UPDATE_SCREENSHOT=1  also copy lesson 1's screenshots (light and dark, the first
+//                screen and the first screen with a failed broadcast) to docs/screenshots/
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -36,8 +37,21 @@ const CHROMIUM_ARGS = [
 const VIEWPORT = { width: 1280, height: 900 };
 const MAX_SHOTS = 60;
 
+// A panel is bright when at least this share of its pixels is; a pixel is bright when its
+// relative luminance is at least BRIGHT_PIXEL (JupyterLab Dark's page is #111, 0.006).
+const BRIGHT_PIXEL = 0.7;
+const BRIGHT_SHARE = 0.5;
+// Outputs smaller than this (in CSS pixels) are words, not panels.
+const MIN_PANEL_AREA = 40 * 40;
+// Of the pictures a notebook stores, at least this share must show before any cell runs.
+const MIN_UNTRUSTED_PICTURES = 0.9;
+// A lesson stores every picture twice (inline SVG and its PNG twin); lesson 1 stays below this.
+const MAX_LESSON1_BYTES = 2_000_000;
+
 let browser;
-const seen = { html: 0, svg: 0, untrustedArrays: 0 };
+const seen = { html: 0, svg: 0, untrustedArrays: 0, untrustedPictures: 0, livePictures: 0, panelsMeasured: 0 };
+// The numbers to quote, one line per notebook and client, printed by the last summary test.
+const quoted = [];
 
 before(async () => {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
@@ -241,10 +255,11 @@ const describeCell = (c) => `cell ${c.index} (${JSON.stringify(c.source.split('\
 /**
  * The whole notebook as numbered screenshots (`<base>-01.png`, ...): JupyterLab scrolls the
  * notebook inside a fixed page, so a "full page" is the notebook scrolled screen by screen.
- * Returns the files written.
+ * Returns the files written; with `measure`, also every output panel's share of bright
+ * pixels (see measureScreen) and the panels that are bright.
  */
-async function notebookShots(page, base) {
-  await page.evaluate(() => window.jupyterapp.shell.collapseLeft());
+async function notebookShots(page, base, { measure = false } = {}) {
+  await page.evaluate(() => window.jupyterapp.shell.collapseLeft?.()); // JupyterLab's; Notebook 7 has no side bar open
   await page.waitForTimeout(300);
   await page.evaluate(() => {
     // The notebook's scroller: the element under the panel that hides the most.
@@ -258,11 +273,14 @@ async function notebookShots(page, base) {
     best.scrollTop = 0;
   });
   const files = [];
+  const panels = [];
+  if (measure) await page.evaluate(() => document.querySelectorAll('[data-ndplay-measured]').forEach((el) => delete el.dataset.ndplayMeasured));
   for (let i = 1; i <= MAX_SHOTS; i++) {
     await page.waitForTimeout(400); // outputs scrolled into view get painted
     const file = `${base}-${String(i).padStart(2, '0')}.png`;
-    await page.screenshot({ path: file });
+    const shot = await page.screenshot({ path: file });
     files.push(file);
+    if (measure) panels.push(...(await measureScreen(page, shot, file)));
     const more = await page.evaluate(() => {
       const el = document.querySelector('[data-ndplay-scroller]');
       if (el.scrollTop + el.clientHeight >= el.scrollHeight - 2) return false;
@@ -271,7 +289,23 @@ async function notebookShots(page, base) {
     });
     if (!more) break;
   }
-  return files;
+  if (!measure) return files;
+  const bright = panels.filter((p) => p.share >= BRIGHT_SHARE);
+  return { files, panels, bright };
+}
+
+/**
+ * Which of the screens notebookShots took (0-based) first shows the cell with index
+ * `index`: the scroller moves by its height less 80 px a screen.
+ */
+async function screenOfCell(page, index) {
+  if (index < 0) return -1;
+  return page.evaluate((index) => {
+    const el = document.querySelector('[data-ndplay-scroller]');
+    const cell = window.jupyterapp.shell.currentWidget.content.widgets[index].node;
+    const top = cell.getBoundingClientRect().top - el.getBoundingClientRect().top + el.scrollTop;
+    return Math.max(0, Math.floor(top / (el.clientHeight - 80)));
+  }, index);
 }
 
 async function setTheme(page, theme) {
@@ -285,16 +319,181 @@ const shotName = (nb, suffix) => path.join(ARTIFACTS, `${nb.replace(/\.ipynb$/, 
 // numbers in an array's text/plain, e.g. "array![[0.33333333, 1.  ], ..." -> ["0.33333333", "1."]
 const numbersOf = (s) => (s.match(/-?\d+(?:\.\d*)?(?:e[+-]?\d+)?/g) || []);
 
+// Whether a stored output (nbformat JSON) is a picture: an image, or HTML that holds one.
+const joined = (v) => (Array.isArray(v) ? v.join('') : v ?? '');
+const isPicture = (o) => {
+  const d = o.data || {};
+  return 'image/svg+xml' in d || 'image/png' in d || /<svg|<img/.test(joined(d['text/html']));
+};
+
+/**
+ * The pictures of the outputs with index `which` ([cell index, output index] pairs) as the
+ * student sees them: for each, whether an `<img>` (loaded) or an `<svg>` is visible, which.
+ */
+async function shownPictures(page, which) {
+  return page.evaluate((which) => {
+    const cells = window.jupyterapp.shell.currentWidget.content.widgets;
+    const visible = (el) => {
+      const r = el.getBoundingClientRect();
+      if (r.width < 2 || r.height < 2) return false;
+      for (let e = el; e; e = e.parentElement) {
+        const cs = getComputedStyle(e);
+        if (cs.display === 'none' || cs.visibility === 'hidden') return false;
+      }
+      return true;
+    };
+    return which.map(([c, o]) => {
+      const child = cells[c]?.node.querySelectorAll('.jp-OutputArea-child')[o];
+      if (!child) return { shown: null };
+      const imgs = [...child.querySelectorAll('img')].filter((i) => visible(i) && i.naturalWidth > 0);
+      const svgs = [...child.querySelectorAll('svg')].filter(visible);
+      return { shown: imgs.length ? 'img' : svgs.length ? 'svg' : null, imgs: imgs.length, svgs: svgs.length };
+    });
+  }, which);
+}
+
+/**
+ * Measures, on the screen just photographed (`shot`, a PNG buffer of the viewport), every
+ * output panel not measured yet that this screen shows whole (or, for panels taller than
+ * the notebook's view, from their top): each picture (a visible `<img>` or outermost
+ * `<svg>`) and each output without one, of at least MIN_PANEL_AREA. The pixels are read back
+ * in the page through a canvas; a panel's share is the part of its pixels that are bright.
+ */
+async function measureScreen(page, shot, file) {
+  return page.evaluate(async ({ data, threshold, minArea, file }) => {
+    const scroller = document.querySelector('[data-ndplay-scroller]').getBoundingClientRect();
+    const shown = (el) => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
+    const cells = [...document.querySelectorAll('.jp-Notebook .jp-Cell')];
+    const todo = [];
+    for (const o of document.querySelectorAll('.jp-Notebook .jp-OutputArea-output')) {
+      const pictures = [...o.querySelectorAll('img, svg')].filter((el) => shown(el) && !el.parentElement.closest('svg'));
+      for (const el of pictures.length ? pictures : [o]) {
+        if (el.dataset.ndplayMeasured) continue;
+        const r = el.getBoundingClientRect();
+        if (r.width * r.height < minArea) continue;
+        const whole = r.top >= scroller.top && r.bottom <= scroller.bottom;
+        const tall = r.height > scroller.height && r.top >= scroller.top && r.top < scroller.bottom;
+        if (!whole && !tall) continue;
+        el.dataset.ndplayMeasured = '1';
+        const top = Math.max(r.top, scroller.top);
+        const bottom = Math.min(r.bottom, scroller.bottom);
+        todo.push({ el, x: Math.max(0, Math.round(r.left)), y: Math.round(top), w: Math.round(Math.min(r.width, innerWidth - r.left)), h: Math.round(bottom - top) });
+      }
+    }
+    if (!todo.length) return [];
+    const img = new Image();
+    img.src = `data:image/png;base64,${data}`;
+    await img.decode();
+    const canvas = document.createElement('canvas');
+    canvas.width = img.naturalWidth;
+    canvas.height = img.naturalHeight;
+    const ctx = canvas.getContext('2d');
+    ctx.drawImage(img, 0, 0);
+    const lin = (v) => { v /= 255; return v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+    return todo.filter((t) => t.w > 0 && t.h > 0).map(({ el, x, y, w, h }) => {
+      const px = ctx.getImageData(x, y, w, h).data;
+      let n = 0;
+      for (let i = 0; i < px.length; i += 4) {
+        if (0.2126 * lin(px[i]) + 0.7152 * lin(px[i + 1]) + 0.0722 * lin(px[i + 2]) >= threshold) n++;
+      }
+      return {
+        cell: cells.indexOf(el.closest('.jp-Cell')),
+        element: el.tagName.toLowerCase(),
+        mime: el.closest('[data-mime-type]')?.dataset.mimeType,
+        share: Number((n / (px.length / 4)).toFixed(2)),
+        size: { w, h },
+        file,
+      };
+    });
+  }, { data: shot.toString('base64'), threshold: BRIGHT_PIXEL, minArea: MIN_PANEL_AREA, file });
+}
+
+/** What is wrong with cells after Run All (`cells` from inspectCells), in `client`. */
+function ranCellProblems(cells, client) {
+  const problems = [];
+  for (const c of cells.filter((x) => x.type === 'code')) {
+    const source = c.source.trim();
+    if (c.executionCount == null) {
+      if (source) problems.push(`${describeCell(c)} did not run (prompt ${c.prompt})`);
+      continue;
+    }
+    if (!/^\[\d+\]:$/.test(c.prompt || '')) problems.push(`${describeCell(c)}: prompt shows ${c.prompt}`);
+    if (c.renderedCount !== c.outputs.length) {
+      problems.push(`${describeCell(c)}: ${c.outputs.length} outputs but ${c.renderedCount} shown`);
+    }
+    const mayRaise = c.tags.includes(ALLOW_ERROR_TAG);
+    for (const [i, o] of c.outputs.entries()) {
+      const where = `${describeCell(c)} output ${i} (${o.type} ${o.mimes.join(',')})`;
+      const r = o.rendered;
+      if (o.type === 'error' && !mayRaise) problems.push(`${where}: ${o.ename}: ${o.evalue}`);
+      if (!r) { problems.push(`${where}: not shown`); continue; }
+      if (/Cannot display/i.test(r.text)) problems.push(`${where}: shows ${JSON.stringify(r.text.trim().slice(0, 100))}`);
+      if (r.mime === 'text/html') {
+        seen.html++;
+        if (!r.html || r.html.children === 0 || r.html.text === 0) problems.push(`${where}: HTML rendered empty`);
+      }
+      if (o.mimes.includes('image/svg+xml')) seen.svg++;
+      if (o.mimes.includes('text/html') && r.mime !== 'text/html') {
+        problems.push(`${where}: has text/html but ${client} showed ${r.mime}`);
+      }
+    }
+  }
+  return problems;
+}
+
+/**
+ * Runs every cell of the open notebook `nb` once its kernel is idle, and waits until they
+ * are done; returns inspectCells' view of them. `client` names the artifacts.
+ */
+async function runAll(t, page, nb, client) {
+  await kernelIdle(page, 180_000); // the kernel loads its prelude at start
+  const nCode = await page.evaluate(() =>
+    window.jupyterapp.shell.currentWidget.content.widgets.filter((c) => c.model.type === 'code').length);
+  // Every message to and from the kernel, to explain cells that did not run.
+  await page.evaluate(() => {
+    const log = (window.__ndplayMessages = []);
+    window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.anyMessage.connect((_, { msg, direction }) => {
+      const type = msg.header.msg_type;
+      if (type === 'status' || type === 'stream' || type.startsWith('comm')) return;
+      log.push({ t: Date.now(), direction, type, id: msg.header.msg_id, parent: msg.parent_header?.msg_id,
+        status: msg.content?.status, count: msg.content?.execution_count, code: msg.content?.code?.slice(0, 50),
+        ename: msg.content?.ename });
+    });
+  });
+  const started = Date.now();
+  // Not awaited: JupyterLab settles run-all at the first error reply (even from a cell
+  // tagged raises-exception) and blanks the prompts of the cells still queued, which
+  // the kernel then goes on to run. So completion is read off the cells instead.
+  await page.evaluate(() => { void window.jupyterapp.commands.execute('notebook:run-all-cells'); });
+  await waitForCells(page, 120_000 + nCode * 60_000);
+  t.diagnostic(`${nCode} code cells ran in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  const cells = await inspectCells(page);
+  fs.writeFileSync(`${shotName(nb, `${client}-cells`)}.json`, JSON.stringify(cells, null, 1));
+  const messages = await page.evaluate(() => window.__ndplayMessages);
+  fs.writeFileSync(`${shotName(nb, `${client}-messages`)}.json`, JSON.stringify(messages, null, 1));
+  const requests = messages.filter((m) => m.type === 'execute_request');
+  const replies = messages.filter((m) => m.type === 'execute_reply');
+  const byStatus = {};
+  for (const r of replies) byStatus[r.status] = (byStatus[r.status] || 0) + 1;
+  t.diagnostic(`${requests.length} execute_requests sent, replies: ${JSON.stringify(byStatus)}`);
+  return cells;
+}
+
 // ---------------------------------------------------------------------------------------
 // tests
 
-test('the lesson notebooks are there', () => {
+test('the lesson notebooks are there', (t) => {
   assert.ok(
     LESSONS.length > 0,
     'no lesson notebook in notebooks/ (issue 7 needs lesson 1: notebooks/01-*.ipynb)',
   );
   assert.ok(LESSONS.some((n) => n.startsWith('01-')), `no lesson 1 among ${LESSONS.join(', ')}`);
   for (const l of LESSONS) assert.ok(NOTEBOOKS.includes(l), `${l} not copied into the lab root`);
+  const lesson1 = LESSONS.find((n) => n.startsWith('01-'));
+  const bytes = fs.statSync(path.join(REPO_ROOT, 'notebooks', lesson1)).size;
+  quoted.push(`${lesson1}: ${bytes} bytes on disk (at most ${MAX_LESSON1_BYTES})`);
+  t.diagnostic(quoted.at(-1));
+  assert.ok(bytes < MAX_LESSON1_BYTES, `${lesson1} has ${bytes} bytes on disk; at most ${MAX_LESSON1_BYTES}`);
 });
 
 test('the launcher shows the kernel logo and "Rust (ndplay)"', { timeout: 120_000 }, async (t) => {
@@ -324,7 +523,7 @@ test('the launcher shows the kernel logo and "Rust (ndplay)"', { timeout: 120_00
 });
 
 for (const nb of NOTEBOOKS) {
-  test(`${nb}: stored outputs are readable before running (untrusted)`, { timeout: 120_000 }, async (t) => {
+  test(`${nb}: stored outputs are readable before running (untrusted)`, { timeout: 300_000 }, async (t) => {
     const stored = JSON.parse(fs.readFileSync(path.join(LAB_ROOT, nb), 'utf8'));
     const storedOutputs = stored.cells.filter((c) => c.cell_type === 'code').reduce((n, c) => n + c.outputs.length, 0);
     assert.ok(storedOutputs > 0, `${nb} has no stored outputs: lessons are committed with their outputs`);
@@ -334,6 +533,29 @@ for (const nb of NOTEBOOKS) {
     const cells = await inspectCells(page);
     await notebookShots(page, shotName(nb, 'untrusted'));
     const problems = [];
+    // The stored pictures, and whether each is visible before anything runs.
+    const code = stored.cells.map((c, i) => [c, i]).filter(([c]) => c.cell_type === 'code');
+    const pictures = code.flatMap(([c, i]) => c.outputs.map((o, k) => [o, i, k]).filter(([o]) => isPicture(o)).map(([, i2, k]) => [i2, k]));
+    const shown = await shownPictures(page, pictures);
+    const visiblePictures = shown.filter((p) => p.shown).length;
+    seen.untrustedPictures += visiblePictures;
+    quoted.push(`${nb} untrusted (as stored, nothing run): ${visiblePictures} of ${pictures.length} stored pictures shown`);
+    t.diagnostic(`untrusted: ${visiblePictures} of ${pictures.length} stored pictures shown (${JSON.stringify(shown.reduce((n, p) => ({ ...n, [p.shown]: (n[p.shown] || 0) + 1 }), {}))})`);
+    fs.writeFileSync(`${shotName(nb, 'untrusted-pictures')}.json`, JSON.stringify(pictures.map((p, i) => [...p, shown[i]]), null, 1));
+    if (pictures.length && visiblePictures < MIN_UNTRUSTED_PICTURES * pictures.length) {
+      const missing = pictures.filter((_, i) => !shown[i].shown).map(([c, o]) => `cell ${c} output ${o}`);
+      problems.push(`only ${visiblePictures} of ${pictures.length} stored pictures are shown untrusted (at least ${MIN_UNTRUSTED_PICTURES * 100} % must be); not shown: ${missing.join(', ')}`);
+    }
+    // Dark and untrusted: measured and reported (the PNG twins are in JupyterLab Light's colours).
+    await setTheme(page, 'JupyterLab Dark');
+    try {
+      const { panels, bright } = await notebookShots(page, shotName(nb, 'untrusted-dark'), { measure: true });
+      quoted.push(`${nb} untrusted in JupyterLab Dark (not required): ${bright.length} bright panels of ${panels.length} outputs measured`);
+      t.diagnostic(`untrusted in JupyterLab Dark: ${bright.length} bright panels of ${panels.length} outputs measured`);
+      fs.writeFileSync(`${shotName(nb, 'untrusted-dark-panels')}.json`, JSON.stringify(panels, null, 1));
+    } finally {
+      await setTheme(page, 'JupyterLab Light');
+    }
     for (const c of cells.filter((x) => x.type === 'code')) {
       if (c.trusted) problems.push(`${describeCell(c)} is trusted, but nothing should be trusted yet`);
       if (c.renderedCount !== c.outputs.length) {
@@ -364,92 +586,84 @@ for (const nb of NOTEBOOKS) {
   test(`${nb}: run all cells in JupyterLab`, { timeout: 30 * 60_000 }, async (t) => {
     const page = await openLab(t, `/lab/tree/${encodeURIComponent(nb)}?reset`);
     await notebookReady(page, nb);
-    await kernelIdle(page, 180_000); // the kernel loads its prelude at start
-    const nCode = await page.evaluate(() =>
-      window.jupyterapp.shell.currentWidget.content.widgets.filter((c) => c.model.type === 'code').length);
-    // Every message to and from the kernel, to explain cells that did not run.
-    await page.evaluate(() => {
-      const log = (window.__ndplayMessages = []);
-      window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.anyMessage.connect((_, { msg, direction }) => {
-        const type = msg.header.msg_type;
-        if (type === 'status' || type === 'stream' || type.startsWith('comm')) return;
-        log.push({ t: Date.now(), direction, type, id: msg.header.msg_id, parent: msg.parent_header?.msg_id,
-          status: msg.content?.status, count: msg.content?.execution_count, code: msg.content?.code?.slice(0, 50),
-          ename: msg.content?.ename });
-      });
-    });
-    const started = Date.now();
-    // Not awaited: JupyterLab settles run-all at the first error reply (even from a cell
-    // tagged raises-exception) and blanks the prompts of the cells still queued, which
-    // the kernel then goes on to run. So completion is read off the cells instead.
-    await page.evaluate(() => { void window.jupyterapp.commands.execute('notebook:run-all-cells'); });
-    await waitForCells(page, 120_000 + nCode * 60_000);
-    t.diagnostic(`${nCode} code cells ran in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    const cells = await inspectCells(page);
-    fs.writeFileSync(`${shotName(nb, 'cells')}.json`, JSON.stringify(cells, null, 1));
-    const messages = await page.evaluate(() => window.__ndplayMessages);
-    fs.writeFileSync(`${shotName(nb, 'messages')}.json`, JSON.stringify(messages, null, 1));
-    const requests = messages.filter((m) => m.type === 'execute_request');
-    const replies = messages.filter((m) => m.type === 'execute_reply');
-    const byStatus = {};
-    for (const r of replies) byStatus[r.status] = (byStatus[r.status] || 0) + 1;
-    t.diagnostic(`${requests.length} execute_requests sent, replies: ${JSON.stringify(byStatus)}`);
-
+    const cells = await runAll(t, page, nb, 'lab');
     const light = await notebookShots(page, shotName(nb, 'light'));
-    if (nb.startsWith('01-') && process.env.NDPLAY_UPDATE_SCREENSHOT === '1') {
-      fs.mkdirSync(path.join(REPO_ROOT, 'docs/screenshots'), { recursive: true });
-      fs.copyFileSync(light[0], path.join(REPO_ROOT, 'docs/screenshots/lesson1.png'));
+    const problems = [];
+    // Once run, every picture is the live one: the inline SVG, not the PNG twin.
+    const livePictures = cells.flatMap((c) => (c.type === 'code' ? c.outputs.map((o, k) => [c, o, k]) : []))
+      .filter(([, o]) => o.mimes.includes('image/svg+xml')).map(([c, , k]) => [c.index, k]);
+    const live = await shownPictures(page, livePictures);
+    seen.livePictures += live.filter((p) => p.shown === 'svg').length;
+    for (const [i, p] of live.entries()) {
+      if (p.shown !== 'svg' || p.imgs) problems.push(`cell ${livePictures[i][0]} output ${livePictures[i][1]}: after running it shows ${JSON.stringify(p)}, not the inline SVG alone`);
     }
     await setTheme(page, 'JupyterLab Dark');
+    let dark;
     try {
-      await notebookShots(page, shotName(nb, 'dark'));
+      const measured = await notebookShots(page, shotName(nb, 'dark'), { measure: true });
+      dark = measured.files;
+      const { panels, bright } = measured;
+      seen.panelsMeasured += panels.length;
+      quoted.push(`${nb} in JupyterLab Dark after Run All: ${bright.length} bright panels of ${panels.length} outputs measured (largest share of bright pixels: ${Math.max(0, ...panels.map((p) => p.share))})`);
+      t.diagnostic(quoted.at(-1));
+      fs.writeFileSync(`${shotName(nb, 'dark-panels')}.json`, JSON.stringify(panels, null, 1));
+      for (const b of bright) problems.push(`cell ${b.cell} (${b.element} in ${b.mime}): a bright panel in JupyterLab Dark (${b.share * 100} % bright pixels, on ${b.file})`);
     } finally {
       await setTheme(page, 'JupyterLab Light'); // settings persist across pages
     }
-
-    const problems = [];
-    for (const c of cells.filter((x) => x.type === 'code')) {
-      const source = c.source.trim();
-      if (c.executionCount == null) {
-        if (source) problems.push(`${describeCell(c)} did not run (prompt ${c.prompt})`);
-        continue;
-      }
-      if (!/^\[\d+\]:$/.test(c.prompt || '')) problems.push(`${describeCell(c)}: prompt shows ${c.prompt}`);
-      if (c.renderedCount !== c.outputs.length) {
-        problems.push(`${describeCell(c)}: ${c.outputs.length} outputs but ${c.renderedCount} shown`);
-      }
-      const mayRaise = c.tags.includes(ALLOW_ERROR_TAG);
-      for (const [i, o] of c.outputs.entries()) {
-        const where = `${describeCell(c)} output ${i} (${o.type} ${o.mimes.join(',')})`;
-        const r = o.rendered;
-        if (o.type === 'error' && !mayRaise) problems.push(`${where}: ${o.ename}: ${o.evalue}`);
-        if (!r) { problems.push(`${where}: not shown`); continue; }
-        if (/Cannot display/i.test(r.text)) problems.push(`${where}: shows ${JSON.stringify(r.text.trim().slice(0, 100))}`);
-        if (r.mime === 'text/html') {
-          seen.html++;
-          if (!r.html || r.html.children === 0 || r.html.text === 0) problems.push(`${where}: HTML rendered empty`);
-        }
-        if (r.mime === 'image/svg+xml') {
-          seen.svg++;
-          if (r.imgs.length === 0) problems.push(`${where}: SVG not shown as an image`);
-          for (const im of r.imgs) if (!(im.naturalWidth > 0)) problems.push(`${where}: SVG image did not load (${im.src}…)`);
-        }
-        if (o.mimes.includes('text/html') && r.mime !== 'text/html' && !o.mimes.includes('image/svg+xml')) {
-          problems.push(`${where}: has text/html but JupyterLab showed ${r.mime}`);
-        }
-        if (o.mimes.includes('image/svg+xml') && r.mime !== 'image/svg+xml' && r.mime !== 'text/html') {
-          problems.push(`${where}: has image/svg+xml but JupyterLab showed ${r.mime}`);
-        }
+    if (nb.startsWith('01-') && process.env.NDPLAY_UPDATE_SCREENSHOT === '1') {
+      // The first screen, and the first screen that shows a failed broadcast.
+      const failing = cells.findIndex((c) => c.type === 'code' && c.outputs.some((o) => o.type === 'error' && o.ename === 'ShapeError'));
+      const screen = await screenOfCell(page, failing);
+      const dir = path.join(REPO_ROOT, 'docs/screenshots');
+      fs.mkdirSync(dir, { recursive: true });
+      fs.copyFileSync(light[0], path.join(dir, 'lesson1-light.png'));
+      fs.copyFileSync(dark[0], path.join(dir, 'lesson1-dark.png'));
+      if (screen >= 0) {
+        fs.copyFileSync(light[screen], path.join(dir, 'broadcast-light.png'));
+        fs.copyFileSync(dark[screen], path.join(dir, 'broadcast-dark.png'));
       }
     }
+
+    problems.push(...ranCellProblems(cells, 'JupyterLab'));
     assert.deepEqual(problems, [], problems.join('\n'));
   });
 }
 
-test('HTML and SVG outputs were seen at all', () => {
+// Notebook 7 (`notebook` from PyPI) is the other client students use; the same server
+// serves it at /notebooks/<path>.
+const LESSON1 = LESSONS.find((n) => n.startsWith('01-'));
+test(`${LESSON1}: run all cells in Notebook 7`, { timeout: 30 * 60_000 }, async (t) => {
+  const page = await openLab(t, `/notebooks/${encodeURIComponent(LESSON1)}`);
+  assert.equal(await page.evaluate(() => window.jupyterapp.name), 'Jupyter Notebook', 'not the Notebook 7 interface');
+  await notebookReady(page, LESSON1);
+  const cells = await runAll(t, page, LESSON1, 'notebook7');
+  await notebookShots(page, shotName(LESSON1, 'notebook7'));
+  const problems = ranCellProblems(cells, 'Notebook 7');
+  const pictures = cells.flatMap((c) => (c.type === 'code' ? c.outputs.map((o, k) => [c, o, k]) : []))
+    .filter(([, o]) => o.mimes.includes('image/svg+xml')).map(([c, , k]) => [c.index, k]);
+  const live = await shownPictures(page, pictures);
+  t.diagnostic(`Notebook 7: ${live.filter((p) => p.shown === 'svg').length} of ${pictures.length} pictures shown as inline SVG`);
+  for (const [i, p] of live.entries()) {
+    if (p.shown !== 'svg') problems.push(`cell ${pictures[i][0]} output ${pictures[i][1]}: Notebook 7 shows ${JSON.stringify(p)}`);
+  }
+  const errors = cells.filter((c) => c.type === 'code' && c.outputs.some((o) => o.type === 'error'));
+  const intended = errors.filter((c) => c.tags.includes(ALLOW_ERROR_TAG));
+  quoted.push(`${LESSON1} in Notebook 7: ${cells.filter((c) => c.type === 'code' && c.executionCount != null).length} code cells ran; `
+    + `${errors.length} raised (${intended.length} of them tagged ${ALLOW_ERROR_TAG}); ${problems.length} problems`);
+  t.diagnostic(quoted.at(-1));
+  assert.ok(pictures.length > 0, 'no picture in lesson 1 after running it in Notebook 7');
+  assert.deepEqual(problems, [], problems.join('\n'));
+});
+
+test('HTML outputs and pictures were seen at all', (t) => {
+  for (const line of quoted) t.diagnostic(line);
   assert.ok(seen.html > 0, 'no text/html output rendered in any notebook');
-  assert.ok(seen.svg > 0, 'no image/svg+xml output rendered in any notebook');
+  assert.ok(seen.svg > 0, 'no picture (an output with image/svg+xml) in any notebook');
+  assert.ok(seen.livePictures > 0, 'no picture shown as inline SVG after running');
+  assert.ok(seen.untrustedPictures > 0, 'no stored picture shown in the untrusted view');
   assert.ok(seen.untrustedArrays > 0, 'no stored array output checked in the untrusted view');
+  assert.ok(seen.panelsMeasured > 0, 'no output measured for bright panels in JupyterLab Dark');
 });
 
 test('the interrupt button stops `loop {}` and the kernel returns to Idle', { timeout: 600_000 }, async (t) => {

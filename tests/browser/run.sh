@@ -9,8 +9,9 @@
 # loopback port with no token and a temporary root holding a copy of notebooks/ plus a
 # fixture notebook executed just now (so it has fresh stored outputs), runs
 # lab.test.mjs, and always stops the server. Anything missing is an error, never a skip.
+# The same server serves Notebook 7 (/notebooks/...), which runs lesson 1 too.
 # Screenshots go to target/browser-artifacts/. NDPLAY_UPDATE_SCREENSHOT=1 also copies
-# the lesson 1 screenshot to docs/screenshots/lesson1.png.
+# lesson 1's screenshots, light and dark, to docs/screenshots/.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
@@ -32,6 +33,7 @@ fi
 command -v node >/dev/null || die "node is missing"
 command -v npm >/dev/null || die "npm is missing"
 [ -x "$VENV/bin/jupyter-lab" ] || die "no JupyterLab in $VENV (scripts/test.sh makes the venv)"
+[ -x "$VENV/bin/jupyter-notebook" ] || die "no Notebook 7 in $VENV (tests/requirements.txt pins notebook)"
 [ -n "${JUPYTER_PATH:-}" ] || die "JUPYTER_PATH is not set: install the kernel with 'ndplay install --prefix P' and set JUPYTER_PATH=P/share/jupyter"
 KERNEL_DIR=""
 IFS=: read -r -a jp_dirs <<<"$JUPYTER_PATH"
@@ -113,6 +115,8 @@ say "starting jupyter lab on $URL (root $LAB_ROOT)"
   --ServerApp.root_dir="$LAB_ROOT" --ServerApp.open_browser=False --allow-root \
   --LabApp.expose_app_in_browser=True --LabApp.user_settings_dir="$SETTINGS" \
   --LabApp.workspaces_dir="$TMP/workspaces" \
+  --JupyterNotebookApp.expose_app_in_browser=True --JupyterNotebookApp.user_settings_dir="$SETTINGS" \
+  --JupyterNotebookApp.workspaces_dir="$TMP/workspaces" \
   >"$TMP/server.log" 2>&1 &
 SERVER_PID=$!
 
