@@ -35,6 +35,10 @@
 //!   for a PNG), and the drawing helpers the diagrams share (grids, wrapped text).
 //! - [`diagram`] — `shape_diagram`: an array's shape drawn as cells.
 //! - [`plot`] — line, scatter, histogram and heatmap plots as SVG.
+//! - [`chart`](mod@chart) — several named series on shared axes with a legend (lines,
+//!   dots, histograms; log axes), for pictures that compare.
+//! - [`random`] — [`Rng`](random::Rng), a seeded generator (NumPy's `default_rng`), so
+//!   that lessons with random weights and data give the same outputs every run.
 //! - [`explain`] — `explain_broadcast` and `explain_dot`: shapes in words and pictures, one
 //!   file each (`explain/broadcast.rs`, `explain/dot.rs`).
 //! - [`health`] — the finite / NaN / inf verdict and its badge.
@@ -53,6 +57,7 @@
 pub mod array;
 #[doc(hidden)]
 pub mod cell;
+pub mod chart;
 pub mod check;
 pub mod diagram;
 pub mod display;
@@ -68,6 +73,7 @@ pub mod instances;
 pub mod ops;
 pub mod picture;
 pub mod plot;
+pub mod random;
 pub mod raster;
 pub mod svg;
 pub mod text;
@@ -83,6 +89,7 @@ pub mod prelude {
     pub use ndarray::prelude::*;
     pub use ndarray::Zip;
 
+    pub use crate::chart::{chart, Chart};
     pub use crate::check::{check, check_fn, Check, Checkable};
     pub use crate::diagram::{shape_diagram, ShapeDiagram};
     pub use crate::display::{
@@ -95,4 +102,5 @@ pub mod prelude {
     pub use crate::ops::{arange, dtype_of, outer, ArrayExt, Cast, CastFrom, FloorDiv};
     pub use crate::picture::Svg;
     pub use crate::plot;
+    pub use crate::random::Rng;
 }
