@@ -65,6 +65,13 @@ const PALETTE: [RGBColor; MAX_SERIES] = [
 const GRID: RGBColor = RGBColor(235, 235, 235);
 const GRID_HEX: &str = "#EBEBEB";
 
+/// The legend's box: plotters draws it white (the only white of a chart), and it is given
+/// the page's background instead — JupyterLab's `--jp-layout-color0`, so that it hides
+/// the data behind it in a light theme and a dark one; white where no page is (the PNG
+/// twin and `image/svg+xml` take the fallback).
+const LEGEND_FILL: &str = "fill=\"#FFFFFF\"";
+const LEGEND_PAGE_FILL: &str = "style=\"fill:var(--jp-layout-color0, #ffffff)\"";
+
 /// What one series draws.
 #[derive(Debug, Clone, PartialEq)]
 enum Kind {
@@ -395,7 +402,7 @@ impl Chart {
         let mut buf = String::new();
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.draw(&mut buf)));
         match result {
-            Ok(Ok(())) => crate::svg::adopt(&buf, GRID_HEX),
+            Ok(Ok(())) => crate::svg::adopt(&buf, GRID_HEX).replace(LEGEND_FILL, LEGEND_PAGE_FILL),
             Ok(Err(e)) => error_svg(&e),
             Err(_) => error_svg("the plotting library panicked"),
         }
@@ -488,9 +495,9 @@ impl Chart {
             chart
                 .configure_series_labels()
                 .position(corner.position())
-                // No fill: a white box would glare on a dark page; the legend sits where
-                // the least is drawn instead.
-                .background_style(TRANSPARENT)
+                // Drawn white, then given the page's colour (LEGEND_PAGE_FILL): a white box
+                // would glare on a dark page, and none would leave the names over the data.
+                .background_style(WHITE.mix(0.85))
                 .border_style(RGBColor(200, 200, 200))
                 .label_font(("sans-serif", 13))
                 .draw()
@@ -623,6 +630,10 @@ mod tests {
         let svg = c.to_svg();
         // No background and no black of its own: text and axes are the page's text colour.
         assert!(!svg.contains("#FFFFFF") && !svg.contains("#000000"), "{svg}");
+        // The legend's box has the page's colour, white where there is no page.
+        assert_eq!(svg.matches(LEGEND_PAGE_FILL).count(), 1, "{svg}");
+        let light = crate::svg::literal(&svg, &crate::svg::Theme::LIGHT);
+        assert!(light.contains("fill:#ffffff") && !light.contains("var("), "{light}");
         assert!(svg.contains("currentColor") && svg.contains("stroke-opacity=\"0.14\""), "{svg}");
         let bundle = c.mime_bundle();
         assert_eq!(bundle.plain(), c.summary());
