@@ -58,12 +58,15 @@ impl Store {
     /// `raw` is null or came from [`Store::into_raw`] in this process, and nothing else
     /// uses the store while the returned reference lives.
     pub unsafe fn from_raw(raw: *mut std::ffi::c_void) -> &'static mut Store {
-        if raw.is_null() {
+        let store: &'static mut Store = if raw.is_null() {
             Box::leak(Box::default())
         } else {
             // SAFETY: the caller promises `raw` is a store made by `into_raw`.
             unsafe { &mut *(raw as *mut Store) }
-        }
+        };
+        // This cell's copy of the crate finds the session's widgets through the store.
+        crate::widgets::registry::attach(&mut store.values);
+        store
     }
 
     /// The pointer to hand back to the process, for the next cell.

@@ -138,7 +138,14 @@ impl MimeBundle {
     pub fn to_json(&self) -> Value {
         let mut data = Map::new();
         for (m, c) in self.iter() {
-            data.insert(m.to_string(), Value::String(c.to_string()));
+            // JSON mime types (a widget view, `application/json`) are objects in Jupyter's
+            // `data`, not strings; their content is kept as JSON text here.
+            let json_type = m == "application/json" || m.ends_with("+json");
+            let value = match json_type.then(|| serde_json::from_str::<Value>(c).ok()).flatten() {
+                Some(parsed) => parsed,
+                None => Value::String(c.to_string()),
+            };
+            data.insert(m.to_string(), value);
         }
         Value::Object(data)
     }
@@ -207,9 +214,16 @@ pub fn display_line(msg_type: &str, content: Value) -> String {
     format!("{DISPLAY_PREFIX}{message}")
 }
 
+/// A display-channel line that also carries the message's `metadata` (a widget's
+/// `comm_open` needs ipywidgets' protocol version there).
+pub fn display_line_with_metadata(msg_type: &str, content: Value, metadata: Value) -> String {
+    let message = json!({ "msg_type": msg_type, "content": content, "metadata": metadata });
+    format!("{DISPLAY_PREFIX}{message}")
+}
+
 /// Writes one display-channel line with stdout locked, then flushes, so that it lands
 /// in order with the `println!` text around it.
-fn emit(line: &str) {
+pub(crate) fn emit(line: &str) {
     let stdout = std::io::stdout();
     let mut lock = stdout.lock();
     let _ = lock.write_all(line.as_bytes());

@@ -49,6 +49,11 @@
 //!   variable store, the display of the final value, the panic hook.
 //! - `instances` (hidden, feature `instances`) — the generic code cells use most,
 //!   instantiated once here so that cells share it instead of compiling it again.
+//! - [`widgets`] — ipywidgets models in the cell process: `slider`, `checkbox`, `dropdown`,
+//!   `row`/`column`, and `interact`, whose closure reruns on every move in the browser.
+//! - [`input`] — `input` and `password`, answered through Jupyter's stdin channel.
+//! - [`progress`] — `progress(iterable)`: a bar that updates in place while a loop runs.
+//! - [`timeit`] — `timeit(|| expr)`, IPython's `%timeit` for cells.
 //! - [`words`] — the phrases several renderers print: shapes as Python tuples, lists of
 //!   counts.
 //!
@@ -67,6 +72,7 @@ pub mod explain;
 pub mod facts;
 pub mod health;
 pub mod html;
+pub mod input;
 #[cfg(feature = "instances")]
 #[doc(hidden)]
 pub mod instances;
@@ -74,9 +80,12 @@ pub mod ops;
 pub mod picture;
 pub mod plot;
 pub mod random;
+pub mod progress;
 pub mod raster;
 pub mod svg;
 pub mod text;
+pub mod timeit;
+pub mod widgets;
 pub mod words;
 
 /// Everything a notebook cell sees: ndarray's prelude, `Zip`, and ndplay's displays,
@@ -103,4 +112,11 @@ pub mod prelude {
     pub use crate::picture::Svg;
     pub use crate::plot;
     pub use crate::random::Rng;
+
+    pub use crate::input::{input, password};
+    pub use crate::progress::{progress, Progress};
+    pub use crate::timeit::{timeit, Timing};
+    pub use crate::widgets::{
+        checkbox, column, dropdown, interact, row, slider, Checkbox, Dropdown, Interact, Slider, WidgetBox,
+    };
 }
