@@ -7,9 +7,13 @@
 
 use std::sync::Arc;
 
-use jupyter_protocol::{ClearOutput, DisplayData, JupyterMessageContent, Media, StreamContent, UpdateDisplayData};
+use jupyter_protocol::{
+    ClearOutput, CommClose, CommMsg, CommOpen, DisplayData, JupyterMessageContent, Media, StreamContent,
+    UpdateDisplayData,
+};
+use serde_json::{Map, Value};
 
-/// What a cell sends while it runs, in the order it happened. These four kinds are all an
+/// What a cell sends while it runs, in the order it happened. These kinds are all an
 /// engine may publish; the core turns each into the IOPub message of the same name.
 #[derive(Debug, Clone)]
 pub enum Output {
@@ -21,6 +25,13 @@ pub enum Output {
     Update(UpdateDisplayData),
     /// Clear the cell's output, now or when the next output arrives (`clear_output`).
     Clear(ClearOutput),
+    /// A comm the code opened (a widget's model), with the message's metadata (ipywidgets
+    /// puts its protocol version there).
+    CommOpen(CommOpen, Value),
+    /// A message on a comm the code opened (a widget's new state).
+    CommMsg(CommMsg),
+    /// The code closed one of its comms.
+    CommClose(CommClose),
 }
 
 impl Output {
@@ -40,6 +51,9 @@ impl From<Output> for JupyterMessageContent {
             Output::Display(d) => d.into(),
             Output::Update(u) => u.into(),
             Output::Clear(c) => c.into(),
+            Output::CommOpen(c, _) => c.into(),
+            Output::CommMsg(c) => c.into(),
+            Output::CommClose(c) => c.into(),
         }
     }
 }
@@ -47,6 +61,27 @@ impl From<Output> for JupyterMessageContent {
 /// Where an engine sends a running cell's outputs.
 pub trait OutputSink: Send + Sync {
     fn emit(&self, output: Output);
+
+    /// Asks the person at the notebook for a line of text (Jupyter's stdin channel), and
+    /// waits for it; gives up when `cancelled` says so (an interrupt). `Err` says why
+    /// there is no answer, in words for the student.
+    fn input(&self, _prompt: &str, _password: bool, _cancelled: &dyn Fn() -> bool) -> Result<String, String> {
+        Err(NO_STDIN.to_string())
+    }
+}
+
+/// Why a cell that reads input fails where no one can type.
+pub const NO_STDIN: &str = "this cell asks for input, but the client that runs it does not take input \
+(allow_stdin is false: nbval, nbclient and `ndplay check` run notebooks with no one to type). \
+Give the value in the code instead, e.g. `let answer = \"42\";`.";
+
+/// A message from the frontend to a comm the code opened.
+#[derive(Debug, Clone, Copy)]
+pub enum CommEvent<'a> {
+    /// `comm_msg`: its `data`.
+    Msg(&'a Map<String, Value>),
+    /// `comm_close`.
+    Close,
 }
 
 /// A sink that drops everything: for the kernel's own hidden cells and for user
@@ -149,4 +184,24 @@ pub trait Engine: Send {
 
     /// Stops any child processes; called once on shutdown.
     fn shutdown(&mut self) {}
+
+    /// Hands a frontend's message on a comm the code opened (a move of a slider) to the
+    /// code that opened it. Runs like a short cell: what it shows goes to `sink`, and
+    /// `route` is the id of the frontend's message (an Output widget files outputs under
+    /// it). `None` when there is nothing to hand it to.
+    fn comm(
+        &mut self,
+        _comm_id: &str,
+        _event: CommEvent<'_>,
+        _route: &str,
+        _sink: Arc<dyn OutputSink>,
+    ) -> Option<Outcome> {
+        None
+    }
+
+    /// Counts fresh starts of whatever runs the code: when it changes, every comm the code
+    /// had opened is gone with it.
+    fn generation(&self) -> u64 {
+        0
+    }
 }

@@ -43,7 +43,8 @@ pub async fn run<F>(wire: Wire, info: KernelInfo, make_engine: F) -> anyhow::Res
 where
     F: FnOnce() -> Box<dyn Engine> + Send + 'static,
 {
-    let Wire { shell, control, outbox } = wire;
+    let Wire { shell, control, stdin, outbox } = wire;
+    let stdin = Arc::new(std::sync::Mutex::new(stdin));
     let info = Arc::new(info);
     // The engine's interrupter is only known once the engine exists on the shell thread.
     let (interrupter_tx, interrupter_rx) = tokio::sync::oneshot::channel::<Arc<dyn Interrupter>>();
@@ -63,15 +64,21 @@ where
     let shell_info = info.clone();
     let shell_thread = std::thread::Builder::new()
         .name("ndplay-shell".into())
-        .spawn(move || shell_loop(shell, shell_outbox, EngineSlot::Starting(engine_rx), shell_info))?;
+        .spawn(move || shell_loop(shell, shell_outbox, EngineSlot::Starting(engine_rx), shell_info, stdin))?;
 
     control_loop(control, outbox, info, interrupter_rx).await;
     drop(shell_thread); // the process exits; the shell thread is not joined mid-cell
     Ok(())
 }
 
-fn shell_loop(mut inbox: mpsc::Receiver<JupyterMessage>, outbox: Outbox, engine: EngineSlot, info: Arc<KernelInfo>) {
-    let mut shell = Shell::new(engine, outbox.clone(), info);
+fn shell_loop(
+    mut inbox: mpsc::Receiver<JupyterMessage>,
+    outbox: Outbox,
+    engine: EngineSlot,
+    info: Arc<KernelInfo>,
+    stdin: super::shell::Stdin,
+) {
+    let mut shell = Shell::new(engine, outbox.clone(), info).with_stdin(stdin);
     while let Some(request) = inbox.blocking_recv() {
         let mut queued = Vec::new();
         // Called by an execute that failed with stop_on_error, just before its reply goes

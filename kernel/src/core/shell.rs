@@ -11,13 +11,14 @@ use std::sync::Arc;
 
 use jupyter_protocol::{
     CommClose, CommInfoReply, CompleteReply, CompleteRequest, ErrorOutput, ExecuteInput, ExecuteReply, ExecuteRequest,
-    ExecuteResult, ExecutionCount, ExpressionResult, HistoryEntry as WireHistoryEntry, HistoryReply, InspectReply,
-    InspectRequest, IsCompleteReply, IsCompleteRequest, JupyterMessage, JupyterMessageContent, Media, MediaType,
-    ReplyError, ReplyStatus,
+    ExecuteResult, ExecutionCount, ExpressionResult, HistoryEntry as WireHistoryEntry, HistoryReply, InputRequest,
+    InspectReply, InspectRequest, IsCompleteReply, IsCompleteRequest, JupyterMessage, JupyterMessageContent, Media,
+    MediaType, ReplyError, ReplyStatus,
 };
 use serde_json::Value;
 
-use super::engine::{CellError, Discard, Engine, Outcome, Output, OutputSink};
+use super::comms::{Comms, CONTROL_TARGET};
+use super::engine::{CellError, CommEvent, Discard, Engine, Outcome, Output, OutputSink, NO_STDIN};
 use super::history::{History, HistoryEntry};
 use super::replies::{kernel_info, malformed_reply, KernelInfo};
 use crate::log::log;
@@ -51,23 +52,91 @@ pub struct Shell {
     info: Arc<KernelInfo>,
     execution_count: usize,
     history: History,
+    comms: Arc<Comms>,
+    /// Replies from the stdin channel (`input_reply`), when the kernel has one.
+    stdin: Option<Stdin>,
 }
 
-/// Sends a running cell's outputs to IOPub as children of its execute request.
+/// The stdin channel's incoming messages.
+pub type Stdin = Arc<std::sync::Mutex<tokio::sync::mpsc::Receiver<JupyterMessage>>>;
+
+/// Sends a running cell's outputs to IOPub as children of its request, keeps the table of
+/// open comms up to date, and asks for input on the stdin channel when the request allows.
 struct IopubSink {
     outbox: Outbox,
     parent: JupyterMessage,
+    comms: Arc<Comms>,
+    stdin: Option<Stdin>,
 }
 
 impl OutputSink for IopubSink {
     fn emit(&self, output: Output) {
-        self.outbox.send(Route::IoPub, JupyterMessage::new(output, Some(&self.parent)));
+        let mut metadata = None;
+        match &output {
+            Output::CommOpen(open, meta) => {
+                self.comms.opened(&open.comm_id.0, &open.target_name, false);
+                metadata = Some(meta.clone());
+            }
+            Output::CommClose(close) => self.comms.closed(&close.comm_id.0),
+            _ => {}
+        }
+        let mut message = JupyterMessage::new(output, Some(&self.parent));
+        if let Some(metadata) = metadata {
+            message.metadata = metadata;
+        }
+        self.outbox.send(Route::IoPub, message);
+    }
+
+    fn input(&self, prompt: &str, password: bool, cancelled: &dyn Fn() -> bool) -> Result<String, String> {
+        let allowed = match &self.parent.content {
+            JupyterMessageContent::ExecuteRequest(r) => r.allow_stdin,
+            _ => false,
+        };
+        let Some(stdin) = self.stdin.as_ref().filter(|_| allowed) else { return Err(NO_STDIN.to_string()) };
+        let mut replies = stdin.lock().unwrap_or_else(|p| p.into_inner());
+        // Replies to an earlier request (one that was interrupted) are not for this one.
+        while replies.try_recv().is_ok() {}
+        let request = InputRequest { prompt: prompt.to_string(), password };
+        self.outbox.send(Route::Stdin, JupyterMessage::new(request, Some(&self.parent)));
+        loop {
+            if cancelled() {
+                return Err("interrupted while waiting for input".to_string());
+            }
+            match replies.try_recv() {
+                Ok(m) => {
+                    if let JupyterMessageContent::InputReply(reply) = m.content {
+                        return Ok(reply.value);
+                    }
+                }
+                Err(tokio::sync::mpsc::error::TryRecvError::Empty) => {
+                    std::thread::sleep(std::time::Duration::from_millis(10))
+                }
+                Err(tokio::sync::mpsc::error::TryRecvError::Disconnected) => {
+                    return Err("the notebook's stdin channel closed".to_string())
+                }
+            }
+        }
     }
 }
 
 impl Shell {
     pub fn new(engine: EngineSlot, outbox: Outbox, info: Arc<KernelInfo>) -> Self {
-        Shell { engine, outbox, info, execution_count: 0, history: History::new() }
+        Shell { engine, outbox, info, execution_count: 0, history: History::new(), comms: Arc::default(), stdin: None }
+    }
+
+    /// Input requests go out on the stdin channel, and their replies come from `stdin`.
+    pub fn with_stdin(mut self, stdin: Stdin) -> Self {
+        self.stdin = Some(stdin);
+        self
+    }
+
+    fn sink(&self, request: &JupyterMessage) -> Arc<IopubSink> {
+        Arc::new(IopubSink {
+            outbox: self.outbox.clone(),
+            parent: request.clone(),
+            comms: self.comms.clone(),
+            stdin: self.stdin.clone(),
+        })
     }
 
     fn reply(&self, request: &JupyterMessage, content: impl Into<JupyterMessageContent>) {
@@ -89,14 +158,30 @@ impl Shell {
             C::CompleteRequest(r) => self.complete(request, r),
             C::InspectRequest(r) => self.inspect(request, r),
             C::IsCompleteRequest(r) => self.is_complete(request, r),
-            C::CommInfoRequest(_) => self.reply(request, CommInfoReply::default()),
+            C::CommInfoRequest(r) => {
+                let comms = self.comms.info(r.target_name.as_deref());
+                self.reply(request, CommInfoReply { comms, ..Default::default() })
+            }
+            C::CommOpen(open) if open.target_name == CONTROL_TARGET => {
+                // Answered by the widgets themselves: its `request_states` goes to the engine
+                // (one without widgets never answers, and the frontend gives up waiting). The
+                // engine is not asked here: it may still be starting, and this must not wait.
+                self.comms.opened(&open.comm_id.0, CONTROL_TARGET, true);
+            }
             C::CommOpen(open) => {
-                // No comm targets exist in this kernel. The spec asks for an immediate
+                // No other comm target exists in this kernel. The spec asks for an immediate
                 // comm_close so the frontend does not keep a dangling comm.
                 log(&format!("no comm target {:?}; closing the comm", open.target_name));
                 self.publish(request, CommClose { comm_id: open.comm_id.clone(), data: Default::default() });
             }
-            C::CommMsg(_) | C::CommClose(_) => {}
+            C::CommMsg(m) => self.comm(request, &m.comm_id.0, CommEvent::Msg(&m.data)),
+            C::CommClose(c) => {
+                // The frontend's own comm (the control comm) is nothing to the code.
+                if self.comms.is_codes(&c.comm_id.0) {
+                    self.comm(request, &c.comm_id.0, CommEvent::Close);
+                }
+                self.comms.closed(&c.comm_id.0);
+            }
             C::UnknownMessage(m) if m.msg_type == "history_request" => self.history(request, &m.content),
             C::HistoryRequest(_) => {
                 // Parsed leniently from the raw content below: the typed form demands
@@ -124,8 +209,11 @@ impl Shell {
         if store_history {
             self.history.record(count.value() as u32, &r.code);
         }
-        let sink = Arc::new(IopubSink { outbox: self.outbox.clone(), parent: request.clone() });
-        match self.engine.get().execute(&r.code, sink) {
+        let sink = self.sink(request);
+        let generation = self.engine.get().generation();
+        let outcome = self.engine.get().execute(&r.code, sink.clone());
+        self.close_lost_comms(request, &*sink, generation);
+        match outcome {
             Outcome::Ok { result } => {
                 if let Some(data) = result {
                     if store_history {
@@ -191,6 +279,44 @@ impl Shell {
             results.insert(name.clone(), result);
         }
         results
+    }
+
+    /// A frontend's message on an open comm: handed to the code that opened it, like a short
+    /// cell whose outputs are children of the message (an Output widget shows them). A
+    /// failure is published as an `error` there too.
+    fn comm(&mut self, request: &JupyterMessage, comm_id: &str, event: CommEvent<'_>) {
+        if !self.comms.is_open(comm_id) {
+            log(&format!("{} for a comm that is not open ({comm_id}); ignored", request.header.msg_type));
+            return;
+        }
+        let sink = self.sink(request);
+        let generation = self.engine.get().generation();
+        let outcome = self.engine.get().comm(comm_id, event, &request.header.msg_id, sink.clone());
+        if let Some(Outcome::Error(error)) = outcome {
+            self.publish(request, error_output(&error));
+        }
+        self.close_lost_comms(request, &*sink, generation);
+    }
+
+    /// When the process that runs code started afresh during a request (its generation
+    /// was `before`), the comms its code had opened are gone: close them in the frontend,
+    /// and say so once.
+    fn close_lost_comms(&mut self, request: &JupyterMessage, sink: &dyn OutputSink, before: u64) {
+        if self.engine.get().generation() == before {
+            return;
+        }
+        let lost = self.comms.take_code_comms();
+        if lost.is_empty() {
+            return;
+        }
+        for id in &lost {
+            self.publish(request, CommClose { comm_id: id.clone().into(), data: Default::default() });
+        }
+        sink.emit(Output::stderr(&format!(
+            "[ndplay] the widgets of earlier cells were closed ({} models): the process that runs cells started \
+             afresh, and their values and callbacks went with it. Run their cells again to get them back.\n",
+            lost.len()
+        )));
     }
 
     fn complete(&mut self, request: &JupyterMessage, r: &CompleteRequest) {

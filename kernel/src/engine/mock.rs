@@ -7,7 +7,13 @@
 //! - `clear`: a `clear_output`;
 //! - `sleep MS`: waits, but stops early (as `Interrupted`) when interrupted;
 //! - `fail TEXT`: the cell fails with ename `MockError`;
-//! - `panic TEXT`: the cell fails with ename `panic`.
+//! - `panic TEXT`: the cell fails with ename `panic`;
+//! - `widget ID`: opens a comm `ID` of target `jupyter.widget`, as a widget does;
+//! - `restart`: the process behind the code "starts afresh" (its comms are gone);
+//! - `input PROMPT`: asks for a line; the result is `typed: LINE`.
+//!
+//! A message to a comm (`comm_msg`) displays `ID got DATA`, or fails as a panic when its
+//! data has `"method": "panic"`.
 //!
 //! A last line that is none of these is the cell's result, as `text/plain`.
 
@@ -15,13 +21,16 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use jupyter_protocol::{ClearOutput, DisplayData, Media, MediaType};
+use jupyter_protocol::{ClearOutput, CommOpen, DisplayData, Media, MediaType};
 
-use crate::core::engine::{CellError, Completions, Engine, ErrorKind, Interrupter, Outcome, Output, OutputSink};
+use crate::core::engine::{
+    CellError, CommEvent, Completions, Engine, ErrorKind, Interrupter, Outcome, Output, OutputSink,
+};
 
 #[derive(Default)]
 pub struct MockEngine {
     interrupted: Arc<Flag>,
+    generation: u64,
 }
 
 #[derive(Default)]
@@ -64,6 +73,19 @@ impl Engine for MockEngine {
                 }
                 "fail" => return error(ErrorKind::Other, "MockError", arg),
                 "panic" => return error(ErrorKind::Panic, "panic", arg),
+                "widget" => {
+                    let open = CommOpen {
+                        comm_id: arg.to_string().into(),
+                        target_name: "jupyter.widget".into(),
+                        ..Default::default()
+                    };
+                    sink.emit(Output::CommOpen(open, serde_json::json!({ "version": "2.1.0" })));
+                }
+                "restart" => self.generation += 1,
+                "input" => match sink.input(arg, false, &|| false) {
+                    Ok(line) => result = Some(text(&format!("typed: {line}"))),
+                    Err(why) => return error(ErrorKind::Other, "StdinError", &why),
+                },
                 "" => {}
                 _ => result = Some(text(line)),
             }
@@ -88,5 +110,25 @@ impl Engine for MockEngine {
 
     fn interrupter(&self) -> Arc<dyn Interrupter> {
         self.interrupted.clone()
+    }
+
+    fn comm(
+        &mut self,
+        comm_id: &str,
+        event: CommEvent<'_>,
+        _route: &str,
+        sink: Arc<dyn OutputSink>,
+    ) -> Option<Outcome> {
+        let CommEvent::Msg(data) = event else { return Some(Outcome::Ok { result: None }) };
+        if data.get("method").and_then(|m| m.as_str()) == Some("panic") {
+            return Some(error(ErrorKind::Panic, "panic", "the widget's closure panicked"));
+        }
+        let got = serde_json::Value::Object(data.clone());
+        sink.emit(Output::Display(DisplayData::new(text(&format!("{comm_id} got {got}")))));
+        Some(Outcome::Ok { result: None })
+    }
+
+    fn generation(&self) -> u64 {
+        self.generation
     }
 }

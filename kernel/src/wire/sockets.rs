@@ -21,6 +21,8 @@ pub enum Route {
     Shell,
     Control,
     IoPub,
+    /// `input_request`, to the client whose execute request asked for input.
+    Stdin,
 }
 
 /// How many decoded requests may wait for the core before the socket stops reading.
@@ -30,6 +32,8 @@ const INBOX_CAPACITY: usize = 4096;
 pub struct Wire {
     pub shell: mpsc::Receiver<JupyterMessage>,
     pub control: mpsc::Receiver<JupyterMessage>,
+    /// Replies to input requests (`input_reply`).
+    pub stdin: mpsc::Receiver<JupyterMessage>,
     pub outbox: Outbox,
 }
 
@@ -39,6 +43,8 @@ pub struct Outbox {
     shell: mpsc::UnboundedSender<JupyterMessage>,
     control: mpsc::UnboundedSender<JupyterMessage>,
     iopub: mpsc::UnboundedSender<JupyterMessage>,
+    /// None for an in-process outbox: no one there can answer an input request.
+    stdin: Option<mpsc::UnboundedSender<JupyterMessage>>,
 }
 
 impl Outbox {
@@ -47,6 +53,10 @@ impl Outbox {
             Route::Shell => &self.shell,
             Route::Control => &self.control,
             Route::IoPub => &self.iopub,
+            Route::Stdin => match &self.stdin {
+                Some(tx) => tx,
+                None => return,
+            },
         };
         // The receiving task only ends when the kernel shuts down; a message sent after
         // that has nobody to go to.
@@ -59,7 +69,7 @@ impl Outbox {
         let (shell, a) = mpsc::unbounded_channel();
         let (control, b) = mpsc::unbounded_channel();
         let (iopub, c) = mpsc::unbounded_channel();
-        (Outbox { shell, control, iopub }, [a, b, c])
+        (Outbox { shell, control, iopub, stdin: None }, [a, b, c])
     }
 }
 
@@ -81,28 +91,30 @@ pub async fn bind(info: &ConnectionInfo) -> Result<Wire> {
 
     let (shell_out, shell_in) = shell.split();
     let (control_out, control_in) = control.split();
+    let (stdin_out, stdin_in) = stdin.split();
 
     let (shell_tx, shell_rx) = mpsc::channel(INBOX_CAPACITY);
     let (control_tx, control_rx) = mpsc::channel(INBOX_CAPACITY);
     tokio::spawn(receive_loop("shell", shell_in, shell_tx, signer.clone(), replay.clone()));
-    tokio::spawn(receive_loop("control", control_in, control_tx, signer.clone(), replay));
+    tokio::spawn(receive_loop("control", control_in, control_tx, signer.clone(), replay.clone()));
+    let (stdin_tx, stdin_rx) = mpsc::channel(INBOX_CAPACITY);
+    tokio::spawn(receive_loop("stdin", stdin_in, stdin_tx, signer.clone(), replay));
 
     let (shell_send, rx) = mpsc::unbounded_channel();
     tokio::spawn(send_loop("shell", shell_out, rx, signer.clone()));
     let (control_send, rx) = mpsc::unbounded_channel();
     tokio::spawn(send_loop("control", control_out, rx, signer.clone()));
+    let (stdin_send, rx) = mpsc::unbounded_channel();
+    tokio::spawn(send_loop("stdin", stdin_out, rx, signer.clone()));
     let (iopub_send, rx) = mpsc::unbounded_channel();
     tokio::spawn(send_loop("iopub", iopub, rx, signer));
 
     tokio::spawn(heartbeat_loop(heartbeat));
-    // We never ask for input (allow_stdin is not honoured yet), but clients connect to the
-    // stdin socket, so it must exist. Whatever arrives on it is read and dropped.
-    tokio::spawn(async move { while stdin.recv().await.is_ok() {} });
-
     Ok(Wire {
         shell: shell_rx,
         control: control_rx,
-        outbox: Outbox { shell: shell_send, control: control_send, iopub: iopub_send },
+        stdin: stdin_rx,
+        outbox: Outbox { shell: shell_send, control: control_send, iopub: iopub_send, stdin: Some(stdin_send) },
     })
 }
 

@@ -271,6 +271,19 @@ impl ChildKiller {
         }
     }
 
+    /// Stops the running cell as an interrupt does, but without saying it was interrupted
+    /// (the runner stops a cell that waits for input no one can give).
+    pub fn stop_cell(&self) {
+        if self.shared.running.load(Ordering::SeqCst) {
+            self.stop_run();
+        }
+    }
+
+    /// Whether an interrupt came for what is running now (the flag stays set).
+    pub fn is_interrupted(&self) -> bool {
+        self.shared.interrupted.load(Ordering::SeqCst)
+    }
+
     /// The run is over (the cell ended, or its process died).
     pub fn end_run(&self) {
         let s = &self.shared;

@@ -10,6 +10,7 @@
 //! - [`runner`] (the kernel's side) and [`runtime`] (inside the child): the process that
 //!   runs cells, and its snapshot from before each cell; [`child`]: its limits and signals;
 //! - [`output`]: the child's stdout and stderr turned into outputs;
+//! - [`interaction`]: widget events from the browser, and input from the student;
 //! - [`report`]: errors a student can read, from plain [`diagnostic`]s, in [`array_terms`];
 //! - [`shape`]: shape-mismatch panics explained with a picture;
 //! - [`restore`]: `:restore`, which replays the cells whose variables were lost;
@@ -27,6 +28,7 @@ pub mod codegen;
 pub mod commands;
 pub mod compiler;
 pub mod diagnostic;
+pub mod interaction;
 pub mod output;
 pub mod prelude;
 pub mod report;
@@ -45,7 +47,9 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use jupyter_protocol::{DisplayData, Media};
 
-use crate::core::engine::{CellError, Completions, Discard, Engine, Interrupter, Outcome, Output, OutputSink};
+use crate::core::engine::{
+    CellError, CommEvent, Completions, Discard, Engine, Interrupter, Outcome, Output, OutputSink,
+};
 use crate::syntax::cell::{parts, words, ItemKind, Parts};
 use analysis::Analysis;
 use child::ChildKiller;
@@ -98,6 +102,8 @@ pub struct RustEngine {
     /// Set when the process that runs cells died with no snapshot to take over.
     lost_variables: bool,
     analysis: Analysis,
+    /// Why the last cell was stopped for reading standard input no one could answer.
+    refused_reason: Option<String>,
 }
 
 /// What one compile of a cell needs to know of the cell.
@@ -136,6 +142,7 @@ impl RustEngine {
             replay: ReplayLog::default(),
             lost_variables: false,
             analysis: Analysis::default(),
+            refused_reason: None,
         };
         engine.analysis = Analysis::new(engine.slot.dir.join("analysis"), engine.prelude.clone());
         progress("compiling a first cell");
@@ -223,6 +230,33 @@ impl Engine for RustEngine {
     fn shutdown(&mut self) {
         self.runner.shutdown();
     }
+
+    fn comm(&mut self, comm_id: &str, event: CommEvent<'_>, route: &str, sink: Arc<dyn OutputSink>) -> Option<Outcome> {
+        let outcome = self.widget_event(comm_id, event, route, sink);
+        if std::mem::take(&mut self.lost_variables) {
+            self.replay.child_lost();
+        }
+        Some(outcome)
+    }
+
+    fn generation(&self) -> u64 {
+        self.runner.generation()
+    }
+}
+
+impl RustEngine {
+    /// Whether the runner stopped the last cell for reading standard input (its reason is
+    /// then in `refused_reason`).
+    fn runner_refused_stdin(&mut self) -> bool {
+        self.refused_reason = self.runner.take_refused();
+        self.refused_reason.is_some()
+    }
+
+    /// The process that runs cells started afresh: every variable is gone.
+    fn lose_variables(&mut self) {
+        self.state.clear_variables();
+        self.lost_variables = true;
+    }
 }
 
 /// How the kernel's code around a cell must change after a compile error in it.
@@ -272,7 +306,8 @@ impl RustEngine {
         let types = probed_types(&library.warnings, &map);
         let compiled_at = started.elapsed();
         self.forwarder.attach(sink.clone());
-        let ran = self.runner.run(&library.path, codegen::ENTRY);
+        let mut ask = interaction::asker(sink.clone(), self.killer.clone());
+        let ran = self.runner.run(&library.path, codegen::ENTRY, &mut ask);
         let ran_at = started.elapsed();
         let end = self.forwarder.fence(matches!(ran, Ok(RunEnd::Done)));
         if timing_wanted() {
@@ -285,6 +320,10 @@ impl RustEngine {
         }
         let outcome = match ran {
             Err(e) => Outcome::Error(report::compiler_failed(&format!("{e:#}"))),
+            Ok(RunEnd::Died { resumed: true, .. }) if self.runner_refused_stdin() => {
+                let reason = self.refused_reason.take().unwrap_or_default();
+                Outcome::Error(interaction::stdin_refused(&reason))
+            }
             Ok(RunEnd::Died { exit, resumed }) => {
                 let interrupted = self.killer.take_interrupt();
                 if !resumed {

@@ -4,8 +4,10 @@
 //! user's text, stdout carries two kinds of marker lines, both starting with the ASCII
 //! record separator (U+001E), which no ordinary text contains:
 //! - `\u{1e}ndplay-display {json}`: the prelude's display channel — one iopub
-//!   `display_data`, `update_display_data` or `clear_output`, whose content is the JSON's
-//!   `content` (see the prelude's `display` module for the writing side);
+//!   `display_data`, `update_display_data`, `clear_output`, or a widget's `comm_open`,
+//!   `comm_msg`, `comm_close`, whose content is the JSON's `content` and whose metadata its
+//!   `metadata` (see the prelude's `display` and `widgets` modules for the writing side);
+//!   an `input_request` line is the runner's, which answers it (see [`super::runner`]);
 //! - `\u{1e}ndplay-panic-begin LOCATION` … `\u{1e}ndplay-panic-end`: the panic hook that
 //!   the kernel installs in the child, so a panic becomes one `error` output instead of
 //!   text on stderr.
@@ -19,7 +21,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crossbeam_channel::{select, Receiver, Sender};
-use jupyter_protocol::{ClearOutput, DisplayData, Media, UpdateDisplayData};
+use jupyter_protocol::{ClearOutput, CommClose, CommMsg, CommOpen, DisplayData, Media, UpdateDisplayData};
 use serde_json::Value;
 
 use crate::core::engine::{Output, OutputSink};
@@ -103,6 +105,13 @@ fn parse_display(json: &str) -> Option<Line> {
         "display_data" => Output::Display(serde_json::from_value::<DisplayData>(content).ok()?),
         "update_display_data" => Output::Update(serde_json::from_value::<UpdateDisplayData>(content).ok()?),
         "clear_output" => Output::Clear(serde_json::from_value::<ClearOutput>(content).ok()?),
+        // The prelude's widgets (its `widgets::registry`).
+        "comm_open" => Output::CommOpen(
+            serde_json::from_value::<CommOpen>(content).ok()?,
+            value.get("metadata").cloned().unwrap_or_else(|| serde_json::json!({})),
+        ),
+        "comm_msg" => Output::CommMsg(serde_json::from_value::<CommMsg>(content).ok()?),
+        "comm_close" => Output::CommClose(serde_json::from_value::<CommClose>(content).ok()?),
         _ => return None,
     }))
 }

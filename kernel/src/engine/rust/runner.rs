@@ -35,6 +35,16 @@ use crate::log::log;
 const RESUME_TIMEOUT: Duration = Duration::from_secs(5);
 /// How often a run checks that the process it waits for is still alive.
 const ALIVE_EVERY: Duration = Duration::from_secs(1);
+/// How often a run looks whether the cell waits on its standard input.
+const STDIN_EVERY: Duration = Duration::from_millis(100);
+/// The display-channel line of the prelude's `input()`: the runner's, not the forwarder's.
+const INPUT_LINE: &str = "\u{1e}ndplay-display {\"msg_type\":\"input_request\",";
+/// The answer lines the prelude's `input()` reads (`ndplay::input`).
+const ANSWER_OK: &str = "\u{1e}ok ";
+const ANSWER_REFUSED: &str = "\u{1e}refused ";
+
+/// Asks the person at the notebook for a line (prompt, password); `Err` says why not.
+pub type Ask<'a> = &'a mut dyn FnMut(&str, bool) -> Result<String, String>;
 
 /// Which process an event is about: one per fresh process; a snapshot that takes over
 /// keeps its twin's generation (it writes to the same pipes).
@@ -44,6 +54,8 @@ type Generation = u64;
 #[derive(Debug)]
 enum Event {
     Done,
+    /// The prelude's `input()` asks for a line: (prompt, password).
+    Input(String, bool),
     Snapshot(u32),
     Resumed(u32),
     /// A watched process exited: its pid and how.
@@ -98,6 +110,10 @@ pub struct Runner {
     program: std::path::PathBuf,
     snapshots: bool,
     commands: std::fs::File,
+    /// The writing end of the process's standard input (answers to `input()`).
+    stdin: std::fs::File,
+    /// Why the last run was stopped for reading standard input no one could answer.
+    refused: Option<String>,
     events: Receiver<(Generation, Event)>,
     events_tx: Sender<(Generation, Event)>,
     /// The generation of the process that now runs cells.
@@ -120,11 +136,13 @@ impl Runner {
         become_subreaper();
         let (events_tx, events) = crossbeam_channel::unbounded();
         let generation = 1;
-        let commands = spawn(program, snapshots, generation, &events_tx, &stdout, &stderr, &killer)?;
+        let (commands, stdin) = spawn(program, snapshots, generation, &events_tx, &stdout, &stderr, &killer)?;
         Ok(Runner {
             program: program.to_path_buf(),
             snapshots,
             commands,
+            stdin,
+            refused: None,
             events,
             events_tx,
             generation,
@@ -136,32 +154,80 @@ impl Runner {
     }
 
     /// Runs the entry point `symbol` of the library at `library`, and waits for the end.
-    pub fn run(&mut self, library: &Path, symbol: &str) -> Result<RunEnd> {
+    /// `ask` answers the cell's requests for input.
+    pub fn run(&mut self, library: &Path, symbol: &str, ask: Ask<'_>) -> Result<RunEnd> {
+        self.send(&format!("run {} {symbol}\n", library.display()), ask)
+    }
+
+    /// Hands a message from the browser (one line of JSON) to the widgets, and waits for the
+    /// end, as for a cell.
+    pub fn event(&mut self, json: &str, ask: Ask<'_>) -> Result<RunEnd> {
+        self.send(&format!("event {}\n", json.replace('\n', " ")), ask)
+    }
+
+    /// The generation of the process that runs cells: a new one after every fresh start.
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// Why the last run was stopped for reading standard input, if it was.
+    pub fn take_refused(&mut self) -> Option<String> {
+        self.refused.take()
+    }
+
+    fn send(&mut self, command: &str, ask: Ask<'_>) -> Result<RunEnd> {
+        self.refused = None;
         if let Some(exit) = self.died_since_last_run() {
             log(&format!("the process running cells ended between cells ({exit}); starting a fresh one"));
             self.start_afresh()?;
             return Ok(RunEnd::DiedBefore { exit });
         }
         self.killer.begin_run();
-        let end = self.wait_for_the_end(library, symbol);
+        let end = self.wait_for_the_end(command, ask);
         self.killer.end_run();
         end
     }
 
-    fn wait_for_the_end(&mut self, library: &Path, symbol: &str) -> Result<RunEnd> {
-        let command = format!("run {} {symbol}\n", library.display());
+    fn wait_for_the_end(&mut self, command: &str, ask: Ask<'_>) -> Result<RunEnd> {
         if self.commands.write_all(command.as_bytes()).is_err() {
             // The process is already gone: its death is reported below like any other.
         }
         let running = self.killer.pid();
         let mut seen_dead = 0;
+        let mut quiet_for = Duration::ZERO;
+        // How many looks in a row found the cell reading its standard input.
+        let mut reading = 0;
         loop {
-            let (generation, event) = match self.events.recv_timeout(ALIVE_EVERY) {
+            let (generation, event) = match self.events.recv_timeout(STDIN_EVERY) {
                 Ok(event) => event,
                 Err(crossbeam_channel::RecvTimeoutError::Disconnected) => {
                     anyhow::bail!("the watchers of the cell process stopped")
                 }
                 Err(crossbeam_channel::RecvTimeoutError::Timeout) => {
+                    // A cell that reads std::io::stdin() itself: served like input(), or
+                    // stopped at once when no one can answer — never a silent hang. Two
+                    // looks in a row, so that input()'s own request (which comes first, on
+                    // stdout) is always seen before its read.
+                    let pid = self.killer.pid();
+                    reading = if self.refused.is_none() && reads_stdin(pid) { reading + 1 } else { 0 };
+                    if reading >= 2 {
+                        reading = 0;
+                        match ask("", false) {
+                            Ok(text) => self.answer(&format!("{text}\n")),
+                            // Interrupted while it waited: the interrupt stops the cell.
+                            Err(_) if self.killer.is_interrupted() => {}
+                            Err(reason) => {
+                                log("the cell reads standard input, which no one can answer; stopping it");
+                                self.refused = Some(reason);
+                                self.killer.stop_cell();
+                            }
+                        }
+                    }
+                    quiet_for += STDIN_EVERY;
+                    if quiet_for < ALIVE_EVERY {
+                        continue;
+                    }
+                    quiet_for = Duration::ZERO;
                     // The exit event cannot be lost, but if it ever were, the run would
                     // wait forever: look at the process itself.
                     if alive(running) {
@@ -186,6 +252,16 @@ impl Runner {
                     self.snapshot = None;
                     return Ok(RunEnd::Done);
                 }
+                Event::Input(prompt, password) => {
+                    reading = 0;
+                    match ask(&prompt, password) {
+                        Ok(text) => self.answer(&format!("{ANSWER_OK}{}\n", text.replace('\n', " "))),
+                        // Interrupted: the cell is being stopped, and an answer left in the
+                        // pipe would be read by a later cell.
+                        Err(_) if self.killer.is_interrupted() => {}
+                        Err(reason) => self.answer(&format!("{ANSWER_REFUSED}{}\n", reason.replace('\n', " "))),
+                    }
+                }
                 Event::Snapshot(pid) => self.snapshot = Some(pid),
                 Event::Resumed(pid) if self.snapshot == Some(pid) => {
                     // The death of the process this replaces is on its way, or was seen.
@@ -195,6 +271,13 @@ impl Runner {
                 Event::Exited(pid, exit) if pid == running => return self.after_death(running, exit),
                 Event::Exited(..) => {}
             }
+        }
+    }
+
+    /// Writes to the process's standard input (an answer it waits for).
+    fn answer(&mut self, text: &str) {
+        if self.stdin.write_all(text.as_bytes()).is_err() {
+            log("could not pass the answer on: the process running cells closed its standard input");
         }
     }
 
@@ -266,7 +349,7 @@ impl Runner {
     fn start_afresh(&mut self) -> Result<()> {
         self.generation += 1;
         self.snapshot = None;
-        self.commands = spawn(
+        (self.commands, self.stdin) = spawn(
             &self.program,
             self.snapshots,
             self.generation,
@@ -316,7 +399,8 @@ impl Drop for Runner {
     }
 }
 
-/// Starts one cell process with its watchers; returns the command pipe.
+/// Starts one cell process with its watchers; returns the command pipe and the writing end
+/// of its standard input.
 fn spawn(
     program: &Path,
     snapshots: bool,
@@ -325,10 +409,16 @@ fn spawn(
     stdout: &Sender<String>,
     stderr: &Sender<String>,
     killer: &ChildKiller,
-) -> Result<std::fs::File> {
+) -> Result<(std::fs::File, std::fs::File)> {
     let (read_end, write_end) = pipe()?;
+    // Its standard input is a pipe of ours, so that a cell reading it waits for an answer
+    // the kernel can give (see `reads_stdin`), rather than reading end-of-file.
+    let (stdin_read, stdin_write) = pipe()?;
+    // SAFETY: both ends came from pipe2 and are ours alone.
+    let (stdin_read, stdin_write) =
+        unsafe { (std::fs::File::from_raw_fd(stdin_read), std::fs::File::from_raw_fd(stdin_write)) };
     let mut command = Command::new(program);
-    command.arg("run-cells").stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    command.arg("run-cells").stdin(Stdio::from(stdin_read)).stdout(Stdio::piped()).stderr(Stdio::piped());
     if !snapshots {
         command.arg("--no-snapshots");
     }
@@ -377,7 +467,7 @@ fn spawn(
             let _ = events_exit.send((generation, Event::Exited(pid, exit)));
         }
     })?;
-    Ok(commands)
+    Ok((commands, stdin_write))
 }
 
 /// Splits the process's stdout into lines; marker lines of the runtime become events,
@@ -409,6 +499,8 @@ fn read_stdout(out: impl Read, generation: Generation, events: Sender<(Generatio
         let Some(marker) = marker else { continue };
         let event = if marker == DONE {
             Some(Event::Done)
+        } else if marker.starts_with(INPUT_LINE) {
+            input_request(marker)
         } else if let Some(pid) = marker.strip_prefix(SNAPSHOT) {
             pid.trim().parse().ok().map(Event::Snapshot)
         } else if let Some(pid) = marker.strip_prefix(RESUMED) {
@@ -425,6 +517,26 @@ fn read_stdout(out: impl Read, generation: Generation, events: Sender<(Generatio
             return;
         }
     }
+}
+
+/// The prompt and password flag of the prelude's `input()` line.
+fn input_request(line: &str) -> Option<Event> {
+    let json: serde_json::Value = serde_json::from_str(line.strip_prefix("\u{1e}ndplay-display ")?).ok()?;
+    let content = &json["content"];
+    Some(Event::Input(content["prompt"].as_str().unwrap_or_default().to_string(), content["password"] == true))
+}
+
+/// Whether a thread of `pid` is blocked reading its standard input: `read` (syscall 0 on
+/// x86-64, 63 on aarch64) on file descriptor 0, as `/proc/<pid>/task/*/syscall` shows.
+fn reads_stdin(pid: u32) -> bool {
+    const READ: &str = if cfg!(target_arch = "aarch64") { "63" } else { "0" };
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else { return false };
+    tasks.flatten().any(|task| {
+        std::fs::read_to_string(task.path().join("syscall")).is_ok_and(|line| {
+            let mut fields = line.split_whitespace();
+            fields.next() == Some(READ) && fields.next() == Some("0x0")
+        })
+    })
 }
 
 /// Waits for `pid` to exit; `None` if it is not (or no longer) a child of ours.
@@ -530,6 +642,23 @@ mod tests {
         assert_eq!(process_state(stat), Some('S'));
         assert_eq!(parent_pid(stat), Some(17));
         assert_eq!(process_state("garbage"), None);
+    }
+
+    #[test]
+    fn a_process_waiting_on_its_standard_input_is_seen_and_a_sleeping_one_is_not() {
+        let mut reader = Command::new("sh").args(["-c", "read line"]).stdin(Stdio::piped()).spawn().unwrap();
+        let mut sleeper = Command::new("sleep").arg("30").stdin(Stdio::piped()).spawn().unwrap();
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        while !reads_stdin(reader.id()) && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert!(reads_stdin(reader.id()), "sh's `read` waits in read(0)");
+        assert!(!reads_stdin(sleeper.id()));
+        reader.stdin.take().unwrap().write_all(b"done\n").unwrap();
+        reader.wait().unwrap();
+        sleeper.kill().unwrap();
+        sleeper.wait().unwrap();
+        assert_eq!(input_request("\u{1e}ndplay-display {\"msg_type\":\"input_request\",\"content\":{\"password\":true,\"prompt\":\"pw: \"}}").map(|e| format!("{e:?}")), Some("Input(\"pw: \", true)".to_string()));
     }
 
     #[test]

@@ -5,6 +5,10 @@
 //! stdin (a cell may read stdin itself). Each command is one line:
 //! - `run <library> <symbol>`: `dlopen` the cell's shared library and call its entry point
 //!   with the variable store; then write [`DONE`] on stdout.
+//! - `event <json>`: a message from the browser to a widget (one line of JSON); the latest
+//!   cell library's [`EVENT_ENTRY`] hands it to the prelude's widgets with the store, under
+//!   a snapshot like a cell (a panic or an interrupt in a widget's closure loses nothing);
+//!   then [`DONE`].
 //!
 //! Everything the loop says goes to stdout as marker lines that start with U+001E, in
 //! order with what the cell printed (see [`super::output`] for how the kernel reads them):
@@ -39,15 +43,22 @@ pub const RESUMED: &str = "\u{1e}ndplay-resumed ";
 /// first cell) and returns it.
 type CellEntry = extern "C" fn(*mut libc::c_void) -> *mut libc::c_void;
 
+/// What every cell library also exports for widget events (see `super::codegen`).
+pub const EVENT_ENTRY: &str = "ndplay_event";
+/// Takes the store and a message (pointer, length); returns the store.
+type EventEntry = extern "C" fn(*mut libc::c_void, *const u8, usize) -> *mut libc::c_void;
+
 /// Runs the loop until the kernel closes the command pipe. Never returns.
 pub fn run(snapshots: bool) -> ! {
     child::prepare_runtime();
     let mut store: *mut libc::c_void = std::ptr::null_mut();
+    // The latest cell library: widget events go through its copy of the prelude.
+    let mut latest: *mut libc::c_void = std::ptr::null_mut();
     loop {
         let Some(line) = read_command() else { exit_now(0) };
-        let mut words = line.split(' ');
-        match (words.next(), words.next(), words.next()) {
-            (Some("run"), Some(library), Some(symbol)) => {
+        let (command, rest) = line.split_once(' ').unwrap_or((line.as_str(), ""));
+        match (command, rest.split_once(' ')) {
+            ("run", Some((library, symbol))) => {
                 if snapshots && snapshot() == Fork::Resumed {
                     // This process is the copy from before the cell; the cell is not run.
                     continue;
@@ -55,17 +66,53 @@ pub fn run(snapshots: bool) -> ! {
                 // From here until the snapshot is discarded, an interrupt ends this process.
                 child::set_in_cell(true);
                 match load(library, symbol) {
-                    Ok(entry) => store = entry(store),
+                    Ok((handle, entry)) => {
+                        latest = handle;
+                        store = entry(store);
+                    }
                     Err(e) => say(&format!("ndplay: the cell could not be loaded: {e}")),
                 }
-                child::set_in_cell(false);
-                discard_snapshot();
-                // The end of the cell's stderr first: the kernel reads stdout's end first.
-                write_all(2, format!("{STDERR_END}\n").as_bytes());
-                say(DONE);
+                end_of_run(snapshots);
+            }
+            ("event", _) => {
+                if snapshots && snapshot() == Fork::Resumed {
+                    continue;
+                }
+                child::set_in_cell(true);
+                // No cell has run in this process (it was just started afresh): it has no
+                // widgets, and the message is for none of them.
+                if let Some(entry) = event_entry(latest) {
+                    store = entry(store, rest.as_ptr(), rest.len());
+                }
+                end_of_run(snapshots);
             }
             _ => say(&format!("ndplay: unknown command to the cell runner: {line:?}")),
         }
+    }
+}
+
+/// After a cell or an event: the snapshot goes, and the kernel is told it ended.
+fn end_of_run(snapshots: bool) {
+    child::set_in_cell(false);
+    if snapshots {
+        discard_snapshot();
+    }
+    // The end of the cell's stderr first: the kernel reads stdout's end first.
+    write_all(2, format!("{STDERR_END}\n").as_bytes());
+    say(DONE);
+}
+
+/// The widget entry point of the library `handle` (null: none loaded yet).
+fn event_entry(handle: *mut libc::c_void) -> Option<EventEntry> {
+    if handle.is_null() {
+        return None;
+    }
+    let name = CString::new(EVENT_ENTRY).ok()?;
+    // SAFETY: the handle came from dlopen and stays loaded; the symbol has this type
+    // (the kernel's generated code defines it).
+    unsafe {
+        let entry = libc::dlsym(handle, name.as_ptr());
+        (!entry.is_null()).then(|| std::mem::transmute::<*mut libc::c_void, EventEntry>(entry))
     }
 }
 
@@ -118,7 +165,7 @@ fn read_command() -> Option<String> {
     }
 }
 
-fn load(library: &str, symbol: &str) -> Result<CellEntry, String> {
+fn load(library: &str, symbol: &str) -> Result<(*mut libc::c_void, CellEntry), String> {
     let path = CString::new(library).map_err(|e| e.to_string())?;
     let name = CString::new(symbol).map_err(|e| e.to_string())?;
     // SAFETY: dlopen/dlsym with valid C strings. The library stays loaded for the life of
@@ -132,7 +179,7 @@ fn load(library: &str, symbol: &str) -> Result<CellEntry, String> {
         if entry.is_null() {
             return Err(dl_error());
         }
-        Ok(std::mem::transmute::<*mut libc::c_void, CellEntry>(entry))
+        Ok((handle, std::mem::transmute::<*mut libc::c_void, CellEntry>(entry)))
     }
 }
 
