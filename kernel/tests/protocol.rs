@@ -661,3 +661,108 @@ async fn a_kernel_ends_when_the_jupyter_process_that_started_it_is_gone() {
     }
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// A message to `comm_id` from the frontend (a widget's move).
+fn comm_msg(comm_id: &str, data: Value) -> jupyter_protocol::CommMsg {
+    jupyter_protocol::CommMsg { comm_id: comm_id.to_string().into(), data: data.as_object().unwrap().clone() }
+}
+
+#[tokio::test]
+async fn widget_comms_are_listed_and_their_messages_are_parented_between_busy_and_idle() {
+    let mut k = Kernel::start().await;
+    let (reply, outputs) = k.execute("widget w1\nwidget w2").await;
+    assert_eq!(reply["status"], "ok");
+    let opens: Vec<&Value> = outputs.iter().filter(|(t, _)| t == "comm_open").map(|(_, c)| c).collect();
+    assert_eq!(opens.len(), 2);
+    assert_eq!(opens[0]["target_name"], "jupyter.widget");
+
+    let id = k.send_shell(jupyter_protocol::CommInfoRequest { target_name: Some("jupyter.widget".into()) }).await;
+    let c = content(&k.shell_reply(&id).await);
+    assert_eq!(c["comms"], json!({"w1": {"target_name": "jupyter.widget"}, "w2": {"target_name": "jupyter.widget"}}));
+
+    // A move: busy, the engine's output, idle — all children of the comm_msg.
+    let id = k.send_shell(comm_msg("w1", json!({"method": "update", "state": {"value": 3}}))).await;
+    let messages = k.iopub_until_idle(&id).await;
+    let kinds: Vec<&str> = messages.iter().map(|m| m.header.msg_type.as_str()).collect();
+    assert_eq!(kinds, ["status", "display_data", "status"]);
+    assert_eq!(content(&messages[0])["execution_state"], "busy");
+    assert!(content(&messages[1])["data"]["text/plain"].as_str().unwrap().starts_with("w1 got"));
+    // A failing closure: an error output, parented to the move.
+    let id = k.send_shell(comm_msg("w2", json!({"method": "panic"}))).await;
+    let messages = k.iopub_until_idle(&id).await;
+    let kinds: Vec<&str> = messages.iter().map(|m| m.header.msg_type.as_str()).collect();
+    assert_eq!(kinds, ["status", "error", "status"]);
+    // A comm that is not open is not the engine's business, but still gets busy/idle.
+    let id = k.send_shell(comm_msg("nobody", json!({"method": "update", "state": {}}))).await;
+    assert_eq!(k.iopub_until_idle(&id).await.len(), 2);
+    k.assert_alive().await;
+}
+
+#[tokio::test]
+async fn the_control_comm_stays_open_and_other_targets_are_closed() {
+    let mut k = Kernel::start().await;
+    let open = |id: &str, target: &str| jupyter_protocol::CommOpen {
+        comm_id: id.to_string().into(),
+        target_name: target.into(),
+        ..Default::default()
+    };
+    let id = k.send_shell(open("ctl", "jupyter.widget.control")).await;
+    let kinds: Vec<String> = k.iopub_until_idle(&id).await.iter().map(|m| m.header.msg_type.clone()).collect();
+    assert_eq!(kinds, ["status", "status"], "the control comm is kept");
+    let id = k.send_shell(open("other", "some.target")).await;
+    let kinds: Vec<String> = k.iopub_until_idle(&id).await.iter().map(|m| m.header.msg_type.clone()).collect();
+    assert_eq!(kinds, ["status", "comm_close", "status"]);
+    let id = k.send_shell(jupyter_protocol::CommInfoRequest { target_name: None }).await;
+    assert_eq!(content(&k.shell_reply(&id).await)["comms"], json!({"ctl": {"target_name": "jupyter.widget.control"}}));
+}
+
+#[tokio::test]
+async fn a_fresh_process_closes_the_codes_comms_with_a_notice() {
+    let mut k = Kernel::start().await;
+    k.execute("widget w1").await;
+    let (reply, outputs) = k.execute("restart").await;
+    assert_eq!(reply["status"], "ok");
+    let closed: Vec<&Value> = outputs.iter().filter(|(t, _)| t == "comm_close").map(|(_, c)| c).collect();
+    assert_eq!(closed.len(), 1);
+    assert_eq!(closed[0]["comm_id"], "w1");
+    let notice = outputs.iter().find(|(t, _)| t == "stream").expect("a notice");
+    assert!(notice.1["text"].as_str().unwrap().contains("widgets of earlier cells were closed"));
+    let id = k.send_shell(jupyter_protocol::CommInfoRequest { target_name: None }).await;
+    assert_eq!(content(&k.shell_reply(&id).await)["comms"], json!({}));
+}
+
+#[tokio::test]
+async fn input_is_asked_on_stdin_only_when_the_request_allows_it() {
+    let mut k = Kernel::start().await;
+    // A client whose shell and stdin sockets share one identity, as jupyter_client's do.
+    let with_identity = || {
+        let mut options = zeromq::SocketOptions::default();
+        options.peer_identity(zeromq::util::PeerIdentity::try_from(b"stdin-test-client".to_vec()).unwrap());
+        DealerSocket::with_options(options)
+    };
+    let mut shell = with_identity();
+    shell.connect(&format!("tcp://127.0.0.1:{}", k.ports[0])).await.unwrap();
+    let mut stdin = with_identity();
+    stdin.connect(&format!("tcp://127.0.0.1:{}", k.ports[2])).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    let mut request = ExecuteRequest::new("input name?".into());
+    request.allow_stdin = true;
+    let m = k.message(request);
+    shell.send(ZmqMessage::try_from(codec::encode(&m, &k.signer)).unwrap()).await.unwrap();
+    let asked = k.decode(tokio::time::timeout(WAIT, stdin.recv()).await.expect("an input_request").unwrap());
+    assert_eq!(asked.header.msg_type, "input_request");
+    assert_eq!(content(&asked)["prompt"], "name?");
+    assert_eq!(asked.parent_header.as_ref().unwrap().msg_id, m.header.msg_id);
+    let answer = JupyterMessage::new(jupyter_protocol::InputReply { value: "Ada".into(), ..Default::default() }, None)
+        .with_session(&k.session);
+    stdin.send(ZmqMessage::try_from(codec::encode(&answer, &k.signer)).unwrap()).await.unwrap();
+    let outputs = k.iopub_until_idle(&m.header.msg_id).await;
+    let result = outputs.iter().find(|o| o.header.msg_type == "execute_result").expect("a result");
+    assert_eq!(content(result)["data"]["text/plain"], "typed: Ada");
+
+    // Without allow_stdin (nbval, nbclient, `ndplay check`): an error at once, saying why.
+    let (reply, _) = k.execute("input name?").await;
+    assert_eq!(reply["status"], "error");
+    assert!(reply["evalue"].as_str().unwrap().contains("allow_stdin"), "{reply}");
+}
