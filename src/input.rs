@@ -27,7 +27,7 @@ pub const ANSWER_REFUSED: &str = "\u{1e}refused ";
 /// ```no_run
 /// use ndplay::prelude::*;
 /// let name = input("Your name: ");
-/// format!("Hello, {name}!")
+/// println!("Hello, {name}!");
 /// ```
 ///
 /// Panics, saying why, when the notebook is run where no one can answer (nbval, nbclient,

@@ -19,7 +19,7 @@
 //! ```no_run
 //! use ndplay::prelude::*;
 //! let a = Array1::<f64>::linspace(0.0, 1.0, 100_000);
-//! timeit(|| a.sum())
+//! timeit(|| a.sum());
 //! ```
 
 use std::time::{Duration, Instant};

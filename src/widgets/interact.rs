@@ -139,7 +139,7 @@ impl Render for Interact {
 /// ```no_run
 /// use ndplay::prelude::*;
 /// let n = slider("n", 0..=10).initial(3);
-/// interact(&n, |n| n * 7)
+/// interact(&n, |n| n * 7);
 /// ```
 ///
 /// With several widgets the closure takes a tuple:
@@ -148,7 +148,7 @@ impl Render for Interact {
 /// use ndplay::prelude::*;
 /// let rows = slider("rows", 1..=4);
 /// let cols = slider("cols", 1..=4);
-/// interact((&rows, &cols), |(r, c)| shape_diagram(&Array2::<f64>::zeros((r as usize, c as usize))))
+/// interact((&rows, &cols), |(r, c)| shape_diagram(&Array2::<f64>::zeros((r as usize, c as usize))));
 /// ```
 ///
 /// The closure is kept after the cell ends, so it must own what it uses: `move` a clone in
@@ -159,7 +159,7 @@ impl Render for Interact {
 /// let a = array![1.0, 2.0, 3.0];
 /// let k = slider("k", 0.0..=2.0);
 /// let a2 = a.clone();
-/// interact(&k, move |k| &a2 * k)
+/// interact(&k, move |k| &a2 * k);
 /// ```
 ///
 /// A panic in `f` shows as an error in the output area; the other widgets keep working. An

@@ -10,7 +10,7 @@
 //! ```no_run
 //! use ndplay::prelude::*;
 //! let n = slider("n", 0..=10);
-//! interact(&n, |n| Array1::<i32>::ones(n as usize) * 7)
+//! interact(&n, |n| Array1::<i32>::ones(n as usize) * 7);
 //! ```
 //!
 //! Where widgets cannot be drawn (a stored notebook on GitHub, nbval, a terminal) each
