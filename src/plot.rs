@@ -66,7 +66,7 @@ fn values<A: DType, S: Data<Elem = A>, D: Dimension>(a: &ArrayBase<S, D>) -> Vec
 }
 
 /// Keeps at most [`MAX_POINTS`] points, evenly spaced, always keeping the last one.
-fn sample<T: Copy>(v: Vec<T>) -> Vec<T> {
+pub(crate) fn sample<T: Copy>(v: Vec<T>) -> Vec<T> {
     if v.len() <= MAX_POINTS {
         return v;
     }
@@ -160,7 +160,7 @@ pub fn heatmap<A: DType, S: Data<Elem = A>>(m: &ArrayBase<S, Ix2>) -> Plot {
 }
 
 /// Replaces control characters, which are not allowed in SVG text.
-fn clean(s: &str) -> String {
+pub(crate) fn clean(s: &str) -> String {
     s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
 }
 

@@ -6,9 +6,12 @@
 //!   directory per kernel ([`slot`]), how cells and dependencies are compiled;
 //! - [`compiler`]: cargo once for the dependencies, rustc directly for every cell;
 //! - [`codegen`]: a cell as the source of a library, with a map back to the cell; what the
-//!   session keeps between cells is in [`state`];
+//!   session keeps between cells is in [`state`]; which variables a cell takes, keeps and
+//!   probes, and how that changes after rustc disagreed, in [`plan`];
 //! - [`runner`] (the kernel's side) and [`runtime`] (inside the child): the process that
 //!   runs cells, and its snapshot from before each cell; [`child`]: its limits and signals;
+//!   [`process`]: waiting for it, reaping it, and what `/proc` says of it; [`events`]: its stdout
+//!   read into events and text;
 //! - [`output`]: the child's stdout and stderr turned into outputs;
 //! - [`interaction`]: widget events from the browser, and input from the student;
 //! - [`report`]: errors a student can read, from plain [`diagnostic`]s, in [`array_terms`];
@@ -18,7 +21,7 @@
 //! - [`analysis`]: completion and inspection, through evcxr's rust-analyzer.
 //!
 //! This file holds the engine itself: starting it, and running a cell from its text to its
-//! outcome, retrying the compile when the kernel's own code around the cell was wrong
+//! outcome, compiling again (with the [`plan`] changed) when the kernel's own code around the cell was wrong
 //! about a variable (it moved, it borrows, its type cannot be written).
 
 pub mod analysis;
@@ -28,9 +31,12 @@ pub mod codegen;
 pub mod commands;
 pub mod compiler;
 pub mod diagnostic;
+pub mod events;
 pub mod interaction;
 pub mod output;
+pub mod plan;
 pub mod prelude;
+pub mod process;
 pub mod report;
 pub mod restore;
 pub mod rewrite;
@@ -50,13 +56,14 @@ use jupyter_protocol::{DisplayData, Media};
 use crate::core::engine::{
     CellError, CommEvent, Completions, Discard, Engine, Interrupter, Outcome, Output, OutputSink,
 };
-use crate::syntax::cell::{parts, words, ItemKind, Parts};
+use crate::syntax::cell::{parts, Parts};
 use analysis::Analysis;
 use child::ChildKiller;
-use codegen::{CellSource, Origin, Plan, PutBack, SourceMap, SHOW_AFTER, SHOW_BEFORE};
+use codegen::{CellSource, Plan, PutBack, SourceMap, SHOW_AFTER, SHOW_BEFORE};
 use compiler::{Compiler, Failure};
 use diagnostic::Diagnostic;
 use output::{CellEnd, Forwarder};
+use plan::{fix_plan, nameable, probed_types, Fix};
 use report::{child_died, compile_error, panic_error, shape_error};
 use restore::{ReplayLog, RESTORE_COMMAND};
 use rewrite::CellText;
@@ -259,14 +266,6 @@ impl RustEngine {
     }
 }
 
-/// How the kernel's code around a cell must change after a compile error in it.
-enum Fix {
-    /// Compile again with the changed plan; `note` is told to the student if the cell runs.
-    Retry(Option<String>),
-    /// The errors are the student's: report them.
-    Report,
-}
-
 impl RustEngine {
     /// Compiles and runs one cell, and commits what it defined if it succeeded.
     fn execute_cell(&mut self, code: &str, sink: Arc<dyn OutputSink>) -> Outcome {
@@ -453,56 +452,6 @@ impl RustEngine {
         self.state.forget_later(name);
     }
 
-    /// What the first compile of a cell takes out, stores and probes.
-    fn plan(&mut self, cell: &Prepared, notes: &mut Vec<String>) -> Plan {
-        let mut plan = Plan { forget: self.state.take_forget_later(), ..Plan::default() };
-        // A type defined anew makes the values of the old one unreadable: they are dropped
-        // before the cell takes anything (the new definition has the same name, and the
-        // store could not tell the two apart).
-        for item in cell.parts.items.iter().filter(|i| i.kind == ItemKind::Type) {
-            let text = &cell.typed[item.start..item.end];
-            let changed = self.state.items().any(|k| k.key == item.key && k.text.trim() != text.trim());
-            if changed {
-                let lost = self.state.variables_of_type(&item.key);
-                if !lost.is_empty() {
-                    notes.push(report::type_redefined(&item.key, &lost));
-                }
-                for name in lost {
-                    self.state.remove_variable(&name);
-                    plan.forget.push(name);
-                }
-            }
-        }
-        let mentioned = words(&cell.text.code);
-        let defined: Vec<&str> = cell.parts.bindings.iter().map(|b| b.name.as_str()).collect();
-        for name in self.state.variable_names() {
-            if !mentioned.contains(name.as_str()) {
-                continue;
-            }
-            let put = if defined.contains(&name.as_str()) {
-                // The cell defines it anew: the old value is dropped at the end of the cell.
-                PutBack::Never
-            } else if cell.parts.assigned.contains(&name) {
-                // `w = w - &g * lr` moves `w` and assigns it anew: put back what is there at
-                // the end of the cell's code.
-                PutBack::Inside
-            } else {
-                PutBack::After
-            };
-            plan.loads.push((name, put));
-        }
-        for binding in &cell.parts.bindings {
-            if binding.name == "_" || plan.stores.contains(&binding.name) {
-                continue;
-            }
-            plan.stores.push(binding.name.clone());
-            if binding.ty.is_none() {
-                plan.probes.push(binding.name.clone());
-            }
-        }
-        plan
-    }
-
     /// A report of the student's own compile errors (those in the cell, or in an item of an
     /// earlier cell), pointing into the cell as typed.
     fn report_errors(&self, cell: &Prepared, errors: &[serde_json::Value], map: &SourceMap) -> CellError {
@@ -538,82 +487,4 @@ fn prepare(code: &str) -> Prepared {
         text = text.insert(&vec![(start, SHOW_BEFORE.to_string()), (end, SHOW_AFTER.to_string())]);
     }
     Prepared { typed: code.to_string(), parts, text }
-}
-
-/// Reads the compile errors that are the kernel's own doing and changes the plan to
-/// avoid them; any error of the student's is reported instead.
-fn fix_plan(plan: &mut Plan, errors: &[serde_json::Value], map: &SourceMap) -> Fix {
-    let mut note = None;
-    let mut changed = false;
-    for error in errors {
-        let (primary, secondary) = diagnostic::origins(error, map);
-        if primary.is_none() && secondary.is_empty() {
-            continue; // "aborting due to 1 previous error" and the like
-        }
-        // The error is the kernel's to avoid when rustc places it in a line of the kernel's
-        // that takes, keeps or puts back a variable (its labels in the cell then only say
-        // why: "value moved here"), or when the cell borrows a value that a line of the
-        // kernel's would keep ("argument requires that `a` is borrowed for `'static`").
-        // Any other error is the student's to fix.
-        let origin = match primary {
-            Some(o @ (Origin::PutBack { .. } | Origin::Store(_) | Origin::Probe(_) | Origin::Load(_))) => o,
-            _ => match secondary.into_iter().find(|o| matches!(o, Origin::Store(_) | Origin::Probe(_))) {
-                Some(o) => o,
-                None => return Fix::Report,
-            },
-        };
-        match origin {
-            Origin::PutBack { name, inside: false } => set_put_back(plan, &name, PutBack::Inside),
-            Origin::PutBack { name, inside: true } => set_put_back(plan, &name, PutBack::Never),
-            Origin::Store(name) | Origin::Probe(name) => {
-                if plan.stores.contains(&name) {
-                    note = note.or(report::not_kept_borrowing(&name, error["code"]["code"].as_str()));
-                }
-                plan.stores.retain(|n| *n != name);
-                plan.probes.retain(|n| *n != name);
-            }
-            Origin::Load(name) => {
-                plan.loads.retain(|(n, _)| *n != name);
-                plan.forget.push(name.clone());
-                note = Some(report::not_loadable(&name));
-            }
-            Origin::Cell { .. } | Origin::KeptItem(_) | Origin::Frame => continue,
-        }
-        changed = true;
-    }
-    if changed {
-        Fix::Retry(note)
-    } else {
-        Fix::Report
-    }
-}
-
-fn set_put_back(plan: &mut Plan, name: &str, put: PutBack) {
-    for (n, p) in plan.loads.iter_mut() {
-        if n == name {
-            *p = put;
-        }
-    }
-}
-
-/// The types rustc named in the type probes' warnings: (variable, type).
-fn probed_types(warnings: &[serde_json::Value], map: &SourceMap) -> Vec<(String, String)> {
-    const PREFIX: &str = "unused result of type `";
-    let mut found = Vec::new();
-    for w in warnings {
-        let Some(message) = w["message"].as_str() else { continue };
-        let Some(ty) = message.strip_prefix(PREFIX).and_then(|m| m.strip_suffix('`')) else { continue };
-        let ty = ty.strip_prefix("std::marker::").unwrap_or(ty);
-        let Some(inner) = ty.strip_prefix("PhantomData<").and_then(|t| t.strip_suffix('>')) else { continue };
-        if let (Some(Origin::Probe(name)), _) = diagnostic::origins(w, map) {
-            found.push((name, inner.to_string()));
-        }
-    }
-    found
-}
-
-/// Whether a type rustc printed can be written in a later cell: closures and function
-/// items have no name, and `impl Trait` names no type.
-fn nameable(ty: &str) -> bool {
-    !(ty.contains("{closure") || ty.contains("{async") || ty.contains("impl ") || ty.contains('{'))
 }
