@@ -53,6 +53,22 @@ fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
+/// Writes a connection file with five free ports into `dir` (created): its path and ports.
+fn connection_file(dir: &std::path::Path, key: &str, file_mode: u32) -> (PathBuf, Vec<u16>) {
+    std::fs::create_dir_all(dir).unwrap();
+    let ports: Vec<u16> = (0..5).map(|_| free_port()).collect();
+    let conn = json!({
+        "ip": "127.0.0.1", "transport": "tcp",
+        "shell_port": ports[0], "iopub_port": ports[1], "stdin_port": ports[2],
+        "control_port": ports[3], "hb_port": ports[4],
+        "key": key, "signature_scheme": "hmac-sha256", "kernel_name": "ndplay"
+    });
+    let file = dir.join("conn.json");
+    std::fs::write(&file, conn.to_string()).unwrap();
+    std::fs::set_permissions(&file, std::os::unix::fs::PermissionsExt::from_mode(file_mode)).unwrap();
+    (file, ports)
+}
+
 impl Kernel {
     async fn start() -> Kernel {
         Self::start_with_key(KEY, &[]).await
@@ -64,17 +80,7 @@ impl Kernel {
 
     async fn start_with_options(key: &str, extra: &[&str], file_mode: u32, stderr: std::process::Stdio) -> Kernel {
         let dir = std::env::temp_dir().join(format!("ndplay-proto-{}-{}", std::process::id(), free_port()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let ports: Vec<u16> = (0..5).map(|_| free_port()).collect();
-        let conn = json!({
-            "ip": "127.0.0.1", "transport": "tcp",
-            "shell_port": ports[0], "iopub_port": ports[1], "stdin_port": ports[2],
-            "control_port": ports[3], "hb_port": ports[4],
-            "key": key, "signature_scheme": "hmac-sha256", "kernel_name": "ndplay"
-        });
-        let file = dir.join("conn.json");
-        std::fs::write(&file, conn.to_string()).unwrap();
-        std::fs::set_permissions(&file, std::os::unix::fs::PermissionsExt::from_mode(file_mode)).unwrap();
+        let (file, ports) = connection_file(&dir, key, file_mode);
         let child = Command::new(env!("CARGO_BIN_EXE_ndplay"))
             .args(["kernel", "--mock-engine", "--connection-file"])
             .arg(&file)
@@ -621,17 +627,7 @@ async fn a_kernel_ends_when_the_jupyter_process_that_started_it_is_gone() {
     // A shell stands in for Jupyter: it starts the kernel with JPY_PARENT_PID set to its own
     // pid, as jupyter_client does, prints the kernel's pid, and is killed.
     let dir = std::env::temp_dir().join(format!("ndplay-orphan-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let ports: Vec<u16> = (0..5).map(|_| free_port()).collect();
-    let conn = json!({
-        "ip": "127.0.0.1", "transport": "tcp",
-        "shell_port": ports[0], "iopub_port": ports[1], "stdin_port": ports[2],
-        "control_port": ports[3], "hb_port": ports[4],
-        "key": KEY, "signature_scheme": "hmac-sha256", "kernel_name": "ndplay"
-    });
-    let file = dir.join("conn.json");
-    std::fs::write(&file, conn.to_string()).unwrap();
-    std::fs::set_permissions(&file, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    let (file, _) = connection_file(&dir, KEY, 0o600);
     let script = format!(
         "JPY_PARENT_PID=$$ {:?} kernel --mock-engine --connection-file {:?} & echo $!; sleep 60",
         env!("CARGO_BIN_EXE_ndplay"),
