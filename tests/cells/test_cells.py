@@ -1,5 +1,6 @@
 """Real Rust cells through the installed kernel: what a student sees for values, errors,
 panics, crashes, displays and interrupts."""
+import os
 import re
 import threading
 import time

@@ -123,3 +123,34 @@ def test_without_snapshots_restore_brings_back_every_loss():
         assert restored.status == "ok", restored.outputs
         assert "Restored 2 cells" in restored.stdout
         assert k.run("first + second").result["text/plain"] == "3"
+
+
+def test_a_stdin_read_that_is_stopped_keeps_every_variable(kernel):
+    """The student runs a cell that reads a line, and presses stop instead of answering
+    (IPython raises KeyboardInterrupt there): the cell ends as interrupted, the variables
+    stay, and the prompt's answer, never sent, is not read by a later cell."""
+    kernel.run("let kept_before_input = 41;")
+    prompts, result = [], {}
+
+    def hook(msg):
+        prompts.append(msg["content"])  # asked, and never answered
+
+    def run():
+        result["reply"] = kernel.kc.execute_interactive(
+            "let mut line = String::new();\nstd::io::stdin().read_line(&mut line).unwrap();\nline",
+            allow_stdin=True, stdin_hook=hook, timeout=60)
+
+    t = threading.Thread(target=run)
+    t.start()
+    deadline = time.monotonic() + 30
+    while not prompts and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert prompts, "the cell never asked for its line"
+    started = time.monotonic()
+    kernel.interrupt()
+    t.join(timeout=10)
+    assert not t.is_alive(), "the cell did not end after the stop"
+    assert time.monotonic() - started < 1.0
+    assert result["reply"]["content"]["ename"] == "Interrupted", result["reply"]["content"]
+    assert kernel.run("kept_before_input + 1").result["text/plain"] == "42"
+
