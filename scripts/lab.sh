@@ -32,4 +32,8 @@ with open(path, "w") as f:
 PY
 step "Starting JupyterLab on notebooks/ (Ctrl-C to stop)"
 cd "$ROOT/notebooks"
-exec "$VENV/bin/jupyter" lab "$@"
+# Jupyter refuses to start as root without --allow-root; a fresh machine of the kind the
+# README describes (apt as root) often is root.
+ROOT_FLAG=()
+if [ "$(id -u)" = 0 ]; then ROOT_FLAG=(--allow-root); fi
+exec "$VENV/bin/jupyter" lab "${ROOT_FLAG[@]}" "$@"
