@@ -284,6 +284,21 @@ async fn kernel_info_is_wrapped_in_busy_and_idle() {
     assert_eq!(states, ["busy", "idle"]);
 }
 
+/// JEP 65: a new subscriber's first IOPub message is a welcome, with no request sent, so a
+/// client knows its subscription is live without asking kernel_info again and again.
+#[tokio::test]
+async fn a_new_iopub_subscriber_is_welcomed() {
+    let k = Kernel::start().await;
+    let mut sub = SubSocket::new();
+    sub.connect(&format!("tcp://127.0.0.1:{}", k.ports[1])).await.unwrap();
+    sub.subscribe("").await.unwrap();
+    let m = tokio::time::timeout(Duration::from_secs(5), sub.recv()).await.expect("no welcome in 5 s").unwrap();
+    let m = k.decode(m);
+    assert_eq!(m.header.msg_type, "iopub_welcome");
+    assert_eq!(content(&m), json!({ "subscription": "" }));
+    assert!(m.parent_header.is_none(), "{:?}", m.parent_header);
+}
+
 #[tokio::test]
 async fn execute_publishes_outputs_in_order_and_counts() {
     let mut k = Kernel::start().await;

@@ -1,9 +1,11 @@
-"""The kernel against jupyter_kernel_test (0.7.0), every test enabled but the pager.
+"""The kernel against jupyter_kernel_test (0.7.0), every test enabled but the pager;
+the iopub_welcome test (JEP 65) too.
 
 Runs the installed kernel named by NDPLAY_KERNEL_NAME (default "ndplay"), found through
 JUPYTER_PATH, with real Rust cells: the kernel is started once for the whole class.
 """
 import os
+import time
 import unittest
 
 import jupyter_kernel_test
@@ -20,6 +22,17 @@ class NdplayKernelTests(jupyter_kernel_test.KernelTests):
         # per reply. Wait here, once, for a first cell.
         reply = cls.kc.execute_interactive("1", timeout=600, output_hook=lambda msg: None)
         assert reply["content"]["status"] == "ok", reply["content"]
+        # rust-analyzer starts on the first completion or inspection and loads the standard
+        # library and the dependencies before it answers: seconds on an idle machine, over
+        # 30 s on a loaded one (measured at load 6). Until then the kernel answers from the
+        # session's names only, and an inspection finds nothing. Wait for it here, once.
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            cls.kc.inspect(cls.code_inspect_sample, len(cls.code_inspect_sample))
+            if cls.kc.get_shell_msg(timeout=60)["content"].get("found"):
+                break
+        else:
+            raise AssertionError("rust-analyzer did not answer an inspection within 300 s")
 
     language_name = "rust"
     file_extension = ".rs"
@@ -55,6 +68,14 @@ class NdplayKernelTests(jupyter_kernel_test.KernelTests):
     code_inspect_sample = "outer"
 
     code_clear_output = "clear_output();"
+
+
+class NdplayIopubWelcomeTests(jupyter_kernel_test.IopubWelcomeTests):
+    """JEP 65: the kernel's IOPub is an XPUB socket that welcomes each new subscriber. This
+    starts a second kernel, but runs no cell in it: the welcome needs no engine."""
+
+    kernel_name = NdplayKernelTests.kernel_name
+    support_iopub_welcome = True
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use anyhow::{Context, Result};
 use jupyter_protocol::{ConnectionInfo, JupyterMessage};
 use tokio::sync::mpsc;
-use zeromq::{PubSocket, RepSocket, RouterSocket, Socket, SocketRecv, SocketSend, ZmqMessage};
+use zeromq::{RepSocket, RouterSocket, Socket, SocketRecv, SocketSend, XPubSocket, ZmqMessage};
 
 use super::codec::{self, ReplayGuard, Signer};
 use crate::log::log;
@@ -84,7 +84,7 @@ pub async fn bind(info: &ConnectionInfo) -> Result<Wire> {
     control.bind(&info.control_url()).await.with_context(|| format!("binding control to {}", info.control_url()))?;
     let mut stdin = RouterSocket::new();
     stdin.bind(&info.stdin_url()).await.with_context(|| format!("binding stdin to {}", info.stdin_url()))?;
-    let mut iopub = PubSocket::new();
+    let mut iopub = XPubSocket::new();
     iopub.bind(&info.iopub_url()).await.with_context(|| format!("binding iopub to {}", info.iopub_url()))?;
     let mut heartbeat = RepSocket::new();
     heartbeat.bind(&info.hb_url()).await.with_context(|| format!("binding heartbeat to {}", info.hb_url()))?;
@@ -107,7 +107,7 @@ pub async fn bind(info: &ConnectionInfo) -> Result<Wire> {
     let (stdin_send, rx) = mpsc::unbounded_channel();
     tokio::spawn(send_loop("stdin", stdin_out, rx, signer.clone()));
     let (iopub_send, rx) = mpsc::unbounded_channel();
-    tokio::spawn(send_loop("iopub", iopub, rx, signer));
+    tokio::spawn(iopub_loop(iopub, rx, signer));
 
     tokio::spawn(heartbeat_loop(heartbeat));
     Ok(Wire {
@@ -165,6 +165,69 @@ async fn send_loop(
             log(&format!("{name}: could not send {}: {e}", message.header.msg_type));
         }
     }
+}
+
+/// IOPub is an XPUB socket (JEP 65), so the kernel sees each client's subscription arrive
+/// and answers it with an `iopub_welcome`. Without it a client cannot know when its
+/// subscription is live: jupyter_client (like our test harness) waits 0.2 s for an IOPub
+/// message after its first kernel_info reply and asks again when none came, and a
+/// kernel_info answered before the subscription arrived publishes its status to no one. That
+/// wait was 0.2 s of a 0.5 s first array. ipykernel 7 does the same.
+///
+/// One task owns the socket both ways: the XPUB socket registers a subscription only while
+/// it is being read, and a send and a read cannot hold it at once.
+async fn iopub_loop(mut socket: XPubSocket, mut from_core: mpsc::UnboundedReceiver<JupyterMessage>, signer: Signer) {
+    loop {
+        tokio::select! {
+            message = from_core.recv() => {
+                let Some(message) = message else { return }; // the core has shut down
+                publish(&mut socket, &message, &signer).await;
+            }
+            incoming = socket.recv() => match incoming {
+                Ok(frames) => {
+                    if let Some(topic) = subscription(&frames) {
+                        publish(&mut socket, &welcome(topic), &signer).await;
+                    }
+                }
+                Err(e) => {
+                    log(&format!("iopub: receive failed: {e}"));
+                    tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                }
+            },
+        }
+    }
+}
+
+async fn publish(socket: &mut XPubSocket, message: &JupyterMessage, signer: &Signer) {
+    let frames = codec::encode(message, signer);
+    let Ok(zmq) = ZmqMessage::try_from(frames) else { return };
+    if let Err(e) = socket.send(zmq).await {
+        log(&format!("iopub: could not send {}: {e}", message.header.msg_type));
+    }
+}
+
+/// The topic of a subscribe message (one frame: byte 1, then the topic); None for an
+/// unsubscribe or anything else a peer sends.
+fn subscription(message: &ZmqMessage) -> Option<Vec<u8>> {
+    if message.len() != 1 {
+        return None;
+    }
+    let frame = message.get(0)?;
+    (frame.first() == Some(&1)).then(|| frame[1..].to_vec())
+}
+
+/// JEP 65's welcome: content `{"subscription": topic}`, no parent, and the topic as its
+/// first frame so that it reaches the subscriber that asked for it (all of them for "").
+fn welcome(topic: Vec<u8>) -> JupyterMessage {
+    let content = jupyter_protocol::UnknownMessage {
+        msg_type: "iopub_welcome".into(),
+        content: serde_json::json!({ "subscription": String::from_utf8_lossy(&topic) }),
+    };
+    let mut message = JupyterMessage::new(jupyter_protocol::JupyterMessageContent::UnknownMessage(content), None);
+    if !topic.is_empty() {
+        message.zmq_identities = vec![topic.into()];
+    }
+    message
 }
 
 async fn heartbeat_loop(mut socket: RepSocket) {
