@@ -124,6 +124,7 @@ impl Compiler {
         })?;
         let mut recorded: Recorded = serde_json::from_slice(&text).context("reading the recorded rustc command")?;
         recorded.args = replayable(&recorded.args);
+        recorded.args.extend(extra_flags());
         let cells = dir.join("cells");
         let _ = std::fs::remove_dir_all(&cells);
         std::fs::create_dir_all(&cells)?;
@@ -249,6 +250,13 @@ fn replayable(args: &[String]) -> Vec<String> {
         i += 1;
     }
     out
+}
+
+/// `NDPLAY_CELL_RUSTFLAGS`: flags added to every cell's rustc command (split at spaces),
+/// after cargo's, so that they win: for measuring a flag in real cells (`-C lto=off`)
+/// without rebuilding the dependencies, which `RUSTFLAGS` would.
+fn extra_flags() -> Vec<String> {
+    std::env::var("NDPLAY_CELL_RUSTFLAGS").unwrap_or_default().split_whitespace().map(String::from).collect()
 }
 
 /// Whether cells are compiled through cargo, as before (`NDPLAY_COMPILE_WITH_CARGO=1`: only
