@@ -159,18 +159,29 @@ fn label_of(id: &str) -> String {
     registry::get(id, "description").and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
 }
 
+/// The text form of the control with model id `id`, read from its state now: what a stored
+/// notebook, nbval and a terminal show in place of the widget (`n = 3 (slider 0..=10, step
+/// 1)`, `[x] on`, `dtype = "f32" (dropdown)`). [`interact`](super::interact) lists its
+/// controls the same way.
+pub(crate) fn text_form(id: &str) -> String {
+    let get = |k: &str| registry::get(id, k).unwrap_or(Value::Null);
+    let label = label_of(id);
+    match get("_model_name").as_str().unwrap_or_default() {
+        "IntSliderModel" | "FloatSliderModel" => {
+            format!("{label} = {} (slider {}..={}, step {})", get("value"), get("min"), get("max"), get("step"))
+        }
+        "CheckboxModel" => {
+            let mark = if get("value").as_bool().unwrap_or(false) { "[x]" } else { "[ ]" };
+            format!("{mark} {label}")
+        }
+        "DropdownModel" => format!("{label} = {:?} (dropdown)", get("value").as_str().unwrap_or_default()),
+        _ => format!("{label} = {}", get("value")),
+    }
+}
+
 impl<T: SliderValue> Render for Slider<T> {
     fn mime_bundle(&self) -> MimeBundle {
-        let get = |k: &str| registry::get(&self.id, k).unwrap_or(Value::Null);
-        let plain = format!(
-            "{} = {} (slider {}..={}, step {})",
-            label_of(&self.id),
-            get("value"),
-            get("min"),
-            get("max"),
-            get("step")
-        );
-        view_bundle(&self.id, plain)
+        view_bundle(&self.id, text_form(&self.id))
     }
 }
 
@@ -212,8 +223,7 @@ impl Checkbox {
 
 impl Render for Checkbox {
     fn mime_bundle(&self) -> MimeBundle {
-        let mark = if self.value() { "[x]" } else { "[ ]" };
-        view_bundle(&self.id, format!("{mark} {}", label_of(&self.id)))
+        view_bundle(&self.id, text_form(&self.id))
     }
 }
 
@@ -271,7 +281,7 @@ impl Dropdown {
 
 impl Render for Dropdown {
     fn mime_bundle(&self) -> MimeBundle {
-        view_bundle(&self.id, format!("{} = {:?} (dropdown)", label_of(&self.id), self.value()))
+        view_bundle(&self.id, text_form(&self.id))
     }
 }
 

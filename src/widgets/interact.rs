@@ -12,7 +12,7 @@ use std::rc::Rc;
 
 use serde_json::{json, Map, Value};
 
-use super::controls::{boxed, Checkbox, Dropdown, Slider, SliderValue};
+use super::controls::{self, boxed, Checkbox, Dropdown, Slider, SliderValue};
 use super::{registry, view_bundle};
 use crate::display::{clear_output_wait, display, MimeBundle, Render};
 
@@ -196,19 +196,19 @@ where
         registry::listen(&id, rerun.clone());
     }
 
-    let mut plain: Vec<String> = controls
-        .ids()
-        .iter()
-        .map(|id| {
-            let get = |k: &str| registry::get(id, k).unwrap_or(Value::Null);
-            let label = get("description").as_str().unwrap_or_default().to_string();
-            format!("{label} = {}", get("value"))
-        })
-        .collect();
-    if let Some(bundle) = &first {
-        plain.push(bundle.plain().to_string());
+    let plain = text_form(&controls.ids(), first.as_ref().map(MimeBundle::plain));
+    Interact { id: column.id().to_string(), output, plain }
+}
+
+/// What a stored notebook shows where the widgets cannot be drawn: each control as it
+/// shows alone (its label, value and range), then `→` and the closure's result for those
+/// values, its later lines indented under the arrow.
+fn text_form(ids: &[String], result: Option<&str>) -> String {
+    let mut lines: Vec<String> = ids.iter().map(|id| controls::text_form(id)).collect();
+    if let Some(result) = result {
+        lines.push(format!("→ {}", result.replace('\n', "\n  ")));
     }
-    Interact { id: column.id().to_string(), output, plain: plain.join("\n") }
+    lines.join("\n")
 }
 
 /// Opens the Output widget, showing `first` (the closure's result in the cell).
@@ -272,7 +272,7 @@ mod tests {
             seen.borrow_mut().push(n);
             n * 7
         });
-        assert_eq!(shown.mime_bundle().plain(), "n = 3\n21");
+        assert_eq!(shown.mime_bundle().plain(), "n = 3 (slider 0..=10, step 1)\n→ 21");
         let data = shown.mime_bundle().to_json();
         assert_eq!(data[MIME_WIDGET_VIEW]["model_id"], json!(shown.id()), "the view is a JSON object");
         let outputs = registry::get(shown.output_id(), "outputs").unwrap();
@@ -297,6 +297,17 @@ mod tests {
         move_to(a.id(), json!(0.5));
         assert_eq!(*last.borrow(), Some((0.5, true)));
         assert_eq!(a.mime_bundle().plain(), "a = 0.5 (slider 0.0..=1.0, step 0.01)");
+    }
+
+    #[test]
+    fn the_text_form_names_every_control_and_indents_the_result_under_the_arrow() {
+        let rows = slider("rows", 1..=3).initial(2);
+        let on = checkbox("on", true);
+        let shown = interact((&rows, &on), |(r, _)| crate::prelude::Array2::<i32>::zeros((r as usize, 2)));
+        assert_eq!(
+            shown.mime_bundle().plain(),
+            "rows = 2 (slider 1..=3, step 1)\n[x] on\n→ array![[0, 0],\n         [0, 0]]"
+        );
     }
 
     #[test]

@@ -93,7 +93,7 @@ def test_a_move_reruns_the_closure_in_the_output_widget_without_compiling(kernel
     cell, slider, output = make_interact(kernel, 'let k = slider("k", 0..=10).initial(2);\ninteract(&k, |n| n * 7)')
     first = [m for m in cell.outputs if m["msg_type"] == "comm_open" and m["content"]["comm_id"] == output][0]
     assert first["content"]["data"]["state"]["outputs"][0]["data"]["text/plain"] == "14"
-    assert cell.result["text/plain"].splitlines() == ["k = 2", "14"]
+    assert cell.result["text/plain"].splitlines() == ["k = 2 (slider 0..=10, step 1)", "→ 14"]
     statuses, outputs, seconds, msg_id = move(kernel, slider, 6)
     assert statuses == ["busy", "idle"]
     assert all(m["parent_header"]["msg_id"] == msg_id for m in outputs)
