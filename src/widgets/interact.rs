@@ -8,6 +8,7 @@
 //! panic's error — in the output area, not in the cell.
 
 use std::cell::RefCell;
+use std::panic::AssertUnwindSafe;
 use std::rc::Rc;
 
 use serde_json::{json, Map, Value};
@@ -183,13 +184,30 @@ where
     let output_id = output.clone();
     let rerun: registry::Callback = Rc::new(RefCell::new(move || {
         // Everything from here on is filed under the browser's message, in the output area.
-        let mut state = Map::new();
-        state.insert("msg_id".into(), json!(registry::route()));
-        registry::set(&output_id, state);
+        route_output(&output_id, registry::route());
         clear_output_wait();
-        let result = (f.borrow_mut())(read());
-        if let Some(bundle) = result.output_bundle() {
-            display(&bundle);
+        let ran = std::panic::catch_unwind(AssertUnwindSafe(|| (f.borrow_mut())(read())));
+        let panicked = match ran {
+            Ok(result) => {
+                if let Some(bundle) = result.output_bundle() {
+                    display(&bundle);
+                }
+                None
+            }
+            Err(payload) => {
+                display(&panic_bundle(&*payload));
+                Some(payload)
+            }
+        };
+        // While `msg_id` is set, JupyterLab hands *every* message of this move to the Output
+        // widget — the move's idle too, which the slider waits for before it sends the next
+        // move (ipywidgets' throttle). So it is cleared before the move ends, as ipywidgets'
+        // `with out:` does; without this a slider in the browser stops after one move.
+        route_output(&output_id, String::new());
+        if let Some(payload) = panicked {
+            // The kernel still reports the panic as the move's error (after this clear, so
+            // it is not in the output area; the message shown above is).
+            std::panic::resume_unwind(payload);
         }
     }));
     for id in controls.ids() {
@@ -209,6 +227,25 @@ fn text_form(ids: &[String], result: Option<&str>) -> String {
         lines.push(format!("→ {}", result.replace('\n', "\n  ")));
     }
     lines.join("\n")
+}
+
+/// Files what follows under the browser message `msg_id` in the Output widget `output`
+/// (an empty `msg_id`: in no Output widget).
+fn route_output(output: &str, msg_id: String) {
+    let mut state = Map::new();
+    state.insert("msg_id".into(), json!(msg_id));
+    registry::set(output, state);
+}
+
+/// What the output area shows when the closure panicked: the panic's message, as the
+/// kernel's error for a cell begins (`panic: ...`, the word in red).
+fn panic_bundle(payload: &(dyn std::any::Any + Send)) -> MimeBundle {
+    let message = payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "the closure panicked".to_string());
+    MimeBundle::new(format!("\x1b[1;31mpanic\x1b[0m: {message}"))
 }
 
 /// Opens the Output widget, showing `first` (the closure's result in the cell).
@@ -268,10 +305,18 @@ mod tests {
         let s = slider("n", 0..=10).initial(3);
         let calls = Rc::new(RefCell::new(Vec::new()));
         let seen = calls.clone();
+        let routes = Rc::new(RefCell::new(Vec::new()));
+        let routed = routes.clone();
+        let output = Rc::new(RefCell::new(String::new()));
+        let output_of = output.clone();
         let shown = interact(&s, move |n| {
             seen.borrow_mut().push(n);
+            if !output_of.borrow().is_empty() {
+                routed.borrow_mut().push(registry::get(&output_of.borrow(), "msg_id"));
+            }
             n * 7
         });
+        *output.borrow_mut() = shown.output_id().to_string();
         assert_eq!(shown.mime_bundle().plain(), "n = 3 (slider 0..=10, step 1)\n→ 21");
         let data = shown.mime_bundle().to_json();
         assert_eq!(data[MIME_WIDGET_VIEW]["model_id"], json!(shown.id()), "the view is a JSON object");
@@ -280,7 +325,10 @@ mod tests {
         move_to(s.id(), json!(5));
         assert_eq!(s.value(), 5);
         assert_eq!(*calls.borrow(), [3, 5]);
-        assert_eq!(registry::get(shown.output_id(), "msg_id"), Some(json!("move-1")));
+        // Routed to the move while the closure ran, and cleared once it is done (or the
+        // frontend would keep the move's idle from the slider).
+        assert_eq!(*routes.borrow(), [Some(json!("move-1"))]);
+        assert_eq!(registry::get(shown.output_id(), "msg_id"), Some(json!("")));
     }
 
     #[test]
@@ -308,6 +356,23 @@ mod tests {
             shown.mime_bundle().plain(),
             "rows = 2 (slider 1..=3, step 1)\n[x] on\n→ array![[0, 0],\n         [0, 0]]"
         );
+    }
+
+    #[test]
+    fn a_panic_in_the_closure_is_shown_in_the_output_area_and_the_route_is_cleared() {
+        let p = slider("p", 0..=3);
+        let shown = interact(&p, |n| {
+            if n == 2 {
+                panic!("no twos here")
+            }
+            n * 10
+        });
+        let moved = std::panic::catch_unwind(|| move_to(p.id(), json!(2)));
+        assert!(moved.is_err(), "the panic goes on to the kernel, which reports it as the move's error");
+        assert_eq!(registry::get(shown.output_id(), "msg_id"), Some(json!("")));
+        assert_eq!(panic_bundle(&"no twos here").plain(), "\x1b[1;31mpanic\x1b[0m: no twos here");
+        move_to(p.id(), json!(3));
+        assert_eq!(p.value(), 3);
     }
 
     #[test]

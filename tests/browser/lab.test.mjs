@@ -725,3 +725,158 @@ test('the interrupt button stops `loop {}` and the kernel returns to Idle', { ti
   await page.waitForFunction(() => /42/.test(window.jupyterapp.shell.currentWidget.content.activeCell.node.querySelector('.jp-Cell-outputArea')?.innerText || ''), null, { timeout: 120_000 });
   await kernelIdle(page, 30_000);
 });
+
+// ---------------------------------------------------------------------------------------
+// widgets (issue 14): a real slider in JupyterLab, key-stepped, and a page reload
+
+// The fixture is copied in by this test, after NOTEBOOKS was listed, so the per-notebook
+// tests above do not run it.
+const WIDGETS_FIXTURE = 'widgets.ipynb';
+// How many moves are timed, and the goal for the median (issue 14: "within 100 ms").
+const TIMED_MOVES = 20;
+const MOVE_GOAL_MS = 100;
+// The Output widget's node in jupyterlab_widgets (OutputView), a slider's handle and readout.
+const OUTPUT_AREA = '.widget-output';
+const SLIDER_HANDLE = '.noUi-handle';
+const SLIDER_READOUT = '.widget-readout';
+
+// Whether `text` shows the number `want` (the array view writes 9801 as 9.801e+03, with
+// four significant digits, so a match is one within 0.1 %; the 100x100 closure's largest
+// value, 9801 * s, differs by more than that from everything the previous step showed).
+const NUMBER_PATTERN = /-?\d+(?:\.\d*)?(?:e[+-]?\d+)?/g;
+const showsValue = (text, want) => (text.match(NUMBER_PATTERN) || []).some((n) => Math.abs(Number(n) - want) <= Math.abs(want) * 1e-3);
+
+/** What cell `i` shows of its widgets: the sliders' readouts and the output area's text. */
+async function widgetsOf(page, i) {
+  return page.evaluate(({ i, OUTPUT_AREA, SLIDER_READOUT }) => {
+    const node = window.jupyterapp.shell.currentWidget.content.widgets[i].node;
+    const area = node.querySelector('.jp-Cell-outputArea');
+    return {
+      readouts: [...node.querySelectorAll(SLIDER_READOUT)].map((r) => r.innerText.trim()),
+      output: [...node.querySelectorAll(OUTPUT_AREA)].map((o) => o.innerText.trim()).join('\n'),
+      text: area?.innerText.trim().slice(0, 300) ?? '',
+    };
+  }, { i, OUTPUT_AREA, SLIDER_READOUT });
+}
+
+/** Waits until cell `i` shows `readout` on its slider and an output area that `want` accepts. */
+async function waitWidgets(page, i, readout, want, what, timeout = 30_000) {
+  const deadline = Date.now() + timeout;
+  let seenNow;
+  while (Date.now() < deadline) {
+    seenNow = await widgetsOf(page, i);
+    if (seenNow.readouts.includes(readout) && want(seenNow.output)) return seenNow;
+    await page.waitForTimeout(100);
+  }
+  const file = path.join(ARTIFACTS, `widgets-${Date.now()}.png`);
+  await page.screenshot({ path: file }).catch(() => {});
+  throw new Error(`${what}: cell ${i} shows ${JSON.stringify(seenNow)} after ${timeout / 1000} s (screenshot ${file})`);
+}
+
+/** Makes cell `i` the active one and runs it (not awaited: the command settles late). */
+async function runCellAt(page, i) {
+  await page.evaluate((i) => {
+    const nb = window.jupyterapp.shell.currentWidget.content;
+    nb.activeCellIndex = i;
+    void window.jupyterapp.commands.execute('notebook:run-cell');
+  }, i);
+}
+
+/**
+ * Presses ArrowRight on the focused slider handle of cell `i` and returns, in ms of the
+ * page's clock, the time from the keydown to the output area's text showing `want`
+ * (the DOM changed) and to the next animation frame after that (it is painted).
+ */
+async function timedKeyStep(page, i, want) {
+  await page.evaluate(({ i, want, OUTPUT_AREA, pattern }) => {
+    const re = new RegExp(pattern, 'g');
+    const shows = (text) => (text.match(re) || []).some((n) => Math.abs(Number(n) - want) <= Math.abs(want) * 1e-3);
+    const node = window.jupyterapp.shell.currentWidget.content.widgets[i].node;
+    const move = (window.__ndplayMove = { t0: null, dom: null, frame: null });
+    document.addEventListener('keydown', () => { move.t0 = performance.now(); }, { capture: true, once: true });
+    const holds = () => [...node.querySelectorAll(OUTPUT_AREA)].some((o) => shows(o.innerText));
+    const observer = new MutationObserver(() => {
+      if (move.t0 == null || move.dom != null || !holds()) return;
+      move.dom = performance.now();
+      observer.disconnect();
+      requestAnimationFrame(() => { move.frame = performance.now(); });
+    });
+    observer.observe(node, { subtree: true, childList: true, characterData: true });
+  }, { i, want, OUTPUT_AREA, pattern: NUMBER_PATTERN.source });
+  await page.keyboard.press('ArrowRight');
+  await page.waitForFunction(() => window.__ndplayMove.frame != null, null, { timeout: 10_000, polling: 20 })
+    .catch(async () => {
+      throw new Error(`no output showing ${want} within 10 s of the key press: ${JSON.stringify(await widgetsOf(page, i))}`);
+    });
+  const { t0, dom, frame } = await page.evaluate(() => window.__ndplayMove);
+  return { dom: dom - t0, frame: frame - t0 };
+}
+
+// The same order statistics as tests/tools/widget_moves.py.
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const p95 = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(s.length * 0.95))];
+};
+
+test('widgets: a key-stepped slider reruns interact, the move is timed, and a reload shows the widgets again', { timeout: 900_000 }, async (t) => {
+  fs.copyFileSync(path.join(import.meta.dirname, 'fixtures', WIDGETS_FIXTURE), path.join(LAB_ROOT, WIDGETS_FIXTURE));
+  const page = await openLab(t, `/lab/tree/${WIDGETS_FIXTURE}?reset`);
+  await notebookReady(page, WIDGETS_FIXTURE);
+  await kernelIdle(page, 180_000);
+  await page.evaluate(() => { void window.jupyterapp.commands.execute('notebook:run-all-cells'); });
+  await waitForCells(page, 300_000);
+  // Cell 1: interact(&n, |n| n * 7) with n at 3.
+  await waitWidgets(page, 1, '3', (o) => o === '21', 'the first interact after running');
+  await waitWidgets(page, 2, '1', (o) => showsValue(o, 9801), 'the 100x100 interact after running');
+  assert.match((await widgetsOf(page, 3)).text, /\b3\b/, 'n.value() in a later cell');
+
+  step('key-stepping the slider of interact(&n, |n| n * 7)');
+  await page.locator('.jp-Notebook .jp-Cell').nth(1).locator(SLIDER_HANDLE).first().focus();
+  await page.keyboard.press('ArrowRight');
+  await waitWidgets(page, 1, '4', (o) => o === '28', 'after one ArrowRight on n');
+  // The kernel kept the browser's value: a later cell reads it.
+  await runCellAt(page, 3);
+  await page.waitForFunction(() => /\b4\b/.test(window.jupyterapp.shell.currentWidget.content.widgets[3].node.querySelector('.jp-Cell-outputArea')?.innerText || ''), null, { timeout: 60_000 });
+  await page.screenshot({ path: path.join(ARTIFACTS, 'widgets-moved.png') });
+
+  step(`timing ${TIMED_MOVES} moves of the 100x100 interact`);
+  await page.locator('.jp-Notebook .jp-Cell').nth(2).locator(SLIDER_HANDLE).first().focus();
+  const times = [];
+  for (let s = 2; s <= TIMED_MOVES + 1; s++) {
+    const m = await timedKeyStep(page, 2, 9801 * s);
+    times.push(m);
+    await waitIdle(page, 10_000); // the next move starts from an idle kernel, as a student's does
+  }
+  await waitWidgets(page, 2, String(TIMED_MOVES + 1), (o) => showsValue(o, 9801 * (TIMED_MOVES + 1)), 'after the timed moves');
+  const dom = times.map((m) => m.dom);
+  const frame = times.map((m) => m.frame);
+  const line = `widget move -> new 100x100 output in JupyterLab (Chromium, ${TIMED_MOVES} key steps): `
+    + `in the DOM median ${median(dom).toFixed(1)} ms, p95 ${p95(dom).toFixed(1)} ms; `
+    + `painted (next frame) median ${median(frame).toFixed(1)} ms, p95 ${p95(frame).toFixed(1)} ms`;
+  quoted.push(line);
+  t.diagnostic(line);
+  step(line);
+  fs.writeFileSync(path.join(ARTIFACTS, 'widget-moves.json'), JSON.stringify(times, null, 1));
+  assert.ok(median(frame) < MOVE_GOAL_MS, `${line}: the median is over the ${MOVE_GOAL_MS} ms goal`);
+
+  step('saving and reloading the page');
+  await page.evaluate(() => window.jupyterapp.commands.execute('docmanager:save'));
+  await page.reload({ waitUntil: 'domcontentloaded', timeout: 60_000 });
+  await page.waitForFunction(() => window.jupyterapp?.shell, null, { timeout: 60_000 });
+  await page.evaluate(() => window.jupyterapp.restored);
+  await notebookReady(page, WIDGETS_FIXTURE);
+  // The same kernel, so the widgets come back from its state (request_states) with the
+  // values the student left them at.
+  const restored = await waitWidgets(page, 1, '4', (o) => o === '28', 'after the reload', 60_000);
+  await waitWidgets(page, 2, String(TIMED_MOVES + 1), (o) => showsValue(o, 9801 * (TIMED_MOVES + 1)), 'the 100x100 interact after the reload', 60_000);
+  assert.doesNotMatch(restored.text, /Error displaying widget/);
+  await page.screenshot({ path: path.join(ARTIFACTS, 'widgets-reloaded.png') });
+  // And they are live: one more step reruns the closure.
+  await page.locator('.jp-Notebook .jp-Cell').nth(1).locator(SLIDER_HANDLE).first().focus();
+  await page.keyboard.press('ArrowRight');
+  await waitWidgets(page, 1, '5', (o) => o === '35', 'a step after the reload');
+});
