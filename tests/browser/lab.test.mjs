@@ -201,6 +201,9 @@ async function inspectCells(page) {
             }),
       ),
     );
+    // The cell's own outputs: not those inside an Output widget (an interact's area is an
+    // output area of its own, nested in the cell's).
+    const ownOutputs = (node) => [...(node.querySelector('.jp-Cell-outputArea')?.querySelectorAll(':scope > .jp-OutputArea-child') ?? [])];
     return w.content.widgets.map((cell, index) => {
       const model = cell.model;
       const info = {
@@ -216,7 +219,7 @@ async function inspectCells(page) {
       info.prompt = cell.node.querySelector('.jp-InputPrompt')?.innerText.trim();
       const outputs = [];
       for (let i = 0; i < model.outputs.length; i++) outputs.push(model.outputs.get(i).toJSON());
-      const children = [...cell.node.querySelectorAll('.jp-OutputArea-child')];
+      const children = ownOutputs(cell.node);
       info.outputs = outputs.map((o, i) => {
         const el = children[i]?.querySelector('.jp-OutputArea-output');
         const html = el?.classList.contains('jp-RenderedHTMLCommon') ? el : el?.querySelector('.jp-RenderedHTMLCommon');
@@ -343,7 +346,8 @@ async function shownPictures(page, which) {
       return true;
     };
     return which.map(([c, o]) => {
-      const child = cells[c]?.node.querySelectorAll('.jp-OutputArea-child')[o];
+      const area = cells[c]?.node.querySelector('.jp-Cell-outputArea');
+      const child = area?.querySelectorAll(':scope > .jp-OutputArea-child')[o];
       if (!child) return { shown: null };
       const imgs = [...child.querySelectorAll('img')].filter((i) => visible(i) && i.naturalWidth > 0);
       const svgs = [...child.querySelectorAll('svg')].filter(visible);
