@@ -845,6 +845,13 @@ test('widgets: a key-stepped slider reruns interact, the move is timed, and a re
   // The kernel kept the browser's value: a later cell reads it.
   await runCellAt(page, 3);
   await page.waitForFunction(() => /\b4\b/.test(window.jupyterapp.shell.currentWidget.content.widgets[3].node.querySelector('.jp-Cell-outputArea')?.innerText || ''), null, { timeout: 60_000 });
+  // Cell 4 panics for 1: the panic shows in its output area, and the slider goes on.
+  await waitWidgets(page, 4, '0', (o) => o === '0', 'the panicking interact after running');
+  await page.locator('.jp-Notebook .jp-Cell').nth(4).locator(SLIDER_HANDLE).first().focus();
+  await page.keyboard.press('ArrowRight');
+  await waitWidgets(page, 4, '1', (o) => /panic: no ones here/.test(o), 'a move whose closure panics');
+  await page.keyboard.press('ArrowRight');
+  await waitWidgets(page, 4, '2', (o) => o === '20', 'the move after the panic');
   await page.screenshot({ path: path.join(ARTIFACTS, 'widgets-moved.png') });
 
   step(`timing ${TIMED_MOVES} moves of the 100x100 interact`);
