@@ -5,7 +5,8 @@
 //! and then on every change of a widget's value. Each later call runs inside a message from
 //! the browser: the Output widget's `msg_id` is set to that message's id first, so the
 //! frontend files everything that call shows — the result, `display`s, `println!` text, a
-//! panic's error — in the output area, not in the cell.
+//! panic's message — in the output area, not in the cell; and it is cleared again before
+//! the message ends, so that the message's idle reaches the slider (see `interact`).
 
 use std::cell::RefCell;
 use std::panic::AssertUnwindSafe;
