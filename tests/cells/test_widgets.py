@@ -123,7 +123,7 @@ def test_a_panic_in_a_closure_is_an_error_in_its_output_and_the_widget_goes_on(k
 
 def test_an_endless_closure_is_interrupted_and_nothing_is_lost(kernel):
     kernel.run("let kept_through_widgets = 5;")
-    _, slider, _ = make_interact(
+    _, slider, output = make_interact(
         kernel, 'let e = slider("e", 0..=3);\ninteract(&e, |n| { if n == 1 { loop { std::hint::spin_loop() } } n })'
     )
     result = {}
@@ -138,6 +138,15 @@ def test_an_endless_closure_is_interrupted_and_nothing_is_lost(kernel):
     _, outputs, _, _ = result["r"]
     errors = [m["content"] for m in outputs if m["msg_type"] == "error"]
     assert errors and errors[0]["ename"] == "Interrupted", outputs
+    # The move was stopped with its Output widget still capturing (msg_id set): JupyterLab
+    # would then swallow the idle the slider waits for, and the slider would never move
+    # again. The kernel releases it before the idle.
+    captures = [
+        m["content"]["data"]["state"]["msg_id"]
+        for m in outputs
+        if m["msg_type"] == "comm_msg" and m["content"]["comm_id"] == output and "msg_id" in m["content"]["data"].get("state", {})
+    ]
+    assert captures and captures[-1] == "", f"the Output widget is left capturing: {captures}"
     _, outputs, _, _ = move(kernel, slider, 2)
     assert shown(outputs) == ["2"], outputs
     assert kernel.run("kept_through_widgets * 2").result["text/plain"] == "10"

@@ -224,6 +224,9 @@ struct State {
     unloadable: Vec<String>,
     /// The current cell's stderr mark has been read.
     stderr_ended: bool,
+    /// Output widgets whose `msg_id` the child set and has not cleared (see
+    /// [`State::track_capture`]).
+    captures: std::collections::BTreeSet<String>,
 }
 
 impl State {
@@ -238,6 +241,39 @@ impl State {
     fn emit(&self, output: Output) {
         if let Some(sink) = &self.sink {
             sink.emit(output);
+        }
+    }
+
+    /// Notes an Output widget's `msg_id` going out: while it is set, JupyterLab hands every
+    /// message of that request to the Output widget, the request's `idle` too, which a
+    /// slider waits for before it sends its next move. The prelude clears it before a move
+    /// ends; a move that does not end (interrupted, crashed) cannot, and its slider would be
+    /// stuck for good. [`State::release_captures`] clears what is left at the fence.
+    fn track_capture(&mut self, output: &Output) {
+        let Output::CommMsg(m) = output else { return };
+        if m.data.get("method").and_then(Value::as_str) != Some("update") {
+            return;
+        }
+        match m.data.get("state").and_then(|s| s.get("msg_id")).and_then(Value::as_str) {
+            Some("") => {
+                self.captures.remove(&m.comm_id.0);
+            }
+            Some(_) => {
+                self.captures.insert(m.comm_id.0.clone());
+            }
+            None => {}
+        }
+    }
+
+    /// At the end of a cell or a move, before its idle: every Output widget still capturing
+    /// is told to stop, as the prelude would have.
+    fn release_captures(&mut self) {
+        for comm_id in std::mem::take(&mut self.captures) {
+            let mut data = serde_json::Map::new();
+            data.insert("method".into(), "update".into());
+            data.insert("state".into(), serde_json::json!({ "msg_id": "" }));
+            data.insert("buffer_paths".into(), serde_json::json!([]));
+            self.emit(Output::CommMsg(CommMsg { comm_id: jupyter_protocol::CommId(comm_id), data }));
         }
     }
 
@@ -296,6 +332,7 @@ impl State {
             Line::Text(t) | Line::Malformed(t) => self.text("stdout", &t),
             Line::Output(output) => {
                 self.flush();
+                self.track_capture(&output);
                 self.emit(output);
             }
             Line::PanicBegin(location) => {
@@ -361,6 +398,7 @@ fn forward(stdout: Receiver<String>, stderr: Receiver<String>, control: Receiver
                     }
                     state.stderr_ended = false;
                     state.flush();
+                    state.release_captures();
                     let _ = reply.send(CellEnd {
                         panic: state.panic.take(),
                         result: state.result.take(),
@@ -450,6 +488,38 @@ mod tests {
         f.attach(sink.clone());
         let end = f.fence(false);
         assert!(end.panic.is_none() && end.crash.is_none() && end.result.is_none() && end.unloadable.is_empty());
+    }
+
+    #[test]
+    fn an_output_widget_left_capturing_is_released_at_the_fence() {
+        let (out_tx, out_rx) = crossbeam_channel::unbounded();
+        let (_err_tx, err_rx) = crossbeam_channel::unbounded();
+        let f = Forwarder::start(out_rx, err_rx);
+        let sink = Arc::new(Collect(Mutex::new(Vec::new())));
+        let update = |comm: &str, msg_id: &str| {
+            format!(
+                r#"{DISPLAY_PREFIX}{{"msg_type":"comm_msg","content":{{"comm_id":"{comm}","data":{{"method":"update","state":{{"msg_id":"{msg_id}"}},"buffer_paths":[]}}}}}}"#
+            )
+        };
+        // A move that sets and clears its capture: nothing is added.
+        f.attach(sink.clone());
+        out_tx.send(update("out-a", "m1")).unwrap();
+        out_tx.send(update("out-a", "")).unwrap();
+        f.fence(false);
+        assert_eq!(sink.0.lock().unwrap().len(), 2);
+        // A move that dies while its Output widget captures: the fence releases it, once.
+        sink.0.lock().unwrap().clear();
+        f.attach(sink.clone());
+        out_tx.send(update("out-b", "m2")).unwrap();
+        f.fence(false);
+        let got: Vec<Value> = sink.0.lock().unwrap().iter().map(json).collect();
+        assert_eq!(got.len(), 2, "{got:?}");
+        assert_eq!(got[1]["type"], "comm_msg");
+        assert_eq!(got[1]["content"]["comm_id"], "out-b");
+        assert_eq!(got[1]["content"]["data"]["state"]["msg_id"], "");
+        f.attach(sink.clone());
+        f.fence(false);
+        assert_eq!(sink.0.lock().unwrap().len(), 2, "released only once");
     }
 
     #[test]
