@@ -53,21 +53,45 @@ pub fn bundle(plain: impl Into<String>, svg: impl Into<String>) -> MimeBundle {
     MimeBundle::new(plain.clone()).with(MIME_HTML, html(&svg, &light, &plain)).with(MIME_SVG, light)
 }
 
+thread_local! {
+    /// Set while pictures are drawn for a live view only (see [`live_only`]).
+    static LIVE_ONLY: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f` with its pictures drawn for a live view only: without the PNG twin, which
+/// only a stored notebook that is not trusted shows. An `interact`'s output area is such a
+/// view: it exists only while the kernel runs, and its outputs are not stored in the
+/// notebook. Making the twin is about half of a chart's drawing (lesson 2's histograms:
+/// 130 ms of a 267 ms move), which a slider pays on every move.
+pub fn live_only<R>(f: impl FnOnce() -> R) -> R {
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            LIVE_ONLY.with(|l| l.set(self.0));
+        }
+    }
+    let _restore = Restore(LIVE_ONLY.with(|l| l.replace(true)));
+    f()
+}
+
 /// The `text/html` of a picture: `svg` inline for trusted views, the PNG of `light` for
 /// sanitised ones; `plain` is the PNG's `alt` text, and what a sanitised view shows when
 /// no PNG could be made.
 pub fn html(svg: &str, light: &str, plain: &str) -> String {
     let alt: String = plain.chars().take(MAX_ALT_CHARS).collect();
     let alt = escape_html(&alt);
-    let stored = match raster::png(light, Theme::LIGHT.background) {
+    let png =
+        if LIVE_ONLY.with(|l| l.get()) { Err(None) } else { raster::png(light, Theme::LIGHT.background).map_err(Some) };
+    let stored = match png {
         Ok(png) => format!(
             "<img style=\"display:var(--ndplay-stored)\" alt=\"{alt}\" src=\"data:image/png;base64,{}\">",
             raster::base64(&png)
         ),
-        Err(e) => format!(
+        Err(Some(e)) => format!(
             "<pre style=\"display:var(--ndplay-stored)\">{alt}\n({})</pre>",
             escape_html(&format!("no picture: {e}"))
         ),
+        Err(None) => format!("<pre style=\"display:var(--ndplay-stored)\">{alt}</pre>"),
     };
     format!(
         "<div style=\"--ndplay-live:block;--ndplay-stored:none\">\
@@ -85,6 +109,16 @@ mod tests {
     }
 
     const SVG: &str = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"20\" height=\"10\"><rect width=\"5\" height=\"5\" style=\"fill:var(--jp-error-color1, #d32f2f)\"/></svg>";
+
+    #[test]
+    fn a_live_only_picture_has_no_png_twin_and_the_flag_is_undone() {
+        let live = live_only(|| html(SVG, SVG, "words"));
+        assert!(live.contains("<svg") && !live.contains("data:image/png"), "{live}");
+        assert!(live.contains(">words</pre>"), "{live}");
+        let caught = std::panic::catch_unwind(|| live_only(|| panic!("in a closure")));
+        assert!(caught.is_err());
+        assert!(html(SVG, SVG, "words").contains("data:image/png;base64,"), "the twin is back after the panic");
+    }
 
     #[test]
     fn the_html_holds_the_live_svg_and_a_png_for_sanitised_views() {

@@ -175,7 +175,7 @@ where
     let read = controls.reader();
     let f = Rc::new(RefCell::new(f));
     let first = (f.borrow_mut())(read());
-    let first = first.output_bundle();
+    let first = crate::picture::live_only(|| first.output_bundle());
     let output = open_output(first.as_ref());
     let mut children: Vec<String> = controls.ids();
     children.push(output.clone());
@@ -187,10 +187,13 @@ where
         // Everything from here on is filed under the browser's message, in the output area.
         route_output(&output_id, registry::route());
         clear_output_wait();
-        let ran = std::panic::catch_unwind(AssertUnwindSafe(|| (f.borrow_mut())(read())));
+        // A move's pictures are live only: no PNG twin (see `live_only`).
+        let ran = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            crate::picture::live_only(|| (f.borrow_mut())(read()).output_bundle())
+        }));
         let panicked = match ran {
-            Ok(result) => {
-                if let Some(bundle) = result.output_bundle() {
+            Ok(bundle) => {
+                if let Some(bundle) = bundle {
                     display(&bundle);
                 }
                 None
