@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use serde_json::json;
 
+use crate::engine::rust::shared::{not_world_readable, publish, Manifest, SharedCache, SHARED_VAR};
+
 const LOGO_SVG: &[u8] = include_bytes!("../assets/logo.svg");
 const LOGO_32: &[u8] = include_bytes!("../assets/logo-32x32.png");
 const LOGO_64: &[u8] = include_bytes!("../assets/logo-64x64.png");
@@ -64,23 +66,34 @@ fn sys_prefix() -> Result<PathBuf> {
     Ok(PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()))
 }
 
-/// The contents of kernel.json for a kernel run by `exe`.
-pub fn kernel_json(exe: &Path, display_name: &str) -> serde_json::Value {
-    json!({
+/// The contents of kernel.json for a kernel run by `exe`; with a shared cache, every
+/// kernel Jupyter starts from it is told where that is.
+pub fn kernel_json(exe: &Path, display_name: &str, shared_cache: Option<&Path>) -> serde_json::Value {
+    let mut spec = json!({
         "argv": [exe.to_string_lossy(), "kernel", "--connection-file", "{connection_file}"],
         "display_name": display_name,
         "language": "rust",
         "interrupt_mode": "message",
         "metadata": { "debugger": false },
-    })
+    });
+    if let Some(dir) = shared_cache {
+        spec["env"] = json!({ SHARED_VAR: dir.to_string_lossy() });
+    }
+    spec
 }
 
 /// Writes the kernelspec directory; returns it.
-pub fn write_kernelspec(location: &Location, name: &str, display_name: &str, exe: &Path) -> Result<PathBuf> {
+pub fn write_kernelspec(
+    location: &Location,
+    name: &str,
+    display_name: &str,
+    exe: &Path,
+    shared_cache: Option<&Path>,
+) -> Result<PathBuf> {
     validate_name(name)?;
     let dir = location.kernels_dir()?.join(name);
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-    let spec = serde_json::to_string_pretty(&kernel_json(exe, display_name))?;
+    let spec = serde_json::to_string_pretty(&kernel_json(exe, display_name, shared_cache))?;
     std::fs::write(dir.join("kernel.json"), spec)?;
     std::fs::write(dir.join("logo-svg.svg"), LOGO_SVG)?;
     std::fs::write(dir.join("logo-32x32.png"), LOGO_32)?;
@@ -114,11 +127,7 @@ pub fn warm_cache() -> Result<()> {
     eprintln!("Warming the build cache (the first time compiles ndarray and the prelude: a few minutes)…");
     let mut engine = crate::engine::rust::RustEngine::start(&step)?;
     step("evaluating a first array");
-    use crate::core::engine::{Discard, Engine, Outcome};
-    match engine.execute("let a = array![1.0, 2.0, 3.0]; a", std::sync::Arc::new(Discard)) {
-        Outcome::Ok { .. } => {}
-        Outcome::Error(e) => bail!("the warm-up cell failed: {}\n{}", e.evalue, e.traceback.join("\n")),
-    }
+    run_first_array(&mut engine)?;
     step("preparing completion and inspection (rust-analyzer's crate: a few minutes the first time)");
     if !engine.warm_analysis(std::time::Duration::from_secs(15 * 60)) {
         step("completion did not start; it will work by name only until it does");
@@ -127,29 +136,98 @@ pub fn warm_cache() -> Result<()> {
     Ok(())
 }
 
+/// Builds the shared cache of a multi-user server in `root` (see
+/// `crate::engine::rust::shared`): the prelude and its dependencies compiled once, the
+/// toolchain recorded, everything made readable by all and writable by its owner only.
+/// Refuses a toolchain or binary other users cannot reach, which every kernel needs.
+/// Must run before any thread reads the environment (it sets `NDPLAY_CACHE_DIR`).
+pub fn build_shared_cache(root: &Path, exe: &Path) -> Result<()> {
+    if !root.is_absolute() {
+        bail!("--shared-cache needs an absolute directory, not {}", root.display());
+    }
+    let (sysroot, host) = crate::engine::rust::setup::toolchain()?;
+    for (path, what) in
+        [(sysroot.join("bin").join("rustc"), "the Rust compiler"), (exe.to_path_buf(), "the ndplay binary")]
+    {
+        if let Some(why) = not_world_readable(&path) {
+            bail!(
+                "{what} {} cannot be used by other users ({why}). Every student's kernel runs it: \
+                 install it where all users can read it (for Rust, e.g. RUSTUP_HOME=/opt/rustup, or \
+                 set RUSTC to the rustc of such a toolchain), then install again.",
+                path.display()
+            );
+        }
+    }
+    std::fs::create_dir_all(root).with_context(|| format!("creating {}", root.display()))?;
+    std::env::set_var("NDPLAY_CACHE_DIR", root);
+    std::env::remove_var(SHARED_VAR);
+    let started = std::time::Instant::now();
+    let step = |s: &str| eprintln!("  [{:>5.1}s] {s}", started.elapsed().as_secs_f64());
+    eprintln!(
+        "Building the shared cache in {} (the first time compiles ndarray and the prelude: minutes)…",
+        root.display()
+    );
+    let (slot, prelude) = {
+        let mut engine = crate::engine::rust::RustEngine::start(&step)?;
+        run_first_array(&mut engine)?;
+        (engine.slot_dir().to_path_buf(), engine.prelude_dir().to_path_buf())
+    };
+    let manifest = Manifest { sysroot, host, slot, prelude, version: env!("CARGO_PKG_VERSION").into() };
+    SharedCache::write_manifest(root, &manifest)?;
+    publish(root)?;
+    // What a student's kernel will check, checked now.
+    SharedCache::open(root)?;
+    if let Some(why) = not_world_readable(&root.join("shared.json")) {
+        bail!("the shared cache is not readable by other users: {why}; make it so (chmod a+rX)");
+    }
+    step("done: every user's kernel links these dependencies, read-only");
+    Ok(())
+}
+
+fn run_first_array(engine: &mut crate::engine::rust::RustEngine) -> Result<()> {
+    use crate::core::engine::{Discard, Engine, Outcome};
+    match engine.execute("let a = array![1.0, 2.0, 3.0]; a", std::sync::Arc::new(Discard)) {
+        Outcome::Ok { .. } => Ok(()),
+        Outcome::Error(e) => bail!("the warm-up cell failed: {}\n{}", e.evalue, e.traceback.join("\n")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn kernel_json_runs_this_binary_with_message_interrupts() {
-        let v = kernel_json(Path::new("/opt/ndplay"), "Rust (ndplay)");
+        let v = kernel_json(Path::new("/opt/ndplay"), "Rust (ndplay)", None);
         assert_eq!(v["argv"][0], "/opt/ndplay");
         assert_eq!(v["argv"][3], "{connection_file}");
         assert_eq!(v["interrupt_mode"], "message");
         assert_eq!(v["language"], "rust");
+        assert!(v.get("env").is_none());
+    }
+
+    #[test]
+    fn a_shared_install_tells_every_kernel_where_the_cache_is() {
+        let v = kernel_json(Path::new("/opt/ndplay"), "Rust (ndplay)", Some(Path::new("/var/cache/ndplay")));
+        assert_eq!(v["env"]["NDPLAY_SHARED_CACHE"], "/var/cache/ndplay");
+    }
+
+    #[test]
+    fn a_relative_shared_cache_is_refused() {
+        let err = build_shared_cache(Path::new("cache"), Path::new("/bin/sh")).unwrap_err().to_string();
+        assert!(err.contains("absolute"), "{err}");
     }
 
     #[test]
     fn prefix_install_and_uninstall() {
         let prefix = std::env::temp_dir().join(format!("ndplay-install-{}", std::process::id()));
         let loc = Location::Prefix(prefix.clone());
-        let dir = write_kernelspec(&loc, "ndplay", "Rust (ndplay)", Path::new("/x/ndplay")).unwrap();
+        let dir = write_kernelspec(&loc, "ndplay", "Rust (ndplay)", Path::new("/x/ndplay"), None).unwrap();
         assert_eq!(dir, prefix.join("share/jupyter/kernels/ndplay"));
         for f in ["kernel.json", "logo-32x32.png", "logo-64x64.png", "logo-svg.svg"] {
             assert!(dir.join(f).exists(), "{f}");
         }
-        assert!(write_kernelspec(&loc, "bad name!", "x", Path::new("/x")).is_err());
+        assert!(write_kernelspec(&loc, "bad name!", "x", Path::new("/x"), None).is_err());
         remove_kernelspec(&loc, "ndplay").unwrap();
         assert!(!dir.exists());
         assert!(remove_kernelspec(&loc, "ndplay").is_err());

@@ -31,6 +31,11 @@ enum Command {
         /// Only write the kernelspec; the first kernel will build the cache instead.
         #[arg(long)]
         no_warm: bool,
+        /// For a server shared by many users (JupyterHub): build the prelude and its
+        /// dependencies once into DIR, read-only for everyone, and have every user's kernel
+        /// use them (docs/deploy.md). Run it as the administrator, with --sys-prefix.
+        #[arg(long, value_name = "DIR", conflicts_with = "no_warm")]
+        shared_cache: Option<PathBuf>,
     },
     /// Remove the kernelspec.
     Uninstall {
@@ -134,9 +139,22 @@ fn main() -> Result<()> {
     evcxr::runtime_hook();
     let cli = Cli::parse();
     match cli.command {
-        Command::Install { location, name, display_name, no_warm } => {
+        Command::Install { location, name, display_name, no_warm, shared_cache } => {
             let exe = std::env::current_exe()?;
-            let dir = install::write_kernelspec(&location.location()?, &name, &display_name, &exe)?;
+            if let Some(root) = &shared_cache {
+                // Built first, so that no kernelspec points at a cache that failed.
+                let root = std::path::absolute(root)?;
+                install::build_shared_cache(&root, &exe)?;
+                let dir = install::write_kernelspec(&location.location()?, &name, &display_name, &exe, Some(&root))?;
+                eprintln!(
+                    "Installed kernelspec {name:?} ({display_name}) in {}, using {}",
+                    dir.display(),
+                    root.display()
+                );
+                // No spare: this user's spare would be of no use to anyone else.
+                return Ok(());
+            }
+            let dir = install::write_kernelspec(&location.location()?, &name, &display_name, &exe, None)?;
             eprintln!("Installed kernelspec {name:?} ({display_name}) in {}", dir.display());
             if !no_warm {
                 install::warm_cache()?;

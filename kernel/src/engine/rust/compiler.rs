@@ -124,6 +124,37 @@ impl Compiler {
         })?;
         let mut recorded: Recorded = serde_json::from_slice(&text).context("reading the recorded rustc command")?;
         recorded.args = replayable(&recorded.args);
+        Compiler::with_recorded(dir, rustc, target, recorded, killer)
+    }
+
+    /// Compiles cells in `dir` with the command cargo ran for the cell crate in `shared`, a
+    /// slot of the administrator's read-only shared cache (`super::shared`): the output goes
+    /// to `dir`, the dependencies are linked from where they were built. No cargo runs.
+    pub fn from_shared(
+        dir: &Path,
+        shared: &Path,
+        rustc: &Path,
+        target: &str,
+        killer: Arc<ChildKiller>,
+    ) -> Result<Compiler> {
+        let path = shared.join(super::shared::RECORDED);
+        let text = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+        let recorded: Recorded =
+            serde_json::from_slice(&text).with_context(|| format!("reading {}", path.display()))?;
+        let (args, env) = super::shared::relocate(&recorded.args, &recorded.env, dir, target);
+        let out_dir = dir.join("target").join(target).join("debug").join("deps");
+        std::fs::create_dir_all(&out_dir).with_context(|| format!("creating {}", out_dir.display()))?;
+        Compiler::with_recorded(dir, rustc, target, Recorded { args: replayable(&args), env }, killer)
+    }
+
+    fn with_recorded(
+        dir: &Path,
+        rustc: &Path,
+        target: &str,
+        mut recorded: Recorded,
+        killer: Arc<ChildKiller>,
+    ) -> Result<Compiler> {
+        // After cargo's (and the shared cache's), so that they win.
         recorded.args.extend(extra_flags());
         let cells = dir.join("cells");
         let _ = std::fs::remove_dir_all(&cells);

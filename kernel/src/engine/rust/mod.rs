@@ -44,6 +44,7 @@ pub mod runner;
 pub mod runtime;
 pub mod setup;
 pub mod shape;
+pub mod shared;
 pub mod slot;
 pub mod state;
 
@@ -124,12 +125,18 @@ impl RustEngine {
     /// Starts the engine: the build directory, the dependencies (built once, from cache
     /// after `ndplay install`), the process that runs cells, and a first cell.
     pub fn start(progress: &dyn Fn(&str)) -> Result<RustEngine> {
-        let setup::Prepared { slot, prelude, rustc, target } = setup::prepare(progress)?;
+        let setup::Prepared { slot, prelude, rustc, target, shared } = setup::prepare(progress)?;
         setup::write_manifest(&slot.dir, &prelude, &[])?;
         let killer = Arc::new(ChildKiller::default());
-        progress("building the cell crate's dependencies (cached after the first time)");
-        let compiler = Compiler::prepare(&slot.dir, &rustc, &target, killer.clone())?;
-        slot.mark_warm();
+        let compiler = if let Some(shared) = &shared {
+            // Built once for every user: no cargo, the recorded command replayed (`shared`).
+            Compiler::from_shared(&slot.dir, &shared.manifest.slot, &rustc, &target, killer.clone())?
+        } else {
+            progress("building the cell crate's dependencies (cached after the first time)");
+            let compiler = Compiler::prepare(&slot.dir, &rustc, &target, killer.clone())?;
+            slot.mark_warm();
+            compiler
+        };
         let (stdout_tx, stdout_rx) = crossbeam_channel::unbounded();
         let (stderr_tx, stderr_rx) = crossbeam_channel::unbounded();
         let forwarder = Forwarder::start(stdout_rx, stderr_rx);
@@ -176,6 +183,17 @@ impl RustEngine {
             Outcome::Ok { .. } => Ok(()),
             Outcome::Error(e) => anyhow::bail!("moving the cells' process to {}: {}", dir.display(), e.evalue),
         }
+    }
+
+    /// The build directory this engine compiles in (what `ndplay install --shared-cache`
+    /// publishes).
+    pub fn slot_dir(&self) -> &Path {
+        &self.slot.dir
+    }
+
+    /// The unpacked prelude crate this engine's cells depend on.
+    pub fn prelude_dir(&self) -> &Path {
+        &self.prelude
     }
 
     /// Starts completion's rust-analyzer and waits until it answers (see [`Analysis::warm`]).

@@ -11,6 +11,7 @@ use anyhow::{Context, Result};
 use super::child::make_directory_fifo;
 use super::compiler::CRATE_NAME;
 use super::prelude;
+use super::shared::SharedCache;
 use super::slot::BuildSlot;
 
 /// How everything is compiled (docs/performance.md has the measurements):
@@ -71,6 +72,9 @@ pub struct Prepared {
     /// The host target (`x86_64-unknown-linux-gnu`): builds name it, as evcxr's do, so that
     /// both put the dependencies in the same place.
     pub target: String,
+    /// The administrator's read-only build of the dependencies, when there is one that fits
+    /// this kernel: cells then link it instead of building their own (see `super::shared`).
+    pub shared: Option<SharedCache>,
 }
 
 /// Prepares the cache and a build slot, and sets the environment the child reads. Must run
@@ -78,8 +82,26 @@ pub struct Prepared {
 pub fn prepare(progress: &dyn Fn(&str)) -> Result<Prepared> {
     let cache = prelude::cache_root();
     std::fs::create_dir_all(&cache).with_context(|| format!("creating {}", cache.display()))?;
+    // The slots hold the student's cells and the spare's socket: on a shared server no other
+    // user may read them.
+    make_private(&cache);
     refuse_cache_inside_a_workspace(&cache)?;
-    let prelude = prelude::unpack(&cache)?;
+    // An unreadable shared cache is an error the student sees (the administrator has to act);
+    // one made by another ndplay version only means building here, as without one.
+    let shared = SharedCache::from_env().transpose()?.filter(|s| {
+        let fits = s.fits_this_kernel();
+        if !fits {
+            progress(&format!(
+                "the shared cache {} was made by another ndplay version; building here",
+                s.root.display()
+            ));
+        }
+        fits
+    });
+    let prelude = match &shared {
+        Some(s) => s.manifest.prelude.clone(),
+        None => prelude::unpack(&cache)?,
+    };
     let sessions = cache.join("sessions");
     std::fs::create_dir_all(sessions.join(".cargo"))?;
     let config = cargo_config(shared_generics());
@@ -93,16 +115,56 @@ pub fn prepare(progress: &dyn Fn(&str)) -> Result<Prepared> {
         h.finish()
     };
     let key = format!("{}\nCargo.lock {lock:016x}\n{config}", prelude.display());
+    let shared = shared.filter(|s| {
+        let same = super::slot::warm_key(&s.manifest.slot).as_deref() == Some(key.as_str());
+        if !same {
+            progress(&format!("the shared cache {} was built with other settings; building here", s.root.display()));
+        }
+        same
+    });
     let slot = BuildSlot::claim(&sessions, &key)?;
     progress(&format!("build directory {}", slot.dir.display()));
     // Pin every transitive dependency to the versions the prelude was tested with.
     std::fs::write(slot.dir.join("Cargo.lock"), prelude::CARGO_LOCK)?;
-    let toolchain = Toolchain::find()?;
-    add_to_library_path(&toolchain, &slot.dir);
+    let toolchain = match &shared {
+        Some(s) => Toolchain { sysroot: s.manifest.sysroot.clone(), host: s.manifest.host.clone() },
+        None => Toolchain::find()?,
+    };
+    let own_deps = deps_dir(&slot.dir, &toolchain.host);
+    let deps = match &shared {
+        // The student's own, after `:dep`, come second.
+        Some(s) => vec![s.deps_dir(), own_deps],
+        None => vec![own_deps],
+    };
+    add_to_library_path(&toolchain, deps);
     // The child listens here for directory changes (a spare adopted by a notebook
     // elsewhere, see crate::spare).
     make_directory_fifo(&slot.dir.join("child-cwd.fifo"))?;
-    Ok(Prepared { slot, prelude, rustc: toolchain.sysroot.join("bin").join("rustc"), target: toolchain.host })
+    if let Some(s) = &shared {
+        progress(&format!("dependencies from the shared cache {}", s.root.display()));
+    }
+    Ok(Prepared { slot, prelude, rustc: toolchain.sysroot.join("bin").join("rustc"), target: toolchain.host, shared })
+}
+
+/// Mode `0700` for the user's own cache (slots with their cells, the spare's socket, the
+/// log), whatever the umask made it.
+fn make_private(cache: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    if std::fs::metadata(cache).is_ok_and(|m| m.permissions().mode() & 0o077 != 0) {
+        let _ = std::fs::set_permissions(cache, std::fs::Permissions::from_mode(0o700));
+    }
+}
+
+/// The sysroot and host target of the toolchain a kernel would use here (`RUSTC`, else
+/// `rustc` on PATH): what `ndplay install --shared-cache` records.
+pub fn toolchain() -> Result<(PathBuf, String)> {
+    let t = Toolchain::find()?;
+    Ok((t.sysroot, t.host))
+}
+
+/// Where a slot's compiled dependencies are.
+fn deps_dir(slot: &Path, host: &str) -> PathBuf {
+    slot.join("target").join(host).join("debug").join("deps")
 }
 
 /// Writes the cell crate's manifest (the prelude and `extra` dependencies, each a
@@ -172,11 +234,12 @@ impl Toolchain {
 /// with "libstd-….so: cannot open shared object file"). The loader searches
 /// `LD_LIBRARY_PATH` before RUNPATH, and the child inherits our environment.
 ///
-/// The prelude is a shared library too (built into the slot's `deps`), found the same way.
-fn add_to_library_path(toolchain: &Toolchain, slot: &Path) {
+/// The prelude is a shared library too (built into the slot's `deps`, or the shared
+/// cache's), found the same way.
+fn add_to_library_path(toolchain: &Toolchain, deps: Vec<PathBuf>) {
     let lib = toolchain.sysroot.join("lib").join("rustlib").join(&toolchain.host).join("lib");
-    let deps = slot.join("target").join(&toolchain.host).join("debug").join("deps");
-    let mut paths = vec![lib, deps];
+    let mut paths = vec![lib];
+    paths.extend(deps);
     if let Some(existing) = std::env::var_os("LD_LIBRARY_PATH") {
         paths.extend(std::env::split_paths(&existing));
     }

@@ -67,7 +67,12 @@ impl BuildSlot {
 }
 
 fn is_warm_for(dir: &Path, key: &str) -> bool {
-    std::fs::read_to_string(dir.join(WARM_MARKER)).is_ok_and(|k| k == key)
+    warm_key(dir).is_some_and(|k| k == key)
+}
+
+/// What the slot in `dir` is warm for (its [`BuildSlot::claim`] key), if it is warm.
+pub fn warm_key(dir: &Path) -> Option<String> {
+    std::fs::read_to_string(dir.join(WARM_MARKER)).ok()
 }
 
 /// Replaces `dir`'s target with a copy of a slot's that is warm for `key`, if there is one
