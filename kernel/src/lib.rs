@@ -11,7 +11,8 @@
 //!   tests.
 //!
 //! Beside them: [`server`] runs a kernel process (wire + core + engine); [`spare`] keeps a
-//! warm kernel waiting and hands it to the process Jupyter starts; [`install`] writes the
+//! warm kernel waiting and hands it to the process Jupyter starts, while the machine has
+//! memory for it ([`spare_budget`]); [`install`] writes the
 //! kernelspec and warms the build cache; [`notebook`] runs and checks notebooks through
 //! the core (`ndplay check`, `ndplay run`); [`syntax`] is what the kernel knows of Rust's
 //! syntax without a compiler; [`log`] is the one logger; [`parent`] ends a kernel whose
@@ -29,5 +30,6 @@ pub mod notebook;
 pub mod parent;
 pub mod server;
 pub mod spare;
+pub mod spare_budget;
 pub mod syntax;
 pub mod wire;

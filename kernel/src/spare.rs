@@ -47,6 +47,8 @@ const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 const DEFAULT_MINUTES: u64 = 60;
 /// How long the kernel must have run no request before it starts the next spare.
 const QUIET: Duration = Duration::from_secs(5);
+/// How often a waiting spare looks whether the machine still has memory for it.
+const MEMORY_CHECK: Duration = Duration::from_secs(10);
 
 /// The launcher's request.
 #[derive(Serialize, Deserialize)]
@@ -140,9 +142,10 @@ fn forward_sigint(mut stream: UnixStream) {
     });
 }
 
-/// Whether spares are enabled and possible here (the socket path fits).
+/// Whether spares are enabled and possible here (the socket path fits), and the machine
+/// has the memory for one ([`crate::spare_budget`]).
 fn wanted() -> bool {
-    enabled() && socket_path().is_some()
+    enabled() && socket_path().is_some() && crate::spare_budget::affordable()
 }
 
 /// Starts a spare in the background (detached, logging to [`log_path`]), unless spares are
@@ -217,12 +220,22 @@ pub fn run_spare() -> Result<()> {
     log(&format!("ready; waiting on {}", path.display()));
     let minutes = std::env::var("NDPLAY_SPARE_MINUTES").ok().and_then(|s| s.parse().ok()).unwrap_or(DEFAULT_MINUTES);
     let deadline = Instant::now() + Duration::from_secs(minutes * 60);
+    let mut next_memory_check = Instant::now() + MEMORY_CHECK;
     loop {
         // Give up when unused for long, or when the cache (and the socket) was removed.
         if Instant::now() > deadline || !path.exists() {
             log("not needed; exiting");
             let _ = std::fs::remove_file(&path);
             return Ok(());
+        }
+        // ... or when the machine runs short of memory (a class's spares leave first).
+        if Instant::now() > next_memory_check {
+            next_memory_check = Instant::now() + MEMORY_CHECK;
+            if !crate::spare_budget::affordable() {
+                log("the machine is short of memory (NDPLAY_SPARE_MIN_AVAILABLE); exiting");
+                let _ = std::fs::remove_file(&path);
+                return Ok(());
+            }
         }
         let stream = match listener.accept() {
             Ok((stream, _)) => stream,

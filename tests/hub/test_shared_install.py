@@ -111,3 +111,16 @@ def test_an_unreadable_toolchain_is_named_in_the_first_cell(students):
     r = student_json(bob, "student_error_cell.py", f"{KERNEL_NAME}-broken")
     assert "the Rust compiler (/root/.rustup/toolchains/private/bin/rustc) cannot be read by" in r["error"], r
     assert "Rust installed outside /root" in r["error"], r
+
+
+def test_a_spare_leaves_when_the_machine_is_short_of_memory(students):
+    """NDPLAY_SPARE_MIN_AVAILABLE bounds the spares of every user together: with a floor
+    no machine can meet, a waiting spare gives up (kernel/src/spare_budget.rs)."""
+    ann = students[0]
+    env = {"NDPLAY_SHARED_CACHE": str(CACHE), "NDPLAY_SPARE_MIN_AVAILABLE": "100%"}
+    sock = as_student(ann, [BINARY, "spare", "--print-socket"], extra_env=env).stdout.strip()
+    done = as_student(ann, [BINARY, "spare"], extra_env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    log = (Path(ann.pw_dir) / ".cache/ndplay/spare.log")
+    assert not os.path.exists(sock)
+    assert "short of memory (NDPLAY_SPARE_MIN_AVAILABLE); exiting" in done.stderr + (log.read_text() if log.exists() else ""), done.stderr
