@@ -5,6 +5,8 @@
 #   2. the kernel installed into a temporary prefix, cache warmed once
 #   3. real cells on one warmed kernel, and jupyter_kernel_test
 #   4. the lesson notebooks with nbval and with `ndplay check`
+#   4b. a shared server (root): the system-wide install with its read-only cache, local
+#      users made by the test, and a real JupyterHub with six students at once
 #   5. the lessons in JupyterLab, in headless Chromium
 # Everything it needs is installed here (cargo crates, pip into ./.venv, npm packages,
 # Debian's chromium through apt when it is missing).
@@ -54,6 +56,20 @@ step "Tier 4: lesson notebooks with nbval, and ndplay check (which must agree)"
 "$VENV/bin/python" -m pytest -p no:cacheprovider -q --nbval --nbval-kernel-name ndplay \
   --nbval-sanitize-with notebooks/sanitize.cfg notebooks/
 "$NDPLAY" check --color never notebooks/*.ipynb
+
+# It creates system users (useradd), so it needs root, as CI has; NDPLAY_SKIP_HUB=1 leaves
+# it out on a developer's machine, and says so. About 4 minutes, plus the shared cache's
+# first build (5-8 minutes) and the hub's environment (pip, npm) on a fresh machine.
+if [ "${NDPLAY_SKIP_HUB:-0}" = 1 ]; then
+  step "Tier 4b: LEFT OUT (NDPLAY_SKIP_HUB=1): the shared server and JupyterHub tests did not run"
+else
+  step "Tier 4b: a shared server: ndplay install --sys-prefix --shared-cache, local users, JupyterHub"
+  if [ "$(id -u)" != 0 ]; then
+    echo "Tier 4b creates system users and needs root; run as root, or set NDPLAY_SKIP_HUB=1" >&2
+    exit 1
+  fi
+  "$VENV/bin/python" -m pytest -p no:cacheprovider -q tests/hub
+fi
 
 step "Tier 5: JupyterLab in headless Chromium (installs chromium and playwright-core if missing)"
 tests/browser/run.sh

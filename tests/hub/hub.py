@@ -26,7 +26,7 @@ def free_port():
 
 def install_proxy():
     if not PROXY.exists():
-        subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--loglevel=error"], cwd=HERE, check=True)
+        subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=HERE, check=True)
     # The hub runs it as root, from a path every user may also read.
     return PROXY
 
