@@ -53,7 +53,10 @@ step "Tier 3: real cells on one warmed kernel, and jupyter_kernel_test"
 "$VENV/bin/python" -m pytest -p no:cacheprovider -q tests/cells tests/conformance
 
 step "Tier 4: lesson notebooks with nbval, and ndplay check (which must agree)"
-"$VENV/bin/python" -m pytest -p no:cacheprovider -q --nbval --nbval-kernel-name ndplay \
+# Two notebooks at a time, each in one worker (`--dist loadfile`: spread cell by cell, a
+# worker's kernel would miss the cells before), each worker with its own kernel and build
+# slot (slots are claimed with flock, kernel/src/engine/rust/slot.rs).
+"$VENV/bin/python" -m pytest -p no:cacheprovider -q -n 2 --dist loadfile --nbval --nbval-kernel-name ndplay \
   --nbval-sanitize-with notebooks/sanitize.cfg notebooks/
 "$NDPLAY" check --color never notebooks/*.ipynb
 
