@@ -125,6 +125,7 @@ pub fn readable(path: &Path, what: &str) -> Result<()> {
 }
 
 fn denied(path: &Path, what: &str, e: &std::io::Error) -> anyhow::Error {
+    // SAFETY: geteuid has no preconditions and cannot fail.
     let user = std::env::var("USER").unwrap_or_else(|_| format!("uid {}", unsafe { libc::geteuid() }));
     anyhow::anyhow!(
         "{what} ({}) cannot be read by {user}: {e}. On a shared server every student's kernel reads \
