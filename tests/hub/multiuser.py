@@ -18,6 +18,9 @@ BINARY = BASE / "bin" / "ndplay"
 PREFIX = BASE / "venv"
 VENV_PYTHON = PREFIX / "bin" / "python"
 CACHE = BASE / "cache"
+# What students run (tests/hub's scripts and the kernel harness), copied where every user
+# can read it: the checkout may lie under /root, which no student can enter.
+STUDENT_TESTS = BASE / "tests"
 KERNEL_NAME = "ndplay-shared"
 STUDENT_PREFIX = "ndplaystu"
 
@@ -70,6 +73,7 @@ def install_shared(ndplay=ROOT / "target" / "release" / "ndplay"):
     # A copy, so that a rebuild of the checkout during a run does not change the kernel.
     shutil.copy2(ndplay, BINARY)
     os.chmod(BINARY, 0o755)
+    student_scripts()
     env = {**os.environ, "RUSTC": str(rustc), "PATH": f"{rustc.parent}:{os.environ['PATH']}",
            "VIRTUAL_ENV": str(PREFIX)}
     env.pop("NDPLAY_CACHE_DIR", None)
@@ -114,7 +118,7 @@ def student_env(user, extra=None):
         "PATH": f"{PREFIX / 'bin'}:/usr/local/bin:/usr/bin:/bin",
         "LANG": "C.UTF-8",
         "JUPYTER_RUNTIME_DIR": str(home / ".local/share/jupyter/runtime"),
-        "PYTHONPATH": str(ROOT / "tests"),
+        "PYTHONPATH": str(STUDENT_TESTS),
     }
     env.update(extra or {})
     return env
@@ -127,8 +131,21 @@ def as_student(user, argv, extra_env=None, **kw):
     return subprocess.run(cmd, capture_output=True, text=True, cwd=user.pw_dir, **kw)
 
 
+def student_scripts():
+    """Copies tests/hub's scripts and tests/ndplay_harness to STUDENT_TESTS, readable by all."""
+    here = Path(__file__).resolve().parent
+    shutil.rmtree(STUDENT_TESTS, ignore_errors=True)
+    shutil.copytree(here, STUDENT_TESTS / "hub", ignore=shutil.ignore_patterns("node_modules", "__pycache__"))
+    shutil.copytree(here.parent / "ndplay_harness", STUDENT_TESTS / "ndplay_harness",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    subprocess.run(["chmod", "-R", "a+rX", str(STUDENT_TESTS)], check=True)
+    os.chmod(BASE, 0o755)
+
+
 def student_json(user, script, *args, extra_env=None, timeout=600):
     """Runs a script of tests/hub as the student; it prints one JSON object last."""
-    done = as_student(user, [VENV_PYTHON, Path(__file__).parent / script, *args], extra_env=extra_env, timeout=timeout)
+    if not (STUDENT_TESTS / "hub" / script).exists():
+        student_scripts()
+    done = as_student(user, [VENV_PYTHON, STUDENT_TESTS / "hub" / script, *args], extra_env=extra_env, timeout=timeout)
     assert done.returncode == 0, f"{script} as {user.pw_name} failed:\n{done.stdout}\n{done.stderr}"
     return json.loads(done.stdout.strip().splitlines()[-1])
