@@ -60,8 +60,9 @@ thread_local! {
 
 /// Runs `f` with its pictures drawn for a live view only: without the PNG twin, which
 /// only a stored notebook that is not trusted shows. An `interact`'s output area is such a
-/// view: it exists only while the kernel runs, and its outputs are not stored in the
-/// notebook. Making the twin is about half of a chart's drawing (lesson 2's histograms:
+/// view: it exists only while the kernel runs, and its outputs are not among the cells'
+/// stored outputs (JupyterLab's "save widget state" would store them, without the twin,
+/// as widget state, which a notebook that is not trusted does not show anyway). Making the twin is about half of a chart's drawing (lesson 2's histograms:
 /// 130 ms of a 267 ms move), which a slider pays on every move.
 pub fn live_only<R>(f: impl FnOnce() -> R) -> R {
     struct Restore(bool);

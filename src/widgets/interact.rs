@@ -187,9 +187,12 @@ where
         // Everything from here on is filed under the browser's message, in the output area.
         route_output(&output_id, registry::route());
         clear_output_wait();
-        // A move's pictures are live only: no PNG twin (see `live_only`).
+        // The result's pictures are live only: no PNG twin (see `live_only`). Only the
+        // result's: what the closure displays itself may update a display of an earlier
+        // cell (a `display_handle`), which is stored and needs its twin.
         let ran = std::panic::catch_unwind(AssertUnwindSafe(|| {
-            crate::picture::live_only(|| (f.borrow_mut())(read()).output_bundle())
+            let result = (f.borrow_mut())(read());
+            crate::picture::live_only(|| result.output_bundle())
         }));
         let panicked = match ran {
             Ok(bundle) => {
