@@ -92,7 +92,12 @@ pub fn prepare(progress: &dyn Fn(&str)) -> Result<Prepared> {
         let fits = s.fits_this_kernel();
         if !fits {
             progress(&format!(
-                "the shared cache {} was made by another ndplay version; building here",
+                "the shared cache {} was made by another ndplay build (its prelude is {}, this kernel's \
+                 prelude-{}); building in your own cache instead, which takes minutes. The administrator \
+                 should run `ndplay install --sys-prefix --shared-cache {}` again.",
+                s.root.display(),
+                s.manifest.prelude.display(),
+                super::prelude::HASH,
                 s.root.display()
             ));
         }

@@ -104,9 +104,15 @@ impl SharedCache {
         self.manifest.slot.join("target").join(&self.manifest.host).join("debug").join("deps")
     }
 
-    /// Whether this binary's kernels can use it: the same ndplay version built it.
+    /// Whether this binary's kernels can use it: the same ndplay version built it, from this
+    /// binary's prelude. The version alone does not say it (it stays 0.1.0 across rebuilds):
+    /// a rebuilt kernel whose prelude changed would link cells against the old one, so the
+    /// prelude's directory, named by the hash of its sources, must be this binary's.
     pub fn fits_this_kernel(&self) -> bool {
-        self.manifest.version == env!("CARGO_PKG_VERSION") && self.manifest.prelude.join(".complete").exists()
+        let own_prelude = format!("prelude-{}", super::prelude::HASH);
+        self.manifest.version == env!("CARGO_PKG_VERSION")
+            && self.manifest.prelude.file_name().is_some_and(|n| n == own_prelude.as_str())
+            && self.manifest.prelude.join(".complete").exists()
     }
 
     /// The cache directory whose build the install records (`slot` and `prelude` in it).
@@ -268,6 +274,29 @@ mod tests {
         assert_eq!(not_world_readable(&private.join("tool/rustc")), None);
         std::fs::set_permissions(private.join("tool/rustc"), std::fs::Permissions::from_mode(0o700)).unwrap();
         assert!(not_world_readable(&private.join("tool/rustc")).unwrap().contains("cannot read it"));
+        std::fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[test]
+    fn a_cache_of_another_prelude_does_not_fit() {
+        let root = temp("otherprelude");
+        let cache = |prelude: &str| {
+            let prelude = root.join(prelude);
+            std::fs::create_dir_all(&prelude).unwrap();
+            std::fs::write(prelude.join(".complete"), "").unwrap();
+            SharedCache {
+                root: root.clone(),
+                manifest: Manifest {
+                    sysroot: root.join("rust"),
+                    host: "h".into(),
+                    slot: root.join("sessions/slot-0"),
+                    prelude,
+                    version: env!("CARGO_PKG_VERSION").into(),
+                },
+            }
+        };
+        assert!(!cache("prelude-0123456789abcdef").fits_this_kernel(), "a rebuilt kernel's prelude differs");
+        assert!(cache(&format!("prelude-{}", super::super::prelude::HASH)).fits_this_kernel());
         std::fs::remove_dir_all(&root).unwrap();
     }
 
