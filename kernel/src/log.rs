@@ -25,13 +25,18 @@ const MAX_LOG_BYTES: u64 = 10 << 20;
 /// `path`, appending. A log that grew too large is started afresh.
 pub fn to_file(path: &Path) -> std::io::Result<()> {
     use std::os::fd::AsRawFd;
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+    // The log names the student's cells and errors: on a shared server no other user may
+    // read it, not even in the moment before the engine makes the cache private (0700).
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
+        std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
     }
     if std::fs::metadata(path).is_ok_and(|m| m.len() > MAX_LOG_BYTES) {
         let _ = std::fs::rename(path, path.with_extension("log.old"));
     }
-    let file = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
+    let file = std::fs::OpenOptions::new().create(true).append(true).mode(0o600).open(path)?;
+    // A log made by an older version may be 0644.
+    let _ = file.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600));
     // SAFETY: dup2 onto stderr with a descriptor we own; stderr is unbuffered in Rust.
     if unsafe { libc::dup2(file.as_raw_fd(), 2) } < 0 {
         return Err(std::io::Error::last_os_error());

@@ -180,7 +180,9 @@ pub fn start_next() {
 
 fn spawn_spare() -> Result<()> {
     use std::os::unix::process::CommandExt;
-    let log = std::fs::OpenOptions::new().create(true).append(true).open(log_path())?;
+    // 0600: the log names the student's cells (see `crate::log::to_file`).
+    let log = std::os::unix::fs::OpenOptionsExt::mode(std::fs::OpenOptions::new().create(true).append(true), 0o600)
+        .open(log_path())?;
     let mut command = std::process::Command::new(std::env::current_exe()?);
     command
         .arg("spare")
