@@ -71,6 +71,16 @@ else
     echo "Tier 4b creates system users and needs root; run as root, or set NDPLAY_SKIP_HUB=1" >&2
     exit 1
   fi
+  # What the tier runs besides Python: the hub's environment is made from the system's
+  # Python (every student can run it; ./.venv's may lie under /root), and the proxy comes
+  # from npm. Checked first, so a missing piece fails here and not after the shared build.
+  if ! /usr/bin/python3 -c 'import ensurepip, venv' 2>/dev/null; then
+    echo "Tier 4b: /usr/bin/python3 has no venv module; installing Debian's python3-venv" >&2
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv
+  fi
+  for tool in /usr/bin/python3 npm node useradd userdel runuser pkill pgrep; do
+    command -v "$tool" >/dev/null || { echo "Tier 4b needs $tool, which is missing" >&2; exit 1; }
+  done
   "$VENV/bin/python" -m pytest -p no:cacheprovider -q tests/hub
 fi
 
