@@ -78,7 +78,7 @@ else
     echo "Tier 4b: /usr/bin/python3 has no venv module; installing Debian's python3-venv" >&2
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv
   fi
-  for tool in /usr/bin/python3 npm node useradd userdel runuser pkill pgrep; do
+  for tool in /usr/bin/python3 npm node useradd userdel chpasswd runuser pkill pgrep; do
     command -v "$tool" >/dev/null || { echo "Tier 4b needs $tool, which is missing" >&2; exit 1; }
   done
   "$VENV/bin/python" -m pytest -p no:cacheprovider -q tests/hub
