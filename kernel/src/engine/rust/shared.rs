@@ -133,6 +133,16 @@ pub fn readable(path: &Path, what: &str) -> Result<()> {
 fn denied(path: &Path, what: &str, e: &std::io::Error) -> anyhow::Error {
     // SAFETY: geteuid has no preconditions and cannot fail.
     let user = std::env::var("USER").unwrap_or_else(|_| format!("uid {}", unsafe { libc::geteuid() }));
+    if e.kind() == std::io::ErrorKind::NotFound {
+        // Not a permission problem: a toolchain removed or updated under the cache, or the
+        // cache deleted, since the install.
+        return anyhow::anyhow!(
+            "{what} ({}) does not exist (for {user}): the toolchain the shared cache was built with was \
+             removed or updated, or the cache was deleted. The administrator must run `ndplay install \
+             --sys-prefix --shared-cache DIR` again, with a Rust toolchain every user can read.",
+            path.display()
+        );
+    }
     anyhow::anyhow!(
         "{what} ({}) cannot be read by {user}: {e}. On a shared server every student's kernel reads \
          it: the administrator must make it and every directory above it readable by all users \
@@ -321,6 +331,7 @@ mod tests {
         SharedCache::write_manifest(&root, &manifest).unwrap();
         let err = SharedCache::open(&root).unwrap_err().to_string();
         assert!(err.starts_with("the Rust compiler ("), "{err}");
+        assert!(err.contains("does not exist") && !err.contains("cannot be read"), "not a permission problem: {err}");
         assert!(err.contains("no-such-toolchain/bin/rustc"), "{err}");
         std::fs::remove_dir_all(&root).unwrap();
     }
