@@ -3,6 +3,8 @@ shared by several processes, e.g. the shared cache's libraries or the toolchain 
 by every kernel, counts a share in each), read from /proc as root."""
 import psutil
 
+from ndplay_harness.memory import spare_pids
+
 
 def _pss_kb(pid):
     try:
@@ -35,14 +37,7 @@ def by_user(users):
     cells), spare (a waiting spare and its child), other; plus "total" (PSS) and "rss_total"."""
     uids = {u.pw_uid: u.pw_name for u in users}
     procs = [p for p in psutil.process_iter(["uids"]) if p.info["uids"] and p.info["uids"].real in uids]
-    spares = set()
-    for p in procs:
-        try:
-            if p.cmdline()[1:2] == ["spare"]:
-                spares.add(p.pid)
-                spares.update(c.pid for c in p.children(recursive=True))
-        except psutil.Error:
-            pass
+    spares = spare_pids(procs)
     out = {name: {"server": 0.0, "kernel": 0.0, "spare": 0.0, "other": 0.0} for name in uids.values()}
     rss = dict.fromkeys(uids.values(), 0.0)
     for p in procs:

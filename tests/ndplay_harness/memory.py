@@ -17,9 +17,8 @@ def _status_kb(pid, key):
     return None
 
 
-def without_spares(procs):
-    """A kernel starts the next spare as its child (kernel/src/spare.rs); that spare and
-    its builds belong to the next notebook, not to this kernel's memory or cell times."""
+def spare_pids(procs):
+    """The pids among `procs` of waiting spares (`ndplay spare`) and their descendants."""
     spares = set()
     for p in procs:
         try:
@@ -28,6 +27,13 @@ def without_spares(procs):
                 spares.update(c.pid for c in p.children(recursive=True))
         except psutil.Error:
             pass
+    return spares
+
+
+def without_spares(procs):
+    """A kernel starts the next spare as its child (kernel/src/spare.rs); that spare and
+    its builds belong to the next notebook, not to this kernel's memory or cell times."""
+    spares = spare_pids(procs)
     return [p for p in procs if p.pid not in spares]
 
 
