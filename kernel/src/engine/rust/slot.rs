@@ -103,6 +103,22 @@ fn seed_from_warm_slot(sessions: &Path, dir: &Path, key: &str) {
 mod tests {
     use super::*;
 
+    /// Claims a slot once `expected` is free again. Another test thread that spawns a
+    /// process at the moment a lock is released holds a copy of its descriptor until the
+    /// child's exec closes it (`O_CLOEXEC`), so a released slot may stay locked for a
+    /// moment: wait for it, briefly, rather than fail on that race (seen in CI).
+    fn claim_once_free(sessions: &Path, key: &str, expected: &Path) -> BuildSlot {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        loop {
+            let claimed = BuildSlot::claim(sessions, key).unwrap();
+            if claimed.dir == expected || std::time::Instant::now() > deadline {
+                return claimed;
+            }
+            drop(claimed);
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+    }
+
     #[test]
     fn two_claims_get_two_slots_and_a_released_one_is_reused() {
         let sessions = std::env::temp_dir().join(format!("ndplay-slots-{}", std::process::id()));
@@ -112,7 +128,8 @@ mod tests {
         assert_ne!(first.dir, second.dir);
         let first_dir = first.dir.clone();
         drop(first);
-        assert_eq!(BuildSlot::claim(&sessions, "k").unwrap().dir, first_dir);
+        let reused = claim_once_free(&sessions, "k", &first_dir);
+        assert_eq!(reused.dir, first_dir);
         assert!(try_lock(&sessions.join("slot-1.lock")).unwrap().is_none(), "still held by `second`");
         drop(second);
         std::fs::remove_dir_all(&sessions).unwrap();
@@ -143,7 +160,8 @@ mod tests {
 
         // A slot warm for its key is left as it is.
         std::fs::write(stale.join("target/built"), "kept").unwrap();
-        let again = BuildSlot::claim(&sessions, "new").unwrap();
+        let again = claim_once_free(&sessions, "new", &stale);
+        assert_eq!(again.dir, stale);
         assert_eq!(std::fs::read_to_string(again.dir.join("target/built")).unwrap(), "kept");
         drop((warm, again));
         std::fs::remove_dir_all(&sessions).unwrap();
