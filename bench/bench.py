@@ -290,6 +290,7 @@ def bench_loops(args, reps):
         "generics not shared (NDPLAY_SHARED_GENERICS=0)": {
             "NDPLAY_SHARED_GENERICS": "0", "NDPLAY_CACHE_DIR": args.ndplay_cache_unshared},
         "no snapshots (NDPLAY_SNAPSHOTS=0)": {"NDPLAY_SNAPSHOTS": "0"},
+        "no rustc started ahead (NDPLAY_PRESTART_RUSTC=0)": {"NDPLAY_PRESTART_RUSTC": "0"},
     }
     medians = {name: [] for name in routes}
     for r in range(reps["routes"]):

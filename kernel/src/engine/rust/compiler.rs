@@ -8,9 +8,17 @@
 //! skips cargo's own ~90 ms a cell (fingerprinting the dependency graph; measured in
 //! docs/performance.md). Incremental compilation is dropped from the replayed command:
 //! every cell is a different function, so it only costs time.
+//!
+//! The next cell's rustc is started as soon as a compile ends ([`Compiler::prestart`]):
+//! it loads the compiler (15–25 ms) while the cell runs and the student types, then
+//! waits to read the cell's source from its standard input. Its `src/lib.rs` is a
+//! symbolic link to `/proc/self/fd/0` in a directory of its own, so its messages and the
+//! cells' panics still name `src/lib.rs`, and if the kernel dies, the pipe closes and
+//! the waiting rustc ends (it compiles an empty crate) instead of waiting forever.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 
 use anyhow::{bail, Context, Result};
@@ -90,6 +98,10 @@ pub struct Compiler {
     cells: PathBuf,
     built: usize,
     killer: Arc<ChildKiller>,
+    /// Where a started-ahead rustc runs: `src/lib.rs` there is its standard input.
+    prestart_dir: Option<PathBuf>,
+    /// The next cell's rustc, started ahead and waiting for its source.
+    prestarted: Option<Child>,
 }
 
 impl Compiler {
@@ -160,7 +172,7 @@ impl Compiler {
         let cells = dir.join("cells");
         let _ = std::fs::remove_dir_all(&cells);
         std::fs::create_dir_all(&cells)?;
-        Ok(Compiler {
+        let mut compiler = Compiler {
             dir: dir.to_path_buf(),
             rustc: rustc.to_path_buf(),
             target: target.to_string(),
@@ -168,7 +180,56 @@ impl Compiler {
             cells,
             built: 0,
             killer,
-        })
+            prestart_dir: prestart_dir(dir),
+            prestarted: None,
+        };
+        compiler.prestart();
+        Ok(compiler)
+    }
+
+    /// The replayed rustc command, run in `cwd` (where `src/lib.rs` is read).
+    fn rustc_command(&self, cwd: &Path) -> Command {
+        let mut c = Command::new(&self.rustc);
+        c.args(&self.recorded.args)
+            .envs(self.recorded.env.iter().map(|(k, v)| (k, v)))
+            .current_dir(cwd)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        c
+    }
+
+    /// Starts the next cell's rustc, which waits for its source on its standard input.
+    /// Not from a thread with a lowered priority (a spare's start): the child would keep
+    /// it, and compile a student's cell at nice 10; the first cell then starts its own.
+    fn prestart(&mut self) {
+        self.discard_prestarted();
+        let Some(dir) = &self.prestart_dir else { return };
+        if with_cargo() || thread_is_niced() {
+            return;
+        }
+        self.prestarted = self.rustc_command(dir).stdin(Stdio::piped()).spawn().ok();
+    }
+
+    /// Ends the waiting rustc, if there is one.
+    fn discard_prestarted(&mut self) {
+        if let Some(mut child) = self.prestarted.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// The started-ahead rustc, given `source`; `None` if there is none or it ended.
+    fn feed_prestarted(&mut self, source: &str) -> Option<Child> {
+        let mut child = self.prestarted.take()?;
+        let alive = matches!(child.try_wait(), Ok(None));
+        // Dropping its standard input closes it: rustc reads to the end, then compiles.
+        let fed = alive && child.stdin.take().is_some_and(|mut stdin| stdin.write_all(source.as_bytes()).is_ok());
+        if fed {
+            return Some(child);
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        None
     }
 
     /// Compiles `source` as the cell crate's `src/lib.rs`.
@@ -178,23 +239,26 @@ impl Compiler {
             return Err(Failure::Other(format!("writing {}: {e}", lib.display())));
         }
         let through_cargo = with_cargo();
-        let mut command = if through_cargo {
+        let child = if through_cargo {
             // The route this module replaces, kept for measuring it (the benchmark's).
-            let mut c = Command::new(cargo_path(&self.rustc));
-            c.args(["rustc", "--lib", "--message-format=json", "--target", &self.target, "--", "--verbose"])
+            // Cargo wraps rustc's messages in its own, on stdout.
+            Command::new(cargo_path(&self.rustc))
+                .args(["rustc", "--lib", "--message-format=json", "--target", &self.target, "--", "--verbose"])
                 .args(CELL_FLAGS)
                 .env("RUSTC", &self.rustc)
                 .env("CARGO_TARGET_DIR", self.dir.join("target"))
-                .env("RUSTFLAGS", "-Cprefer-dynamic");
-            c
+                .env("RUSTFLAGS", "-Cprefer-dynamic")
+                .current_dir(&self.dir)
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null())
+                .spawn()
+        } else if let Some(child) = self.feed_prestarted(source) {
+            Ok(child)
         } else {
-            let mut c = Command::new(&self.rustc);
-            c.args(&self.recorded.args).envs(self.recorded.env.iter().map(|(k, v)| (k, v)));
-            c
+            // rustc writes its messages on stderr.
+            self.rustc_command(&self.dir).stdin(Stdio::null()).spawn()
         };
-        // rustc writes its messages on stderr; cargo wraps them in its own on stdout.
-        let (out, err) = if through_cargo { (Stdio::piped(), Stdio::null()) } else { (Stdio::null(), Stdio::piped()) };
-        let child = command.current_dir(&self.dir).stdin(Stdio::null()).stdout(out).stderr(err).spawn();
         let child = match child {
             Ok(c) => c,
             Err(e) => return Err(Failure::Other(format!("running {}: {e}", self.rustc.display()))),
@@ -202,6 +266,8 @@ impl Compiler {
         let watch = self.killer.watch(child.id());
         let output = child.wait_with_output();
         let interrupted = watch.finish();
+        // The next cell's compiler loads while this one runs.
+        self.prestart();
         let output = match output {
             Ok(o) => o,
             Err(e) => return Err(Failure::Other(format!("waiting for rustc: {e}"))),
@@ -300,6 +366,44 @@ const CELL_FLAGS: &[&str] = &["-C", "lto=off"];
 /// without rebuilding the dependencies, which `RUSTFLAGS` would.
 fn extra_flags() -> Vec<String> {
     std::env::var("NDPLAY_CELL_RUSTFLAGS").unwrap_or_default().split_whitespace().map(String::from).collect()
+}
+
+impl Drop for Compiler {
+    fn drop(&mut self) {
+        self.discard_prestarted();
+    }
+}
+
+/// Makes the directory a started-ahead rustc runs in (see the module's notes): `None`
+/// when it cannot be made, or `NDPLAY_PRESTART_RUSTC=0` (for measuring what it saves);
+/// every compile then starts its own rustc.
+fn prestart_dir(dir: &Path) -> Option<PathBuf> {
+    if matches!(std::env::var("NDPLAY_PRESTART_RUSTC").as_deref(), Ok("0") | Ok("false") | Ok("no")) {
+        return None;
+    }
+    let stdin = Path::new("/proc/self/fd/0");
+    if !stdin.exists() {
+        return None;
+    }
+    let prestart = dir.join("prestart");
+    let link = prestart.join("src").join("lib.rs");
+    std::fs::create_dir_all(link.parent()?).ok()?;
+    if std::fs::read_link(&link).ok().as_deref() != Some(stdin) {
+        let _ = std::fs::remove_file(&link);
+        std::os::unix::fs::symlink(stdin, &link).ok()?;
+    }
+    Some(prestart)
+}
+
+/// Whether this thread runs at a lower priority than the process's main thread (a
+/// spare's start; see `crate::spare`). A kernel started with `nice` as a whole is not.
+fn thread_is_niced() -> bool {
+    // SAFETY: getpriority, gettid and getpid have no memory-safety preconditions. On
+    // Linux, PRIO_PROCESS names one thread: the main thread by the process id.
+    unsafe {
+        libc::getpriority(libc::PRIO_PROCESS, libc::gettid() as libc::id_t)
+            > libc::getpriority(libc::PRIO_PROCESS, libc::getpid() as libc::id_t)
+    }
 }
 
 /// Whether cells are compiled through cargo, as before (`NDPLAY_COMPILE_WITH_CARGO=1`: only
