@@ -96,6 +96,43 @@ impl SharedCache {
         for (path, what) in self.needed() {
             readable(&path, what)?;
         }
+        // What every kernel runs or links must be changeable by the administrator alone: a
+        // student who could write it could run code in every other student's kernel. The
+        // cache's own files are made `go-w` by the install, so any group or world write bit
+        // there was added since; the toolchain is only held to no world write bit (a
+        // toolchain shared by an admin group is common).
+        let m = &self.manifest;
+        let cache = [
+            (self.root.clone(), "the shared cache"),
+            (self.root.join(MANIFEST), "the shared cache's manifest"),
+            (m.slot.join(RECORDED), "the recorded compiler command"),
+            (self.deps_dir(), "the compiled prelude and dependencies"),
+            (self.deps_dir().join("libndplay.so"), "the compiled prelude"),
+            (m.prelude.join("src"), "the prelude's sources"),
+        ];
+        for (path, what) in cache {
+            if let Some(why) = others_can_write(&path, true) {
+                bail!(
+                    "{what} ({}) {why}: another user could change what every kernel runs, so this kernel \
+                     does not use it. Ask the administrator to run `chmod -R go-w {}` (`ndplay install \
+                     --shared-cache` leaves it so).",
+                    path.display(),
+                    self.root.display()
+                );
+            }
+        }
+        for (path, what) in
+            [(m.sysroot.join("bin").join("rustc"), "the Rust compiler"), (m.sysroot.clone(), "the toolchain")]
+        {
+            if let Some(why) = others_can_write(&path, false) {
+                bail!(
+                    "{what} ({}) {why}: any user could change the compiler every kernel runs, so this kernel \
+                     does not use the shared cache. Ask the administrator to run `chmod -R o-w {}`.",
+                    path.display(),
+                    m.sysroot.display()
+                );
+            }
+        }
         Ok(())
     }
 
@@ -174,6 +211,27 @@ pub fn not_world_readable(path: &Path) -> Option<String> {
         }
     }
     None
+}
+
+/// How users other than `path`'s owner could change it, from its mode bits: world-writable,
+/// or group-writable when `group_too`; `None` when they cannot. A directory with the sticky
+/// bit (`/tmp`) lets others add entries but not replace the owner's, so it is not counted.
+pub fn others_can_write(path: &Path, group_too: bool) -> Option<String> {
+    use std::os::unix::fs::PermissionsExt;
+    let meta = std::fs::metadata(path).ok()?;
+    let mode = meta.permissions().mode();
+    write_bits_of_others(mode, meta.is_dir(), group_too).then(|| {
+        format!(
+            "is mode {:o}: writable by {}",
+            mode & 0o7777,
+            if mode & 0o002 != 0 { "every user" } else { "its group" }
+        )
+    })
+}
+
+fn write_bits_of_others(mode: u32, is_dir: bool, group_too: bool) -> bool {
+    let sticky = is_dir && mode & 0o1000 != 0;
+    !sticky && (mode & 0o002 != 0 || (group_too && mode & 0o020 != 0))
 }
 
 /// Makes the shared cache read-only for everyone but its owner, and readable by all.
@@ -284,6 +342,60 @@ mod tests {
         assert_eq!(not_world_readable(&private.join("tool/rustc")), None);
         std::fs::set_permissions(private.join("tool/rustc"), std::fs::Permissions::from_mode(0o700)).unwrap();
         assert!(not_world_readable(&private.join("tool/rustc")).unwrap().contains("cannot read it"));
+        std::fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[test]
+    fn write_bits_of_others_count_unless_the_directory_is_sticky() {
+        assert!(!write_bits_of_others(0o755, true, true));
+        assert!(!write_bits_of_others(0o644, false, true));
+        assert!(write_bits_of_others(0o666, false, false), "world-writable");
+        assert!(write_bits_of_others(0o775, true, true), "group-writable, for the cache's own");
+        assert!(!write_bits_of_others(0o775, true, false), "a toolchain's admin group may write it");
+        assert!(!write_bits_of_others(0o1777, true, true), "sticky, like /tmp");
+        assert!(write_bits_of_others(0o1777, false, true), "the sticky bit means nothing on a file");
+    }
+
+    #[test]
+    fn a_cache_another_user_could_change_is_refused_and_says_what_to_run() {
+        let root = temp("writable");
+        let sysroot = root.join("rust");
+        let slot = root.join("sessions/slot-0");
+        let prelude = root.join("prelude-x");
+        let deps = slot.join("target/h/debug/deps");
+        std::fs::create_dir_all(sysroot.join("bin")).unwrap();
+        std::fs::create_dir_all(sysroot.join("lib/rustlib/h/lib")).unwrap();
+        std::fs::write(sysroot.join("bin/rustc"), "x").unwrap();
+        std::fs::create_dir_all(prelude.join("src")).unwrap();
+        std::fs::write(prelude.join("src/lib.rs"), "").unwrap();
+        std::fs::create_dir_all(&deps).unwrap();
+        std::fs::write(deps.join("libndplay.so"), "").unwrap();
+        std::fs::write(slot.join(RECORDED), "{}").unwrap();
+        let manifest = Manifest { sysroot: sysroot.clone(), host: "h".into(), slot, prelude, version: "v".into() };
+        SharedCache::write_manifest(&root, &manifest).unwrap();
+        // As the install leaves it, whatever this process's umask.
+        let chmod = |p: &Path, mode| std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).unwrap();
+        for dir in [&root, &deps, &manifest.prelude.join("src"), &sysroot] {
+            chmod(dir, 0o755);
+        }
+        for file in [root.join(MANIFEST), manifest.slot.join(RECORDED), deps.join("libndplay.so")] {
+            chmod(&file, 0o644);
+        }
+        chmod(&sysroot.join("bin/rustc"), 0o755);
+        assert!(SharedCache::open(&root).is_ok());
+
+        std::fs::set_permissions(deps.join("libndplay.so"), std::fs::Permissions::from_mode(0o664)).unwrap();
+        let err = SharedCache::open(&root).unwrap_err().to_string();
+        assert!(err.starts_with("the compiled prelude ("), "{err}");
+        assert!(err.contains("is mode 664: writable by its group"), "{err}");
+        assert!(err.contains(&format!("chmod -R go-w {}", root.display())), "{err}");
+        std::fs::set_permissions(deps.join("libndplay.so"), std::fs::Permissions::from_mode(0o644)).unwrap();
+
+        std::fs::set_permissions(sysroot.join("bin/rustc"), std::fs::Permissions::from_mode(0o777)).unwrap();
+        let err = SharedCache::open(&root).unwrap_err().to_string();
+        assert!(err.starts_with("the Rust compiler (") && err.contains("writable by every user"), "{err}");
+        std::fs::set_permissions(sysroot.join("bin/rustc"), std::fs::Permissions::from_mode(0o775)).unwrap();
+        assert!(SharedCache::open(&root).is_ok(), "a toolchain group may write it");
         std::fs::remove_dir_all(&root).unwrap();
     }
 
