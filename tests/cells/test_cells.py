@@ -25,6 +25,23 @@ def test_sum_of_an_integer_array(kernel):
     assert kernel.run("array![1, 2, 3].sum()").result["text/plain"] == "6"
 
 
+def test_values_whose_type_rustc_names_by_its_last_segment_are_used_in_later_cells(kernel):
+    # rustc writes `Instant`, `Duration`, `ParseIntError` for these types (the names are
+    # unique), which a later cell that takes the variable back cannot find unqualified.
+    setup = (
+        "let started = std::time::Instant::now();\n"
+        "let pause = std::time::Duration::from_millis(3);\n"
+        'let parsed = "5x".parse::<i32>();\n'
+        "let stamps = vec![std::time::Instant::now()];"
+    )
+    assert kernel.run(setup).status == "ok"
+    cell = kernel.run("(started.elapsed().as_secs() < 600, pause.as_millis(), parsed.is_err(), stamps.len())")
+    assert cell.status == "ok", cell.outputs
+    assert cell.plain_results == ["(true, 3, true, 1)"]
+    # Once written with its path, the type stays so: the next cell needs no second try.
+    assert kernel.run("pause.as_micros()").plain_results == ["3000"]
+
+
 def test_plain_numbers_display_even_before_inference(kernel):
     # `let z = 1; z` trips over evcxr_display on `{integer}`; the kernel retries it.
     cell = kernel.run("let z = 1; z")

@@ -309,10 +309,21 @@ impl RustEngine {
                 }
                 Err(Failure::Interrupted) => return Outcome::Error(report::interrupted_while_compiling()),
                 Err(Failure::Other(text)) => return Outcome::Error(report::compiler_failed(&text)),
-                Err(Failure::Errors(errors)) => match fix_plan(&mut plan, &errors, &generated.map) {
-                    Fix::Retry(note) => notes.extend(note),
-                    Fix::Report => return Outcome::Error(self.report_errors(&cell, &errors, &generated.map)),
-                },
+                Err(Failure::Errors(errors)) => {
+                    // A stored variable's type named by its last segment only: write its path.
+                    let unresolved = plan::unresolved_types(&errors, &generated.map);
+                    let mut qualified = false;
+                    for (name, path) in &unresolved {
+                        qualified |= self.state.qualify_type(name, path);
+                    }
+                    if qualified {
+                        continue;
+                    }
+                    match fix_plan(&mut plan, &errors, &generated.map) {
+                        Fix::Retry(note) => notes.extend(note),
+                        Fix::Report => return Outcome::Error(self.report_errors(&cell, &errors, &generated.map)),
+                    }
+                }
             }
         }
         let Some((library, map)) = compiled else {

@@ -123,6 +123,46 @@ fn set_put_back(plan: &mut Plan, name: &str, put: PutBack) {
     }
 }
 
+/// Types the kernel's own lines name but rustc cannot find, with the one path rustc
+/// suggests importing for each: (name, path). They come from stored variables' types, which
+/// rustc writes by their last segment when that is unique (`Instant`, `ParseIntError`):
+/// the kernel then writes the path instead ([`super::state::State::qualify_type`]) and
+/// compiles again. A name the student wrote in the cell is theirs to import.
+pub(super) fn unresolved_types(errors: &[serde_json::Value], map: &SourceMap) -> Vec<(String, String)> {
+    let mut found: Vec<(String, String)> = Vec::new();
+    for error in errors {
+        let Some(name) = error["message"]
+            .as_str()
+            .and_then(|m| m.strip_prefix("cannot find type `"))
+            .and_then(|m| m.strip_suffix("` in this scope"))
+        else {
+            continue;
+        };
+        let (primary, _) = diagnostic::origins(error, map);
+        if matches!(primary, None | Some(Origin::Cell { .. } | Origin::KeptItem(_))) {
+            continue;
+        }
+        let mut paths: Vec<&str> = error["children"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|c| c["spans"].as_array().into_iter().flatten())
+            .filter_map(|s| s["suggested_replacement"].as_str())
+            .filter_map(|r| r.trim().strip_prefix("use ")?.strip_suffix(';'))
+            .filter(|p| p.rsplit("::").next() == Some(name) && p.contains("::"))
+            .collect();
+        paths.sort_unstable();
+        paths.dedup();
+        if let [path] = paths[..] {
+            let path = if path.starts_with("crate::") { path.to_string() } else { format!("::{path}") };
+            if !found.iter().any(|(n, _)| n == name) {
+                found.push((name.to_string(), path));
+            }
+        }
+    }
+    found
+}
+
 /// The types rustc named in the type probes' warnings: (variable, type).
 pub(super) fn probed_types(warnings: &[serde_json::Value], map: &SourceMap) -> Vec<(String, String)> {
     const PREFIX: &str = "unused result of type `";
@@ -143,4 +183,45 @@ pub(super) fn probed_types(warnings: &[serde_json::Value], map: &SourceMap) -> V
 /// items have no name, and `impl Trait` names no type.
 pub(super) fn nameable(ty: &str) -> bool {
     !(ty.contains("{closure") || ty.contains("{async") || ty.contains("impl ") || ty.contains('{'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::rust::codegen::{generate, CellSource};
+    use crate::engine::rust::state::{State, Variable};
+
+    /// An error as rustc writes it for an unresolved type at `line`, suggesting `import`.
+    fn unresolved(name: &str, line: usize, imports: &[&str]) -> serde_json::Value {
+        let suggestions: Vec<_> = imports
+            .iter()
+            .map(|i| serde_json::json!({"suggested_replacement": format!("use {i};\n\n"), "line_start": 1}))
+            .collect();
+        serde_json::json!({
+            "message": format!("cannot find type `{name}` in this scope"),
+            "spans": [{"is_primary": true, "line_start": line}],
+            "children": [{"message": "consider importing this struct", "spans": suggestions}],
+        })
+    }
+
+    #[test]
+    fn a_stored_types_unresolved_name_gets_the_one_suggested_path_and_the_students_own_does_not() {
+        let mut state = State::default();
+        state.set_variable("t", Variable { ty: "Instant".into(), mutable: false });
+        let code = "t.elapsed()";
+        let cell = CellSource { typed: code, items: &[], code };
+        let plan = Plan { loads: vec![("t".into(), PutBack::After)], stores: vec![], probes: vec![], forget: vec![] };
+        let g = generate(&state, &cell, &plan);
+        let line_of = |needle: &str| g.source.lines().position(|l| l.contains(needle)).unwrap() + 1;
+        let load = line_of("take::<Instant>");
+        let in_cell = line_of("t.elapsed()");
+        let found = unresolved_types(&[unresolved("Instant", load, &["std::time::Instant"])], &g.map);
+        assert_eq!(found, [("Instant".to_string(), "::std::time::Instant".to_string())]);
+        // Two candidates: the kernel does not guess.
+        let two = unresolved("Error", load, &["std::fmt::Error", "std::io::Error"]);
+        assert!(unresolved_types(&[two], &g.map).is_empty());
+        // The student wrote the name in the cell: rustc's help is for them.
+        let theirs = unresolved("Instant", in_cell, &["std::time::Instant"]);
+        assert!(unresolved_types(&[theirs], &g.map).is_empty());
+    }
 }

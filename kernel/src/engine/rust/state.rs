@@ -98,6 +98,22 @@ impl State {
             .collect()
     }
 
+    /// Writes the type named `name` as `path` in every variable's type where it stands
+    /// alone (not already after a `::`): rustc names a type by its last segment when that
+    /// is unique (`Instant` for `std::time::Instant`), and a later cell that loads the
+    /// variable must find it. Whether any type changed.
+    pub fn qualify_type(&mut self, name: &str, path: &str) -> bool {
+        let mut changed = false;
+        for v in self.variables.values_mut() {
+            let qualified = qualify_word(&v.ty, name, path);
+            if qualified != v.ty {
+                v.ty = qualified;
+                changed = true;
+            }
+        }
+        changed
+    }
+
     /// The names of the variables, sorted.
     pub fn variable_names(&self) -> Vec<String> {
         self.variables.keys().cloned().collect()
@@ -109,9 +125,43 @@ impl State {
     }
 }
 
+/// `ty` with each identifier `name` that is not already part of a path (`a::name`,
+/// `name::b`) replaced by `path`.
+fn qualify_word(ty: &str, name: &str, path: &str) -> String {
+    let is_ident = |c: char| c.is_alphanumeric() || c == '_';
+    let mut out = String::with_capacity(ty.len());
+    let mut rest = ty;
+    while let Some(start) = rest.find(|c: char| is_ident(c)) {
+        let (before, from) = rest.split_at(start);
+        out.push_str(before);
+        let end = from.find(|c: char| !is_ident(c)).unwrap_or(from.len());
+        let (word, after) = from.split_at(end);
+        let in_path = out.ends_with("::") || after.starts_with("::");
+        out.push_str(if word == name && !in_path { path } else { word });
+        rest = after;
+    }
+    out.push_str(rest);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_bare_type_name_is_qualified_where_it_stands_alone() {
+        let q = |ty| qualify_word(ty, "Instant", "::std::time::Instant");
+        assert_eq!(q("Instant"), "::std::time::Instant");
+        assert_eq!(q("Vec<(Instant, Instants)>"), "Vec<(::std::time::Instant, Instants)>");
+        assert_eq!(q("std::time::Instant"), "std::time::Instant", "already a path");
+        assert_eq!(q("Instant::Inner"), "Instant::Inner", "the first segment of another path");
+        let mut s = State::default();
+        s.set_variable("t", Variable { ty: "Option<Instant>".into(), mutable: false });
+        s.set_variable("u", Variable { ty: "u8".into(), mutable: false });
+        assert!(s.qualify_type("Instant", "::std::time::Instant"));
+        assert_eq!(s.variable("t").unwrap().ty, "Option<::std::time::Instant>");
+        assert!(!s.qualify_type("Instant", "::std::time::Instant"), "nothing left to qualify");
+    }
 
     #[test]
     fn items_are_replaced_by_key_and_types_found_by_word() {
