@@ -212,9 +212,8 @@ impl Compiler {
 
     /// Ends the waiting rustc, if there is one.
     fn discard_prestarted(&mut self) {
-        if let Some(mut child) = self.prestarted.take() {
-            let _ = child.kill();
-            let _ = child.wait();
+        if let Some(child) = self.prestarted.take() {
+            end(child);
         }
     }
 
@@ -227,8 +226,7 @@ impl Compiler {
         if fed {
             return Some(child);
         }
-        let _ = child.kill();
-        let _ = child.wait();
+        end(child);
         None
     }
 
@@ -366,6 +364,12 @@ const CELL_FLAGS: &[&str] = &["-C", "lto=off"];
 /// without rebuilding the dependencies, which `RUSTFLAGS` would.
 fn extra_flags() -> Vec<String> {
     std::env::var("NDPLAY_CELL_RUSTFLAGS").unwrap_or_default().split_whitespace().map(String::from).collect()
+}
+
+/// Kills a rustc that will not be used, and reaps it.
+fn end(mut child: Child) {
+    let _ = child.kill();
+    let _ = child.wait();
 }
 
 impl Drop for Compiler {
