@@ -82,9 +82,21 @@ fn view_bundle(id: &str, plain: String) -> MimeBundle {
     MimeBundle::new(plain).with(MIME_WIDGET_VIEW, view.to_string())
 }
 
-/// What the kernel calls (through the exported symbol of the latest cell) to hand a
-/// message from the browser to the widgets: the variable store, and the message as JSON.
-/// Returns the store. A panic (in a student's closure) is reported like a cell's.
+/// What the process that runs cells calls to hand a message from the browser to the
+/// widgets: the variable store, and the message as JSON. Returns the store. A panic (in a
+/// student's closure) is reported like a cell's. The process finds it by name through the
+/// latest cell's library, which links this prelude (the kernel's `runtime.rs`); it is
+/// defined once here rather than in every cell, which would compile it every time.
+///
+/// # Safety
+/// `store` is what the previous cell returned; `event` points to `len` readable bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ndplay_event(store: *mut c_void, event: *const u8, len: usize) -> *mut c_void {
+    // SAFETY: the caller's promises are those of `handle_event`.
+    unsafe { handle_event(store, event, len) }
+}
+
+/// The work of [`ndplay_event`].
 ///
 /// # Safety
 /// `store` is what the previous cell returned; `event` points to `len` readable bytes.

@@ -9,10 +9,10 @@
 //! use ndplay::prelude::*;  … items …
 //! #[unsafe(no_mangle)] pub extern "C" fn ndplay_cell(store) -> store {
 //!     enter();  check the variables it takes;  let mut x: T = store.take("x"); …
-//!     catch_unwind(|| {
+//!     guarded(Box::new(|| {   (the prelude's catch_unwind, compiled once)
 //!         <the cell's statements, as typed; its final expression shown>
 //!         <a type probe for each new variable>;  store.put("y", y); …
-//!     });
+//!     }));
 //!     store.put("x", x); …  leave();  store
 //! }
 //! ```
@@ -184,7 +184,7 @@ pub fn generate(state: &State, cell: &CellSource, plan: &Plan) -> Generated {
             Origin::Load(name.to_string()),
         );
     }
-    w.push("let _ = ::std::panic::catch_unwind(::std::panic::AssertUnwindSafe(|| {", Origin::Frame);
+    w.push("::ndplay::cell::guarded(::std::boxed::Box::new(|| {", Origin::Frame);
     w.push(cell.code, Origin::Cell { first_cell_line: 1 });
     // `;` ends a final expression-statement of the cell that has no `;` of its own (a `for`
     // loop); it is harmless after one that has.
@@ -216,17 +216,6 @@ pub fn generate(state: &State, cell: &CellSource, plan: &Plan) -> Generated {
         }
     }
     w.push("::ndplay::cell::leave();\n__ndplay_store.into_raw()\n}", Origin::Frame);
-    // Widget events from the browser come through the latest cell's library (see
-    // `super::runtime`); the work is the prelude's, already compiled.
-    w.push(
-        &format!(
-            "#[unsafe(no_mangle)]\npub extern \"C\" fn {}(store: *mut ::std::ffi::c_void, event: *const u8, len: usize) -> *mut ::std::ffi::c_void {{\n\
-             // SAFETY: the process that runs cells passes the store and a message of `len` bytes.\n\
-             unsafe {{ ::ndplay::widgets::handle_event(store, event, len) }}\n}}",
-            super::runtime::EVENT_ENTRY
-        ),
-        Origin::Frame,
-    );
     Generated { source: w.source, map: w.map }
 }
 
@@ -263,7 +252,7 @@ mod tests {
         let g = generate(&state, &cell, &plan);
         assert!(g.source.contains("let x: f64 = __ndplay_store.take::<f64>(\"x\");"), "{}", g.source);
         assert!(!g.source.contains("untouched"), "only mentioned variables are taken");
-        assert!(g.source.contains("pub extern \"C\" fn ndplay_event("), "every cell passes widget events on");
+        assert!(!g.source.contains("ndplay_event"), "widget events go to the prelude's entry point");
         let line_of = |needle: &str| g.source.lines().position(|l| l.contains(needle)).unwrap() + 1;
         assert_eq!(g.map.origin(line_of("let y = x * 2.0;")), Some((&Origin::Cell { first_cell_line: 1 }, Some(1))));
         assert_eq!(g.map.origin(line_of("take::<f64>")).map(|o| o.0), Some(&Origin::Load("x".into())));

@@ -5,10 +5,10 @@
 //! stdin (a cell may read stdin itself). Each command is one line:
 //! - `run <library> <symbol>`: `dlopen` the cell's shared library and call its entry point
 //!   with the variable store; then write [`DONE`] on stdout.
-//! - `event <json>`: a message from the browser to a widget (one line of JSON); the latest
-//!   cell library's [`EVENT_ENTRY`] hands it to the prelude's widgets with the store, under
-//!   a snapshot like a cell (a panic or an interrupt in a widget's closure loses nothing);
-//!   then [`DONE`].
+//! - `event <json>`: a message from the browser to a widget (one line of JSON); the
+//!   prelude's [`EVENT_ENTRY`], found through the latest cell's library, hands it to the
+//!   widgets with the store, under a snapshot like a cell (a panic or an interrupt in a
+//!   widget's closure loses nothing); then [`DONE`].
 //!
 //! Everything the loop says goes to stdout as marker lines that start with U+001E, in
 //! order with what the cell printed (see [`super::output`] for how the kernel reads them):
@@ -43,7 +43,8 @@ pub const RESUMED: &str = "\u{1e}ndplay-resumed ";
 /// first cell) and returns it.
 type CellEntry = extern "C" fn(*mut libc::c_void) -> *mut libc::c_void;
 
-/// What every cell library also exports for widget events (see `super::codegen`).
+/// The prelude's entry point for widget events (`src/widgets/mod.rs`), looked up through
+/// the latest cell's library, which links the prelude.
 pub const EVENT_ENTRY: &str = "ndplay_event";
 /// Takes the store and a message (pointer, length); returns the store.
 type EventEntry = extern "C" fn(*mut libc::c_void, *const u8, usize) -> *mut libc::c_void;
@@ -108,8 +109,8 @@ fn event_entry(handle: *mut libc::c_void) -> Option<EventEntry> {
         return None;
     }
     let name = CString::new(EVENT_ENTRY).ok()?;
-    // SAFETY: the handle came from dlopen and stays loaded; the symbol has this type
-    // (the kernel's generated code defines it).
+    // SAFETY: the handle came from dlopen and stays loaded; the symbol has this type (the
+    // prelude defines it; dlsym searches the library and then what it links).
     unsafe {
         let entry = libc::dlsym(handle, name.as_ptr());
         (!entry.is_null()).then(|| std::mem::transmute::<*mut libc::c_void, EventEntry>(entry))
