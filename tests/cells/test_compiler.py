@@ -82,3 +82,29 @@ def test_without_the_setting_every_cell_starts_its_own_rustc(tmp_path):
         assert waiting_rustc(kernel.serving_pid(), timeout=1) is None
     finally:
         kernel.shutdown(now=True)
+
+
+def test_an_interrupt_signalled_to_the_kernels_process_group_spares_the_waiting_rustc(tmp_path):
+    """jupyter_client's `interrupt_mode: signal` (and a terminal's Ctrl-C) sends SIGINT to the
+    kernel's whole process group. rustc answers SIGINT by failing what it evaluates next
+    ("compilation was interrupted") and exiting 100 ms later: the rustc waiting for the next
+    cell must not get it, or a student who stops a cell and runs the next at once gets that
+    error instead of the cell."""
+    kernel = Kernel(env={"NDPLAY_SPARE": "0"}, cwd=str(tmp_path))
+    try:
+        assert kernel.run("1", timeout=600).status == "ok"
+        pid = kernel.serving_pid()
+        waiting = waiting_rustc(pid)
+        assert waiting is not None
+        os.killpg(os.getpgid(pid), signal.SIGINT)
+        # At once, as a student would, within rustc's 100 ms.
+        cell = kernel.run("let n = 40 + 2; n")
+        assert cell.status == "ok" and cell.plain_results == ["42"], cell.outputs
+        # And a rustc that got it would have ended by now; this one still waits.
+        waiting = waiting_rustc(pid)
+        os.killpg(os.getpgid(pid), signal.SIGINT)
+        time.sleep(0.5)
+        assert running(waiting.pid), "the waiting rustc ended on the process group's SIGINT"
+        assert kernel.run("n + 1").plain_results == ["43"]
+    finally:
+        kernel.shutdown(now=True)

@@ -17,6 +17,7 @@
 //! the waiting rustc ends (it compiles an empty crate) instead of waiting forever.
 
 use std::io::Write;
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -188,8 +189,16 @@ impl Compiler {
     }
 
     /// The replayed rustc command, run in `cwd` (where `src/lib.rs` is read).
+    ///
+    /// In a process group of its own: a frontend that interrupts by signalling the kernel's
+    /// process group (jupyter_client's `interrupt_mode: signal`, a terminal's Ctrl-C) must not
+    /// reach it. rustc answers SIGINT by failing whatever it evaluates next ("compilation was
+    /// interrupted", E0080) and exiting 100 ms later, so the rustc waiting for the next cell
+    /// would fail that cell; a compile in progress is ended by the kernel itself
+    /// (`Killer::watch`), which is how an interrupt reaches it.
     fn rustc_command(&self, cwd: &Path) -> Command {
         let mut c = Command::new(&self.rustc);
+        c.process_group(0);
         c.args(&self.recorded.args)
             .envs(self.recorded.env.iter().map(|(k, v)| (k, v)))
             .current_dir(cwd)
