@@ -92,25 +92,16 @@ fn view_bundle(id: &str, plain: String) -> MimeBundle {
 /// `store` is what the previous cell returned; `event` points to `len` readable bytes.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ndplay_event(store: *mut c_void, event: *const u8, len: usize) -> *mut c_void {
-    // SAFETY: the caller's promises are those of `handle_event`.
-    unsafe { handle_event(store, event, len) }
-}
-
-/// The work of [`ndplay_event`].
-///
-/// # Safety
-/// `store` is what the previous cell returned; `event` points to `len` readable bytes.
-pub unsafe fn handle_event(store: *mut c_void, event: *const u8, len: usize) -> *mut c_void {
     crate::cell::enter();
     // SAFETY: the caller passes the store of this process, unused by anything else now.
     let store = unsafe { crate::cell::Store::from_raw(store) };
     // SAFETY: the caller promises `len` readable bytes.
     let bytes = unsafe { std::slice::from_raw_parts(event, len) };
-    let _ = std::panic::catch_unwind(|| {
+    crate::cell::guarded(Box::new(|| {
         if let Ok(event) = serde_json::from_slice::<Value>(bytes) {
             registry::handle(&event);
         }
-    });
+    }));
     crate::cell::leave();
     store.into_raw()
 }

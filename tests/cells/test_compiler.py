@@ -102,6 +102,7 @@ def test_an_interrupt_signalled_to_the_kernels_process_group_spares_the_waiting_
         assert cell.status == "ok" and cell.plain_results == ["42"], cell.outputs
         # And a rustc that got it would have ended by now; this one still waits.
         waiting = waiting_rustc(pid)
+        assert waiting is not None
         os.killpg(os.getpgid(pid), signal.SIGINT)
         time.sleep(0.5)
         assert running(waiting.pid), "the waiting rustc ended on the process group's SIGINT"
