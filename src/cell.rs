@@ -13,16 +13,19 @@
 //!   second build with a fallback used to be needed;
 //! - [`type_probe`]: makes rustc name a new variable's type in a warning, so the kernel
 //!   can write the type when a later cell takes the variable back;
-//! - [`enter`] and [`leave`]: the panic hook (panics become one report on stdout, see
-//!   [`PANIC_BEGIN`]) and flushing stdout before the kernel is told the cell is done.
+//! - [`enter`] and [`leave`]: the panic hook (a panic becomes one marker line on stdout)
+//!   and flushing stdout before the kernel is told the cell is done;
+//! - [`ndplay_channel_open`]: the process that runs cells hands over its channel's key and
+//!   the run's number before every run.
 //!
-//! The kernel pins each marker line format with a test of its own.
+//! The marker lines themselves are [`crate::channel`]'s, a file the kernel compiles too.
 
 use std::any::{Any, TypeId};
 use std::collections::HashMap;
 use std::io::Write;
 
-use crate::display::{display_line, MimeBundle, Render};
+use crate::channel::Kind;
+use crate::display::{emit, MimeBundle, Render};
 
 /// Names that the types rustc prints for stored variables use, and that a cell does not
 /// otherwise see: ndarray's storage types (rustc writes `ArrayBase<OwnedRepr<f64>, …>`,
@@ -36,13 +39,19 @@ pub mod names {
     pub use std::sync::Arc;
 }
 
-/// A panic report starts with this line (then the location), then the message, then
-/// [`PANIC_END`].
-pub const PANIC_BEGIN: &str = "\u{1e}ndplay-panic-begin ";
-pub const PANIC_END: &str = "\u{1e}ndplay-panic-end";
-/// Written instead of running the cell when variables it needs are not in the store as
-/// the kernel expects them; the names follow, separated by spaces.
-pub const UNLOADABLE: &str = "\u{1e}ndplay-unloadable ";
+/// The entry point through which the process that runs cells (the kernel's `runtime`)
+/// hands this process's channel key and the number of the run about to start to the
+/// prelude, before every cell and every widget event. It finds this through the cell's
+/// library, which links the prelude.
+///
+/// # Safety
+/// `key` points to `len` readable bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ndplay_channel_open(key: *const u8, len: usize, seq: u64) {
+    // SAFETY: the caller promises `len` readable bytes.
+    let key = unsafe { std::slice::from_raw_parts(key, len) };
+    crate::display::open_channel(std::str::from_utf8(key).unwrap_or(""), seq);
+}
 
 /// The variables of a session.
 #[derive(Default)]
@@ -106,9 +115,10 @@ impl Store {
     }
 }
 
-/// Says that a cell could not start because of these variables; see [`UNLOADABLE`].
+/// Says, instead of running the cell, that it could not start: these variables are not in
+/// the store as the kernel expects them.
 pub fn unloadable(names: &[String]) {
-    emit_line(&format!("{UNLOADABLE}{}", names.join(" ")));
+    emit(Kind::Unloadable, &names.join(" "));
 }
 
 /// The final value of a cell, on its way to being shown.
@@ -170,10 +180,16 @@ fn short_type_name(full: &str) -> String {
     out
 }
 
-/// The cell's result: one `execute_result` line of the display channel.
+/// The cell's result: one marker line of kind `result`, with the run's number (the kernel
+/// takes it as this cell's value only if the number is the cell's).
 fn show_result(bundle: &MimeBundle) {
     let content = serde_json::json!({ "data": bundle.to_json(), "metadata": {} });
-    emit_line(&display_line("execute_result", content));
+    emit(Kind::Result, &result_body(crate::display::run_number(), &content));
+}
+
+/// The body of a result line: the run's number, then the content as JSON.
+pub fn result_body(seq: u64, content: &serde_json::Value) -> String {
+    format!("{seq} {content}")
 }
 
 /// Names `T` in a warning the kernel reads (`unused result of type PhantomData<T>`).
@@ -194,13 +210,13 @@ pub fn enter() {
             String::from("Box<dyn Any>")
         };
         let location = info.location().map(|l| format!("{}:{}:{}", l.file(), l.line(), l.column())).unwrap_or_default();
-        emit_line(&panic_report(&location, &message));
+        emit(Kind::Panic, &panic_report(&location, &message));
     }));
 }
 
-/// The lines of a panic report (without the final newline).
+/// The body of a panic line: one line of JSON, however many lines the message has.
 pub fn panic_report(location: &str, message: &str) -> String {
-    format!("{PANIC_BEGIN}{location}\n{message}\n{PANIC_END}")
+    serde_json::json!({ "location": location, "message": message }).to_string()
 }
 
 /// Runs the body of a cell: a panic in it ends the body, not the process that runs cells
@@ -218,28 +234,17 @@ pub fn leave() {
     let _ = std::io::stderr().flush();
 }
 
-fn emit_line(line: &str) {
-    let stdout = std::io::stdout();
-    let mut lock = stdout.lock();
-    // A marker must start a line: text printed without a newline comes before it.
-    let _ = lock.write_all(line.as_bytes());
-    let _ = lock.write_all(b"\n");
-    let _ = lock.flush();
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn markers_are_the_literals_the_kernel_reads() {
-        assert_eq!(PANIC_BEGIN, "\u{1e}ndplay-panic-begin ");
-        assert_eq!(PANIC_END, "\u{1e}ndplay-panic-end");
-        assert_eq!(UNLOADABLE, "\u{1e}ndplay-unloadable ");
+    fn a_panic_and_a_result_are_one_line_each() {
         assert_eq!(
-            panic_report("src/lib.rs:3:5", "boom"),
-            "\u{1e}ndplay-panic-begin src/lib.rs:3:5\nboom\n\u{1e}ndplay-panic-end"
+            panic_report("src/lib.rs:3:5", "boom\nsecond line"),
+            "{\"location\":\"src/lib.rs:3:5\",\"message\":\"boom\\nsecond line\"}"
         );
+        assert_eq!(result_body(12, &serde_json::json!({ "data": {} })), "12 {\"data\":{}}");
     }
 
     #[test]

@@ -17,24 +17,21 @@
 //!    it is exported from the prelude.
 //! 2. **Our own display channel**, for everything evcxr cannot do: several outputs per
 //!    cell, outputs while the cell runs, updating an output in place, clearing. Each
-//!    message is one stdout line: [`DISPLAY_PREFIX`] followed by a single-line JSON object
-//!    `{"msg_type": ..., "content": ...}` whose `content` is exactly the Jupyter iopub
-//!    content of that message type. The kernel reads the child's stdout line by line and
-//!    turns these lines into iopub messages in order with the text around them.
+//!    message is one keyed marker line on stdout ([`crate::channel`], kind `display`)
+//!    whose body is a single-line JSON object `{"msg_type": ..., "content": ...}`, and
+//!    `content` is exactly the Jupyter iopub content of that message type. The kernel reads
+//!    the child's stdout line by line and turns these lines into iopub messages in order
+//!    with the text around them. Text that only looks like such a line (it lacks the key)
+//!    stays text.
 
 use std::io::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
 
 use serde_json::{json, Map, Value};
 
+use crate::channel::{self, Kind};
 use crate::escape::escape_html;
-
-/// The start of every display-channel line on stdout.
-///
-/// An ASCII record separator (U+001E, which no ordinary `println!` starts a line with),
-/// the word `ndplay-display`, and one space; the rest of the line is JSON. The kernel has
-/// a copy of this literal: change both together (a unit test pins the value).
-pub const DISPLAY_PREFIX: &str = "\u{1e}ndplay-display ";
 
 /// The mime type of plain text; present in every [`MimeBundle`].
 pub const MIME_PLAIN: &str = "text/plain";
@@ -206,24 +203,45 @@ impl<T: Render + ?Sized> EvcxrDisplay for T {
     }
 }
 
-/// Builds one display-channel line (without the trailing newline): the prefix and a
-/// single-line JSON object. Pure, so the wire format is tested without stdout.
-pub fn display_line(msg_type: &str, content: Value) -> String {
-    let message = json!({ "msg_type": msg_type, "content": content });
+/// The body of one display-channel line: a single-line JSON object. Pure, so the wire
+/// format is tested without stdout.
+pub fn display_message(msg_type: &str, content: Value) -> String {
     // serde_json's compact form escapes newlines inside strings, so this is one line.
-    format!("{DISPLAY_PREFIX}{message}")
+    json!({ "msg_type": msg_type, "content": content }).to_string()
 }
 
-/// A display-channel line that also carries the message's `metadata` (a widget's
+/// A display-channel message that also carries the message's `metadata` (a widget's
 /// `comm_open` needs ipywidgets' protocol version there).
-pub fn display_line_with_metadata(msg_type: &str, content: Value, metadata: Value) -> String {
-    let message = json!({ "msg_type": msg_type, "content": content, "metadata": metadata });
-    format!("{DISPLAY_PREFIX}{message}")
+pub fn display_message_with_metadata(msg_type: &str, content: Value, metadata: Value) -> String {
+    json!({ "msg_type": msg_type, "content": content, "metadata": metadata }).to_string()
 }
 
-/// Writes one display-channel line with stdout locked, then flushes, so that it lands
-/// in order with the `println!` text around it.
-pub(crate) fn emit(line: &str) {
+/// The key of this process's channel and the number of the run in progress, as the
+/// process that runs cells handed them over before the run (`crate::cell::ndplay_channel_open`).
+/// Private: nothing a cell calls reads it back.
+static CHANNEL: Mutex<(String, u64)> = Mutex::new((String::new(), 0));
+
+/// Called before every run by the process that runs cells.
+pub(crate) fn open_channel(key: &str, seq: u64) {
+    let mut channel = CHANNEL.lock().unwrap_or_else(|e| e.into_inner());
+    channel.0.clear();
+    channel.0.push_str(key);
+    channel.1 = seq;
+}
+
+/// The number of the run in progress (what the final value is tied to).
+pub(crate) fn run_number() -> u64 {
+    CHANNEL.lock().unwrap_or_else(|e| e.into_inner()).1
+}
+
+/// Writes one marker line of the channel with stdout locked, then flushes, so that it
+/// lands in order with the `println!` text around it. Outside the kernel (no key handed
+/// over) the line carries no key, and no kernel would obey it.
+pub(crate) fn emit(kind: Kind, body: &str) {
+    let line = {
+        let channel = CHANNEL.lock().unwrap_or_else(|e| e.into_inner());
+        channel::marker(&channel.0, kind, body)
+    };
     let stdout = std::io::stdout();
     let mut lock = stdout.lock();
     let _ = lock.write_all(line.as_bytes());
@@ -249,7 +267,7 @@ fn display_data_content(bundle: &MimeBundle, display_id: Option<&str>) -> Value 
 /// display(&a.t());
 /// ```
 pub fn display<T: Render + ?Sized>(value: &T) {
-    emit(&display_line("display_data", display_data_content(&value.mime_bundle(), None)));
+    emit(Kind::Display, &display_message("display_data", display_data_content(&value.mime_bundle(), None)));
 }
 
 /// Clears the cell's output now (Jupyter `clear_output`), as IPython's `clear_output()`.
@@ -257,7 +275,7 @@ pub fn display<T: Render + ?Sized>(value: &T) {
 /// To replace what a cell shows without flicker (an animation), use
 /// [`clear_output_wait`], or a [`display_handle`] and its `update`.
 pub fn clear_output() {
-    emit(&clear_output_line(false));
+    emit(Kind::Display, &clear_output_message(false));
 }
 
 /// Clears the cell's output when the next output arrives, not now: IPython's
@@ -272,11 +290,11 @@ pub fn clear_output() {
 /// }
 /// ```
 pub fn clear_output_wait() {
-    emit(&clear_output_line(true));
+    emit(Kind::Display, &clear_output_message(true));
 }
 
-fn clear_output_line(wait: bool) -> String {
-    display_line("clear_output", json!({ "wait": wait }))
+fn clear_output_message(wait: bool) -> String {
+    display_message("clear_output", json!({ "wait": wait }))
 }
 
 /// An output that can be replaced in place later, made by [`display_handle`].
@@ -304,13 +322,16 @@ impl DisplayHandle {
     /// Replaces the output with `value` (Jupyter `update_display_data`).
     pub fn update<T: Render + ?Sized>(&self, value: &T) {
         let content = display_data_content(&value.mime_bundle(), Some(&self.id));
-        emit(&display_line("update_display_data", content));
+        emit(Kind::Display, &display_message("update_display_data", content));
     }
 
     /// Shows `value` as a new output that shares this handle's id: later
     /// [`update`](Self::update)s change every output with the id.
     pub fn display<T: Render + ?Sized>(&self, value: &T) {
-        emit(&display_line("display_data", display_data_content(&value.mime_bundle(), Some(&self.id))));
+        emit(
+            Kind::Display,
+            &display_message("display_data", display_data_content(&value.mime_bundle(), Some(&self.id))),
+        );
     }
 }
 
@@ -464,18 +485,12 @@ mod tests {
     }
 
     #[test]
-    fn prefix_is_the_literal_the_kernel_copies() {
-        assert_eq!(DISPLAY_PREFIX, "\u{1e}ndplay-display ");
-        assert_eq!(DISPLAY_PREFIX.as_bytes()[0], 0x1e);
-    }
-
-    #[test]
-    fn display_line_is_one_line_of_json() {
+    fn a_display_message_is_one_line_of_json() {
         let bundle = MimeBundle::new("a\nb").with(MIME_HTML, "<b>x</b>");
-        let line = display_line("display_data", display_data_content(&bundle, None));
+        let line = display_message("display_data", display_data_content(&bundle, None));
         assert_eq!(
             line,
-            "\u{1e}ndplay-display {\"content\":{\"data\":{\"text/html\":\"<b>x</b>\",\"text/plain\":\"a\\nb\"},\"metadata\":{}},\"msg_type\":\"display_data\"}"
+            "{\"content\":{\"data\":{\"text/html\":\"<b>x</b>\",\"text/plain\":\"a\\nb\"},\"metadata\":{}},\"msg_type\":\"display_data\"}"
         );
         assert!(!line.contains('\n'));
     }
@@ -483,19 +498,13 @@ mod tests {
     #[test]
     fn update_carries_the_display_id() {
         let line =
-            display_line("update_display_data", display_data_content(&MimeBundle::new("x"), Some("ndplay-1-2-3")));
-        let json: Value = serde_json::from_str(line.strip_prefix(DISPLAY_PREFIX).unwrap()).unwrap();
+            display_message("update_display_data", display_data_content(&MimeBundle::new("x"), Some("ndplay-1-2-3")));
+        let json: Value = serde_json::from_str(&line).unwrap();
         assert_eq!(json["msg_type"], "update_display_data");
         assert_eq!(json["content"]["transient"]["display_id"], "ndplay-1-2-3");
         assert_eq!(json["content"]["data"]["text/plain"], "x");
-        assert_eq!(
-            clear_output_line(true),
-            "\u{1e}ndplay-display {\"content\":{\"wait\":true},\"msg_type\":\"clear_output\"}"
-        );
-        assert_eq!(
-            clear_output_line(false),
-            "\u{1e}ndplay-display {\"content\":{\"wait\":false},\"msg_type\":\"clear_output\"}"
-        );
+        assert_eq!(clear_output_message(true), "{\"content\":{\"wait\":true},\"msg_type\":\"clear_output\"}");
+        assert_eq!(clear_output_message(false), "{\"content\":{\"wait\":false},\"msg_type\":\"clear_output\"}");
     }
 
     #[test]

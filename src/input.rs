@@ -1,7 +1,7 @@
 //! `input(prompt)` and `password(prompt)`: a line typed by the student, through Jupyter's
 //! stdin channel (the box that appears under the cell).
 //!
-//! The cell asks the kernel with a display-channel line of type [`INPUT_REQUEST`]; the
+//! The cell asks the kernel with a marker line of kind `input` ([`crate::channel`]); the
 //! kernel sends Jupyter's `input_request` to the notebook and writes the answer to this
 //! process's standard input as one line: [`ANSWER_OK`] and the text, or [`ANSWER_REFUSED`]
 //! and why there is no answer (nbval, nbclient and `ndplay check` run notebooks with no one
@@ -13,14 +13,9 @@ use std::io::BufRead;
 
 use serde_json::json;
 
-use crate::display::{emit, DISPLAY_PREFIX};
-
-/// The display-channel message type of a request for input.
-pub const INPUT_REQUEST: &str = "input_request";
-/// The start of the kernel's answer line when the student typed something.
-pub const ANSWER_OK: &str = "\u{1e}ok ";
-/// The start of the kernel's answer line when no one can answer; the reason follows.
-pub const ANSWER_REFUSED: &str = "\u{1e}refused ";
+use crate::channel::Kind;
+use crate::channel::{ANSWER_OK, ANSWER_REFUSED};
+use crate::display::emit;
 
 /// Asks the student for a line of text, showing `prompt`; the text without its newline.
 ///
@@ -46,10 +41,7 @@ pub fn password(prompt: &str) -> String {
 /// `track_caller`: a refusal is reported at the student's line, not in this file.
 #[track_caller]
 fn ask(prompt: &str, password: bool) -> String {
-    // `msg_type` first, written by hand (serde_json sorts keys): the kernel's runner knows
-    // this line by its start.
-    let content = json!({ "prompt": prompt, "password": password });
-    emit(&format!("{DISPLAY_PREFIX}{{\"msg_type\":\"{INPUT_REQUEST}\",\"content\":{content}}}"));
+    emit(Kind::Input, &json!({ "prompt": prompt, "password": password }).to_string());
     let mut line = String::new();
     match std::io::stdin().lock().read_line(&mut line) {
         Ok(0) | Err(_) => panic!("input: no answer came (this program's standard input is closed)"),
@@ -83,10 +75,5 @@ mod tests {
         assert_eq!(parse_answer("\u{1e}ok hello world\n"), Ok("hello world".to_string()));
         assert_eq!(parse_answer("\u{1e}refused no stdin\n"), Err("no stdin".to_string()));
         assert_eq!(parse_answer("plain\n"), Ok("plain".to_string()));
-        assert_eq!(ANSWER_OK, "\u{1e}ok ");
-        assert_eq!(ANSWER_REFUSED, "\u{1e}refused ");
-        // The kernel's runner knows a request by this start (kernel/src/engine/rust/runner.rs).
-        let line = format!("{DISPLAY_PREFIX}{{\"msg_type\":\"{INPUT_REQUEST}\",");
-        assert_eq!(line, "\u{1e}ndplay-display {\"msg_type\":\"input_request\",");
     }
 }

@@ -47,6 +47,8 @@
 //! - [`escape`] — HTML/XML escaping, used by every renderer that embeds user text.
 //! - `cell` (hidden) — what the kernel's generated code around every cell calls: the
 //!   variable store, the display of the final value, the panic hook.
+//! - `channel` (hidden) — the line format between the process that runs cells and the
+//!   kernel, in one file the kernel compiles too.
 //! - `instances` (hidden, feature `instances`) — the generic code cells use most,
 //!   instantiated once here so that cells share it instead of compiling it again.
 //! - [`widgets`] — ipywidgets models in the cell process: `slider`, `checkbox`, `dropdown`,
@@ -62,6 +64,8 @@
 pub mod array;
 #[doc(hidden)]
 pub mod cell;
+#[doc(hidden)]
+pub mod channel;
 pub mod chart;
 pub mod check;
 pub mod diagram;

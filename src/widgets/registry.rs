@@ -24,7 +24,8 @@ use std::sync::atomic::{AtomicPtr, Ordering};
 
 use serde_json::{json, Map, Value};
 
-use crate::display::{display_line_with_metadata, emit};
+use crate::channel::Kind;
+use crate::display::{display_message_with_metadata, emit};
 
 /// Where the registry's address is kept in the variable store.
 pub const STORE_KEY: &str = "\u{1e}ndplay-widgets";
@@ -120,12 +121,12 @@ pub fn open(id: &str, state: Map<String, Value>) {
         "data": { "state": state, "buffer_paths": [] },
     });
     with(|r| r.models.insert(id.to_string(), Model { state, listeners: Vec::new() }));
-    emit(&display_line_with_metadata("comm_open", content, json!({ "version": PROTOCOL_VERSION })));
+    emit(Kind::Display, &display_message_with_metadata("comm_open", content, json!({ "version": PROTOCOL_VERSION })));
 }
 
 /// Sends `data` on the comm `id` (a `comm_msg`).
 pub fn send(id: &str, data: Value) {
-    emit(&display_line_with_metadata("comm_msg", json!({ "comm_id": id, "data": data }), json!({})));
+    emit(Kind::Display, &display_message_with_metadata("comm_msg", json!({ "comm_id": id, "data": data }), json!({})));
 }
 
 /// Sets part of a model's state here and in the browser.

@@ -20,6 +20,7 @@ use std::io::Write;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use anyhow::{bail, Context, Result};
@@ -33,6 +34,13 @@ pub const CRATE_NAME: &str = "cell";
 
 /// Set for cargo's `RUSTC_WRAPPER` run: where the wrapper writes the cell crate's command.
 pub const RECORD_VAR: &str = "NDPLAY_RECORD_RUSTC";
+
+/// How many cell libraries this kernel process has built, over every [`Compiler`] it made:
+/// each is named by this count, never reused. The loader in the process that runs cells
+/// keeps every library it opened, by path: a name used again (a compiler made anew after
+/// `:dep` counting from 1 again) handed back an older cell's code, and a cell showed
+/// another cell's value. The runtime also refuses a library it has loaded before.
+static BUILT: AtomicU64 = AtomicU64::new(0);
 
 /// The rustc command line cargo ran for the cell crate, as the wrapper saw it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -97,7 +105,6 @@ pub struct Compiler {
     pub target: String,
     recorded: Recorded,
     cells: PathBuf,
-    built: usize,
     killer: Arc<ChildKiller>,
     /// Where a started-ahead rustc runs: `src/lib.rs` there is its standard input.
     prestart_dir: Option<PathBuf>,
@@ -179,7 +186,6 @@ impl Compiler {
             target: target.to_string(),
             recorded,
             cells,
-            built: 0,
             killer,
             prestart_dir: prestart_dir(dir),
             prestarted: None,
@@ -318,8 +324,7 @@ impl Compiler {
         let Some(artifact) = artifact else {
             return Err(Failure::Other(format!("rustc said nothing of the library it built.\n{other}")));
         };
-        self.built += 1;
-        let path = self.cells.join(format!("cell-{}.so", self.built));
+        let path = self.cells.join(format!("cell-{}.so", BUILT.fetch_add(1, Ordering::Relaxed) + 1));
         // A new name for every cell: the loader keeps every library it has opened, by path.
         if let Err(e) = std::fs::rename(&artifact, &path) {
             return Err(Failure::Other(format!("moving {} to {}: {e}", artifact.display(), path.display())));

@@ -75,9 +75,12 @@ impl RustEngine {
                 "the widget's message could not be passed on",
                 vec![format!("\x1b[1;31mWidgetError\x1b[0m: {e:#}")],
             )),
-            Ok(RunEnd::Done) => match end.panic {
-                Some(p) => Outcome::Error(panic_error(&p, None)),
-                None => Outcome::Ok { result: None },
+            Ok(RunEnd::Done) => match (end.panic, end.load_failed) {
+                (_, Some(why)) => Outcome::Error(super::report::internal_error(&format!(
+                    "the widget's message could not be handled: {why}"
+                ))),
+                (Some(p), None) => Outcome::Error(panic_error(&p, None)),
+                (None, None) => Outcome::Ok { result: None },
             },
             Ok(RunEnd::Died { exit, resumed }) => {
                 let interrupted = self.killer.take_interrupt();

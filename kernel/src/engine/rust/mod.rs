@@ -11,7 +11,8 @@
 //! - [`runner`] (the kernel's side) and [`runtime`] (inside the child): the process that
 //!   runs cells, and its snapshot from before each cell; [`child`]: its limits and signals;
 //!   [`process`]: waiting for it, reaping it, and what `/proc` says of it; [`events`]: its stdout
-//!   read into events and text;
+//!   read into events and text; [`channel`]: the line format it speaks (the prelude's file
+//!   `src/channel.rs`, compiled here too, so both sides share one definition);
 //! - [`output`]: the child's stdout and stderr turned into outputs;
 //! - [`interaction`]: widget events from the browser, and input from the student;
 //! - [`report`]: errors a student can read, from plain [`diagnostic`]s, in [`array_terms`];
@@ -26,6 +27,8 @@
 
 pub mod analysis;
 pub mod array_terms;
+#[path = "../../../../src/channel.rs"]
+pub mod channel;
 pub mod child;
 pub mod codegen;
 pub mod commands;
@@ -398,6 +401,21 @@ impl RustEngine {
         sink: &Arc<dyn OutputSink>,
         notes: Vec<String>,
     ) -> Outcome {
+        if let Some(why) = end.load_failed {
+            return Outcome::Error(report::internal_error(&format!("the cell's library could not be run: {why}")));
+        }
+        // The value shown must be this cell's: a result of another run is never passed off
+        // as it (the process that runs cells numbers each result with its run).
+        let seq = self.runner.seq();
+        let result = match end.result {
+            Some((shown, _)) if shown != seq => {
+                crate::log::log(&format!("a result of run {shown} arrived for run {seq}"));
+                return Outcome::Error(report::internal_error(&format!(
+                    "the value that came back belongs to run {shown}, not to this cell (run {seq})"
+                )));
+            }
+            result => result.map(|(_, media)| media),
+        };
         if !end.unloadable.is_empty() {
             for name in &end.unloadable {
                 self.state.remove_variable(name);
@@ -425,7 +443,7 @@ impl RustEngine {
             return Outcome::Error(panic_error(&p, None));
         }
         self.commit(cell, plan, types, sink, notes);
-        Outcome::Ok { result: end.result }
+        Outcome::Ok { result }
     }
 
     /// Keeps what a cell that ran well defined: its items, and its new variables with their

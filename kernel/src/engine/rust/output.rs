@@ -1,16 +1,17 @@
 //! What the child process prints, turned into Jupyter outputs.
 //!
-//! The runner hands us the child's stdout and stderr as two channels of lines. Besides the
-//! user's text, stdout carries two kinds of marker lines, both starting with the ASCII
-//! record separator (U+001E), which no ordinary text contains:
-//! - `\u{1e}ndplay-display {json}`: the prelude's display channel — one iopub
-//!   `display_data`, `update_display_data`, `clear_output`, or a widget's `comm_open`,
-//!   `comm_msg`, `comm_close`, whose content is the JSON's `content` and whose metadata its
-//!   `metadata` (see the prelude's `display` and `widgets` modules for the writing side);
-//!   an `input_request` line is the runner's, which answers it (see [`super::runner`]);
-//! - `\u{1e}ndplay-panic-begin LOCATION` … `\u{1e}ndplay-panic-end`: the panic hook that
-//!   the kernel installs in the child, so a panic becomes one `error` output instead of
-//!   text on stderr.
+//! The runner hands us the child's stdout and stderr as two channels of [`Piece`]s: text,
+//! and the prelude's keyed marker lines ([`super::channel`]; a line without the process's
+//! key is text, whatever it looks like), already told apart by the reading threads
+//! (`super::events`):
+//! - `display`: one iopub `display_data`, `update_display_data`, `clear_output`, or a
+//!   widget's `comm_open`, `comm_msg`, `comm_close`, whose content is the JSON's `content`
+//!   and whose metadata its `metadata` (see the prelude's `display` and `widgets` modules
+//!   for the writing side);
+//! - `result`: the cell's final value, with the number of the run that showed it;
+//! - `panic`: the panic hook's report, so a panic becomes one `error` output instead of
+//!   text on stderr;
+//! - `unloadable`, `load-failed`: the cell could not start (see [`CellEnd`]).
 //!
 //! Lines are forwarded by one thread that reads both channels, so outputs reach IOPub in
 //! the order the child wrote them (within each stream). Consecutive text lines are sent as
@@ -24,19 +25,17 @@ use crossbeam_channel::{select, Receiver, Sender};
 use jupyter_protocol::{ClearOutput, CommClose, CommMsg, CommOpen, DisplayData, Media, UpdateDisplayData};
 use serde_json::Value;
 
+use super::channel::{self, Kind};
 use crate::core::engine::{Output, OutputSink};
 
-/// The prefix of a display line. The prelude writes the same literal
-/// (`ndplay::display::DISPLAY_PREFIX`); a test in each crate pins it.
-pub const DISPLAY_PREFIX: &str = "\u{1e}ndplay-display ";
-/// The panic report's first and last lines, and the line of a cell that could not take
-/// its variables out of the store (the prelude's `ndplay::cell` writes them).
-pub const PANIC_BEGIN: &str = "\u{1e}ndplay-panic-begin ";
-pub const PANIC_END: &str = "\u{1e}ndplay-panic-end";
-pub const UNLOADABLE: &str = "\u{1e}ndplay-unloadable ";
-
-/// The last line of stderr of a cell that ran to its end (the runtime writes it).
-pub const STDERR_END: &str = "\u{1e}ndplay-stderr-end";
+/// One line of the child's stdout or stderr, as the reading thread told it apart.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Piece {
+    /// What the cell printed (or anything without the process's key).
+    Text(String),
+    /// A keyed marker line of the prelude or the runtime: its kind and body.
+    Mark(Kind, String),
+}
 /// How long the end of a cell waits for its stderr mark (it is normally already there).
 const MARK_WAIT: Duration = Duration::from_secs(2);
 /// Without a mark (after a crash), how long stderr must be quiet to count as done.
@@ -61,47 +60,50 @@ pub struct PanicReport {
     pub message: String,
 }
 
-/// One parsed stdout line.
+/// One parsed marker line of stdout.
 #[derive(Debug)]
 pub enum Line {
-    Text(String),
     Output(Output),
-    /// The cell's final value (a display line of type `execute_result`).
-    Result(Media),
+    /// The cell's final value, and the number of the run that showed it.
+    Result(u64, Media),
     /// Variables the cell could not take out of the store.
     Unloadable(Vec<String>),
-    PanicBegin(String),
-    PanicEnd,
-    /// A marker line whose JSON did not parse; shown as text so nothing is lost.
+    Panic(PanicReport),
+    /// The run could not start: why.
+    LoadFailed(String),
+    /// A marker whose body did not parse (a bug of the kernel's, never the student's); shown
+    /// as text so nothing is lost.
     Malformed(String),
 }
 
-pub fn parse_line(line: &str) -> Line {
-    if let Some(json) = line.strip_prefix(DISPLAY_PREFIX) {
-        return match parse_display(json) {
-            Some(parsed) => parsed,
-            None => Line::Malformed(line.to_string()),
-        };
-    }
-    if let Some(names) = line.strip_prefix(UNLOADABLE) {
-        return Line::Unloadable(names.split(' ').filter(|n| !n.is_empty()).map(str::to_string).collect());
-    }
-    if let Some(location) = line.strip_prefix(PANIC_BEGIN) {
-        return Line::PanicBegin(location.to_string());
-    }
-    if line == PANIC_END {
-        return Line::PanicEnd;
-    }
-    Line::Text(line.to_string())
+/// What a marker line of the prelude or the runtime says.
+pub fn parse_mark(kind: Kind, body: &str) -> Line {
+    let parsed = match kind {
+        Kind::Display => parse_display(body),
+        Kind::Result => channel::numbered(body).and_then(|(seq, json)| {
+            let value: Value = serde_json::from_str(json).ok()?;
+            Some(Line::Result(seq, serde_json::from_value::<Media>(value.get("data")?.clone()).ok()?))
+        }),
+        Kind::Panic => serde_json::from_str::<Value>(body).ok().map(|v| {
+            Line::Panic(PanicReport {
+                location: v["location"].as_str().unwrap_or_default().to_string(),
+                message: v["message"].as_str().unwrap_or_default().to_string(),
+            })
+        }),
+        Kind::Unloadable => {
+            Some(Line::Unloadable(body.split(' ').filter(|n| !n.is_empty()).map(str::to_string).collect()))
+        }
+        Kind::LoadFailed => Some(Line::LoadFailed(body.to_string())),
+        // The runner's (see `super::events`); never handed to the forwarder.
+        Kind::Done | Kind::Input | Kind::Snapshot | Kind::Resumed | Kind::StderrEnd => None,
+    };
+    parsed.unwrap_or_else(|| Line::Malformed(format!("[ndplay: a {} line that did not parse] {body}", kind.word())))
 }
 
 fn parse_display(json: &str) -> Option<Line> {
     let value: Value = serde_json::from_str(json).ok()?;
     let content = value.get("content")?.clone();
     Some(Line::Output(match value.get("msg_type")?.as_str()? {
-        "execute_result" => {
-            return Some(Line::Result(serde_json::from_value::<Media>(content.get("data")?.clone()).ok()?))
-        }
         "display_data" => Output::Display(serde_json::from_value::<DisplayData>(content).ok()?),
         "update_display_data" => Output::Update(serde_json::from_value::<UpdateDisplayData>(content).ok()?),
         "clear_output" => Output::Clear(serde_json::from_value::<ClearOutput>(content).ok()?),
@@ -120,10 +122,13 @@ fn parse_display(json: &str) -> Option<Line> {
 #[derive(Debug, Default)]
 pub struct CellEnd {
     pub panic: Option<PanicReport>,
-    /// The cell's final value, if it showed one.
-    pub result: Option<Media>,
+    /// The cell's final value, if it showed one, with the number of the run that showed it
+    /// (the engine takes it only if that is the cell's).
+    pub result: Option<(u64, Media)>,
     /// Variables the cell could not take out of the store (it did not run).
     pub unloadable: Vec<String>,
+    /// Why the cell's library could not be run (it did not run).
+    pub load_failed: Option<String>,
     /// What the child said about its own death on stderr, if anything.
     pub crash: Option<Crash>,
 }
@@ -168,7 +173,7 @@ pub struct Forwarder {
 }
 
 impl Forwarder {
-    pub fn start(stdout: Receiver<String>, stderr: Receiver<String>) -> Forwarder {
+    pub fn start(stdout: Receiver<Piece>, stderr: Receiver<Piece>) -> Forwarder {
         let (control, control_rx) = crossbeam_channel::unbounded();
         std::thread::Builder::new()
             .name("ndplay-child-output".into())
@@ -215,13 +220,13 @@ struct State {
     sink: Option<Arc<dyn OutputSink>>,
     pending: Option<Pending>,
     panic: Option<PanicReport>,
-    in_panic: bool,
     /// Stream bytes sent for the current cell.
     sent: usize,
     truncated: bool,
     crash: Option<Crash>,
-    result: Option<Media>,
+    result: Option<(u64, Media)>,
     unloadable: Vec<String>,
+    load_failed: Option<String>,
     /// The current cell's stderr mark has been read.
     stderr_ended: bool,
     /// Output widgets whose `msg_id` the child set and has not cleared (see
@@ -308,59 +313,60 @@ impl State {
         p.lines += 1;
     }
 
-    fn stdout_line(&mut self, line: String) {
-        if self.in_panic {
-            if line == PANIC_END {
-                self.in_panic = false;
-            } else if let Some(p) = &mut self.panic {
-                if !p.message.is_empty() {
-                    p.message.push('\n');
-                }
-                p.message.push_str(&line);
-            }
-            return;
-        }
-        if line.len() > MAX_DISPLAY_BYTES && line.starts_with(DISPLAY_PREFIX) {
+    fn stdout_piece(&mut self, piece: Piece) {
+        let (kind, body) = match piece {
+            Piece::Text(text) => return self.text("stdout", &text),
+            Piece::Mark(kind, body) => (kind, body),
+        };
+        if body.len() > MAX_DISPLAY_BYTES && matches!(kind, Kind::Display | Kind::Result) {
             self.notice(&format!(
                 "a display of {:.1} MB was refused: the limit is {} MB. Show a summary or a slice instead.",
-                line.len() as f64 / (1 << 20) as f64,
+                body.len() as f64 / (1 << 20) as f64,
                 MAX_DISPLAY_BYTES >> 20
             ));
             return;
         }
-        match parse_line(&line) {
-            Line::Text(t) | Line::Malformed(t) => self.text("stdout", &t),
+        match parse_mark(kind, &body) {
+            Line::Malformed(t) => self.text("stdout", &t),
             Line::Output(output) => {
                 self.flush();
                 self.track_capture(&output);
                 self.emit(output);
             }
-            Line::PanicBegin(location) => {
+            Line::Panic(report) => {
                 self.flush();
-                self.in_panic = true;
-                self.panic = Some(PanicReport { location, message: String::new() });
+                self.panic = Some(report);
             }
-            Line::PanicEnd => {}
-            Line::Result(media) => self.result = Some(media),
+            Line::Result(seq, media) => self.result = Some((seq, media)),
             Line::Unloadable(names) => self.unloadable = names,
+            Line::LoadFailed(why) => self.load_failed = Some(why),
+        }
+    }
+
+    fn stderr_piece(&mut self, piece: Piece) {
+        match piece {
+            Piece::Text(text) => self.text("stderr", &text),
+            Piece::Mark(Kind::StderrEnd, _) => self.stderr_ended = true,
+            // Only the end mark is read from stderr (`super::events::read_stderr`).
+            Piece::Mark(..) => {}
         }
     }
 }
 
-fn forward(stdout: Receiver<String>, stderr: Receiver<String>, control: Receiver<Control>) {
+fn forward(stdout: Receiver<Piece>, stderr: Receiver<Piece>, control: Receiver<Control>) {
     let mut state = State::default();
     loop {
         // Batching: only flush text when the channels run dry, so bursts become one message.
         let idle = Duration::from_millis(20);
         select! {
-            recv(stdout) -> line => match line {
-                Ok(line) => state.stdout_line(line),
+            recv(stdout) -> piece => match piece {
+                Ok(piece) => state.stdout_piece(piece),
                 Err(_) => { state.flush(); return; }
             },
-            recv(stderr) -> line => match line {
-                // The cell's stderr is complete; its fence may not have been asked for yet.
-                Ok(line) if line == STDERR_END => state.stderr_ended = true,
-                Ok(line) => state.text("stderr", &line),
+            recv(stderr) -> piece => match piece {
+                // The end mark: the cell's stderr is complete; its fence may not have been
+                // asked for yet.
+                Ok(piece) => state.stderr_piece(piece),
                 Err(_) => { state.flush(); return; }
             },
             recv(control) -> request => match request {
@@ -368,12 +374,12 @@ fn forward(stdout: Receiver<String>, stderr: Receiver<String>, control: Receiver
                     state.flush();
                     state.sink = Some(sink);
                     state.panic = None;
-                    state.in_panic = false;
                     state.sent = 0;
                     state.truncated = false;
                     state.crash = None;
                     state.result = None;
                     state.unloadable.clear();
+                    state.load_failed = None;
                     state.stderr_ended = false;
                     let _ = done.send(());
                 }
@@ -381,20 +387,19 @@ fn forward(stdout: Receiver<String>, stderr: Receiver<String>, control: Receiver
                     // Everything the cell wrote to stdout is already queued (the runner saw its
                     // end marker). Its stderr may still be in the pipe: up to its own mark, or
                     // (no mark after a crash) until it has been quiet a moment.
-                    while let Ok(line) = stdout.try_recv() {
-                        state.stdout_line(line);
+                    while let Ok(piece) = stdout.try_recv() {
+                        state.stdout_piece(piece);
                     }
                     let deadline = std::time::Instant::now() + MARK_WAIT;
                     while !state.stderr_ended {
-                        let line = if marked { stderr.recv_deadline(deadline) } else { stderr.recv_timeout(QUIET_WAIT) };
-                        match line {
-                            Ok(line) if line == STDERR_END => break,
-                            Ok(line) => state.text("stderr", &line),
+                        let piece = if marked { stderr.recv_deadline(deadline) } else { stderr.recv_timeout(QUIET_WAIT) };
+                        match piece {
+                            Ok(piece) => state.stderr_piece(piece),
                             Err(_) => break,
                         }
                     }
-                    while let Ok(line) = stdout.try_recv() {
-                        state.stdout_line(line);
+                    while let Ok(piece) = stdout.try_recv() {
+                        state.stdout_piece(piece);
                     }
                     state.stderr_ended = false;
                     state.flush();
@@ -403,6 +408,7 @@ fn forward(stdout: Receiver<String>, stderr: Receiver<String>, control: Receiver
                         panic: state.panic.take(),
                         result: state.result.take(),
                         unloadable: std::mem::take(&mut state.unloadable),
+                        load_failed: state.load_failed.take(),
                         crash: state.crash.take(),
                     });
                 }
@@ -432,27 +438,28 @@ mod tests {
         serde_json::json!({"type": c.message_type(), "content": serde_json::to_value(c).unwrap()})
     }
 
-    #[test]
-    fn prefix_is_pinned() {
-        // The prelude writes this exact literal; changing it breaks every installed kernel.
-        assert_eq!(DISPLAY_PREFIX, "\u{1e}ndplay-display ");
+    fn display(json: &str) -> Piece {
+        Piece::Mark(Kind::Display, json.to_string())
     }
 
     #[test]
     fn parses_display_lines() {
-        let line = format!(
-            r#"{DISPLAY_PREFIX}{{"msg_type":"display_data","content":{{"data":{{"text/plain":"hi"}},"metadata":{{}},"transient":{{"display_id":"d1"}}}}}}"#
-        );
-        match parse_line(&line) {
+        let line = r#"{"msg_type":"display_data","content":{"data":{"text/plain":"hi"},"metadata":{},"transient":{"display_id":"d1"}}}"#;
+        match parse_mark(Kind::Display, line) {
             Line::Output(Output::Display(d)) => {
                 assert_eq!(d.transient.unwrap().display_id.as_deref(), Some("d1"));
             }
             other => panic!("{other:?}"),
         }
-        let clear = format!(r#"{DISPLAY_PREFIX}{{"msg_type":"clear_output","content":{{"wait":true}}}}"#);
-        assert!(matches!(parse_line(&clear), Line::Output(Output::Clear(ClearOutput { wait: true }))));
-        assert!(matches!(parse_line(&format!("{DISPLAY_PREFIX}{{not json")), Line::Malformed(_)));
-        assert!(matches!(parse_line("plain"), Line::Text(t) if t == "plain"));
+        let clear = r#"{"msg_type":"clear_output","content":{"wait":true}}"#;
+        assert!(matches!(parse_mark(Kind::Display, clear), Line::Output(Output::Clear(ClearOutput { wait: true }))));
+        assert!(matches!(parse_mark(Kind::Display, "{not json"), Line::Malformed(_)));
+        // A result carries its run's number.
+        match parse_mark(Kind::Result, r#"12 {"data":{"text/plain":"3"},"metadata":{}}"#) {
+            Line::Result(12, media) => assert_eq!(serde_json::to_value(media).unwrap()["text/plain"], "3"),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(parse_mark(Kind::Result, r#"{"data":{}}"#), Line::Malformed(_)));
     }
 
     #[test]
@@ -462,16 +469,15 @@ mod tests {
         let f = Forwarder::start(out_rx, err_rx);
         let sink = Arc::new(Collect(Mutex::new(Vec::new())));
         f.attach(sink.clone());
-        out_tx.send("a".into()).unwrap();
-        out_tx.send("b".into()).unwrap();
-        out_tx.send(format!(r#"{DISPLAY_PREFIX}{{"msg_type":"clear_output","content":{{"wait":false}}}}"#)).unwrap();
-        out_tx.send("c".into()).unwrap();
-        out_tx.send(format!("{PANIC_BEGIN}src/lib.rs:3:5")).unwrap();
-        out_tx.send("index out of bounds".into()).unwrap();
-        out_tx.send("second line".into()).unwrap();
-        out_tx.send(PANIC_END.into()).unwrap();
-        err_tx.send("warning".into()).unwrap();
-        err_tx.send(STDERR_END.into()).unwrap();
+        let text = |t: &str| Piece::Text(t.to_string());
+        out_tx.send(text("a")).unwrap();
+        out_tx.send(text("b")).unwrap();
+        out_tx.send(display(r#"{"msg_type":"clear_output","content":{"wait":false}}"#)).unwrap();
+        out_tx.send(text("c")).unwrap();
+        let report = r#"{"location":"src/lib.rs:3:5","message":"index out of bounds\nsecond line"}"#;
+        out_tx.send(Piece::Mark(Kind::Panic, report.into())).unwrap();
+        err_tx.send(text("warning")).unwrap();
+        err_tx.send(Piece::Mark(Kind::StderrEnd, String::new())).unwrap();
         let panic = f.fence(true).panic.expect("a panic was reported");
         assert_eq!(panic.location, "src/lib.rs:3:5");
         assert_eq!(panic.message, "index out of bounds\nsecond line");
@@ -497,9 +503,9 @@ mod tests {
         let f = Forwarder::start(out_rx, err_rx);
         let sink = Arc::new(Collect(Mutex::new(Vec::new())));
         let update = |comm: &str, msg_id: &str| {
-            format!(
-                r#"{DISPLAY_PREFIX}{{"msg_type":"comm_msg","content":{{"comm_id":"{comm}","data":{{"method":"update","state":{{"msg_id":"{msg_id}"}},"buffer_paths":[]}}}}}}"#
-            )
+            display(&format!(
+                r#"{{"msg_type":"comm_msg","content":{{"comm_id":"{comm}","data":{{"method":"update","state":{{"msg_id":"{msg_id}"}},"buffer_paths":[]}}}}}}"#
+            ))
         };
         // A move that sets and clears its capture: nothing is added.
         f.attach(sink.clone());
@@ -531,14 +537,14 @@ mod tests {
         f.attach(sink.clone());
         let line = "x".repeat(1023);
         for _ in 0..(MAX_STREAM_BYTES_PER_CELL / 1024 + 100) {
-            out_tx.send(line.clone()).unwrap();
+            out_tx.send(Piece::Text(line.clone())).unwrap();
         }
         let huge = format!(
-            r#"{DISPLAY_PREFIX}{{"msg_type":"display_data","content":{{"data":{{"text/plain":"{}"}},"metadata":{{}}}}}}"#,
+            r#"{{"msg_type":"display_data","content":{{"data":{{"text/plain":"{}"}},"metadata":{{}}}}}}"#,
             "y".repeat(MAX_DISPLAY_BYTES)
         );
-        out_tx.send(huge).unwrap();
-        err_tx.send("memory allocation of 800000000000 bytes failed".into()).unwrap();
+        out_tx.send(display(&huge)).unwrap();
+        err_tx.send(Piece::Text("memory allocation of 800000000000 bytes failed".into())).unwrap();
         let end = f.fence(false);
         assert_eq!(end.crash, Some(Crash::OutOfMemory));
         let got: Vec<Value> = sink.0.lock().unwrap().iter().map(json).collect();

@@ -208,6 +208,23 @@ pub fn compiler_failed(text: &str) -> CellError {
     CellError::new(ErrorKind::Other, "CompilerFailed", text.lines().next().unwrap_or("the compiler failed"), traceback)
 }
 
+/// Something the kernel guarantees did not hold (a bug of the kernel's, not the
+/// student's): said plainly, instead of showing output that may not be this cell's.
+pub fn internal_error(what: &str) -> CellError {
+    CellError::new(
+        ErrorKind::Other,
+        "InternalError",
+        format!("internal error: {what}"),
+        vec![
+            format!("\x1b[1;31mInternalError\x1b[0m: {what}."),
+            "This is a bug of the kernel's, not of your code. Nothing this cell computed is shown, so \
+             nothing shown is wrong. Run the cell again; if it happens again, restart the kernel \
+             (Kernel ▸ Restart) and please report it."
+                .to_string(),
+        ],
+    )
+}
+
 /// The store did not hold the variables a cell needed as the kernel expected (a bug of the
 /// kernel's, not the student's): they are dropped so that the next cell works.
 pub fn unloadable(variables: &[String]) -> CellError {

@@ -2,9 +2,11 @@
 //! hearing how each ended, and taking its snapshot in when it dies (see [`super::runtime`]
 //! for the other side).
 //!
-//! Three threads per process watch it: one reads its stdout (marker lines become
-//! [`Event`]s, everything else goes to the output forwarder, in order), one its stderr, and
-//! one waits for it to exit. A snapshot that takes over writes to the same pipes, so the
+//! Three threads per process watch it: one reads its stdout (the runtime's marker lines
+//! become [`Event`]s, everything else goes to the output forwarder, in order), one its
+//! stderr, and one waits for it to exit. Each process gets a key of its own for its marker
+//! lines ([`super::channel`]), so nothing it prints can pass for one; each run gets a
+//! number, and an end that is not the run's is an error, never taken for the run's end. A snapshot that takes over writes to the same pipes, so the
 //! readers carry on; the kernel is the *subreaper* of its descendants, so an orphaned
 //! snapshot becomes the kernel's child and its exit can be waited for too.
 //!
@@ -16,7 +18,7 @@
 //! died between cells is noticed before the next cell is sent; and a run never waits on
 //! the events alone — it checks once a second that the process it waits for is alive.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::os::fd::FromRawFd;
 use std::os::unix::process::CommandExt;
 use std::path::Path;
@@ -27,8 +29,10 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use crossbeam_channel::{Receiver, Sender};
 
+use super::channel::{ANSWER_OK, ANSWER_REFUSED};
 use super::child::ChildKiller;
-use super::events::{read_stdout, Event, Generation};
+use super::events::{read_stderr, read_stdout, Event, Generation};
+use super::output::Piece;
 use super::process::{
     alive, become_subreaper, kill, orphaned_runner, reads_stdin, reap_in_background, reap_now, wait, Exit,
 };
@@ -41,9 +45,6 @@ const RESUME_TIMEOUT: Duration = Duration::from_secs(5);
 const ALIVE_EVERY: Duration = Duration::from_secs(1);
 /// How often a run looks whether the cell waits on its standard input.
 const STDIN_EVERY: Duration = Duration::from_millis(100);
-/// The answer lines the prelude's `input()` reads (`ndplay::input`).
-const ANSWER_OK: &str = "\u{1e}ok ";
-const ANSWER_REFUSED: &str = "\u{1e}refused ";
 
 /// Asks the person at the notebook for a line (prompt, password); `Err` says why not.
 pub type Ask<'a> = &'a mut dyn FnMut(&str, bool) -> Result<String, String>;
@@ -74,8 +75,10 @@ pub struct Runner {
     events_tx: Sender<(Generation, Event)>,
     /// The generation of the process that now runs cells.
     generation: Generation,
-    stdout: Sender<String>,
-    stderr: Sender<String>,
+    /// The number of the latest run (cells and widget events), never reused.
+    seq: u64,
+    stdout: Sender<Piece>,
+    stderr: Sender<Piece>,
     killer: Arc<ChildKiller>,
     snapshot: Option<u32>,
 }
@@ -86,8 +89,8 @@ impl Runner {
         program: &Path,
         snapshots: bool,
         killer: Arc<ChildKiller>,
-        stdout: Sender<String>,
-        stderr: Sender<String>,
+        stdout: Sender<Piece>,
+        stderr: Sender<Piece>,
     ) -> Result<Runner> {
         become_subreaper();
         let (events_tx, events) = crossbeam_channel::unbounded();
@@ -102,6 +105,7 @@ impl Runner {
             events,
             events_tx,
             generation,
+            seq: 0,
             stdout,
             stderr,
             killer,
@@ -111,14 +115,22 @@ impl Runner {
 
     /// Runs the entry point `symbol` of the library at `library`, and waits for the end.
     /// `ask` answers the cell's requests for input.
+    /// The run's number is [`Runner::seq`] from then on.
     pub fn run(&mut self, library: &Path, symbol: &str, ask: Ask<'_>) -> Result<RunEnd> {
-        self.send(&format!("run {} {symbol}\n", library.display()), ask)
+        self.seq += 1;
+        self.send(&format!("run {} {} {symbol}\n", self.seq, library.display()), ask)
     }
 
     /// Hands a message from the browser (one line of JSON) to the widgets, and waits for the
     /// end, as for a cell.
     pub fn event(&mut self, json: &str, ask: Ask<'_>) -> Result<RunEnd> {
-        self.send(&format!("event {}\n", json.replace('\n', " ")), ask)
+        self.seq += 1;
+        self.send(&format!("event {} {}\n", self.seq, json.replace('\n', " ")), ask)
+    }
+
+    /// The number of the latest run: its result must carry it.
+    pub fn seq(&self) -> u64 {
+        self.seq
     }
 
     /// The generation of the process that runs cells: a new one after every fresh start.
@@ -204,9 +216,20 @@ impl Runner {
                 continue;
             }
             match event {
-                Event::Done => {
+                Event::Done(seq) if seq == self.seq => {
                     self.snapshot = None;
                     return Ok(RunEnd::Done);
+                }
+                Event::Done(seq) => {
+                    // Impossible by construction (one run at a time, each numbered): if it
+                    // happens anyway, what the process did is not this cell's.
+                    log(&format!("the process running cells ended run {seq} while run {} was expected", self.seq));
+                    anyhow::bail!(
+                        "internal error: the process that runs cells reported the end of run {seq}, but this \
+                         cell is run {}; its output is not trusted. Please report this, and restart the kernel \
+                         if the next cell looks wrong.",
+                        self.seq
+                    );
                 }
                 Event::Input(prompt, password) => {
                     reading = 0;
@@ -362,8 +385,8 @@ fn spawn(
     snapshots: bool,
     generation: Generation,
     events: &Sender<(Generation, Event)>,
-    stdout: &Sender<String>,
-    stderr: &Sender<String>,
+    stdout: &Sender<Piece>,
+    stderr: &Sender<Piece>,
     killer: &ChildKiller,
 ) -> Result<(std::fs::File, std::fs::File)> {
     let (read_end, write_end) = pipe()?;
@@ -391,7 +414,11 @@ fn spawn(
     let mut child = command.spawn().with_context(|| format!("starting {} run-cells", program.display()))?;
     // SAFETY: both ends came from pipe2 and are ours; the read end now lives in the child.
     unsafe { libc::close(read_end) };
-    let commands = unsafe { std::fs::File::from_raw_fd(write_end) };
+    let mut commands = unsafe { std::fs::File::from_raw_fd(write_end) };
+    // The key of this process's marker lines: on the command pipe, which only this kernel
+    // and the process hold (an environment or a command line can be read by others).
+    let key = uuid::Uuid::new_v4().simple().to_string();
+    commands.write_all(format!("key {key}\n").as_bytes()).context("handing the cell process its key")?;
     let pid = child.id();
     killer.set_pid(pid);
     let out = child.stdout.take().context("the cell process has no stdout")?;
@@ -399,24 +426,12 @@ fn spawn(
     // The Child handle is not waited on: the watcher below waits by pid, the same way it
     // waits for snapshots that take over (which no Child handle describes).
     drop(child);
-    let (events_out, lines_out) = (events.clone(), stdout.clone());
+    let (events_out, lines_out, key_out) = (events.clone(), stdout.clone(), key.clone());
     std::thread::Builder::new()
         .name("ndplay-cell-stdout".into())
-        .spawn(move || read_stdout(out, generation, events_out, lines_out))?;
+        .spawn(move || read_stdout(out, &key_out, generation, events_out, lines_out))?;
     let lines_err = stderr.clone();
-    std::thread::Builder::new().name("ndplay-cell-stderr".into()).spawn(move || {
-        for line in BufReader::new(err).lines() {
-            let Ok(line) = line else { break };
-            // The runtime's end mark may follow text printed without a newline.
-            let parts = match line.find('\u{1e}') {
-                Some(i) if i > 0 => vec![line[..i].to_string(), line[i..].to_string()],
-                _ => vec![line],
-            };
-            if parts.into_iter().any(|part| lines_err.send(part).is_err()) {
-                break;
-            }
-        }
-    })?;
+    std::thread::Builder::new().name("ndplay-cell-stderr".into()).spawn(move || read_stderr(err, &key, lines_err))?;
     let events_exit = events.clone();
     std::thread::Builder::new().name("ndplay-cell-wait".into()).spawn(move || {
         if let Some(exit) = wait(pid) {

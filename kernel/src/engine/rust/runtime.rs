@@ -3,17 +3,21 @@
 //!
 //! The kernel talks to this loop through a command pipe on [`COMMAND_FD`], never through
 //! stdin (a cell may read stdin itself). Each command is one line:
-//! - `run <library> <symbol>`: `dlopen` the cell's shared library and call its entry point
-//!   with the variable store; then write [`DONE`] on stdout.
-//! - `event <json>`: a message from the browser to a widget (one line of JSON); the
+//! - `key <hex>`, first and once: the key of this process's marker lines
+//!   ([`super::channel`]); printed text without it is only text.
+//! - `run <seq> <library> <symbol>`: `dlopen` the cell's shared library (refusing one that
+//!   is already loaded: the loader would hand back an older cell's code), hand the key and
+//!   the run's number `seq` to the prelude ([`CHANNEL_ENTRY`]), and call the entry point with
+//!   the variable store; then write `done <seq>` on stdout.
+//! - `event <seq> <json>`: a message from the browser to a widget (one line of JSON); the
 //!   prelude's [`EVENT_ENTRY`], found through the latest cell's library, hands it to the
 //!   widgets with the store, under a snapshot like a cell (a panic or an interrupt in a
-//!   widget's closure loses nothing); then [`DONE`].
+//!   widget's closure loses nothing); then `done <seq>`.
 //!
-//! Everything the loop says goes to stdout as marker lines that start with U+001E, in
-//! order with what the cell printed (see [`super::output`] for how the kernel reads them):
-//! [`DONE`] after a cell, [`SNAPSHOT`] with a snapshot's pid before it, [`RESUMED`] when a
-//! snapshot takes over.
+//! Everything the loop says goes to stdout as keyed marker lines, in order with what the
+//! cell printed (see [`super::output`] for how the kernel reads them): `done` after a run,
+//! `snapshot` with a snapshot's pid before it, `resumed` when a snapshot takes over,
+//! `load-failed` when a cell's library cannot be run.
 //!
 //! **Snapshots.** Before each cell the loop `fork`s. The copy (copy-on-write, so cheap) waits
 //! on a pipe whose only writing end this process holds. When the cell ends, this process
@@ -27,17 +31,21 @@
 use std::ffi::{CStr, CString};
 use std::io::Write;
 
+use std::sync::OnceLock;
+
+use super::channel::{self, Kind};
 use super::child;
-use super::output::STDERR_END;
 
 /// The file descriptor the kernel writes commands to.
 pub const COMMAND_FD: i32 = 3;
-/// After a cell: every byte the cell wrote to stdout comes before this line.
-pub const DONE: &str = "\u{1e}ndplay-done";
-/// Before a cell: `SNAPSHOT <pid>`, the process that takes over if this one dies.
-pub const SNAPSHOT: &str = "\u{1e}ndplay-snapshot ";
-/// A snapshot took over: `RESUMED <pid>`.
-pub const RESUMED: &str = "\u{1e}ndplay-resumed ";
+/// The prelude's entry point that takes the channel's key and the run's number
+/// (`ndplay::cell::ndplay_channel_open`), found through each cell's library.
+pub const CHANNEL_ENTRY: &str = "ndplay_channel_open";
+type ChannelEntry = unsafe extern "C" fn(*const u8, usize, u64);
+
+/// This process's channel key, from the kernel's first command (a snapshot, a fork, keeps
+/// it).
+static KEY: OnceLock<String> = OnceLock::new();
 
 /// The entry point every cell library exports: takes the variable store (null before the
 /// first cell) and returns it.
@@ -52,14 +60,28 @@ type EventEntry = extern "C" fn(*mut libc::c_void, *const u8, usize) -> *mut lib
 /// Runs the loop until the kernel closes the command pipe. Never returns.
 pub fn run(snapshots: bool) -> ! {
     child::prepare_runtime();
+    match read_command().as_deref().and_then(|l| l.strip_prefix("key ")) {
+        Some(key) if channel::valid_key(key) => {
+            let _ = KEY.set(key.to_string());
+        }
+        // Not started by a kernel: nothing could be said to anyone.
+        _ => exit_now(2),
+    }
     let mut store: *mut libc::c_void = std::ptr::null_mut();
     // The latest cell library: widget events go through its copy of the prelude.
     let mut latest: *mut libc::c_void = std::ptr::null_mut();
     loop {
         let Some(line) = read_command() else { exit_now(0) };
-        let (command, rest) = line.split_once(' ').unwrap_or((line.as_str(), ""));
-        match (command, rest.split_once(' ')) {
-            ("run", Some((library, symbol))) => {
+        let mut words = line.splitn(4, ' ');
+        let command = words.next().unwrap_or("");
+        let Some(seq) = words.next().and_then(|s| s.parse::<u64>().ok()) else {
+            // The kernel numbers every run from 1: a 0 it never waits for is a mismatch.
+            say(Kind::LoadFailed, &format!("unknown command to the cell runner: {line:?}"));
+            say(Kind::Done, "0");
+            continue;
+        };
+        match (command, words.next(), words.next()) {
+            ("run", Some(library), Some(symbol)) => {
                 if snapshots && snapshot() == Fork::Resumed {
                     // This process is the copy from before the cell; the cell is not run.
                     continue;
@@ -69,13 +91,15 @@ pub fn run(snapshots: bool) -> ! {
                 match load(library, symbol) {
                     Ok((handle, entry)) => {
                         latest = handle;
+                        open_channel(handle, seq);
                         store = entry(store);
                     }
-                    Err(e) => say(&format!("ndplay: the cell could not be loaded: {e}")),
+                    Err(e) => say(Kind::LoadFailed, &e),
                 }
-                end_of_run(snapshots);
+                end_of_run(snapshots, seq);
             }
-            ("event", _) => {
+            ("event", Some(_), _) => {
+                let json = line.splitn(3, ' ').nth(2).unwrap_or("");
                 if snapshots && snapshot() == Fork::Resumed {
                     continue;
                 }
@@ -83,24 +107,47 @@ pub fn run(snapshots: bool) -> ! {
                 // No cell has run in this process (it was just started afresh): it has no
                 // widgets, and the message is for none of them.
                 if let Some(entry) = event_entry(latest) {
-                    store = entry(store, rest.as_ptr(), rest.len());
+                    open_channel(latest, seq);
+                    store = entry(store, json.as_ptr(), json.len());
                 }
-                end_of_run(snapshots);
+                end_of_run(snapshots, seq);
             }
-            _ => say(&format!("ndplay: unknown command to the cell runner: {line:?}")),
+            _ => {
+                say(Kind::LoadFailed, &format!("unknown command to the cell runner: {line:?}"));
+                say(Kind::Done, &seq.to_string());
+            }
         }
     }
 }
 
 /// After a cell or an event: the snapshot goes, and the kernel is told it ended.
-fn end_of_run(snapshots: bool) {
+fn end_of_run(snapshots: bool, seq: u64) {
     child::set_in_cell(false);
     if snapshots {
         discard_snapshot();
     }
     // The end of the cell's stderr first: the kernel reads stdout's end first.
-    write_all(2, format!("{STDERR_END}\n").as_bytes());
-    say(DONE);
+    write_all(2, format!("{}\n", channel::marker(key(), Kind::StderrEnd, "")).as_bytes());
+    say(Kind::Done, &seq.to_string());
+}
+
+fn key() -> &'static str {
+    KEY.get().map(String::as_str).unwrap_or("")
+}
+
+/// Hands the channel's key and the run's number to the prelude that `handle` links.
+fn open_channel(handle: *mut libc::c_void, seq: u64) {
+    let Ok(name) = CString::new(CHANNEL_ENTRY) else { return };
+    // SAFETY: the handle came from dlopen and stays loaded; the symbol has this type (the
+    // prelude defines it); the key outlives the call.
+    unsafe {
+        let entry = libc::dlsym(handle, name.as_ptr());
+        if !entry.is_null() {
+            let entry = std::mem::transmute::<*mut libc::c_void, ChannelEntry>(entry);
+            let key = key();
+            entry(key.as_ptr(), key.len(), seq);
+        }
+    }
 }
 
 /// The widget entry point of the library `handle` (null: none loaded yet).
@@ -117,12 +164,12 @@ fn event_entry(handle: *mut libc::c_void) -> Option<EventEntry> {
     }
 }
 
-/// Writes one line on stdout directly, past Rust's buffered stdout (cells write through
-/// the libstd of their own shared library, which the entry point flushes before it
-/// returns).
-fn say(line: &str) {
+/// Writes one marker line on stdout directly, past Rust's buffered stdout (cells write
+/// through the libstd of their own shared library, which the entry point flushes before
+/// it returns).
+fn say(kind: Kind, body: &str) {
     let _ = std::io::stdout().flush();
-    let mut bytes = line.as_bytes().to_vec();
+    let mut bytes = channel::marker(key(), kind, &body.replace('\n', " ")).into_bytes();
     bytes.push(b'\n');
     write_all(1, &bytes);
 }
@@ -172,6 +219,11 @@ fn load(library: &str, symbol: &str) -> Result<(*mut libc::c_void, CellEntry), S
     // SAFETY: dlopen/dlsym with valid C strings. The library stays loaded for the life of
     // the process (values in the store may point into it), so the symbol stays valid.
     unsafe {
+        // The loader knows libraries by path: one loaded before under this name would be
+        // handed back, an older cell's code, instead of this cell's. Never run that.
+        if !libc::dlopen(path.as_ptr(), libc::RTLD_NOW | libc::RTLD_LOCAL | libc::RTLD_NOLOAD).is_null() {
+            return Err(format!("{library} was loaded before: the process would run an older cell's code"));
+        }
         let handle = libc::dlopen(path.as_ptr(), libc::RTLD_NOW | libc::RTLD_LOCAL);
         if handle.is_null() {
             return Err(dl_error());
@@ -238,11 +290,11 @@ fn snapshot() -> Fork {
         close(wake_read);
         // The process that ran the cell is gone: this copy is the runner now.
         child::prepare_runtime_again();
-        say(&format!("{RESUMED}{}", std::process::id()));
+        say(Kind::Resumed, &std::process::id().to_string());
         return Fork::Resumed;
     }
     close(wake_read);
-    say(&format!("{SNAPSHOT}{pid}"));
+    say(Kind::Snapshot, &pid.to_string());
     DISCARD.with(|d| d.set(Some((wake_write, pid))));
     Fork::Running
 }
