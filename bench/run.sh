@@ -18,7 +18,8 @@ NDPLAY="$ROOT/target/release/ndplay"
 PY="$ROOT/.venv/bin/python"
 EVCXR_ROOT="$ROOT/target/bench/evcxr"
 EVCXR="$EVCXR_ROOT/bin/evcxr_jupyter"
-WORK="${BENCH_WORK:-/tmp/ndplay-bench}"
+# Under the home directory: the kernel refuses a cache under /tmp, which others can write.
+WORK="${BENCH_WORK:-${XDG_CACHE_HOME:-$HOME/.cache}/ndplay-bench}"
 mkdir -p "$WORK"
 
 [ -x "$NDPLAY" ] || { echo "no $NDPLAY: build the kernel first (cargo build --release)" >&2; exit 1; }

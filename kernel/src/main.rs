@@ -177,9 +177,15 @@ fn main() -> Result<()> {
             if kind == EngineKind::Rust {
                 // From here on, what the kernel has to say goes to its log, not over a
                 // console's prompt (see ndplay_kernel::log).
-                let log = ndplay_kernel::log::kernel_log_path(&prelude::cache_root());
-                if let Err(e) = ndplay_kernel::log::to_file(&log) {
-                    eprintln!("ndplay: could not log to {}: {e}", log.display());
+                // Without a safe cache, the engine says why in the notebook (its start fails).
+                match prelude::cache_root() {
+                    Ok(cache) => {
+                        let log = ndplay_kernel::log::kernel_log_path(&cache);
+                        if let Err(e) = ndplay_kernel::log::to_file(&log) {
+                            eprintln!("ndplay: could not log to {}: {e}", log.display());
+                        }
+                    }
+                    Err(e) => eprintln!("ndplay: {e:#}"),
                 }
                 // A warm spare becomes the kernel; this process then only stands in for it.
                 if let Some(status) = spare::adopt(&connection_file, allow_unsigned) {

@@ -76,14 +76,16 @@ pub fn socket_path() -> Option<PathBuf> {
     let exe = std::fs::metadata(std::env::current_exe().ok()?).ok()?;
     use std::os::unix::fs::MetadataExt;
     let id = format!("{:x}-{:x}-{:x}", exe.ino(), exe.size(), exe.mtime_nsec() ^ exe.mtime());
-    let path = prelude::cache_root().join(format!("spare-{id}.sock"));
+    // No safe cache, no spare: its socket receives the notebook's connection key.
+    let path = prelude::cache_root().ok()?.join(format!("spare-{id}.sock"));
     // A Unix socket path must fit in sockaddr_un (108 bytes on Linux).
     (path.as_os_str().len() < 100).then_some(path)
 }
 
 /// The spare's log: it has no terminal, and after adoption this is the kernel's log.
 pub fn log_path() -> PathBuf {
-    prelude::cache_root().join("spare.log")
+    // Without a safe cache no spare starts; this only names where its log would be.
+    prelude::cache_root().unwrap_or_default().join("spare.log")
 }
 
 /// Launcher side: hands the kernel to a waiting spare and then proxies for it until it

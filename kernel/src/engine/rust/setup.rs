@@ -80,12 +80,11 @@ pub struct Prepared {
 /// Prepares the cache and a build slot, and sets the environment the child reads. Must run
 /// before any other thread of ours reads the environment.
 pub fn prepare(progress: &dyn Fn(&str)) -> Result<Prepared> {
-    let cache = prelude::cache_root();
-    std::fs::create_dir_all(&cache).with_context(|| format!("creating {}", cache.display()))?;
     // The slots hold the student's cells and the spare's socket: on a shared server no other
-    // user may read them.
-    make_private(&cache);
+    // user may read or change them (`cache_root` makes sure, or fails).
+    let cache = prelude::cache_root()?;
     refuse_cache_inside_a_workspace(&cache)?;
+    super::child::check_memory_setting()?;
     // An unreadable shared cache is an error the student sees (the administrator has to act);
     // one made by another ndplay version only means building here, as without one.
     let shared = SharedCache::from_env().transpose()?.filter(|s| {
@@ -149,15 +148,6 @@ pub fn prepare(progress: &dyn Fn(&str)) -> Result<Prepared> {
         progress(&format!("dependencies from the shared cache {}", s.root.display()));
     }
     Ok(Prepared { slot, prelude, rustc: toolchain.sysroot.join("bin").join("rustc"), target: toolchain.host, shared })
-}
-
-/// Mode `0700` for the user's own cache (slots with their cells, the spare's socket, the
-/// log), whatever the umask made it.
-fn make_private(cache: &Path) {
-    use std::os::unix::fs::PermissionsExt;
-    if std::fs::metadata(cache).is_ok_and(|m| m.permissions().mode() & 0o077 != 0) {
-        let _ = std::fs::set_permissions(cache, std::fs::Permissions::from_mode(0o700));
-    }
 }
 
 /// The sysroot and host target of the toolchain a kernel would use here (`RUSTC`, else
