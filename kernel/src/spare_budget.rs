@@ -32,9 +32,16 @@ pub fn affordable() -> bool {
 
 /// The rule, for a setting (`10%`, `2G`, `0`; anything unreadable means the default).
 fn affordable_with(setting: &str, total: u64, available: u64) -> bool {
-    let floor = crate::engine::rust::child::memory_limit(setting, total)
-        .or_else(|| crate::engine::rust::child::memory_limit(DEFAULT_MIN_AVAILABLE, total))
-        .unwrap_or(0);
+    use crate::engine::rust::child::memory_limit;
+    // `0`: no floor (not a memory size, which must be at least a byte).
+    let floor = if setting.trim() == "0" {
+        0
+    } else {
+        match memory_limit(setting, total) {
+            Ok(Some(bytes)) => bytes,
+            _ => memory_limit(DEFAULT_MIN_AVAILABLE, total).ok().flatten().unwrap_or(0),
+        }
+    };
     available >= floor
 }
 

@@ -46,8 +46,12 @@ const FOLLOW_TIMEOUT: Duration = Duration::from_secs(2);
 pub fn prepare_runtime() {
     leave_sigint_to_the_kernel();
     stop_cell_on_request();
-    let setting = std::env::var("NDPLAY_CHILD_MEMORY").unwrap_or_default();
-    if let Some(bytes) = memory_limit(&setting, physical_memory()) {
+    let setting = std::env::var(MEMORY_VAR).unwrap_or_default();
+    // The kernel refused to start with a setting that does not parse (`check_memory_setting`);
+    // should one get here anyway, the default holds, never "no limit".
+    let limit = memory_limit(&setting, physical_memory())
+        .unwrap_or_else(|_| memory_limit("", physical_memory()).unwrap_or(None));
+    if let Some(bytes) = limit {
         let limit = libc::rlimit { rlim_cur: bytes as libc::rlim_t, rlim_max: bytes as libc::rlim_t };
         // SAFETY: setrlimit reads the struct we pass; it has no other preconditions.
         unsafe {
@@ -88,36 +92,59 @@ fn physical_memory() -> u64 {
     pages as u64 * size as u64
 }
 
-/// The limit in bytes for a `NDPLAY_CHILD_MEMORY` setting, or `None` for no limit.
-pub fn memory_limit(setting: &str, ram: u64) -> Option<u64> {
-    let s = setting.trim();
-    if s.eq_ignore_ascii_case("unlimited") {
-        return None;
-    }
-    if s.is_empty() {
-        return (ram > 0).then(|| percent_of(ram, DEFAULT_MEMORY_PERCENT));
-    }
-    if let Some(p) = s.strip_suffix('%') {
-        let p: u64 = p.trim().parse().ok()?;
-        return (ram > 0 && p > 0).then(|| percent_of(ram, p.min(100)));
-    }
-    let (digits, unit) = match s.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
-        Some((i, _)) => (&s[..i], s[i..].trim()),
-        None => (s, ""),
-    };
-    let n: u64 = digits.parse().ok()?;
-    let scale = match unit.to_ascii_uppercase().trim_end_matches(['B', 'I']) {
-        "" => 1,
-        "K" => 1 << 10,
-        "M" => 1 << 20,
-        "G" => 1 << 30,
-        _ => return None,
-    };
-    n.checked_mul(scale)
+/// The variable that sets the memory limit of the process that runs cells.
+pub const MEMORY_VAR: &str = "NDPLAY_CHILD_MEMORY";
+
+/// Fails, saying how to write it, when `NDPLAY_CHILD_MEMORY` is set to something that is not
+/// a size: the kernel refuses to start rather than run without the limit the user asked for.
+pub fn check_memory_setting() -> Result<()> {
+    let setting = std::env::var(MEMORY_VAR).unwrap_or_default();
+    memory_limit(&setting, physical_memory()).map(|_| ()).map_err(anyhow::Error::msg)
 }
 
-fn percent_of(ram: u64, percent: u64) -> u64 {
-    (ram as u128 * percent as u128 / 100) as u64
+/// The limit in bytes for a `NDPLAY_CHILD_MEMORY` setting, or `None` for no limit; `Err`
+/// says why a setting is not understood (it used to mean "no limit", silently).
+pub fn memory_limit(setting: &str, ram: u64) -> std::result::Result<Option<u64>, String> {
+    let s = setting.trim();
+    let wrong = || {
+        format!(
+            "{MEMORY_VAR}={setting:?} is not a memory size. Write bytes with an optional K, M or G \
+             (512M, 2G, 1.5G), a share of this machine's memory (75%), or `unlimited`."
+        )
+    };
+    if s.eq_ignore_ascii_case("unlimited") {
+        return Ok(None);
+    }
+    if s.is_empty() {
+        return Ok((ram > 0).then(|| percent_of(ram, DEFAULT_MEMORY_PERCENT as f64)));
+    }
+    if let Some(p) = s.strip_suffix('%') {
+        let p: f64 = p.trim().parse().map_err(|_| wrong())?;
+        if !(p > 0.0 && p <= 100.0) {
+            return Err(wrong());
+        }
+        return Ok((ram > 0).then(|| percent_of(ram, p)));
+    }
+    let split = s.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(s.len());
+    let (number, unit) = (&s[..split], s[split..].trim());
+    let n: f64 = number.parse().map_err(|_| wrong())?;
+    let scale = match unit.to_ascii_uppercase().as_str() {
+        "" | "B" => 1u64,
+        "K" | "KB" | "KIB" => 1 << 10,
+        "M" | "MB" | "MIB" => 1 << 20,
+        "G" | "GB" | "GIB" => 1 << 30,
+        "T" | "TB" | "TIB" => 1 << 40,
+        _ => return Err(wrong()),
+    };
+    let bytes = n * scale as f64;
+    if !(bytes >= 1.0 && bytes < u64::MAX as f64) {
+        return Err(wrong());
+    }
+    Ok(Some(bytes as u64))
+}
+
+fn percent_of(ram: u64, percent: f64) -> u64 {
+    (ram as f64 * percent / 100.0) as u64
 }
 
 /// In the child: follow the kernel into the directory of the notebook that adopted it (a
@@ -373,14 +400,19 @@ mod tests {
     #[test]
     fn parses_memory_settings() {
         let gib = 1u64 << 30;
-        assert_eq!(memory_limit("", 8 * gib), Some(4 * gib));
-        assert_eq!(memory_limit("25%", 8 * gib), Some(2 * gib));
-        assert_eq!(memory_limit("2G", 8 * gib), Some(2 * gib));
-        assert_eq!(memory_limit("512M", 0), Some(512 << 20));
-        assert_eq!(memory_limit("3GiB", 0), Some(3 * gib));
-        assert_eq!(memory_limit("1000", 0), Some(1000));
-        assert_eq!(memory_limit("unlimited", 8 * gib), None);
-        assert_eq!(memory_limit("lots", 8 * gib), None);
+        assert_eq!(memory_limit("", 8 * gib), Ok(Some(4 * gib)));
+        assert_eq!(memory_limit("25%", 8 * gib), Ok(Some(2 * gib)));
+        assert_eq!(memory_limit("2G", 8 * gib), Ok(Some(2 * gib)));
+        assert_eq!(memory_limit("1.5G", 8 * gib), Ok(Some(3 * gib / 2)));
+        assert_eq!(memory_limit("512M", 0), Ok(Some(512 << 20)));
+        assert_eq!(memory_limit("3GiB", 0), Ok(Some(3 * gib)));
+        assert_eq!(memory_limit("1000", 0), Ok(Some(1000)));
+        assert_eq!(memory_limit("unlimited", 8 * gib), Ok(None));
+        // What is not understood is an error, never "no limit".
+        for wrong in ["lots", "1.5X", "0", "-1G", "150%", "0%", "G", "1..5G"] {
+            let err = memory_limit(wrong, 8 * gib).unwrap_err();
+            assert!(err.contains("is not a memory size"), "{wrong}: {err}");
+        }
     }
 
     #[test]
