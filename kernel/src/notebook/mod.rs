@@ -74,29 +74,36 @@ impl Paint {
             s.to_string()
         }
     }
+    /// Text from a notebook, fit for a terminal: its colours kept when colour is on, and
+    /// every other control character shown, not obeyed (a notebook is anyone's file, and an
+    /// escape sequence in an output can retitle a terminal or write its clipboard).
     fn plain(&self, s: &str) -> String {
-        if self.on {
-            s.to_string()
-        } else {
-            strip_ansi(s)
-        }
+        terminal_safe(s, self.on)
     }
 }
 
-fn strip_ansi(s: &str) -> String {
+/// `s` with every control character but tab made visible (`\u{1b}`), except colour codes
+/// (`ESC [ digits/; m`), which are kept when `colour` and dropped otherwise.
+fn terminal_safe(s: &str, colour: bool) -> String {
     let mut out = String::with_capacity(s.len());
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '\x1b' && chars.peek() == Some(&'[') {
-            chars.next();
-            for d in chars.by_ref() {
-                if d.is_ascii_alphabetic() {
-                    break;
+    let mut rest = s;
+    while let Some(c) = rest.chars().next() {
+        if let Some(body) = rest.strip_prefix("\x1b[") {
+            let len = body.find(|d: char| !(d.is_ascii_digit() || d == ';')).unwrap_or(body.len());
+            if body[len..].starts_with('m') {
+                if colour {
+                    out.push_str(&rest[..2 + len + 1]);
                 }
+                rest = &rest[2 + len + 1..];
+                continue;
             }
+        }
+        if c.is_control() && c != '\t' {
+            out.extend(c.escape_default());
         } else {
             out.push(c);
         }
+        rest = &rest[c.len_utf8()..];
     }
     out
 }
@@ -104,10 +111,11 @@ fn strip_ansi(s: &str) -> String {
 /// The first line of a cell, shortened, to say which cell a report line is about.
 fn snippet(source: &str) -> String {
     let line = source.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("(empty)");
+    let line = terminal_safe(line, false);
     if line.chars().count() > 48 {
         format!("{}…", line.chars().take(47).collect::<String>())
     } else {
-        line.to_string()
+        line
     }
 }
 
@@ -288,11 +296,7 @@ pub fn run(path: &Path, options: &RunOptions) -> Result<()> {
     let text = notebook.to_ipynb_string();
     match target {
         Some(file) => {
-            // Write beside the target and rename, so an interrupted write never leaves half
-            // a notebook.
-            let tmp = file.with_extension("ipynb.ndplay-tmp");
-            std::fs::write(&tmp, &text).with_context(|| format!("writing {}", tmp.display()))?;
-            std::fs::rename(&tmp, &file).with_context(|| format!("replacing {}", file.display()))?;
+            write_replacing(&file, text.as_bytes())?;
             eprintln!("{label}: wrote {}", file.display());
         }
         None => std::io::stdout().write_all(text.as_bytes())?,
@@ -300,13 +304,68 @@ pub fn run(path: &Path, options: &RunOptions) -> Result<()> {
     Ok(())
 }
 
+/// Writes `bytes` beside `file` and renames it into place, so an interrupted write never
+/// leaves half a notebook. The temporary file is new (`O_EXCL`, a random name): in a
+/// directory others can write, a link planted under a predictable name would have been
+/// followed, and another file overwritten.
+fn write_replacing(file: &Path, bytes: &[u8]) -> Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp = file.with_file_name(format!(".{name}.ndplay-{}.tmp", uuid::Uuid::new_v4().simple()));
+    let written = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o644)
+        .open(&tmp)
+        .and_then(|mut f| f.write_all(bytes).and_then(|()| f.sync_all()));
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e).with_context(|| format!("writing {}", tmp.display()));
+    }
+    std::fs::rename(&tmp, file).with_context(|| format!("replacing {}", file.display()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
+    fn the_written_notebook_replaces_the_file_and_follows_no_planted_link() {
+        let dir = std::env::temp_dir().join(format!("ndplay-write-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let victim = dir.join("victim.txt");
+        std::fs::write(&victim, "keep").unwrap();
+        // The name the old code wrote through.
+        std::os::unix::fs::symlink(&victim, dir.join("out.ipynb.ndplay-tmp")).unwrap();
+        let out = dir.join("out.ipynb");
+        write_replacing(&out, b"{}").unwrap();
+        assert_eq!(std::fs::read_to_string(&out).unwrap(), "{}");
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep");
+        let left: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(left.len(), 3, "no temporary file is left: {left:?}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
     fn ansi_is_stripped() {
-        assert_eq!(strip_ansi("\x1b[1;31merror[E0308]\x1b[0m: x"), "error[E0308]: x");
+        assert_eq!(terminal_safe("\x1b[1;31merror[E0308]\x1b[0m: x", false), "error[E0308]: x");
+    }
+
+    #[test]
+    fn a_notebooks_escape_sequences_are_shown_not_obeyed() {
+        // A title change (OSC 0), a clipboard write (OSC 52), a bell, a cursor move.
+        let hostile = "a\x1b]0;pwned\x07b\x1b]52;c;ZXZpbA==\x07\x1b[2Jc";
+        let safe = terminal_safe(hostile, true);
+        assert!(!safe.contains('\x1b') && !safe.contains('\x07'), "{safe:?}");
+        assert_eq!(safe, "a\\u{1b}]0;pwned\\u{7}b\\u{1b}]52;c;ZXZpbA==\\u{7}\\u{1b}[2Jc");
+        // Colours stay when colour is on, and go when it is off.
+        assert_eq!(terminal_safe("\x1b[1;31mE\x1b[0m", true), "\x1b[1;31mE\x1b[0m");
+        assert_eq!(terminal_safe("\x1b[1;31mE\x1b[0m\t!", false), "E\t!");
+        assert_eq!(snippet("let s = \"\x1b]0;x\x07\";"), "let s = \"\\u{1b}]0;x\\u{7}\";");
+        // A lone escape at the end is shown too.
+        assert_eq!(terminal_safe("x\x1b", true), "x\\u{1b}");
+        assert_eq!(terminal_safe("x\x1b[", true), "x\\u{1b}[");
+        assert_eq!(terminal_safe("\x1bé", true), "\\u{1b}é");
     }
 
     #[test]
