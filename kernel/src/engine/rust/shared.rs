@@ -110,8 +110,8 @@ impl SharedCache {
             (self.deps_dir().join("libndplay.so"), "the compiled prelude"),
             (m.prelude.join("src"), "the prelude's sources"),
         ];
-        for (path, what) in cache {
-            if let Some(why) = others_can_write(&path, true) {
+        for (path, what) in &cache {
+            if let Some(why) = others_can_write(path, true) {
                 bail!(
                     "{what} ({}) {why}: another user could change what every kernel runs, so this kernel \
                      does not use it. Ask the administrator to run `chmod -R go-w {}` (`ndplay install \
@@ -121,16 +121,70 @@ impl SharedCache {
                 );
             }
         }
-        for (path, what) in
-            [(m.sysroot.join("bin").join("rustc"), "the Rust compiler"), (m.sysroot.clone(), "the toolchain")]
-        {
-            if let Some(why) = others_can_write(&path, false) {
+        // Every compiled dependency, not only the prelude: each is linked into every cell.
+        for path in files_in(&self.deps_dir()) {
+            if let Some(why) = others_can_write(&path, true) {
+                bail!(
+                    "a compiled dependency ({}) {why}: another user could change what every kernel runs, so \
+                     this kernel does not use it. Ask the administrator to run `chmod -R go-w {}`.",
+                    path.display(),
+                    self.root.display()
+                );
+            }
+        }
+        let std_lib = m.sysroot.join("lib").join("rustlib").join(&m.host).join("lib");
+        let mut toolchain = vec![
+            (m.sysroot.join("bin").join("rustc"), "the Rust compiler"),
+            (m.sysroot.join("bin"), "the toolchain's bin"),
+            (m.sysroot.clone(), "the toolchain"),
+            (std_lib.clone(), "the Rust standard library"),
+        ];
+        // libstd and its kind, which every cell's process loads.
+        toolchain.extend(files_in(&std_lib).into_iter().map(|p| (p, "a library of the toolchain")));
+        for (path, what) in &toolchain {
+            if let Some(why) = others_can_write(path, false) {
                 bail!(
                     "{what} ({}) {why}: any user could change the compiler every kernel runs, so this kernel \
                      does not use the shared cache. Ask the administrator to run `chmod -R o-w {}`.",
                     path.display(),
                     m.sysroot.display()
                 );
+            }
+        }
+        // Mode bits are the owner's to change: each of these must belong to root or to the
+        // administrator who owns the cache, and so must every directory above the cache and
+        // the toolchain (whoever owns one of those can swap what lies below it).
+        let admin = owner(&self.root).context("looking at the shared cache")?;
+        let mut owned: Vec<(PathBuf, &str)> = cache.iter().map(|(p, w)| (p.clone(), *w)).collect();
+        owned.extend(toolchain);
+        owned.extend(files_in(&self.deps_dir()).into_iter().map(|p| (p, "a compiled dependency")));
+        for top in [&self.root, &m.sysroot] {
+            let top = std::fs::canonicalize(top).unwrap_or_else(|_| top.to_path_buf());
+            owned.extend(top.ancestors().skip(1).map(|p| (p.to_path_buf(), "a directory above it")));
+            for above in top.ancestors().skip(1) {
+                if let Some(why) = others_can_write(above, false) {
+                    bail!(
+                        "{} above {} {why}: another user could replace what every kernel runs, so this \
+                         kernel does not use the shared cache. Ask the administrator to run `chmod o-w {}` \
+                         or to move the cache and the toolchain elsewhere.",
+                        above.display(),
+                        top.display(),
+                        above.display()
+                    );
+                }
+            }
+        }
+        for (path, what) in owned {
+            match owner(&path) {
+                Some(uid) if uid != 0 && uid != admin => bail!(
+                    "{what} ({}) belongs to user {uid}, who is neither root nor the administrator who owns \
+                     the shared cache (user {admin}): that user could change what every kernel runs, so \
+                     this kernel does not use it. Ask the administrator to run `chown -R {admin} {}` or to \
+                     install again.",
+                    path.display(),
+                    path.display()
+                ),
+                _ => {}
             }
         }
         Ok(())
@@ -158,6 +212,18 @@ impl SharedCache {
         std::fs::write(&path, serde_json::to_vec_pretty(manifest)?)
             .with_context(|| format!("writing {}", path.display()))
     }
+}
+
+/// The owner of `path` itself (a link is not followed), if it can be looked at.
+fn owner(path: &Path) -> Option<u32> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::symlink_metadata(path).ok().map(|m| m.uid())
+}
+
+/// The files directly in `dir` (none if it cannot be listed).
+fn files_in(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+    entries.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.is_file()).collect()
 }
 
 /// Checks that this process can read `path` (and list it, if a directory), naming it and
@@ -396,6 +462,37 @@ mod tests {
         assert!(err.starts_with("the Rust compiler (") && err.contains("writable by every user"), "{err}");
         std::fs::set_permissions(sysroot.join("bin/rustc"), std::fs::Permissions::from_mode(0o775)).unwrap();
         assert!(SharedCache::open(&root).is_ok(), "a toolchain group may write it");
+
+        // libstd, which every cell's process loads, and every compiled dependency count too.
+        let libstd = sysroot.join("lib/rustlib/h/lib/libstd-x.so");
+        std::fs::write(&libstd, "").unwrap();
+        chmod(&libstd, 0o666);
+        let err = SharedCache::open(&root).unwrap_err().to_string();
+        assert!(err.starts_with("a library of the toolchain (") && err.contains("libstd-x.so"), "{err}");
+        chmod(&libstd, 0o644);
+        let dep = deps.join("libndarray-x.rlib");
+        std::fs::write(&dep, "").unwrap();
+        chmod(&dep, 0o646);
+        let err = SharedCache::open(&root).unwrap_err().to_string();
+        assert!(err.starts_with("a compiled dependency (") && err.contains("libndarray-x.rlib"), "{err}");
+        chmod(&dep, 0o644);
+        assert!(SharedCache::open(&root).is_ok());
+
+        // Owners: only root, or whoever owns the cache, may own what it runs. Another owner
+        // can only be made by root (CI runs as root; elsewhere this part cannot be set up).
+        // SAFETY: geteuid has no preconditions.
+        if unsafe { libc::geteuid() } == 0 {
+            let chown = |p: &Path, uid: u32| std::os::unix::fs::chown(p, Some(uid), None).unwrap();
+            chown(&dep, 54321);
+            let err = SharedCache::open(&root).unwrap_err().to_string();
+            assert!(err.contains("belongs to user 54321, who is neither root nor the administrator"), "{err}");
+            chown(&dep, 0);
+            chown(&sysroot.join("bin"), 54321);
+            let err = SharedCache::open(&root).unwrap_err().to_string();
+            assert!(err.starts_with("the toolchain's bin (") && err.contains("user 54321"), "{err}");
+            chown(&sysroot.join("bin"), 0);
+            assert!(SharedCache::open(&root).is_ok());
+        }
         std::fs::remove_dir_all(&root).unwrap();
     }
 
