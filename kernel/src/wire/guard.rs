@@ -161,6 +161,9 @@ fn remove_stale_socket(path: &Path, me: u32) -> Result<()> {
     }
 }
 
+/// Reads of `/proc/net/tcp` under way at once, across the five ports.
+static LOOKUPS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
 async fn accept_tcp(channel: &'static str, listener: TcpListener, internal: PathBuf, me: u32) {
     loop {
         let (stream, peer) = match listener.accept().await {
@@ -178,7 +181,11 @@ async fn accept_tcp(channel: &'static str, listener: TcpListener, internal: Path
                 Ok(local) => local,
                 Err(_) => return, // gone already
             };
-            let owner = tokio::task::spawn_blocking(move || peer::tcp_owner(peer, local)).await.ok().flatten();
+            // A few lookups at a time: a flood of connections waits as tasks, not as threads.
+            let owner = {
+                let _permit = LOOKUPS.acquire().await;
+                tokio::task::spawn_blocking(move || peer::tcp_owner(peer, local)).await.ok().flatten()
+            };
             if let Err(why) = peer::admit_tcp(peer, owner, me) {
                 refused(channel, &format!("refused a connection from {peer}: {why}"));
                 return;
