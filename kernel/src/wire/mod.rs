@@ -42,10 +42,11 @@
 //!
 //! It costs one more hop in each direction per message, between tasks of this process.
 //! Measured from jupyter_client 8.10 against `--mock-engine`, the kernels before and after
-//! in one run, interleaved (10 rounds, 2 cores shared with two builds, load 5): a
-//! `kernel_info` round trip took 446 µs before and 478 µs after (median of 4000; p95 2.6
-//! and 1.9 ms), an execute to its `idle` 980 and 1003 µs (median of 2000; p95 4.5 and
-//! 4.0 ms): within the machine's noise, which a second run put the other way round.
+//! in one run, interleaved (10 rounds; 2 cores shared with two builds, load 4–5): a
+//! `kernel_info` round trip took 438 µs before and 476 µs after (median of 4000), an
+//! execute to its `idle` 960 and 996 µs (median of 2000). A second run gave +32 and
+//! +23 µs, a first −44 and −76 µs: about +35 µs a round trip, at this machine's noise.
+//! A 20 MB cell's request to reply: 844 and 705 ms (median of 16; noise again).
 //! Other users' connections cost the kernel an `accept` and a read of `/proc/net/tcp`.
 
 pub mod codec;
