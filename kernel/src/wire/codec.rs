@@ -92,6 +92,10 @@ impl Signer {
 }
 
 /// Remembers recent signatures so that a captured message cannot be sent again.
+///
+/// A signature is remembered as the MAC's bytes, not as the text that carried it: hex
+/// decoding accepts either case, so `AB…` and `ab…` are the same signature and a captured
+/// request re-sent with its signature in upper case is a replay like any other.
 #[derive(Default)]
 pub struct ReplayGuard {
     seen: HashSet<Bytes>,
@@ -99,16 +103,12 @@ pub struct ReplayGuard {
 }
 
 impl ReplayGuard {
-    /// Returns false when the signature was seen before; records it otherwise.
-    fn check_and_record(&mut self, signature: &Bytes) -> bool {
-        if signature.is_empty() {
-            // Unsigned sessions have no signatures to compare.
-            return true;
-        }
-        if !self.seen.insert(signature.clone()) {
+    /// Returns false when the MAC was seen before; records it otherwise.
+    fn check_and_record(&mut self, mac: Bytes) -> bool {
+        if !self.seen.insert(mac.clone()) {
             return false;
         }
-        self.order.push_back(signature.clone());
+        self.order.push_back(mac);
         if self.order.len() > REPLAY_WINDOW {
             if let Some(old) = self.order.pop_front() {
                 self.seen.remove(&old);
@@ -132,9 +132,13 @@ pub fn decode(frames: Vec<Bytes>, signer: &Signer, replay: &mut ReplayGuard) -> 
         return Err(WireError::BadSignature);
     }
     // Record the signature only once it is known to be genuine, so that garbage cannot
-    // fill the window and push real signatures out of it.
-    if !replay.check_and_record(signature) {
-        return Err(WireError::Replayed);
+    // fill the window and push real signatures out of it. Unsigned sessions have no
+    // signatures to compare (and anyone can forge their messages anyway).
+    if signer.is_signing() {
+        let mac = hex::decode(signature).map_err(|_| WireError::BadSignature)?;
+        if !replay.check_and_record(Bytes::from(mac)) {
+            return Err(WireError::Replayed);
+        }
     }
     let parse = |frame: &Bytes, what: &str| -> Result<serde_json::Value, WireError> {
         serde_json::from_slice(frame).map_err(|e| WireError::BadJson(format!("{what}: {e}")))
@@ -246,6 +250,25 @@ mod tests {
         let mut guard = ReplayGuard::default();
         decode(frames.clone(), &signer, &mut guard).unwrap();
         assert!(matches!(decode(frames, &signer, &mut guard), Err(WireError::Replayed)));
+    }
+
+    #[test]
+    fn a_replay_with_the_signature_in_another_case_is_refused() {
+        let signer = Signer::new("secret");
+        let frames = encode(&request(), &signer);
+        let mut guard = ReplayGuard::default();
+        decode(frames.clone(), &signer, &mut guard).unwrap();
+        let sig = std::str::from_utf8(&frames[2]).unwrap();
+        assert!(sig.bytes().any(|b| b.is_ascii_lowercase()), "{sig} has letters to change");
+        let mixed: String =
+            sig.chars().enumerate().map(|(i, c)| if i % 2 == 0 { c.to_ascii_uppercase() } else { c }).collect();
+        for variant in [sig.to_ascii_uppercase(), mixed] {
+            let mut again = frames.clone();
+            again[2] = Bytes::from(variant.clone());
+            // Still a genuine signature of these frames, so only the guard can stop it.
+            assert!(signer.verify(&again[2], [&again[3], &again[4], &again[5], &again[6]]));
+            assert!(matches!(decode(again, &signer, &mut guard), Err(WireError::Replayed)), "{variant}");
+        }
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! The five sockets of a kernel, bound to the connection file's address.
+//! The five sockets of a kernel, reached through the guard (`guard.rs`) at the connection
+//! file's endpoints.
 //!
 //! Each receiving socket has a task that decodes what arrives and hands it up a channel;
 //! each sending socket has a task that signs and sends what the core puts in the
@@ -13,6 +14,7 @@ use tokio::sync::mpsc;
 use zeromq::{RepSocket, RouterSocket, Socket, SocketRecv, SocketSend, XPubSocket, ZmqMessage};
 
 use super::codec::{self, ReplayGuard, Signer};
+use super::guard::Guard;
 use crate::log::log;
 
 /// Where an outgoing message goes.
@@ -73,21 +75,35 @@ impl Outbox {
     }
 }
 
-/// Binds all five sockets and starts their tasks. Must run inside a tokio runtime.
+/// Binds all five sockets behind the guard and starts their tasks. Must run inside a tokio
+/// runtime.
 pub async fn bind(info: &ConnectionInfo) -> Result<Wire> {
     let signer = Signer::new(&info.key);
     let replay = Arc::new(Mutex::new(ReplayGuard::default()));
 
+    // The zeromq sockets listen where only this user can reach them; the guard owns the
+    // connection file's endpoints and lets through the peers and bytes it admits.
+    let guard = Guard::new()?;
+    let internal = |channel: &str| guard.internal_endpoint(channel);
     let mut shell = RouterSocket::new();
-    shell.bind(&info.shell_url()).await.with_context(|| format!("binding shell to {}", info.shell_url()))?;
+    shell.bind(&internal("shell")).await.context("binding the shell socket")?;
     let mut control = RouterSocket::new();
-    control.bind(&info.control_url()).await.with_context(|| format!("binding control to {}", info.control_url()))?;
+    control.bind(&internal("control")).await.context("binding the control socket")?;
     let mut stdin = RouterSocket::new();
-    stdin.bind(&info.stdin_url()).await.with_context(|| format!("binding stdin to {}", info.stdin_url()))?;
+    stdin.bind(&internal("stdin")).await.context("binding the stdin socket")?;
     let mut iopub = XPubSocket::new();
-    iopub.bind(&info.iopub_url()).await.with_context(|| format!("binding iopub to {}", info.iopub_url()))?;
+    iopub.bind(&internal("iopub")).await.context("binding the iopub socket")?;
     let mut heartbeat = RepSocket::new();
-    heartbeat.bind(&info.hb_url()).await.with_context(|| format!("binding heartbeat to {}", info.hb_url()))?;
+    heartbeat.bind(&internal("hb")).await.context("binding the heartbeat socket")?;
+    for (channel, port) in [
+        ("shell", info.shell_port),
+        ("control", info.control_port),
+        ("stdin", info.stdin_port),
+        ("iopub", info.iopub_port),
+        ("hb", info.hb_port),
+    ] {
+        guard.expose(info, channel, port).await?;
+    }
 
     let (shell_out, shell_in) = shell.split();
     let (control_out, control_in) = control.split();
