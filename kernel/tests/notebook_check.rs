@@ -3,9 +3,11 @@
 //! on a fresh cache also compiles ndarray), so it is one test.
 //!
 //! The build cache is a private one (`NDPLAY_CACHE_DIR`), never the user's: a directory
-//! in the system's temporary directory, kept between runs so only the first one compiles
-//! ndarray. It must not be inside a cargo workspace (such as this repository's `target/`):
-//! cargo would take the session crates built there for members of that workspace.
+//! in the home directory's cache, kept between runs so only the first one compiles
+//! ndarray. Not in the system's temporary directory, which the kernel refuses (another user
+//! could write above it), and not inside a cargo workspace (such as this repository's
+//! `target/`): cargo would take the session crates built there for members of that
+//! workspace.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -13,7 +15,11 @@ use std::process::Command;
 use serde_json::{json, Value};
 
 fn cache_dir() -> PathBuf {
-    std::env::temp_dir().join("ndplay-test-cache-notebook-check")
+    let home = std::env::var_os("HOME").map(PathBuf::from).expect("HOME is set");
+    std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| home.join(".cache"))
+        .join("ndplay-test-cache-notebook-check")
 }
 
 fn code(source: &str, count: u64, outputs: Value) -> Value {

@@ -50,6 +50,7 @@ extern "C" fn remove_at_exit() {
 fn remove_at_exit_later(path: PathBuf) {
     let mut paths = TO_REMOVE.lock().unwrap_or_else(|p| p.into_inner());
     if paths.is_empty() {
+        // SAFETY: registers a plain `extern "C" fn()`; atexit has no other preconditions.
         unsafe { libc::atexit(remove_at_exit) };
     }
     paths.push(path);
@@ -60,6 +61,7 @@ impl Guard {
     /// closed to others (a tmpfs the session's end clears), else in the temporary directory,
     /// where the sticky bit keeps others from replacing it.
     pub fn new() -> Result<Guard> {
+        // SAFETY: geteuid has no preconditions and cannot fail.
         let me = unsafe { libc::geteuid() };
         let base = std::env::var_os("XDG_RUNTIME_DIR")
             .map(PathBuf::from)
@@ -135,6 +137,7 @@ fn remove_dead_kernels_dirs(base: &Path, me: u32) {
             continue;
         };
         let Ok(pid) = pid.parse::<libc::pid_t>() else { continue };
+        // SAFETY: signal 0 only asks whether the pid exists; nothing is sent.
         let gone = unsafe { libc::kill(pid, 0) } != 0 && io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH);
         if gone && is_private_dir(&entry.path(), me) {
             let _ = std::fs::remove_dir_all(entry.path());

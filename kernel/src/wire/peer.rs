@@ -143,6 +143,7 @@ mod tests {
         let client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
         let (server, peer) = listener.accept().unwrap();
         assert_eq!(peer, client.local_addr().unwrap());
+        // SAFETY: geteuid has no preconditions and cannot fail.
         let me = unsafe { libc::geteuid() };
         assert_eq!(tcp_owner(peer, server.local_addr().unwrap()), Some(me));
         // The kernel's own end of the connection is not taken for the peer's.

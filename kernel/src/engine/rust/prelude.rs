@@ -46,7 +46,9 @@ pub fn check_private(dir: &Path) -> Result<()> {
     let me = unsafe { libc::geteuid() };
     let unsafe_cache = |why: String| {
         anyhow::anyhow!(
-            "ndplay's cache {} is not safe to use: {why}. Another user could change the code every cell              runs. Use a directory of your own: unset NDPLAY_CACHE_DIR (the default is ~/.cache/ndplay),              or set it to a directory under your home.",
+            "ndplay's cache {} is not safe to use: {why}. Another user could change the code every cell \
+             runs. Use a directory of your own: unset NDPLAY_CACHE_DIR (the default is ~/.cache/ndplay), \
+             or set it to a directory under your home.",
             dir.display()
         )
     };
