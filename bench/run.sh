@@ -6,7 +6,7 @@
 #
 # Uses target/release/ndplay as built (it does not build the kernel). Builds
 # evcxr_jupyter 0.22.0 once into target/bench/evcxr (~10 min on 2 cores), then reuses it.
-# Everything else is private, under $BENCH_WORK (default /tmp/ndplay-bench: outside the
+# Everything else is private, under $BENCH_WORK (default ~/.cache/ndplay-bench: outside the
 # cargo workspace, whose manifest would otherwise claim the generated crates):
 # ndplay's cache and kernelspec, evcxr's kernelspec, config (init.evcxr) and :cache,
 # the floor crate's target dir, kernel logs and the raw results (results-*.json).
