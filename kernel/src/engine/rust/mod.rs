@@ -302,7 +302,12 @@ impl RustEngine {
             compiles += 1;
             let generated = codegen::generate(
                 &self.state,
-                &CellSource { typed: &cell.typed, items: &cell.parts.items, code: &cell.text.code },
+                &CellSource {
+                    typed: &cell.typed,
+                    items: &cell.parts.items,
+                    code: &cell.text.code,
+                    fallible: !cell.parts.tries.is_empty() || cell.parts.tries_in_macros,
+                },
                 &plan,
             );
             match self.compiler.compile(&generated.source) {
@@ -529,9 +534,6 @@ fn prepare(code: &str) -> Prepared {
         let spaces: String = code[item.start..item.end].bytes().map(|b| if b == b'\n' { '\n' } else { ' ' }).collect();
         blanked.replace_range(item.start..item.end, &spaces);
     }
-    let mut text = CellText::new(&blanked);
-    if let Some((start, end)) = parts.tail {
-        text = text.insert(&vec![(start, SHOW_BEFORE.to_string()), (end, SHOW_AFTER.to_string())]);
-    }
+    let text = CellText::new(&blanked).insert(&rewrite::cell_edits(&parts, (SHOW_BEFORE, SHOW_AFTER)));
     Prepared { typed: code.to_string(), parts, text }
 }
