@@ -229,12 +229,13 @@ impl Engine for RustEngine {
         if code.trim() == RESTORE_COMMAND {
             return self.restore(sink);
         }
-        if let Some(outcome) = self.command(code, sink.clone()) {
-            return outcome;
-        }
-        let outcome = self.execute_cell(code, sink);
+        let code = match self.command(code, sink.clone()) {
+            commands::Parsed::Done(outcome) => return outcome,
+            commands::Parsed::Code(code) => code,
+        };
+        let outcome = self.execute_cell(&code, sink);
         match &outcome {
-            Outcome::Ok { .. } => self.replay.record(code),
+            Outcome::Ok { .. } => self.replay.record(&code),
             Outcome::Error(_) if std::mem::take(&mut self.lost_variables) => self.replay.child_lost(),
             Outcome::Error(_) => {}
         }
