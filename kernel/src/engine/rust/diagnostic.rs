@@ -126,10 +126,35 @@ impl Diagnostic {
     }
 }
 
+/// The file rustc compiles a cell library from (its spans name it so).
+const CELL_FILE: &str = "src/lib.rs";
+
+/// The place in the cell library's own source a span stands for. A span inside a macro's
+/// expansion (`format!` is written in the standard library) is followed back through its
+/// `expansion` chain to the macro call the library's source makes; a span that never
+/// reaches it (a library's own code) is `None`. A span with no file named is taken as the
+/// library's (hand-written diagnostics in tests).
+fn source_span(span: &Value) -> Option<&Value> {
+    let mut span = span;
+    // The chain is finite in rustc's output; the bound only guards against a cycle.
+    for _ in 0..64 {
+        match span["file_name"].as_str() {
+            None => return Some(span),
+            Some(CELL_FILE) => return Some(span),
+            Some(_) => span = &span["expansion"]["span"],
+        }
+        if span.is_null() {
+            return None;
+        }
+    }
+    None
+}
+
 /// The spans of a rustc diagnostic that fall in the cell's own lines, as labels.
 fn cell_labels(json: &Value, map: &SourceMap) -> Vec<Label> {
     let mut labels = Vec::new();
-    for span in json["spans"].as_array().into_iter().flatten() {
+    for written in json["spans"].as_array().into_iter().flatten() {
+        let Some(span) = source_span(written) else { continue };
         let (Some(start_line), Some(end_line)) = (span["line_start"].as_u64(), span["line_end"].as_u64()) else {
             continue;
         };
@@ -139,10 +164,12 @@ fn cell_labels(json: &Value, map: &SourceMap) -> Vec<Label> {
             continue;
         };
         let column = |key: &str| span[key].as_u64().unwrap_or(1) as usize;
+        // The label and whether it is primary are the written span's: the call site of a
+        // macro carries neither.
         labels.push(Label {
             span: Some(Span { start: (start, column("column_start")), end: (end, column("column_end")) }),
-            text: span["label"].as_str().unwrap_or("").to_string(),
-            primary: span["is_primary"].as_bool().unwrap_or(false),
+            text: written["label"].as_str().unwrap_or("").to_string(),
+            primary: written["is_primary"].as_bool().unwrap_or(false),
         });
     }
     labels
@@ -152,7 +179,7 @@ fn cell_labels(json: &Value, map: &SourceMap) -> Vec<Label> {
 /// spans and its notes' spans. The engine reads from them whose doing the error is.
 pub fn origins(json: &Value, map: &SourceMap) -> (Option<Origin>, Vec<Origin>) {
     let origin = |span: &Value| {
-        let line = span["line_start"].as_u64()? as usize;
+        let line = source_span(span)?["line_start"].as_u64()? as usize;
         map.origin(line).map(|(o, _)| o.clone())
     };
     let spans: Vec<&Value> = json["spans"].as_array().into_iter().flatten().collect();
@@ -168,4 +195,50 @@ pub fn origins(json: &Value, map: &SourceMap) -> (Option<Origin>, Vec<Origin>) {
         }
     }
     (primary, secondary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::rust::codegen::{generate, CellSource, Plan};
+    use crate::engine::rust::state::State;
+
+    #[test]
+    fn an_error_inside_a_macro_expansion_points_at_the_macro_call_in_the_cell() {
+        let code = "let mut s = String::new(); s.push_str(format!(\"\"));";
+        let cell = CellSource { typed: code, items: &[], code, fallible: false };
+        let g = generate(&State::default(), &cell, &Plan::default());
+        let line = g.source.lines().position(|l| l.contains("push_str")).unwrap() + 1;
+        // As rustc writes it: the primary span is in the standard library's `format!`,
+        // with the call in the cell library as its expansion.
+        let error = serde_json::json!({
+            "message": "mismatched types",
+            "code": {"code": "E0308"},
+            "level": "error",
+            "spans": [{
+                "file_name": "/rustc/abc/library/alloc/src/macros.rs",
+                "line_start": 114, "line_end": 114, "column_start": 13, "column_end": 74,
+                "is_primary": true, "label": "expected `&str`, found `String`",
+                "expansion": {"span": {
+                    "file_name": "src/lib.rs", "line_start": line, "line_end": line,
+                    "column_start": 39, "column_end": 50, "is_primary": false, "label": null,
+                    "expansion": null
+                }, "macro_decl_name": "format!"}
+            }],
+            "children": []
+        });
+        let d = Diagnostic::from_rustc(&error, &g.map).unwrap();
+        assert_eq!(d.labels.len(), 1, "{d:?}");
+        let label = &d.labels[0];
+        assert_eq!(label.span, Some(Span { start: (1, 39), end: (1, 50) }));
+        assert!(label.primary);
+        assert_eq!(label.text, "expected `&str`, found `String`");
+        assert!(matches!(origins(&error, &g.map).0, Some(Origin::Cell { .. })));
+        // A span in a library with no expansion into the cell is nowhere in the cell.
+        let elsewhere = serde_json::json!({"message": "m", "spans": [{
+            "file_name": "/rustc/abc/library/core/src/fmt.rs", "line_start": line, "line_end": line,
+            "is_primary": true, "expansion": null}], "children": []});
+        assert!(Diagnostic::from_rustc(&elsewhere, &g.map).unwrap().labels.is_empty());
+        assert_eq!(origins(&elsewhere, &g.map).0, None);
+    }
 }
