@@ -121,7 +121,16 @@ pub(super) fn fix_plan(plan: &mut Plan, errors: &[serde_json::Value], map: &Sour
         // why: "value moved here"), or when the cell borrows a value that a line of the
         // kernel's would keep ("argument requires that `a` is borrowed for `'static`").
         // Any other error is the student's to fix.
-        let origin = match primary {
+        // Keeping `a` fails because a value kept after it borrows `a` ("cannot move out of
+        // `a` because it is borrowed", the borrower's line among the others): the borrower
+        // is what cannot be kept, and `a` is.
+        let borrower = match &primary {
+            Some(Origin::Store(kept)) => {
+                secondary.iter().find(|o| matches!(o, Origin::Store(other) if other != kept)).cloned()
+            }
+            _ => None,
+        };
+        let origin = match borrower.or(primary) {
             Some(o @ (Origin::PutBack { .. } | Origin::Store(_) | Origin::Probe(_) | Origin::Load(_))) => o,
             _ => match secondary.into_iter().find(|o| matches!(o, Origin::Store(_) | Origin::Probe(_))) {
                 Some(o) => o,
@@ -268,6 +277,25 @@ mod tests {
     use super::*;
     use crate::engine::rust::codegen::{generate, CellSource};
     use crate::engine::rust::state::{State, Variable};
+
+    #[test]
+    fn a_value_that_another_kept_value_borrows_is_kept_and_the_borrower_is_not() {
+        let code = "let v = vec![1];\nlet r = &v;";
+        let cell = CellSource { typed: code, items: &[], code, fallible: false };
+        let mut plan = Plan { stores: vec!["v".into(), "r".into()], ..Plan::default() };
+        let g = generate(&State::default(), &cell, &plan);
+        let line_of = |needle: &str| g.source.lines().position(|l| l.contains(needle)).unwrap() + 1;
+        let span = |line: usize, primary: bool| serde_json::json!({"line_start": line, "is_primary": primary});
+        // As rustc reports it: the move into the store is the primary span of E0505, the
+        // borrower's store a secondary one ("argument requires that `v` is borrowed for
+        // `'static`"); E0597 points into the cell.
+        let errors = [
+            serde_json::json!({"code": {"code": "E0597"}, "spans": [span(line_of("let r = &v;"), true), span(line_of("put(\"r\""), false)]}),
+            serde_json::json!({"code": {"code": "E0505"}, "spans": [span(line_of("put(\"v\""), true), span(line_of("put(\"r\""), false)]}),
+        ];
+        assert!(matches!(fix_plan(&mut plan, &errors, &g.map), Fix::Retry(_)));
+        assert_eq!(plan.stores, ["v"]);
+    }
 
     #[test]
     fn statics_whose_value_can_change_are_found() {
