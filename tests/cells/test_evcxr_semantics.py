@@ -308,6 +308,15 @@ def test_what_must_not_compile_does_not(kernel):
     assert value(kernel, "40 + 2") == ["42"]
 
 
+def test_commands_on_top_of_code_run_first_and_restore_stays_alone(kernel):
+    cell = kernel.run(":vars\nlet cm_after = 2;\ncm_after * 3")
+    assert cell.status == "ok" and cell.plain_results == ["6"]
+    assert value(kernel, "cm_after") == ["2"]
+    cell = kernel.run(":restore\nlet cm_never = 1;")
+    assert cell.status == "error" and "alone in its cell" in cell.error["evalue"]
+    assert kernel.run("cm_never").status == "error"
+
+
 # --- `:dep` (last: the cells after one run against a rebuilt dependency graph) ----------
 
 

@@ -99,6 +99,10 @@ impl RustEngine {
                 sink.emit(Output::stdout("Every variable and item was dropped.\n"));
                 ok()
             }
+            // It replays earlier cells (`super::restore`), which must not mix with others.
+            "restore" => Outcome::Error(command_error(
+                "`:restore` runs only alone in its cell: put it in a cell of its own, then run the rest.",
+            )),
             other => Outcome::Error(command_error(&format!("there is no command `:{other}`.\n{HELP}"))),
         }
     }
