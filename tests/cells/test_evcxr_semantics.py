@@ -351,6 +351,21 @@ def test_dep_lines_then_code_in_one_cell(kernel, tmp_path):
     assert value(kernel, "ndplay_sem_second::second() - 1") == ["99"]
 
 
+def test_a_dep_crates_statics_start_again_in_every_cell_and_it_is_said(kernel, tmp_path):
+    # evcxr keeps them (its `crate_deps` test); here each cell links the crate anew, and the
+    # note at the `:dep` says what follows. The second cell checks the note is true.
+    crate = make_crate(
+        tmp_path / "counter",
+        "ndplay_sem_counter",
+        "use std::sync::atomic::{AtomicU32, Ordering};\nstatic N: AtomicU32 = AtomicU32::new(0);\n"
+        "pub fn set(v: u32) { N.store(v, Ordering::SeqCst); }\npub fn get() -> u32 { N.load(Ordering::SeqCst) }\n",
+    )
+    cell = kernel.run(f":dep {crate}\nndplay_sem_counter::set(765);\nndplay_sem_counter::get()")
+    assert cell.status == "ok" and cell.plain_results == ["765"], cell.outputs
+    assert "`ndplay_sem_counter` added" in cell.stderr and "starts again in every cell" in cell.stderr
+    assert value(kernel, "ndplay_sem_counter::get()") == ["0"]
+
+
 def test_an_error_below_dep_lines_points_at_its_line_in_the_cell(kernel, tmp_path):
     crate = make_crate(tmp_path / "third", "ndplay_sem_third", "pub fn three() -> i32 { 3 }\n")
     cell = kernel.run(f':dep ndplay_sem_third = {{ path = "{crate}" }}\n\nlet dep_bad: i32 = "no";')

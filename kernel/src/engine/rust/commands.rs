@@ -64,14 +64,14 @@ impl RustEngine {
                 deps.push(argument.trim());
                 continue;
             }
-            if let Err(e) = self.add_dependencies(&std::mem::take(&mut deps)) {
+            if let Err(e) = self.add_dependencies(&std::mem::take(&mut deps), &sink) {
                 return Parsed::Done(Outcome::Error(command_error(&format!("{e:#}"))));
             }
             if let Outcome::Error(e) = self.run_command(name, &sink) {
                 return Parsed::Done(Outcome::Error(e));
             }
         }
-        if let Err(e) = self.add_dependencies(&deps) {
+        if let Err(e) = self.add_dependencies(&deps, &sink) {
             return Parsed::Done(Outcome::Error(command_error(&format!("{e:#}"))));
         }
         let end = last + code[last..].find('\n').map_or(code.len() - last, |i| i + 1);
@@ -124,7 +124,7 @@ impl RustEngine {
 
     /// `:dep` lines (their arguments): the dependencies are added to the cell crate and
     /// built, all at once. If the build fails, the crate is back as it was.
-    fn add_dependencies(&mut self, arguments: &[&str]) -> anyhow::Result<()> {
+    fn add_dependencies(&mut self, arguments: &[&str], sink: &Arc<dyn OutputSink>) -> anyhow::Result<()> {
         if arguments.is_empty() {
             return Ok(());
         }
@@ -143,6 +143,7 @@ impl RustEngine {
             let _ = self.rebuild_dependencies();
             return Err(e.context(format!("adding {}", names.join(", "))));
         }
+        sink.emit(Output::stderr(&format!("{}\n", statics_note(&names))));
         Ok(())
     }
 
@@ -151,6 +152,18 @@ impl RustEngine {
         self.state = Default::default();
         self.runner.restart();
     }
+}
+
+/// What a student must know of a crate added with `:dep`: it is linked into each cell's
+/// library (only the prelude is one shared library), so each cell has its own copy of the
+/// crate's `static`s, and a value the crate keeps in one (a counter, a cache, a registry)
+/// starts again in every cell. Said where it happens, as issue 23 asks, until the crates
+/// are shared.
+fn statics_note(names: &[String]) -> String {
+    format!(
+        "[ndplay] {} added. Each cell gets its own copy of a crate's `static`s: what the crate keeps in one (a counter, a cache) starts again in every cell. Values a cell keeps in variables stay.",
+        names.join(", ")
+    )
 }
 
 /// A `:dep` line's argument as (crate name, TOML spec) for the cell crate's manifest, which
