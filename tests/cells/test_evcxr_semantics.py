@@ -88,6 +88,13 @@ def test_changes_made_before_a_failed_question_mark_stay(kernel):
     assert value(kernel, "(qm_n, qm_s.clone())") == ['(2, "ab")']
 
 
+def test_question_mark_inside_a_macros_arguments_works_too(kernel):
+    assert ok(kernel, 'println!("{}", "5".parse::<i32>()? + 1);').stdout == "6\n"
+    cell = kernel.run('println!("{}", "x".parse::<i32>()?);')
+    assert cell.status == "error" and cell.error["ename"] == "ParseIntError"
+    assert cell.error["evalue"] == "invalid digit found in string"
+
+
 def test_question_mark_inside_closures_and_functions_is_theirs(kernel):
     code = textwrap.dedent(
         """\
