@@ -88,6 +88,16 @@ def test_changes_made_before_a_failed_question_mark_stay(kernel):
     assert value(kernel, "(qm_n, qm_s.clone())") == ['(2, "ab")']
 
 
+def test_question_mark_on_a_value_it_cannot_report_says_so_without_kernel_names(kernel):
+    ok(kernel, "struct QmSilent;\nfn qm_silent() -> Result<u8, QmSilent> { Err(QmSilent) }")
+    cell = kernel.run("let qm_s = qm_silent()?;")
+    assert cell.status == "error"
+    text = report(cell) + cell.error["evalue"] + cell.error["ename"]
+    assert "needs an `Option`, or a `Result` whose error type has `Display` or `Debug`" in text, text
+    assert "#[derive(Debug)]" in text
+    assert "__ndplay" not in text and "__Ndplay" not in text, text
+
+
 def test_question_mark_inside_a_macros_arguments_works_too(kernel):
     assert ok(kernel, 'println!("{}", "5".parse::<i32>()? + 1);').stdout == "6\n"
     cell = kernel.run('println!("{}", "x".parse::<i32>()?);')

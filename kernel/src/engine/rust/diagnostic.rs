@@ -115,14 +115,38 @@ impl Diagnostic {
             ),
             _ => None,
         };
-        Some(Diagnostic {
+        let diagnostic = Diagnostic {
             level: Level::parse(json["level"].as_str().unwrap_or("error")),
             code,
             message: message.to_string(),
             labels,
             help,
             note,
-        })
+        };
+        Some(if message.contains(TRY_METHOD) { untriable(diagnostic) } else { diagnostic })
+    }
+}
+
+/// The method the kernel wraps each top-level `?`'s value in (see `super::codegen`).
+const TRY_METHOD: &str = "__ndplay_at";
+
+/// rustc's error about the kernel's wrapper of a `?` (E0599 on `__ndplay_at`, naming the
+/// kernel's own types), said in the student's terms: what a `?` at a cell's top level
+/// takes, and rustc's `derive(Debug)` advice when it gave it.
+fn untriable(d: Diagnostic) -> Diagnostic {
+    let labels = d
+        .labels
+        .into_iter()
+        .map(|l| Label { text: if l.primary { "this `?` cannot report its error".into() } else { l.text }, ..l })
+        .collect();
+    Diagnostic {
+        code: None,
+        message: "a `?` at a cell's top level needs an `Option`, or a `Result` whose error type has `Display` or `Debug`"
+            .into(),
+        labels,
+        help: d.help.into_iter().filter(|h| h.contains("derive(Debug)")).collect(),
+        note: Some("the cell ends with the error the `?` meets, shown by `Display` (else `Debug`); derive `Debug` for the error type, or turn it into one that has it with `.map_err(…)`".into()),
+        ..d
     }
 }
 
@@ -202,6 +226,30 @@ mod tests {
     use super::*;
     use crate::engine::rust::codegen::{generate, CellSource, Plan};
     use crate::engine::rust::state::State;
+
+    #[test]
+    fn a_question_mark_on_a_value_it_cannot_report_is_said_without_the_kernels_names() {
+        let code = "let x = nd()?;";
+        let cell = CellSource { typed: code, items: &[], code, fallible: true };
+        let g = generate(&State::default(), &cell, &Plan::default());
+        let line = g.source.lines().position(|l| l.contains("nd()?")).unwrap() + 1;
+        let error = serde_json::json!({
+            "message": "the method `__ndplay_at` exists for struct `__NdplayTry<Result<u8, NoDbg>>`, but its trait bounds were not satisfied",
+            "code": {"code": "E0599"}, "level": "error",
+            "spans": [{"file_name": "src/lib.rs", "line_start": line, "line_end": line, "column_start": 13,
+                "column_end": 14, "is_primary": true, "label": "method cannot be called on `__NdplayTry<…>`"}],
+            "children": [
+                {"level": "help", "message": "consider annotating `NoDbg` with `#[derive(Debug)]`", "spans": []},
+                {"level": "help", "message": "items from traits can only be used if the trait is implemented and in scope", "spans": []}
+            ]
+        });
+        let d = Diagnostic::from_rustc(&error, &g.map).unwrap();
+        let text = format!("{} {:?} {:?} {:?}", d.message, d.labels, d.help, d.note);
+        assert!(!text.contains("__ndplay") && !text.contains("__Ndplay"), "{text}");
+        assert_eq!(d.code, None);
+        assert_eq!(d.labels[0].text, "this `?` cannot report its error");
+        assert_eq!(d.help, ["consider annotating `NoDbg` with `#[derive(Debug)]`"]);
+    }
 
     #[test]
     fn an_error_inside_a_macro_expansion_points_at_the_macro_call_in_the_cell() {
