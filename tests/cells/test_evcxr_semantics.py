@@ -3,12 +3,24 @@ families of evcxr's integration tests and which test here covers each). Written 
 words: each test states what a Rust user expects from a cell, as evcxr gives it, or where
 ndplay deliberately differs.
 
-Every name a test defines starts with a prefix of its own: the kernel is shared by the
-whole directory (conftest.py)."""
+These tests share a kernel of their own (the `kernel` fixture below, in place of the
+directory's): they leave many variables and, with `:dep`, crates from temporary folders,
+which the other files' cells must not compile against. Every name a test defines starts
+with a prefix of its own."""
 import re
 import textwrap
 
-from ndplay_harness import Kernel  # noqa: F401  (the fixture's type)
+import pytest
+
+from ndplay_harness import Kernel
+
+
+@pytest.fixture(scope="module")
+def kernel():
+    kernel = Kernel(ready_timeout=60)
+    assert kernel.run("1", timeout=600).status == "ok"
+    yield kernel
+    kernel.shutdown(now=True)
 
 
 def plain(text):
