@@ -155,6 +155,10 @@ pub struct Completions {
     pub matches: Vec<String>,
     pub start: usize,
     pub end: usize,
+    /// What each match is (`function`, `class`, `instance`, `command`…; empty when not
+    /// known), in the order of `matches`, for the reply's `_jupyter_types_experimental`.
+    /// Empty when the engine knows none.
+    pub kinds: Vec<String>,
 }
 
 /// Stops the running cell. Called from the control channel, while the engine is busy on

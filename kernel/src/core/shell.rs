@@ -322,13 +322,29 @@ impl Shell {
     fn complete(&mut self, request: &JupyterMessage, r: &CompleteRequest) {
         let cursor = char_to_byte(&r.code, r.cursor_pos);
         let found = self.engine.get().complete(&r.code, cursor);
+        let cursor_start = byte_to_char(&r.code, found.start.min(cursor));
+        let cursor_end = byte_to_char(&r.code, found.end.max(found.start).min(r.code.len()));
+        // As ipykernel does: each match with its span and kind, which JupyterLab shows
+        // beside it.
+        let mut metadata = serde_json::Map::new();
+        if found.kinds.len() == found.matches.len() && !found.matches.is_empty() {
+            let types = found
+                .matches
+                .iter()
+                .zip(&found.kinds)
+                .map(|(text, kind)| {
+                    serde_json::json!({"start": cursor_start, "end": cursor_end, "text": text, "type": kind})
+                })
+                .collect();
+            metadata.insert("_jupyter_types_experimental".into(), serde_json::Value::Array(types));
+        }
         self.reply(
             request,
             CompleteReply {
                 matches: found.matches,
-                cursor_start: byte_to_char(&r.code, found.start.min(cursor)),
-                cursor_end: byte_to_char(&r.code, found.end.max(found.start).min(r.code.len())),
-                metadata: Default::default(),
+                cursor_start,
+                cursor_end,
+                metadata,
                 status: ReplyStatus::Ok,
                 error: None,
             },

@@ -40,7 +40,7 @@ impl Engine for BrokenEngine {
         ))
     }
     fn complete(&mut self, _code: &str, cursor: usize) -> Completions {
-        Completions { matches: Vec::new(), start: cursor, end: cursor }
+        Completions { matches: Vec::new(), start: cursor, end: cursor, kinds: Vec::new() }
     }
     fn inspect(&mut self, _code: &str, _cursor: usize) -> Option<Media> {
         None

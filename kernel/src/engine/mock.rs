@@ -101,7 +101,7 @@ impl Engine for MockEngine {
             .filter(|w| w.starts_with(prefix))
             .map(|w| w.to_string())
             .collect();
-        Completions { matches, start, end: cursor }
+        Completions { matches, start, end: cursor, kinds: Vec::new() }
     }
 
     fn inspect(&mut self, code: &str, _cursor: usize) -> Option<Media> {

@@ -74,8 +74,9 @@ pub enum ItemKind {
     Impl,
     /// Any other item with a name: `fn`, `struct`, `enum`, `trait`, `type`, `const`…
     Named,
-    /// A type definition (`struct`, `enum`, `union`, `type`): values of the old definition
-    /// cannot be read as the new one.
+    /// A definition that values are made with (`struct`, `enum`, `union`, `type`; a
+    /// `trait`, whose `dyn` values carry its table of methods; a `mod`, which may hold
+    /// types): values of the old definition cannot be read as the new one.
     Type,
 }
 
@@ -110,6 +111,21 @@ pub struct Parts {
     pub assigned: Vec<String>,
     /// Names of which the cell assigns a part (`a[0] = 1.0`, `p.x += 1.0`, `*r = 2`).
     pub changed: Vec<String>,
+    /// Every `?` of the cell's own code (not one inside a closure, an `async` block or a
+    /// function, which answers to that instead), outermost first.
+    pub tries: Vec<Try>,
+    /// A `?` of the cell's own code inside a macro's arguments (`println!("{}", f()?)`),
+    /// which is not parsed as an expression, so not in `tries`.
+    pub tries_in_macros: bool,
+}
+
+/// A `?` at a cell's top level: the byte range of the expression it applies to (the `?`
+/// itself is at `end`), and its 1-based line in the cell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Try {
+    pub start: usize,
+    pub end: usize,
+    pub line: usize,
 }
 
 /// Splits a cell into [`Parts`]. Text that does not parse is left to the compiler: what
@@ -148,10 +164,10 @@ pub fn parts(code: &str) -> Parts {
                     ast::Item::Union(u) => (ItemKind::Type, name(u.name())),
                     ast::Item::TypeAlias(t) => (ItemKind::Type, name(t.name())),
                     ast::Item::Fn(x) => (ItemKind::Named, name(x.name())),
-                    ast::Item::Trait(x) => (ItemKind::Named, name(x.name())),
+                    ast::Item::Trait(x) => (ItemKind::Type, name(x.name())),
                     ast::Item::Const(x) => (ItemKind::Named, name(x.name())),
                     ast::Item::Static(x) => (ItemKind::Named, name(x.name())),
-                    ast::Item::Module(x) => (ItemKind::Named, name(x.name())),
+                    ast::Item::Module(x) => (ItemKind::Type, name(x.name())),
                     ast::Item::MacroDef(x) => (ItemKind::Macro, name(x.name())),
                     ast::Item::ExternCrate(_) | ast::Item::ExternBlock(_) => {
                         (ItemKind::Use, Some(code[start..end].trim().to_string()))
@@ -182,6 +198,7 @@ pub fn parts(code: &str) -> Parts {
             parts.tail = Some((start, end));
         }
     }
+    (parts.tries, parts.tries_in_macros) = tries(list.syntax(), &range, code);
     for node in list.syntax().descendants() {
         let Some(bin) = ast::BinExpr::cast(node) else { continue };
         if !matches!(bin.op_kind(), Some(ast::BinaryOp::Assignment { .. })) {
@@ -202,6 +219,110 @@ pub fn parts(code: &str) -> Parts {
         }
     }
     parts
+}
+
+/// The `?`s under `node` that belong to the cell's own function, in the order they start
+/// (an outer `?` before one inside its expression), and whether a macro call there has a
+/// `?` in its arguments.
+fn tries(
+    node: &ra_ap_syntax::SyntaxNode,
+    range: &dyn Fn(&ra_ap_syntax::SyntaxNode) -> (usize, usize),
+    code: &str,
+) -> (Vec<Try>, bool) {
+    use ra_ap_syntax::ast;
+    use ra_ap_syntax::{AstNode, SyntaxKind, WalkEvent};
+    let mut found = Vec::new();
+    let mut in_macros = false;
+    let mut walk = node.preorder();
+    while let Some(event) = walk.next() {
+        let WalkEvent::Enter(n) = event else { continue };
+        // A `?` in these answers to their own return type, not the cell's.
+        let own_body = ast::ClosureExpr::can_cast(n.kind())
+            || ast::Item::can_cast(n.kind())
+            || ast::BlockExpr::cast(n.clone()).is_some_and(|b| {
+                b.async_token().is_some() || b.try_block_modifier().is_some() || b.const_token().is_some()
+            });
+        if ast::MacroCall::can_cast(n.kind()) {
+            in_macros |= n.descendants_with_tokens().any(|t| {
+                t.kind() == SyntaxKind::QUESTION && t.parent().is_some_and(|p| p.kind() == SyntaxKind::TOKEN_TREE)
+            });
+        }
+        if own_body {
+            walk.skip_subtree();
+            continue;
+        }
+        if let Some(inner) = ast::TryExpr::cast(n).and_then(|t| t.expr()) {
+            let (start, end) = range(inner.syntax());
+            if start < end {
+                found.push(Try { start, end, line: code[..start].matches('\n').count() + 1 });
+            }
+        }
+    }
+    (found, in_macros)
+}
+
+/// One import of a `use` item: `use std::collections::{HashMap, HashSet};` is two.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UseLeaf {
+    /// What a later import replaces it by: the name it brings into scope (`import
+    /// HashMap`), or for a glob or `as _` import the whole path.
+    pub key: String,
+    /// The import alone, as a `use` item (attributes and visibility kept).
+    pub text: String,
+}
+
+/// The imports of a `use` item, one by one; `None` when `text` is not one `use` item.
+/// A session keeps imports one by one, so that a later cell may import a name again, alone
+/// or in a group, without a second import of it ("defined multiple times").
+pub fn use_leaves(text: &str) -> Option<Vec<UseLeaf>> {
+    use ra_ap_syntax::ast::{self, HasAttrs, HasModuleItem, HasName, HasVisibility};
+    use ra_ap_syntax::AstNode;
+    let file = ra_ap_syntax::SourceFile::parse(text, ra_ap_syntax::Edition::Edition2021);
+    if !file.errors().is_empty() {
+        return None;
+    }
+    let mut items = file.tree().items();
+    let (Some(ast::Item::Use(u)), None) = (items.next(), items.next()) else { return None };
+    let mut prefix: String = u.attrs().map(|a| format!("{} ", a.syntax().text())).collect();
+    if let Some(v) = u.visibility() {
+        prefix.push_str(&format!("{} ", v.syntax().text()));
+    }
+    let compact = |node: &ra_ap_syntax::SyntaxNode| node.text().to_string().split_whitespace().collect::<String>();
+    let join = |base: &str, path: &str| match (base.is_empty(), path.is_empty()) {
+        (true, _) => path.to_string(),
+        (_, true) => base.to_string(),
+        _ => format!("{base}::{path}"),
+    };
+    let mut leaves = Vec::new();
+    let mut pending = vec![(u.use_tree()?, String::new())];
+    while let Some((tree, base)) = pending.pop() {
+        let path = tree.path().map(|p| compact(p.syntax())).unwrap_or_default();
+        let full = join(&base, &path);
+        if let Some(list) = tree.use_tree_list() {
+            // Reversed onto the stack, so that the imports come out in the order written.
+            let trees: Vec<ast::UseTree> = list.use_trees().collect();
+            pending.extend(trees.into_iter().rev().map(|t| (t, full.clone())));
+            continue;
+        }
+        if tree.star_token().is_some() {
+            let glob = join(&full, "*");
+            leaves.push(UseLeaf { key: format!("import {glob}"), text: format!("{prefix}use {glob};") });
+            continue;
+        }
+        // `use std::io::{self}` imports `std::io`.
+        let full = full.strip_suffix("::self").map(str::to_string).unwrap_or(full);
+        let name = full.rsplit("::").next().unwrap_or("").to_string();
+        let (key, alias) = match tree.rename() {
+            Some(r) if r.underscore_token().is_some() => (format!("import _ {full}"), " as _".to_string()),
+            Some(r) => {
+                let alias = r.name()?.text().to_string();
+                (format!("import {alias}"), format!(" as {alias}"))
+            }
+            None => (format!("import {name}"), String::new()),
+        };
+        leaves.push(UseLeaf { key, text: format!("{prefix}use {full}{alias};") });
+    }
+    Some(leaves)
 }
 
 /// The variable a place expression is part of: `a` of `a[0]`, `a.x`, `*a`, `a.b[1].c`.
@@ -332,6 +453,39 @@ mod tests {
             parts("let Point { x, y: (u, v) } = p;").bindings.iter().map(|b| b.name.as_str()).collect::<Vec<_>>(),
             ["x", "u", "v"]
         );
+    }
+
+    #[test]
+    fn tries_of_the_cells_own_code_are_found_and_those_of_closures_and_functions_are_not() {
+        let code = "let x: i32 = \"5\".parse()?;\nlet f = |s: &str| s.parse::<u8>().ok()?.checked_add(1);\nfn g() -> Option<u8> { None? }\nlet a = async { b? };\nfor i in 0..2 { v.get(i)?.f()?; }\n[1].get(4)?";
+        let p = parts(code);
+        let found: Vec<(&str, usize)> = p.tries.iter().map(|t| (&code[t.start..t.end], t.line)).collect();
+        assert_eq!(found, [("\"5\".parse()", 1), ("v.get(i)?.f()", 5), ("v.get(i)", 5), ("[1].get(4)", 6)]);
+        assert!(parts("let y = 1;").tries.is_empty());
+        assert!(!p.tries_in_macros);
+        assert!(parts("println!(\"{}\", f()?);").tries_in_macros);
+        assert!(!parts("println!(\"why?\");").tries_in_macros, "a `?` in a string is no `?`");
+    }
+
+    #[test]
+    fn a_use_item_splits_into_its_imports() {
+        let leaves = |t: &str| {
+            use_leaves(t).unwrap().into_iter().map(|l| format!("{} => {}", l.key, l.text)).collect::<Vec<_>>()
+        };
+        assert_eq!(leaves("use std::collections::HashMap;"), ["import HashMap => use std::collections::HashMap;"]);
+        assert_eq!(
+            leaves("pub use std::{collections::{HashMap, hash_map::Entry as E}, io::{self, Read as _}, fmt::*};"),
+            [
+                "import HashMap => pub use std::collections::HashMap;",
+                "import E => pub use std::collections::hash_map::Entry as E;",
+                "import io => pub use std::io;",
+                "import _ std::io::Read => pub use std::io::Read as _;",
+                "import std::fmt::* => pub use std::fmt::*;",
+            ]
+        );
+        assert_eq!(leaves("#[allow(unused)] use ::rand :: Rng;"), ["import Rng => #[allow(unused)] use ::rand::Rng;"]);
+        assert_eq!(use_leaves("fn f() {}"), None);
+        assert_eq!(use_leaves("use a::{b"), None);
     }
 
     #[test]

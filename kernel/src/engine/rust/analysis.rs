@@ -17,6 +17,7 @@ use jupyter_protocol::{Media, MediaType};
 
 use super::state::State;
 use crate::core::engine::Completions;
+use crate::syntax::cell::ItemKind;
 use crate::syntax::cell::{identifier_end, identifier_start};
 
 /// How long a request waits for rust-analyzer before the kernel answers without it.
@@ -72,21 +73,38 @@ impl Analysis {
         matches!(rx.recv_timeout(timeout), Ok(Some(_)))
     }
 
-    /// Completions at `cursor`, from rust-analyzer when it is ready, else from `names`.
+    /// Completions at `cursor`: the commands, at a `:` that starts a line of the cell's
+    /// commands; else from rust-analyzer when it is ready, else from `names`.
     pub fn complete(&mut self, state: &State, code: &str, cursor: usize, names: &[String]) -> Completions {
+        if let Some(c) = commands(code, cursor) {
+            return c;
+        }
         let (prefix, source) = synthetic(state, code);
         let (tx, rx) = std::sync::mpsc::channel();
         if let Some(wait) = self.send(Request::Complete { source, cursor: cursor + prefix, reply: tx }) {
             if let Ok(Some(mut c)) = rx.recv_timeout(wait) {
                 c.start = c.start.saturating_sub(prefix).min(cursor);
                 c.end = c.end.saturating_sub(prefix).max(c.start);
-                c.matches.retain(|m| !m.starts_with(super::HIDDEN_PREFIX));
+                let (matches, kinds) = c.matches.into_iter().zip(c.kinds).filter(|(m, _)| !is_internal(m)).unzip();
+                (c.matches, c.kinds) = (matches, kinds);
                 if !c.matches.is_empty() {
                     return c;
                 }
             }
         }
-        from_names(code, cursor, names)
+        let mut c = from_names(code, cursor, names);
+        c.kinds = c
+            .matches
+            .iter()
+            .map(|m| match (state.variable(m), state.items().find(|i| i.key == *m)) {
+                (Some(_), _) => "instance",
+                (None, Some(i)) if i.kind == ItemKind::Type => "class",
+                (None, Some(i)) if i.kind == ItemKind::Macro => "macro",
+                _ => "",
+            })
+            .map(str::to_string)
+            .collect();
+        c
     }
 
     /// What a name at `cursor` is: a session variable's type, then rust-analyzer's hover.
@@ -121,6 +139,32 @@ impl Analysis {
     }
 }
 
+/// Names of the kernel's and evcxr's own code, which rust-analyzer sees in the source it
+/// is given (evcxr wraps it in functions of its own) and a student must never be offered.
+fn is_internal(name: &str) -> bool {
+    let bare = name.trim_start_matches(|c: char| !c.is_alphanumeric() && c != '_');
+    ["evcxr_", "Evcxr", "EVCXR", "__ndplay", "__Ndplay", super::codegen::ENTRY].iter().any(|p| bare.starts_with(p))
+}
+
+/// The commands that start with the word at `cursor`, when it is a `:` word at the start
+/// of a line among the cell's leading command lines (blank lines and commands above it).
+fn commands(code: &str, cursor: usize) -> Option<Completions> {
+    let line_start = code[..cursor].rfind('\n').map_or(0, |i| i + 1);
+    let word = code[line_start..cursor].trim_start();
+    let rest = word.strip_prefix(':')?;
+    if !rest.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return None;
+    }
+    let above_are_commands = code[..line_start].lines().all(|l| l.trim().is_empty() || l.trim().starts_with(':'));
+    if !above_are_commands {
+        return None;
+    }
+    let matches: Vec<String> =
+        super::commands::COMMANDS.iter().filter(|c| c.starts_with(word)).map(|c| c.to_string()).collect();
+    let kinds = vec!["command".to_string(); matches.len()];
+    Some(Completions { matches, start: cursor - word.len(), end: identifier_end(code, cursor), kinds })
+}
+
 /// The source rust-analyzer is asked about, and the length of what precedes the student's
 /// text in it.
 fn synthetic(state: &State, code: &str) -> (usize, String) {
@@ -149,7 +193,7 @@ fn from_names(code: &str, cursor: usize, names: &[String]) -> Completions {
         names.iter().cloned().chain(own).filter(|n| n.starts_with(prefix) && n.as_str() != prefix).collect();
     matches.sort();
     matches.dedup();
-    Completions { matches, start, end: cursor }
+    Completions { matches, start, end: cursor, kinds: Vec::new() }
 }
 
 fn html_escape(s: &str) -> String {
@@ -168,12 +212,14 @@ fn serve(dir: &std::path::Path, prelude: &std::path::Path, requests: Receiver<Re
                 let mut ctx = ctx.lock().unwrap_or_else(|e| e.into_inner());
                 let found = ctx.completions(&source, cursor).ok().map(|c| {
                     let mut matches: Vec<String> = Vec::new();
+                    let mut kinds = Vec::new();
                     for item in c.completions {
                         if !matches.contains(&item.code) {
                             matches.push(item.code);
+                            kinds.push(item.kind.to_string());
                         }
                     }
-                    Completions { matches, start: c.start_offset, end: c.end_offset }
+                    Completions { matches, start: c.start_offset, end: c.end_offset, kinds }
                 });
                 let _ = reply.send(found);
             }
@@ -232,6 +278,29 @@ mod tests {
         let (prefix, source) = synthetic(&state, "a.");
         assert!(source.contains("let mut a: Vec<f64> = unimplemented!();\n"));
         assert_eq!(&source[prefix..], "a.");
+    }
+
+    #[test]
+    fn commands_complete_at_a_colon_that_starts_a_command_line() {
+        let c = commands(":v", 2).unwrap();
+        assert_eq!(
+            (c.matches, c.start, c.end, c.kinds),
+            (vec![":vars".to_string()], 0, 2, vec!["command".to_string()])
+        );
+        assert_eq!(commands(":dep a = \"1\"\n:", 14).unwrap().matches.len(), super::super::commands::COMMANDS.len());
+        assert!(commands("let x = 1;\n:v", 13).is_none(), "below Rust code, `:` is Rust's");
+        assert!(commands("a::b", 2).is_none());
+        assert!(commands("let t = :v", 10).is_none());
+    }
+
+    #[test]
+    fn the_kernels_own_names_are_internal() {
+        for name in
+            ["evcxr_analysis_wrapper()", "evcxr_variable_store", "EvcxrUserCodeError", "__ndplay_try(…)", "ndplay_cell"]
+        {
+            assert!(is_internal(name), "{name}");
+        }
+        assert!(!is_internal("evaluate") && !is_internal("ndplay") && !is_internal("array!"));
     }
 
     #[test]

@@ -25,7 +25,7 @@
 use std::fmt::Write as _;
 
 use super::state::{KeptItem, State};
-use crate::syntax::cell::{Item, ItemKind};
+use crate::syntax::cell::{use_leaves, Item, ItemKind};
 
 /// The entry point every cell library exports.
 pub const ENTRY: &str = "ndplay_cell";
@@ -108,6 +108,9 @@ pub struct CellSource<'a> {
     pub typed: &'a str,
     pub items: &'a [Item],
     pub code: &'a str,
+    /// The code has a `?` of its own ([`super::rewrite::cell_edits`] wrapped each): it runs
+    /// in a closure that returns a `Result`, and a failed `?` ends the cell.
+    pub fallible: bool,
 }
 
 /// The source of the library, and its map.
@@ -136,8 +139,15 @@ impl Writer {
 pub fn generate(state: &State, cell: &CellSource, plan: &Plan) -> Generated {
     let mut w = Writer { source: String::new(), line: 1, map: SourceMap::default() };
     w.push(HEADER, Origin::Frame);
-    let redefined: Vec<&str> = cell.items.iter().map(|i| i.key.as_str()).collect();
-    let kept: Vec<&KeptItem> = state.items().filter(|i| !redefined.contains(&i.key.as_str())).collect();
+    if cell.fallible {
+        w.push(TRY_ITEMS, Origin::Frame);
+    }
+    let mut redefined: Vec<String> = cell.items.iter().map(|i| i.key.clone()).collect();
+    // A name the cell imports again (alone or in a group) is imported by the cell only.
+    for item in cell.items.iter().filter(|i| i.kind == ItemKind::Use) {
+        redefined.extend(use_leaves(&cell.typed[item.start..item.end]).into_iter().flatten().map(|l| l.key));
+    }
+    let kept: Vec<&KeptItem> = state.items().filter(|i| !redefined.contains(&i.key)).collect();
     // Macros first: `macro_rules!` is visible only below its definition.
     for pass in [true, false] {
         for item in kept.iter().filter(|i| (i.kind == ItemKind::Macro) == pass) {
@@ -185,6 +195,10 @@ pub fn generate(state: &State, cell: &CellSource, plan: &Plan) -> Generated {
         );
     }
     w.push("::ndplay::cell::guarded(::std::boxed::Box::new(|| {", Origin::Frame);
+    if cell.fallible {
+        // The new variables are stored inside: a failed `?` keeps none of them, as a panic.
+        w.push("let __ndplay_tried = (|| -> ::std::result::Result<(), __NdplayFailed> {", Origin::Frame);
+    }
     w.push(cell.code, Origin::Cell { first_cell_line: 1 });
     // `;` ends a final expression-statement of the cell that has no `;` of its own (a `for`
     // loop); it is harmless after one that has.
@@ -205,6 +219,12 @@ pub fn generate(state: &State, cell: &CellSource, plan: &Plan) -> Generated {
                 Origin::PutBack { name: name.to_string(), inside: true },
             );
         }
+    }
+    if cell.fallible {
+        w.push(
+            "::std::result::Result::Ok(())\n})();\nif let ::std::result::Result::Err(failed) = __ndplay_tried { failed.fail() }",
+            Origin::Frame,
+        );
     }
     w.push("}));", Origin::Frame);
     for (name, _, _, put) in &loads {
@@ -227,6 +247,49 @@ use ::ndplay::prelude::*;
 use ::ndplay::cell::names::*;
 use ::ndplay::cell::{ViaDebug as _, ViaNothing as _, ViaRender as _, ViaUnit as _};";
 
+/// What a cell with a `?` of its own is compiled with. `__ndplay_try(x).__ndplay_at(line)`
+/// turns `x` into a `Result<_, __NdplayFailed>` whatever `x` is: an `Option` (a `None`
+/// fails), a `Result` whose error has `Display` (preferred: it is the message a user
+/// wrote) or else `Debug` (method resolution tries the value, then `&mut` of it; the value
+/// is taken out of the wrapper). A `?` the kernel could not wrap (inside a macro's
+/// arguments) still converts an error with `Display` through `From`. A failure panics with
+/// [`TRY_FAILED`], the line, the error's type and its text; the report reads them back
+/// ([`super::report::panic_error`]). `__NdplayFailed` has neither `Display` nor `Debug`, so
+/// that the blanket `From` does not overlap `From<T> for T`.
+const TRY_ITEMS: &str = r#"struct __NdplayFailed { line: u32, ty: &'static str, text: ::std::string::String }
+impl __NdplayFailed {
+    fn fail(self) -> ! { ::std::panic!("\u{1f}ndplay-try {}\n{}\n{}", self.line, self.ty, self.text) }
+}
+impl<E: ::std::fmt::Display> ::std::convert::From<E> for __NdplayFailed {
+    fn from(e: E) -> Self { __NdplayFailed { line: 0, ty: ::std::any::type_name::<E>(), text: e.to_string() } }
+}
+struct __NdplayTry<X>(::std::option::Option<X>);
+fn __ndplay_try<X>(x: X) -> __NdplayTry<X> { __NdplayTry(::std::option::Option::Some(x)) }
+trait __NdplayTryDisplay { type Value; fn __ndplay_at(self, line: u32) -> ::std::result::Result<Self::Value, __NdplayFailed>; }
+trait __NdplayTryDebug { type Value; fn __ndplay_at(self, line: u32) -> ::std::result::Result<Self::Value, __NdplayFailed>; }
+impl<T> __NdplayTryDisplay for __NdplayTry<::std::option::Option<T>> {
+    type Value = T;
+    fn __ndplay_at(mut self, line: u32) -> ::std::result::Result<T, __NdplayFailed> {
+        self.0.take().unwrap().ok_or(__NdplayFailed { line, ty: "None", text: ::std::string::String::new() })
+    }
+}
+impl<T, E: ::std::fmt::Display> __NdplayTryDisplay for __NdplayTry<::std::result::Result<T, E>> {
+    type Value = T;
+    fn __ndplay_at(mut self, line: u32) -> ::std::result::Result<T, __NdplayFailed> {
+        self.0.take().unwrap().map_err(|e| __NdplayFailed { line, ty: ::std::any::type_name::<E>(), text: e.to_string() })
+    }
+}
+impl<T, E: ::std::fmt::Debug> __NdplayTryDebug for &mut __NdplayTry<::std::result::Result<T, E>> {
+    type Value = T;
+    fn __ndplay_at(self, line: u32) -> ::std::result::Result<T, __NdplayFailed> {
+        self.0.take().unwrap().map_err(|e| __NdplayFailed { line, ty: ::std::any::type_name::<E>(), text: ::std::format!("{e:?}") })
+    }
+}"#;
+
+/// The first line of the panic message of a failed `?` (then its line, 0 when unknown; the
+/// error's type, `None` for an `Option`; its text).
+pub const TRY_FAILED: &str = "\u{1f}ndplay-try ";
+
 /// The prefix and suffix that show a cell's final expression.
 pub const SHOW_BEFORE: &str = "(&&&::ndplay::cell::Show(&(";
 pub const SHOW_AFTER: &str = "))).__ndplay_show()";
@@ -237,12 +300,41 @@ mod tests {
     use crate::engine::rust::state::Variable;
 
     #[test]
+    fn a_name_imported_again_is_imported_once() {
+        let mut state = State::default();
+        let text = "use std::collections::{HashMap, BTreeMap};";
+        state.keep_item(KeptItem { kind: ItemKind::Use, key: text.into(), text: text.into() });
+        let code = "use std::collections::{HashMap, HashSet};\nlet m: HashMap<u8, u8> = HashMap::new();";
+        let end = code.find('\n').unwrap();
+        let items = [Item { kind: ItemKind::Use, key: code[..end].into(), start: 0, end }];
+        let cell = CellSource { typed: code, items: &items, code: &code[end..], fallible: false };
+        let g = generate(&state, &cell, &Plan::default());
+        assert_eq!(g.source.matches("HashMap").count(), 3, "the cell's import and its use: {}", g.source);
+        assert!(g.source.contains("use std::collections::BTreeMap;"));
+    }
+
+    #[test]
+    fn a_cell_with_a_question_mark_runs_in_a_closure_that_returns_a_result() {
+        let code = "let x: i32 = __ndplay_try(\"5\".parse()).__ndplay_at(1)?;";
+        let cell = CellSource { typed: code, items: &[], code, fallible: true };
+        let plan = Plan { stores: vec!["x".into()], ..Plan::default() };
+        let g = generate(&State::default(), &cell, &plan);
+        let at = |needle: &str| g.source.find(needle).unwrap_or_else(|| panic!("{needle}: {}", g.source));
+        assert!(at("struct __NdplayFailed") < at("fn ndplay_cell"));
+        assert!(at("-> ::std::result::Result<(), __NdplayFailed> {") < at(code));
+        assert!(at(code) < at("__ndplay_store.put(\"x\", x);"), "new variables are kept only if no `?` failed");
+        assert!(at("__ndplay_store.put(\"x\", x);") < at("failed.fail()"));
+        let plain = CellSource { typed: "1", items: &[], code: "1", fallible: false };
+        assert!(!generate(&State::default(), &plain, &Plan::default()).source.contains("__NdplayFailed"));
+    }
+
+    #[test]
     fn a_cell_becomes_a_library_with_a_map() {
         let mut state = State::default();
         state.set_variable("x", Variable { ty: "f64".into(), mutable: false });
         state.set_variable("untouched", Variable { ty: "u8".into(), mutable: false });
         let code = format!("let y = x * 2.0;\n{SHOW_BEFORE}y{SHOW_AFTER}");
-        let cell = CellSource { typed: &code, items: &[], code: &code };
+        let cell = CellSource { typed: &code, items: &[], code: &code, fallible: false };
         let plan = Plan {
             loads: vec![("x".into(), PutBack::After)],
             stores: vec!["y".into()],

@@ -115,21 +115,70 @@ impl Diagnostic {
             ),
             _ => None,
         };
-        Some(Diagnostic {
+        let diagnostic = Diagnostic {
             level: Level::parse(json["level"].as_str().unwrap_or("error")),
             code,
             message: message.to_string(),
             labels,
             help,
             note,
-        })
+        };
+        Some(if message.contains(TRY_METHOD) { untriable(diagnostic) } else { diagnostic })
     }
+}
+
+/// The method the kernel wraps each top-level `?`'s value in (see `super::codegen`).
+const TRY_METHOD: &str = "__ndplay_at";
+
+/// rustc's error about the kernel's wrapper of a `?` (E0599 on `__ndplay_at`, naming the
+/// kernel's own types), said in the student's terms: what a `?` at a cell's top level
+/// takes, and rustc's `derive(Debug)` advice when it gave it.
+fn untriable(d: Diagnostic) -> Diagnostic {
+    let labels = d
+        .labels
+        .into_iter()
+        .map(|l| Label { text: if l.primary { "this `?` cannot report its error".into() } else { l.text }, ..l })
+        .collect();
+    Diagnostic {
+        code: None,
+        message: "a `?` at a cell's top level needs an `Option`, or a `Result` whose error type has `Display` or `Debug`"
+            .into(),
+        labels,
+        help: d.help.into_iter().filter(|h| h.contains("derive(Debug)")).collect(),
+        note: Some("the cell ends with the error the `?` meets, shown by `Display` (else `Debug`); derive `Debug` for the error type, or turn it into one that has it with `.map_err(…)`".into()),
+        ..d
+    }
+}
+
+/// The file rustc compiles a cell library from (its spans name it so).
+const CELL_FILE: &str = "src/lib.rs";
+
+/// The place in the cell library's own source a span stands for. A span inside a macro's
+/// expansion (`format!` is written in the standard library) is followed back through its
+/// `expansion` chain to the macro call the library's source makes; a span that never
+/// reaches it (a library's own code) is `None`. A span with no file named is taken as the
+/// library's (hand-written diagnostics in tests).
+fn source_span(span: &Value) -> Option<&Value> {
+    let mut span = span;
+    // The chain is finite in rustc's output; the bound only guards against a cycle.
+    for _ in 0..64 {
+        match span["file_name"].as_str() {
+            None => return Some(span),
+            Some(CELL_FILE) => return Some(span),
+            Some(_) => span = &span["expansion"]["span"],
+        }
+        if span.is_null() {
+            return None;
+        }
+    }
+    None
 }
 
 /// The spans of a rustc diagnostic that fall in the cell's own lines, as labels.
 fn cell_labels(json: &Value, map: &SourceMap) -> Vec<Label> {
     let mut labels = Vec::new();
-    for span in json["spans"].as_array().into_iter().flatten() {
+    for written in json["spans"].as_array().into_iter().flatten() {
+        let Some(span) = source_span(written) else { continue };
         let (Some(start_line), Some(end_line)) = (span["line_start"].as_u64(), span["line_end"].as_u64()) else {
             continue;
         };
@@ -139,10 +188,12 @@ fn cell_labels(json: &Value, map: &SourceMap) -> Vec<Label> {
             continue;
         };
         let column = |key: &str| span[key].as_u64().unwrap_or(1) as usize;
+        // The label and whether it is primary are the written span's: the call site of a
+        // macro carries neither.
         labels.push(Label {
             span: Some(Span { start: (start, column("column_start")), end: (end, column("column_end")) }),
-            text: span["label"].as_str().unwrap_or("").to_string(),
-            primary: span["is_primary"].as_bool().unwrap_or(false),
+            text: written["label"].as_str().unwrap_or("").to_string(),
+            primary: written["is_primary"].as_bool().unwrap_or(false),
         });
     }
     labels
@@ -152,7 +203,7 @@ fn cell_labels(json: &Value, map: &SourceMap) -> Vec<Label> {
 /// spans and its notes' spans. The engine reads from them whose doing the error is.
 pub fn origins(json: &Value, map: &SourceMap) -> (Option<Origin>, Vec<Origin>) {
     let origin = |span: &Value| {
-        let line = span["line_start"].as_u64()? as usize;
+        let line = source_span(span)?["line_start"].as_u64()? as usize;
         map.origin(line).map(|(o, _)| o.clone())
     };
     let spans: Vec<&Value> = json["spans"].as_array().into_iter().flatten().collect();
@@ -168,4 +219,74 @@ pub fn origins(json: &Value, map: &SourceMap) -> (Option<Origin>, Vec<Origin>) {
         }
     }
     (primary, secondary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::rust::codegen::{generate, CellSource, Plan};
+    use crate::engine::rust::state::State;
+
+    #[test]
+    fn a_question_mark_on_a_value_it_cannot_report_is_said_without_the_kernels_names() {
+        let code = "let x = nd()?;";
+        let cell = CellSource { typed: code, items: &[], code, fallible: true };
+        let g = generate(&State::default(), &cell, &Plan::default());
+        let line = g.source.lines().position(|l| l.contains("nd()?")).unwrap() + 1;
+        let error = serde_json::json!({
+            "message": "the method `__ndplay_at` exists for struct `__NdplayTry<Result<u8, NoDbg>>`, but its trait bounds were not satisfied",
+            "code": {"code": "E0599"}, "level": "error",
+            "spans": [{"file_name": "src/lib.rs", "line_start": line, "line_end": line, "column_start": 13,
+                "column_end": 14, "is_primary": true, "label": "method cannot be called on `__NdplayTry<…>`"}],
+            "children": [
+                {"level": "help", "message": "consider annotating `NoDbg` with `#[derive(Debug)]`", "spans": []},
+                {"level": "help", "message": "items from traits can only be used if the trait is implemented and in scope", "spans": []}
+            ]
+        });
+        let d = Diagnostic::from_rustc(&error, &g.map).unwrap();
+        let text = format!("{} {:?} {:?} {:?}", d.message, d.labels, d.help, d.note);
+        assert!(!text.contains("__ndplay") && !text.contains("__Ndplay"), "{text}");
+        assert_eq!(d.code, None);
+        assert_eq!(d.labels[0].text, "this `?` cannot report its error");
+        assert_eq!(d.help, ["consider annotating `NoDbg` with `#[derive(Debug)]`"]);
+    }
+
+    #[test]
+    fn an_error_inside_a_macro_expansion_points_at_the_macro_call_in_the_cell() {
+        let code = "let mut s = String::new(); s.push_str(format!(\"\"));";
+        let cell = CellSource { typed: code, items: &[], code, fallible: false };
+        let g = generate(&State::default(), &cell, &Plan::default());
+        let line = g.source.lines().position(|l| l.contains("push_str")).unwrap() + 1;
+        // As rustc writes it: the primary span is in the standard library's `format!`,
+        // with the call in the cell library as its expansion.
+        let error = serde_json::json!({
+            "message": "mismatched types",
+            "code": {"code": "E0308"},
+            "level": "error",
+            "spans": [{
+                "file_name": "/rustc/abc/library/alloc/src/macros.rs",
+                "line_start": 114, "line_end": 114, "column_start": 13, "column_end": 74,
+                "is_primary": true, "label": "expected `&str`, found `String`",
+                "expansion": {"span": {
+                    "file_name": "src/lib.rs", "line_start": line, "line_end": line,
+                    "column_start": 39, "column_end": 50, "is_primary": false, "label": null,
+                    "expansion": null
+                }, "macro_decl_name": "format!"}
+            }],
+            "children": []
+        });
+        let d = Diagnostic::from_rustc(&error, &g.map).unwrap();
+        assert_eq!(d.labels.len(), 1, "{d:?}");
+        let label = &d.labels[0];
+        assert_eq!(label.span, Some(Span { start: (1, 39), end: (1, 50) }));
+        assert!(label.primary);
+        assert_eq!(label.text, "expected `&str`, found `String`");
+        assert!(matches!(origins(&error, &g.map).0, Some(Origin::Cell { .. })));
+        // A span in a library with no expansion into the cell is nowhere in the cell.
+        let elsewhere = serde_json::json!({"message": "m", "spans": [{
+            "file_name": "/rustc/abc/library/core/src/fmt.rs", "line_start": line, "line_end": line,
+            "is_primary": true, "expansion": null}], "children": []});
+        assert!(Diagnostic::from_rustc(&elsewhere, &g.map).unwrap().labels.is_empty());
+        assert_eq!(origins(&elsewhere, &g.map).0, None);
+    }
 }

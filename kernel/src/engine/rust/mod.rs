@@ -229,12 +229,13 @@ impl Engine for RustEngine {
         if code.trim() == RESTORE_COMMAND {
             return self.restore(sink);
         }
-        if let Some(outcome) = self.command(code, sink.clone()) {
-            return outcome;
-        }
-        let outcome = self.execute_cell(code, sink);
+        let code = match self.command(code, sink.clone()) {
+            commands::Parsed::Done(outcome) => return outcome,
+            commands::Parsed::Code(code) => code,
+        };
+        let outcome = self.execute_cell(&code, sink);
         match &outcome {
-            Outcome::Ok { .. } => self.replay.record(code),
+            Outcome::Ok { .. } => self.replay.record(&code),
             Outcome::Error(_) if std::mem::take(&mut self.lost_variables) => self.replay.child_lost(),
             Outcome::Error(_) => {}
         }
@@ -302,7 +303,12 @@ impl RustEngine {
             compiles += 1;
             let generated = codegen::generate(
                 &self.state,
-                &CellSource { typed: &cell.typed, items: &cell.parts.items, code: &cell.text.code },
+                &CellSource {
+                    typed: &cell.typed,
+                    items: &cell.parts.items,
+                    code: &cell.text.code,
+                    fallible: !cell.parts.tries.is_empty() || cell.parts.tries_in_macros,
+                },
                 &plan,
             );
             match self.compiler.compile(&generated.source) {
@@ -529,9 +535,6 @@ fn prepare(code: &str) -> Prepared {
         let spaces: String = code[item.start..item.end].bytes().map(|b| if b == b'\n' { '\n' } else { ' ' }).collect();
         blanked.replace_range(item.start..item.end, &spaces);
     }
-    let mut text = CellText::new(&blanked);
-    if let Some((start, end)) = parts.tail {
-        text = text.insert(&vec![(start, SHOW_BEFORE.to_string()), (end, SHOW_AFTER.to_string())]);
-    }
+    let text = CellText::new(&blanked).insert(&rewrite::cell_edits(&parts, (SHOW_BEFORE, SHOW_AFTER)));
     Prepared { typed: code.to_string(), parts, text }
 }

@@ -4,6 +4,7 @@
 //! [`super`] compiles with the plan and asks here what to do with the errors.
 
 use super::codegen::{Origin, Plan, PutBack, SourceMap};
+use super::state::mentions;
 use super::{diagnostic, report, Prepared, RustEngine};
 use crate::syntax::cell::{words, ItemKind};
 
@@ -19,21 +20,56 @@ impl RustEngine {
     /// What the first compile of a cell takes out, stores and probes.
     pub(super) fn plan(&mut self, cell: &Prepared, notes: &mut Vec<String>) -> Plan {
         let mut plan = Plan { forget: self.state.take_forget_later(), ..Plan::default() };
-        // A type defined anew makes the values of the old one unreadable: they are dropped
-        // before the cell takes anything (the new definition has the same name, and the
-        // store could not tell the two apart).
-        for item in cell.parts.items.iter().filter(|i| i.kind == ItemKind::Type) {
-            let text = &cell.typed[item.start..item.end];
-            let changed = self.state.items().any(|k| k.key == item.key && k.text.trim() != text.trim());
-            if changed {
-                let lost = self.state.variables_of_type(&item.key);
-                if !lost.is_empty() {
-                    notes.push(report::type_redefined(&item.key, &lost));
+        // A type defined anew makes the values of the old one unreadable, and so the values
+        // of every type that holds it, at any depth (`Outer { i: Inner }`, `Vec<Outer>`, an
+        // alias): those types are compiled anew with it. Their variables are dropped before
+        // the cell takes anything: the store tells values apart by `TypeId`, which is the
+        // same for the old and the new definition of a name.
+        let redefined: Vec<String> = cell
+            .parts
+            .items
+            .iter()
+            .filter(|i| i.kind == ItemKind::Type)
+            .filter(|i| {
+                let text = cell.typed[i.start..i.end].trim();
+                self.state.items().any(|k| k.key == i.key && k.text.trim() != text)
+            })
+            .map(|i| i.key.clone())
+            .collect();
+        if !redefined.is_empty() {
+            let own: Vec<(&str, &str)> = cell
+                .parts
+                .items
+                .iter()
+                .filter(|i| i.kind == ItemKind::Type)
+                .map(|i| (i.key.as_str(), &cell.typed[i.start..i.end]))
+                .collect();
+            let kept = self.state.items().filter(|k| k.kind == ItemKind::Type && !own.iter().any(|(n, _)| *n == k.key));
+            let definitions: Vec<(&str, &str)> =
+                own.iter().copied().chain(kept.map(|k| (k.key.as_str(), k.text.as_str()))).collect();
+            let affected = affected_types(&redefined, &definitions);
+            let mut lost = Vec::new();
+            for (name, variable) in self.state.variables() {
+                if let Some((ty, via)) = affected.iter().find(|(ty, _)| mentions(&variable.ty, ty)) {
+                    lost.push(report::Lost {
+                        variable: name.to_string(),
+                        ty: variable.ty.clone(),
+                        because: ty.clone(),
+                        via: via.clone(),
+                    });
                 }
-                for name in lost {
-                    self.state.remove_variable(&name);
-                    plan.forget.push(name);
-                }
+            }
+            if !lost.is_empty() {
+                notes.push(report::types_redefined(&redefined, &lost));
+            }
+            for l in lost {
+                self.state.remove_variable(&l.variable);
+                plan.forget.push(l.variable);
+            }
+        }
+        for item in cell.parts.items.iter().filter(|i| i.kind == ItemKind::Named) {
+            if changes_between_cells(&cell.typed[item.start..item.end]) {
+                notes.push(report::static_resets(&item.key));
             }
         }
         let mentioned = words(&cell.text.code);
@@ -45,9 +81,12 @@ impl RustEngine {
             let put = if defined.contains(&name.as_str()) {
                 // The cell defines it anew: the old value is dropped at the end of the cell.
                 PutBack::Never
-            } else if cell.parts.assigned.contains(&name) {
+            } else if cell.parts.assigned.contains(&name) && cell.parts.tries.is_empty() {
                 // `w = w - &g * lr` moves `w` and assigns it anew: put back what is there at
-                // the end of the cell's code.
+                // the end of the cell's code. (In a cell with a `?`, the end may not be
+                // reached: `n += 1;` before a failed `?` keeps its change only when `n` goes
+                // back after the code, so that is tried first; rustc's complaint about a
+                // moved `n` then changes it to `Inside`.)
                 PutBack::Inside
             } else {
                 PutBack::After
@@ -82,7 +121,16 @@ pub(super) fn fix_plan(plan: &mut Plan, errors: &[serde_json::Value], map: &Sour
         // why: "value moved here"), or when the cell borrows a value that a line of the
         // kernel's would keep ("argument requires that `a` is borrowed for `'static`").
         // Any other error is the student's to fix.
-        let origin = match primary {
+        // Keeping `a` fails because a value kept after it borrows `a` ("cannot move out of
+        // `a` because it is borrowed", the borrower's line among the others): the borrower
+        // is what cannot be kept, and `a` is.
+        let borrower = match &primary {
+            Some(Origin::Store(kept)) => {
+                secondary.iter().find(|o| matches!(o, Origin::Store(other) if other != kept)).cloned()
+            }
+            _ => None,
+        };
+        let origin = match borrower.or(primary) {
             Some(o @ (Origin::PutBack { .. } | Origin::Store(_) | Origin::Probe(_) | Origin::Load(_))) => o,
             _ => match secondary.into_iter().find(|o| matches!(o, Origin::Store(_) | Origin::Probe(_))) {
                 Some(o) => o,
@@ -112,6 +160,45 @@ pub(super) fn fix_plan(plan: &mut Plan, errors: &[serde_json::Value], map: &Sour
         Fix::Retry(note)
     } else {
         Fix::Report
+    }
+}
+
+/// Whether an item is a `static` whose value can change: `static mut`, or a type with
+/// interior mutability. Every cell is a library of its own, compiled with every kept item,
+/// so each has its own copy of a `static`, starting from its initial value: a change made
+/// in one cell is not seen by the next. (Keeping one copy would mean writing every use of
+/// the static as an access to the store; the kernel says so instead.)
+fn changes_between_cells(item: &str) -> bool {
+    const MUTABLE: &[&str] =
+        &["Cell", "RefCell", "OnceCell", "LazyCell", "Mutex", "RwLock", "OnceLock", "LazyLock", "Lazy", "Condvar"];
+    let words = words(item);
+    let Some(after) = item.split_whitespace().skip_while(|w| *w != "static").nth(1) else { return false };
+    // A `static` only: `fn` items that mention one are fine.
+    item.split_whitespace()
+        .take_while(|w| *w != "static")
+        .all(|w| w == "pub" || w.starts_with("pub(") || w.starts_with("#["))
+        && (after == "mut" || words.iter().any(|w| MUTABLE.contains(w) || w.starts_with("Atomic")))
+}
+
+/// The types whose values a new definition of `redefined` makes unreadable: those, and
+/// every type among `definitions` (name, text) that names one of them, at any depth. Each
+/// with the type it names that was affected before it (`None` for those redefined).
+fn affected_types(redefined: &[String], definitions: &[(&str, &str)]) -> Vec<(String, Option<String>)> {
+    let mut affected: Vec<(String, Option<String>)> = redefined.iter().map(|r| (r.clone(), None)).collect();
+    loop {
+        let mut grew = false;
+        for (name, text) in definitions {
+            if affected.iter().any(|(a, _)| a == name) {
+                continue;
+            }
+            if let Some((by, _)) = affected.iter().find(|(a, _)| a != name && mentions(text, a)) {
+                affected.push((name.to_string(), Some(by.clone())));
+                grew = true;
+            }
+        }
+        if !grew {
+            return affected;
+        }
     }
 }
 
@@ -191,6 +278,49 @@ mod tests {
     use crate::engine::rust::codegen::{generate, CellSource};
     use crate::engine::rust::state::{State, Variable};
 
+    #[test]
+    fn a_value_that_another_kept_value_borrows_is_kept_and_the_borrower_is_not() {
+        let code = "let v = vec![1];\nlet r = &v;";
+        let cell = CellSource { typed: code, items: &[], code, fallible: false };
+        let mut plan = Plan { stores: vec!["v".into(), "r".into()], ..Plan::default() };
+        let g = generate(&State::default(), &cell, &plan);
+        let line_of = |needle: &str| g.source.lines().position(|l| l.contains(needle)).unwrap() + 1;
+        let span = |line: usize, primary: bool| serde_json::json!({"line_start": line, "is_primary": primary});
+        // As rustc reports it: the move into the store is the primary span of E0505, the
+        // borrower's store a secondary one ("argument requires that `v` is borrowed for
+        // `'static`"); E0597 points into the cell.
+        let errors = [
+            serde_json::json!({"code": {"code": "E0597"}, "spans": [span(line_of("let r = &v;"), true), span(line_of("put(\"r\""), false)]}),
+            serde_json::json!({"code": {"code": "E0505"}, "spans": [span(line_of("put(\"v\""), true), span(line_of("put(\"r\""), false)]}),
+        ];
+        assert!(matches!(fix_plan(&mut plan, &errors, &g.map), Fix::Retry(_)));
+        assert_eq!(plan.stores, ["v"]);
+    }
+
+    #[test]
+    fn statics_whose_value_can_change_are_found() {
+        assert!(changes_between_cells("static mut COUNT: u32 = 0;"));
+        assert!(changes_between_cells("pub static HITS: AtomicUsize = AtomicUsize::new(0);"));
+        assert!(changes_between_cells("static LOG: std::sync::Mutex<Vec<String>> = Mutex::new(Vec::new());"));
+        assert!(!changes_between_cells("static NAMES: [&str; 2] = [\"a\", \"b\"];"));
+        assert!(!changes_between_cells("const LIMIT: usize = 3;"));
+        assert!(!changes_between_cells("fn f() -> u32 { static mut N: u32 = 0; 1 }"));
+    }
+
+    #[test]
+    fn a_type_that_holds_a_redefined_type_at_any_depth_is_affected() {
+        let definitions = [
+            ("Inner", "struct Inner { a: u64, b: u64 }"),
+            ("Outer", "struct Outer { i: Inner }"),
+            ("Wrap", "enum Wrap { One(Vec<Outer>), None }"),
+            ("Pair", "type Pair = (Wrap, u8);"),
+            ("Inner2", "struct Inner2 { inner: u8 }"),
+        ];
+        let affected = affected_types(&["Inner".to_string()], &definitions);
+        let names: Vec<(&str, Option<&str>)> = affected.iter().map(|(a, b)| (a.as_str(), b.as_deref())).collect();
+        assert_eq!(names, [("Inner", None), ("Outer", Some("Inner")), ("Wrap", Some("Outer")), ("Pair", Some("Wrap"))]);
+    }
+
     /// An error as rustc writes it for an unresolved type at `line`, suggesting `import`.
     fn unresolved(name: &str, line: usize, imports: &[&str]) -> serde_json::Value {
         let suggestions: Vec<_> = imports
@@ -209,7 +339,7 @@ mod tests {
         let mut state = State::default();
         state.set_variable("t", Variable { ty: "Instant".into(), mutable: false });
         let code = "t.elapsed()";
-        let cell = CellSource { typed: code, items: &[], code };
+        let cell = CellSource { typed: code, items: &[], code, fallible: false };
         let plan = Plan { loads: vec![("t".into(), PutBack::After)], stores: vec![], probes: vec![], forget: vec![] };
         let g = generate(&state, &cell, &plan);
         let line_of = |needle: &str| g.source.lines().position(|l| l.contains(needle)).unwrap() + 1;

@@ -63,6 +63,9 @@ pub fn shape_error(summary: &str) -> CellError {
 
 /// A panic. `advice`, when given, goes just before the last line.
 pub fn panic_error(p: &PanicReport, advice: Option<&str>) -> CellError {
+    if let Some(failed) = p.message.strip_prefix(super::codegen::TRY_FAILED) {
+        return try_failed(failed);
+    }
     let first = p.message.lines().next().unwrap_or("").to_string();
     let place = friendly_location(&p.location);
     let mut traceback = vec![format!("\x1b[1;31mpanicked\x1b[0m {place}:")];
@@ -71,6 +74,51 @@ pub fn panic_error(p: &PanicReport, advice: Option<&str>) -> CellError {
     traceback.extend(advice.map(str::to_string));
     traceback.push(KEPT_AFTER_PANIC.into());
     CellError::new(ErrorKind::Panic, "panic", first, traceback)
+}
+
+/// A `?` of the cell's own code met an error or a `None` (the panic the generated code
+/// makes of it: its line, 0 when unknown; the error's type; its text).
+fn try_failed(failed: &str) -> CellError {
+    let mut lines = failed.splitn(3, '\n');
+    let line = lines.next().and_then(|l| l.trim().parse::<usize>().ok()).filter(|l| *l > 0);
+    let ty = lines.next().unwrap_or("");
+    let text = lines.next().unwrap_or("");
+    let place = line.map_or("A `?` in this cell".to_string(), |l| format!("The `?` in line {l}"));
+    let short = short_type_name(ty);
+    let (ename, evalue, mut traceback) = if ty == "None" {
+        (
+            "None".to_string(),
+            "a `?` found `None`".to_string(),
+            vec![format!("\x1b[1;31m{place} found `None`\x1b[0m, so the cell stopped there.")],
+        )
+    } else {
+        let first = text.lines().next().unwrap_or("").to_string();
+        let mut traceback =
+            vec![format!("\x1b[1;31m{place} returned an error\x1b[0m ({short}), so the cell stopped there:")];
+        traceback.extend(text.lines().map(str::to_string));
+        (short, first, traceback)
+    };
+    traceback.push(String::new());
+    traceback.push("Variables defined in earlier cells are kept (with the changes this cell made before the `?`); those made in this cell were dropped.".into());
+    CellError::new(ErrorKind::Panic, &ename, evalue, traceback)
+}
+
+/// `ParseIntError` for `core::num::error::ParseIntError`, `Vec<String>` for
+/// `alloc::vec::Vec<alloc::string::String>`: each path cut to its last segment.
+fn short_type_name(ty: &str) -> String {
+    let mut out = String::new();
+    let mut word = String::new();
+    for c in ty.chars() {
+        if c.is_alphanumeric() || c == '_' || c == ':' {
+            word.push(c);
+        } else {
+            out.push_str(word.rsplit("::").next().unwrap_or(""));
+            word.clear();
+            out.push(c);
+        }
+    }
+    out.push_str(word.rsplit("::").next().unwrap_or(""));
+    out
 }
 
 /// Most variable names a report lists.
@@ -243,11 +291,43 @@ pub fn unloadable(variables: &[String]) -> CellError {
 }
 
 /// A type defined anew: the variables of the old one are dropped.
-pub fn type_redefined(type_name: &str, variables: &[String]) -> String {
+pub fn types_redefined(redefined: &[String], lost: &[Lost]) -> String {
+    let which: Vec<String> = lost
+        .iter()
+        .take(MAX_NAMED)
+        .map(|l| {
+            let ty = shorten_types(&l.ty);
+            match &l.via {
+                None if ty == l.because => format!("`{}` (of type `{ty}`)", l.variable),
+                None => format!("`{}` (of type `{ty}`, which holds `{}`)", l.variable, l.because),
+                Some(via) => format!("`{}` (of type `{ty}`: `{}` holds `{via}`)", l.variable, l.because),
+            }
+        })
+        .collect();
+    let more = if lost.len() > MAX_NAMED { format!(" and {} more", lost.len() - MAX_NAMED) } else { String::new() };
+    let types: Vec<String> = redefined.iter().map(|t| format!("`{t}`")).collect();
     format!(
-        "[ndplay] `{type_name}` was defined anew, so these variables of the old `{type_name}` were dropped: {}. Run the cells that make them again.",
-        names(variables)
+        "[ndplay] {} defined anew, so these variables made with the old definition were dropped (their values cannot be read as the new one): {}{more}. Run the cells that make them again.",
+        if types.len() == 1 { format!("{} was", types[0]) } else { format!("{} were", types.join(", ")) },
+        which.join(", ")
     )
+}
+
+/// A `static` whose value can change does not keep it from one cell to the next.
+pub fn static_resets(name: &str) -> String {
+    format!(
+        "[ndplay] `{name}` starts again from its initial value in every cell: each cell is compiled as a library of its own, with its own copy of every `static`, so a change made in one cell is not seen by the next. To keep a value between cells, make it a variable: `let {} = …;`",
+        name.to_lowercase()
+    )
+}
+
+/// A variable dropped because a type was defined anew: its type, the affected type its type
+/// names, and what that one holds that was affected before it (`None`: it was redefined).
+pub struct Lost {
+    pub variable: String,
+    pub ty: String,
+    pub because: String,
+    pub via: Option<String>,
 }
 
 /// A new variable whose type no later cell could write.
@@ -368,6 +448,49 @@ mod tests {
     fn plain(lines: &[String]) -> Vec<String> {
         let ansi = regex::Regex::new("\x1b\\[[0-9;]*m").unwrap();
         lines.iter().map(|l| ansi.replace_all(l, "").into_owned()).collect()
+    }
+
+    #[test]
+    fn a_failed_question_mark_is_reported_with_its_line_type_and_message() {
+        let report = |message: &str| {
+            panic_error(&PanicReport { location: "src/lib.rs:40:9".into(), message: message.into() }, None)
+        };
+        let e = report("\u{1f}ndplay-try 3\ncore::num::error::ParseIntError\ninvalid digit found in string");
+        assert_eq!(
+            (e.kind, e.ename.as_str(), e.evalue.as_str()),
+            (ErrorKind::Panic, "ParseIntError", "invalid digit found in string")
+        );
+        let lines = plain(&e.traceback);
+        assert_eq!(lines[0], "The `?` in line 3 returned an error (ParseIntError), so the cell stopped there:");
+        assert_eq!(lines[1], "invalid digit found in string");
+        let e = report("\u{1f}ndplay-try 0\nNone\n");
+        assert_eq!((e.ename.as_str(), e.evalue.as_str()), ("None", "a `?` found `None`"));
+        assert!(plain(&e.traceback)[0].starts_with("A `?` in this cell found `None`"));
+        assert_eq!(short_type_name("alloc::vec::Vec<alloc::string::String>"), "Vec<String>");
+        // Any other panic is a panic.
+        assert_eq!(report("boom").ename, "panic");
+    }
+
+    #[test]
+    fn variables_of_a_redefined_type_are_named_with_why() {
+        let lost = |variable: &str, ty: &str, because: &str, via: Option<&str>| Lost {
+            variable: variable.into(),
+            ty: ty.into(),
+            because: because.into(),
+            via: via.map(str::to_string),
+        };
+        let note = types_redefined(
+            &["Inner".into()],
+            &[
+                lost("i", "Inner", "Inner", None),
+                lost("v", "Vec<Inner>", "Inner", None),
+                lost("o", "Outer", "Outer", Some("Inner")),
+            ],
+        );
+        assert_eq!(
+            note,
+            "[ndplay] `Inner` was defined anew, so these variables made with the old definition were dropped (their values cannot be read as the new one): `i` (of type `Inner`), `v` (of type `Vec<Inner>`, which holds `Inner`), `o` (of type `Outer`: `Outer` holds `Inner`). Run the cells that make them again."
+        );
     }
 
     #[test]

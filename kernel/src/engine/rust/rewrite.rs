@@ -3,9 +3,37 @@
 //! insertion is recorded in a [`CellText`], so an error never shows the kernel's code or
 //! points at the wrong column.
 
+use crate::syntax::cell::Parts;
+
 /// Text the kernel inserts into a cell before compiling it: (byte offset, text), in
 /// ascending order of offset.
 pub type Edits = Vec<(usize, String)>;
+
+/// What the kernel inserts into a cell: around its final expression, what shows it; around
+/// the expression of each `?` of its own code, what turns an error or a `None` into the
+/// cell's failure, with the line of the `?` (the code is run in a closure that returns a
+/// `Result`, see [`super::codegen`]). `show` is the (prefix, suffix) of the final
+/// expression.
+pub fn cell_edits(parts: &Parts, show: (&str, &str)) -> Edits {
+    let mut edits: Edits = Vec::new();
+    if let Some((start, end)) = parts.tail {
+        edits.push((start, show.0.to_string()));
+        edits.push((end, show.1.to_string()));
+    }
+    for t in &parts.tries {
+        edits.push((t.start, TRY_BEFORE.to_string()));
+        edits.push((t.end, format!("{TRY_AFTER}({})", t.line)));
+    }
+    // A stable sort keeps, at one offset, the order above: the final expression's prefix
+    // before a `?`'s, an outer `?`'s before an inner one's (tries come outermost first). Two
+    // suffixes never share an offset: a `?` stands after each.
+    edits.sort_by_key(|(at, _)| *at);
+    edits
+}
+
+/// What the expression of a `?` is wrapped in: `__ndplay_try(expr).__ndplay_at(line)?`.
+pub const TRY_BEFORE: &str = "__ndplay_try(";
+pub const TRY_AFTER: &str = ").__ndplay_at";
 
 /// A cell as it is compiled: the student's text plus the kernel's insertions. The compiler
 /// reports positions in `code`; [`CellText::typed_position`] takes them back to what the
@@ -76,6 +104,20 @@ fn position_of(text: &str, offset: usize) -> (usize, usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_top_level_question_mark_is_wrapped_with_its_line() {
+        let typed = "let x: i32 = \"5\".parse()?;\nv.get(x)?.first()?";
+        let edits = cell_edits(&crate::syntax::cell::parts(typed), ("S(", ")"));
+        let cell = CellText::new(typed).insert(&edits);
+        assert_eq!(
+            cell.code,
+            "let x: i32 = __ndplay_try(\"5\".parse()).__ndplay_at(1)?;\nS(__ndplay_try(__ndplay_try(v.get(x)).__ndplay_at(2)?.first()).__ndplay_at(2)?)"
+        );
+        // `x` in `v.get(x)` is at line 2, column 7 as typed.
+        let at = cell.code.lines().nth(1).unwrap().find("(x)").unwrap() + 2;
+        assert_eq!(cell.typed_position(typed, 2, at), (2, 7));
+    }
 
     #[test]
     fn compiler_positions_map_back_to_the_typed_cell() {

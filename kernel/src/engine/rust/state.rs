@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::syntax::cell::ItemKind;
+use crate::syntax::cell::{use_leaves, ItemKind};
 
 /// A variable the store holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,8 +76,21 @@ impl State {
     }
 
     /// Keeps `item`, in place of one with the same key. Returns the item it replaced, if
-    /// its text differed.
+    /// its text differed. A `use` item is kept import by import, each in place of an earlier
+    /// import of the same name (as a later `let` shadows an earlier one).
     pub fn keep_item(&mut self, item: KeptItem) -> Option<KeptItem> {
+        if item.kind == ItemKind::Use {
+            if let Some(leaves) = use_leaves(item.text.trim()) {
+                for leaf in leaves {
+                    self.keep_one(KeptItem { kind: ItemKind::Use, key: leaf.key, text: leaf.text });
+                }
+                return None;
+            }
+        }
+        self.keep_one(item)
+    }
+
+    fn keep_one(&mut self, item: KeptItem) -> Option<KeptItem> {
         match self.items.iter_mut().find(|i| i.key == item.key) {
             Some(old) if old.text == item.text => None,
             Some(old) => Some(std::mem::replace(old, item)),
@@ -86,16 +99,6 @@ impl State {
                 None
             }
         }
-    }
-
-    /// The variables whose type mentions a type named `name` (as a whole word): a new
-    /// definition of that type makes their values unreadable.
-    pub fn variables_of_type(&self, name: &str) -> Vec<String> {
-        self.variables
-            .iter()
-            .filter(|(_, v)| v.ty.split(|c: char| !(c.is_alphanumeric() || c == '_')).any(|w| w == name))
-            .map(|(n, _)| n.clone())
-            .collect()
     }
 
     /// Writes the type named `name` as `path` in every variable's type where it stands
@@ -123,6 +126,11 @@ impl State {
     pub fn item_names(&self) -> impl Iterator<Item = &str> {
         self.items.iter().filter(|i| !matches!(i.kind, ItemKind::Use | ItemKind::Impl)).map(|i| i.key.as_str())
     }
+}
+
+/// Whether `text` (a type, or an item's text) names `name` as a whole word.
+pub fn mentions(text: &str, name: &str) -> bool {
+    text.split(|c: char| !(c.is_alphanumeric() || c == '_')).any(|w| w == name)
 }
 
 /// `ty` with each identifier `name` that is not already part of a path (`a::name`,
@@ -171,9 +179,19 @@ mod tests {
         assert_eq!(s.keep_item(item("P", "struct P;")), None, "the same text again replaces nothing");
         assert_eq!(s.keep_item(item("P", "struct P(u8);")).map(|i| i.text), Some("struct P;".into()));
         assert_eq!(s.items().count(), 1);
+        assert_eq!(s.item_names().collect::<Vec<_>>(), ["P"]);
+        let import = |text: &str| KeptItem { kind: ItemKind::Use, key: text.into(), text: text.into() };
+        s.keep_item(import("use std::collections::{HashMap, BTreeMap};"));
+        s.keep_item(import("use std::collections::{HashMap, HashSet};"));
+        let uses: Vec<&str> = s.items().filter(|i| i.kind == ItemKind::Use).map(|i| i.text.as_str()).collect();
+        assert_eq!(
+            uses,
+            ["use std::collections::HashMap;", "use std::collections::BTreeMap;", "use std::collections::HashSet;"],
+            "each name imported once"
+        );
         s.set_variable("a", Variable { ty: "Vec<P>".into(), mutable: false });
         s.set_variable("b", Variable { ty: "Vec<Pt>".into(), mutable: true });
-        assert_eq!(s.variables_of_type("P"), ["a"]);
+        assert!(mentions("Vec<P>", "P") && !mentions("Vec<Pt>", "P") && !mentions("struct Q { p: u8 }", "P"));
         assert_eq!(s.variable_names(), ["a", "b"]);
     }
 }
