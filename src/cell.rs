@@ -163,8 +163,9 @@ impl<T: ?Sized> ViaNothing for Show<'_, T> {
     }
 }
 
-/// `a::b::Foo<c::Bar>` → `Foo<Bar>`.
-fn short_type_name(full: &str) -> String {
+/// `a::b::Foo<c::Bar>` → `Foo<Bar>`: the name a student wrote or reads in the docs. Also
+/// used by the code around a cell with a `?`, for the type of the error it met.
+pub fn short_type_name(full: &str) -> String {
     let mut out = String::new();
     let mut word = String::new();
     for c in full.chars() {
@@ -189,7 +190,7 @@ fn show_result(bundle: &MimeBundle) {
 
 /// The body of a result line: the run's number, then the content as JSON.
 pub fn result_body(seq: u64, content: &serde_json::Value) -> String {
-    format!("{seq} {content}")
+    crate::channel::numbered_body(seq, &content.to_string())
 }
 
 /// Names `T` in a warning the kernel reads (`unused result of type PhantomData<T>`).
@@ -271,5 +272,8 @@ mod tests {
     fn type_names_are_shortened() {
         assert_eq!(short_type_name("alloc::vec::Vec<my_crate::Foo>"), "Vec<Foo>");
         assert_eq!(short_type_name("(i32, core::option::Option<u8>)"), "(i32, Option<u8>)");
+        assert_eq!(short_type_name("alloc::vec::Vec<alloc::string::String>"), "Vec<String>");
+        assert_eq!(short_type_name("core::num::error::ParseIntError"), "ParseIntError");
+        assert_eq!(short_type_name("None"), "None");
     }
 }

@@ -140,6 +140,16 @@ pub fn split<'a>(key: &str, line: &'a str) -> Option<(&'a str, Kind, &'a str)> {
     None
 }
 
+/// A numbered body (a result's, an end's): the run's number, then `rest` if any. Read back
+/// by [`numbered`].
+pub fn numbered_body(seq: u64, rest: &str) -> String {
+    if rest.is_empty() {
+        seq.to_string()
+    } else {
+        format!("{seq} {rest}")
+    }
+}
+
 /// A result's or an end's body: its sequence number and the rest.
 pub fn numbered(body: &str) -> Option<(u64, &str)> {
     let (seq, rest) = body.split_once(' ').unwrap_or((body, ""));
@@ -158,6 +168,8 @@ mod tests {
         assert_eq!(line, "\u{1e}0123456789abcdef0123456789abcdef result 7 {\"data\":{}}");
         assert_eq!(split(KEY, &line), Some(("", Kind::Result, "7 {\"data\":{}}")));
         assert_eq!(numbered("7 {\"data\":{}}"), Some((7, "{\"data\":{}}")));
+        assert_eq!(numbered_body(7, "{\"data\":{}}"), "7 {\"data\":{}}");
+        assert_eq!(numbered(&numbered_body(3, "")), Some((3, "")));
         assert_eq!(split(KEY, &marker(KEY, Kind::Done, "3")), Some(("", Kind::Done, "3")));
         assert_eq!(split(KEY, &marker(KEY, Kind::StderrEnd, "")), Some(("", Kind::StderrEnd, "")));
     }

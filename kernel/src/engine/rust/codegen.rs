@@ -253,12 +253,13 @@ use ::ndplay::cell::{ViaDebug as _, ViaNothing as _, ViaRender as _, ViaUnit as 
 /// wrote) or else `Debug` (method resolution tries the value, then `&mut` of it; the value
 /// is taken out of the wrapper). A `?` the kernel could not wrap (inside a macro's
 /// arguments) still converts an error with `Display` through `From`. A failure panics with
-/// [`TRY_FAILED`], the line, the error's type and its text; the report reads them back
+/// [`TRY_FAILED`], the line, the error's type (shortened by the prelude) and its text; the
+/// report reads them back
 /// ([`super::report::panic_error`]). `__NdplayFailed` has neither `Display` nor `Debug`, so
 /// that the blanket `From` does not overlap `From<T> for T`.
 const TRY_ITEMS: &str = r#"struct __NdplayFailed { line: u32, ty: &'static str, text: ::std::string::String }
 impl __NdplayFailed {
-    fn fail(self) -> ! { ::std::panic!("\u{1f}ndplay-try {}\n{}\n{}", self.line, self.ty, self.text) }
+    fn fail(self) -> ! { ::std::panic!("\u{1f}ndplay-try {}\n{}\n{}", self.line, ::ndplay::cell::short_type_name(self.ty), self.text) }
 }
 impl<E: ::std::fmt::Display> ::std::convert::From<E> for __NdplayFailed {
     fn from(e: E) -> Self { __NdplayFailed { line: 0, ty: ::std::any::type_name::<E>(), text: e.to_string() } }

@@ -84,7 +84,6 @@ fn try_failed(failed: &str) -> CellError {
     let ty = lines.next().unwrap_or("");
     let text = lines.next().unwrap_or("");
     let place = line.map_or("A `?` in this cell".to_string(), |l| format!("The `?` in line {l}"));
-    let short = short_type_name(ty);
     let (ename, evalue, mut traceback) = if ty == "None" {
         (
             "None".to_string(),
@@ -94,31 +93,13 @@ fn try_failed(failed: &str) -> CellError {
     } else {
         let first = text.lines().next().unwrap_or("").to_string();
         let mut traceback =
-            vec![format!("\x1b[1;31m{place} returned an error\x1b[0m ({short}), so the cell stopped there:")];
+            vec![format!("\x1b[1;31m{place} returned an error\x1b[0m ({ty}), so the cell stopped there:")];
         traceback.extend(text.lines().map(str::to_string));
-        (short, first, traceback)
+        (ty.to_string(), first, traceback)
     };
     traceback.push(String::new());
     traceback.push("Variables defined in earlier cells are kept (with the changes this cell made before the `?`); those made in this cell were dropped.".into());
     CellError::new(ErrorKind::Panic, &ename, evalue, traceback)
-}
-
-/// `ParseIntError` for `core::num::error::ParseIntError`, `Vec<String>` for
-/// `alloc::vec::Vec<alloc::string::String>`: each path cut to its last segment.
-fn short_type_name(ty: &str) -> String {
-    let mut out = String::new();
-    let mut word = String::new();
-    for c in ty.chars() {
-        if c.is_alphanumeric() || c == '_' || c == ':' {
-            word.push(c);
-        } else {
-            out.push_str(word.rsplit("::").next().unwrap_or(""));
-            word.clear();
-            out.push(c);
-        }
-    }
-    out.push_str(word.rsplit("::").next().unwrap_or(""));
-    out
 }
 
 /// Most variable names a report lists.
@@ -455,7 +436,8 @@ mod tests {
         let report = |message: &str| {
             panic_error(&PanicReport { location: "src/lib.rs:40:9".into(), message: message.into() }, None)
         };
-        let e = report("\u{1f}ndplay-try 3\ncore::num::error::ParseIntError\ninvalid digit found in string");
+        // The cell sends the type's name already shortened (`ndplay::cell::short_type_name`).
+        let e = report("\u{1f}ndplay-try 3\nParseIntError\ninvalid digit found in string");
         assert_eq!(
             (e.kind, e.ename.as_str(), e.evalue.as_str()),
             (ErrorKind::Panic, "ParseIntError", "invalid digit found in string")
@@ -466,7 +448,6 @@ mod tests {
         let e = report("\u{1f}ndplay-try 0\nNone\n");
         assert_eq!((e.ename.as_str(), e.evalue.as_str()), ("None", "a `?` found `None`"));
         assert!(plain(&e.traceback)[0].starts_with("A `?` in this cell found `None`"));
-        assert_eq!(short_type_name("alloc::vec::Vec<alloc::string::String>"), "Vec<String>");
         // Any other panic is a panic.
         assert_eq!(report("boom").ename, "panic");
     }

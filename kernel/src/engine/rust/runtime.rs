@@ -114,7 +114,7 @@ pub fn run(snapshots: bool) -> ! {
             }
             _ => {
                 say(Kind::LoadFailed, &format!("unknown command to the cell runner: {line:?}"));
-                say(Kind::Done, &seq.to_string());
+                say(Kind::Done, &channel::numbered_body(seq, ""));
             }
         }
     }
@@ -128,7 +128,7 @@ fn end_of_run(snapshots: bool, seq: u64) {
     }
     // The end of the cell's stderr first: the kernel reads stdout's end first.
     write_all(2, format!("{}\n", channel::marker(key(), Kind::StderrEnd, "")).as_bytes());
-    say(Kind::Done, &seq.to_string());
+    say(Kind::Done, &channel::numbered_body(seq, ""));
 }
 
 fn key() -> &'static str {
