@@ -8,9 +8,12 @@
 //! - [`Store`]: the variables, kept between cells as `Box<dyn Any>` in the process that
 //!   runs cells;
 //! - [`Show`] and the `Via*` traits: the final value shown through [`Render`] when it has
-//!   it, else through `Debug`, else by its type's name — chosen by the compiler in one
-//!   build (method resolution tries `&&&Show`, `&&Show`, `&Show`, `Show` in turn), where a
-//!   second build with a fallback used to be needed;
+//!   it, else through its own `evcxr_display` ([`ViaEvcxr`]), else through `Debug`, else
+//!   by its type's name — chosen by the compiler in one build (method resolution tries
+//!   `&&&&Show`, `&&&Show`, `&&Show`, `&Show`, `Show` in turn), where a second build with a
+//!   fallback used to be needed;
+//! - [`to_stderr`] and [`debugged`]: what the cell's `eprint!`, `eprintln!` and `dbg!`
+//!   write, sent in order with its stdout;
 //! - [`type_probe`]: makes rustc name a new variable's type in a warning, so the kernel
 //!   can write the type when a later cell takes the variable back;
 //! - [`enter`] and [`leave`]: the panic hook (a panic becomes one marker line on stdout)
@@ -121,14 +124,42 @@ pub fn unloadable(names: &[String]) {
     emit(Kind::Unloadable, &names.join(" "));
 }
 
-/// The final value of a cell, on its way to being shown.
-pub struct Show<'a, T: ?Sized>(pub &'a T);
+/// The final value of a cell, on its way to being shown, with a closure that calls the
+/// value's own `evcxr_display()` (see [`show`]).
+pub struct Show<'a, T: ?Sized, F>(pub &'a T, pub F);
+
+/// Makes the [`Show`] of a cell's final value. `evcxr` is the kernel's
+/// `|v| v.evcxr_display()`: with [`NoEvcxrDisplay`] in scope it compiles for every type,
+/// and returns `()` only when the type has an `evcxr_display` of its own (method resolution
+/// finds an inherent method before a trait's). Whether [`ViaEvcxr`] applies is decided by
+/// that return type.
+pub fn show<'a, T: ?Sized, R, F: Fn(&'a T) -> R>(value: &'a T, evcxr: F) -> Show<'a, T, F> {
+    Show(value, evcxr)
+}
+
+/// What `v.evcxr_display()` returns for a value whose type has no `evcxr_display` of its own.
+pub struct NotEvcxr;
+
+/// The fallback `evcxr_display` of every type, implemented on `&T`: for the kernel's
+/// `v.evcxr_display()` (`v: &T`), method resolution tries `T`'s inherent methods, then the
+/// traits in scope implemented for `T` (a crate's display trait, as `evcxr_image`'s
+/// `ImageDisplay`), and only then, one borrow further, this. Cells import it under the name
+/// `EvcxrDisplay`, which hides the prelude's [`EvcxrDisplay`](crate::display::EvcxrDisplay)
+/// (for plain evcxr kernels): with both in scope, a call could be ambiguous.
+pub trait NoEvcxrDisplay {
+    fn evcxr_display(&self) -> NotEvcxr;
+}
+impl<T: ?Sized> NoEvcxrDisplay for &T {
+    fn evcxr_display(&self) -> NotEvcxr {
+        NotEvcxr
+    }
+}
 
 /// `()`: a cell that ends in a statement-like expression shows nothing.
 pub trait ViaUnit {
     fn __ndplay_show(&self);
 }
-impl ViaUnit for &&&Show<'_, ()> {
+impl<F> ViaUnit for &&&&Show<'_, (), F> {
     fn __ndplay_show(&self) {}
 }
 
@@ -136,9 +167,30 @@ impl ViaUnit for &&&Show<'_, ()> {
 pub trait ViaRender {
     fn __ndplay_show(&self);
 }
-impl<T: Render + ?Sized> ViaRender for &&Show<'_, T> {
+impl<T: Render + ?Sized, F> ViaRender for &&&Show<'_, T, F> {
     fn __ndplay_show(&self) {
-        show_result(&self.0.mime_bundle());
+        show_rendered(self.0);
+    }
+}
+
+/// Shows a [`Render`] value as the cell's result. Generic over the value only (not over the
+/// cell's closure, a type of its own in every cell), so that `instances` can compile it
+/// once for the arrays cells show most.
+pub fn show_rendered<T: Render + ?Sized>(value: &T) {
+    show_result(&value.mime_bundle());
+}
+
+/// A type with its own `evcxr_display(&self)` (a cell's type or a crate's), evcxr's way of
+/// giving a type a rich display: what it prints between the two marks is read by the kernel
+/// as evcxr reads it (`EVCXR_BEGIN_CONTENT mime` … `EVCXR_END_CONTENT`).
+pub trait ViaEvcxr {
+    fn __ndplay_show(&self);
+}
+impl<'a, T: ?Sized, F: Fn(&'a T)> ViaEvcxr for &&Show<'a, T, F> {
+    fn __ndplay_show(&self) {
+        emit(Kind::EvcxrBegin, "");
+        (self.1)(self.0);
+        emit(Kind::EvcxrEnd, &crate::display::run_number().to_string());
     }
 }
 
@@ -146,7 +198,7 @@ impl<T: Render + ?Sized> ViaRender for &&Show<'_, T> {
 pub trait ViaDebug {
     fn __ndplay_show(&self);
 }
-impl<T: std::fmt::Debug + ?Sized> ViaDebug for &Show<'_, T> {
+impl<T: std::fmt::Debug + ?Sized, F> ViaDebug for &Show<'_, T, F> {
     fn __ndplay_show(&self) {
         show_result(&MimeBundle::new(format!("{:?}", self.0)));
     }
@@ -156,7 +208,7 @@ impl<T: std::fmt::Debug + ?Sized> ViaDebug for &Show<'_, T> {
 pub trait ViaNothing {
     fn __ndplay_show(&self);
 }
-impl<T: ?Sized> ViaNothing for Show<'_, T> {
+impl<T: ?Sized, F> ViaNothing for Show<'_, T, F> {
     fn __ndplay_show(&self) {
         let name = short_type_name(std::any::type_name::<T>());
         show_result(&MimeBundle::new(format!("<{name}: no Debug or Render to show it with>")));
@@ -228,6 +280,40 @@ pub fn guarded(body: Box<dyn FnOnce() + '_>) {
     let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(body));
 }
 
+/// What the cell's `eprint!` and `eprintln!` (the kernel's macros, written at the top of
+/// every cell library) write: a [`Kind::Stderr`] line on stdout, so that it keeps its place
+/// among the cell's printed lines. On the way, the stdout buffer goes first.
+pub fn to_stderr(args: std::fmt::Arguments<'_>, newline: bool) {
+    let mut text = std::fmt::format(args);
+    if newline {
+        text.push('\n');
+    }
+    if !text.is_empty() {
+        emit(Kind::Stderr, &serde_json::Value::String(text).to_string());
+    }
+}
+
+/// What the cell's `dbg!(expr)` writes: `[line N] expr = value` (N the cell's own line,
+/// found in the cell library's table of generated lines, `lines`: first generated line,
+/// how many, first cell line), the value in `{:#?}` form as `std::dbg!` writes it.
+pub fn debugged<T: std::fmt::Debug + ?Sized>(lines: &[(u32, u32, u32)], line: u32, expr: &str, value: &T) {
+    to_stderr(format_args!("{}{expr} = {value:#?}", place(lines, line)), true);
+}
+
+/// What the cell's `dbg!()` writes: `[line N]`.
+pub fn debugged_here(lines: &[(u32, u32, u32)], line: u32) {
+    to_stderr(format_args!("{}", place(lines, line).trim_end()), true);
+}
+
+/// `[line N] ` for generated line `line`, or `[dbg] ` in code that is not the cell's own (an
+/// item kept from an earlier cell).
+fn place(lines: &[(u32, u32, u32)], line: u32) -> String {
+    match lines.iter().find(|(first, count, _)| (*first..first + count).contains(&line)) {
+        Some((first, _, cell)) => format!("[line {}] ", cell + (line - first)),
+        None => String::from("[dbg] "),
+    }
+}
+
 /// Called last by every cell: everything it printed reaches the kernel before the kernel
 /// hears that the cell is done.
 pub fn leave() {
@@ -246,6 +332,14 @@ mod tests {
             "{\"location\":\"src/lib.rs:3:5\",\"message\":\"boom\\nsecond line\"}"
         );
         assert_eq!(result_body(12, &serde_json::json!({ "data": {} })), "12 {\"data\":{}}");
+    }
+
+    #[test]
+    fn dbg_names_the_cells_own_line() {
+        let lines = [(10, 3, 1), (20, 2, 7)];
+        assert_eq!(place(&lines, 11), "[line 2] ");
+        assert_eq!(place(&lines, 21), "[line 8] ");
+        assert_eq!(place(&lines, 13), "[dbg] ");
     }
 
     #[test]

@@ -62,10 +62,20 @@ pub enum Kind {
     StderrEnd,
     /// Runtime: the run could not start (its library would not load); why.
     LoadFailed,
+    /// Prelude: text the cell wrote to stderr with `eprint!`, `eprintln!` or `dbg!`, as a
+    /// JSON string. It travels on stdout so that it keeps its place among what the cell
+    /// printed: two pipes read by two threads cannot tell which was written first.
+    Stderr,
+    /// Prelude: the final value's own `evcxr_display()` starts printing; what it prints up
+    /// to [`Kind::EvcxrEnd`] is read as evcxr's `EVCXR_BEGIN_CONTENT` blocks.
+    EvcxrBegin,
+    /// Prelude: the final value's `evcxr_display()` ended, `SEQ`: its blocks are the
+    /// result of that run.
+    EvcxrEnd,
 }
 
 impl Kind {
-    const ALL: [Kind; 10] = [
+    const ALL: [Kind; 13] = [
         Kind::Display,
         Kind::Result,
         Kind::Panic,
@@ -76,6 +86,9 @@ impl Kind {
         Kind::Resumed,
         Kind::StderrEnd,
         Kind::LoadFailed,
+        Kind::Stderr,
+        Kind::EvcxrBegin,
+        Kind::EvcxrEnd,
     ];
 
     /// The word on the wire.
@@ -91,6 +104,9 @@ impl Kind {
             Kind::Resumed => "resumed",
             Kind::StderrEnd => "stderr-end",
             Kind::LoadFailed => "load-failed",
+            Kind::Stderr => "stderr",
+            Kind::EvcxrBegin => "evcxr-begin",
+            Kind::EvcxrEnd => "evcxr-end",
         }
     }
 

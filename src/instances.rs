@@ -21,7 +21,7 @@
 use ndarray::prelude::*;
 use ndarray::{OwnedRepr, ViewRepr};
 
-use crate::cell::{Show, Store, ViaRender};
+use crate::cell::Store;
 use crate::display::{MimeBundle, Render};
 
 /// What every array of every element type is used for.
@@ -52,19 +52,19 @@ macro_rules! any_element {
                 a.mime_bundle()
             }
             pub fn show1(a: &Array1<T>) {
-                (&&&Show(a)).__ndplay_show()
+                crate::cell::show_rendered(a)
             }
             pub fn show2(a: &Array2<T>) {
-                (&&&Show(a)).__ndplay_show()
+                crate::cell::show_rendered(a)
             }
             pub fn show3(a: &Array3<T>) {
-                (&&&Show(a)).__ndplay_show()
+                crate::cell::show_rendered(a)
             }
             pub fn show_view1(a: &ArrayView1<T>) {
-                (&&&Show(a)).__ndplay_show()
+                crate::cell::show_rendered(a)
             }
             pub fn show_view2(a: &ArrayView2<T>) {
-                (&&&Show(a)).__ndplay_show()
+                crate::cell::show_rendered(a)
             }
             pub fn take1(s: &mut Store) -> Array1<T> {
                 s.take("")
@@ -445,31 +445,31 @@ pub mod mixed {
         Array::from_iter(0..n).into_shape_with_order((3, 4)).unwrap()
     }
     pub fn show_f64(v: &f64) {
-        (&&&Show(v)).__ndplay_show()
+        crate::cell::show_rendered(v)
     }
     pub fn show_i32(v: &i32) {
-        (&&&Show(v)).__ndplay_show()
+        crate::cell::show_rendered(v)
     }
     pub fn show_usize(v: &usize) {
-        (&&&Show(v)).__ndplay_show()
+        crate::cell::show_rendered(v)
     }
     pub fn show_bool(v: &bool) {
-        (&&&Show(v)).__ndplay_show()
+        crate::cell::show_rendered(v)
     }
     pub fn show_vec_usize(v: &Vec<usize>) {
-        (&&&Show(v)).__ndplay_show()
+        crate::cell::show_rendered(v)
     }
     pub fn show_vec_f64(v: &Vec<f64>) {
-        (&&&Show(v)).__ndplay_show()
+        crate::cell::show_rendered(v)
     }
     pub fn show_str(v: &&str) {
-        (&&&Show(v)).__ndplay_show()
+        crate::cell::show_rendered(v)
     }
     pub fn show_string(v: &String) {
-        (&&&Show(v)).__ndplay_show()
+        crate::cell::show_rendered(v)
     }
     pub fn show_debug_tuple(v: &(usize, usize)) {
-        (&&&Show(v)).__ndplay_show()
+        crate::cell::show_rendered(v)
     }
     pub fn take_f64(s: &mut Store) -> f64 {
         s.take("")

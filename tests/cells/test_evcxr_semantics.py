@@ -408,3 +408,128 @@ def test_a_dep_that_cannot_be_added_says_why_and_runs_no_code(kernel, tmp_path):
     assert cell.status == "error"
     assert "Cargo.toml" in report(cell)
     assert kernel.run("dep_never").status == "error"
+
+
+# --- Output order and evcxr_display ------------------------------------------------------
+
+
+def streams(cell):
+    """The cell's stream outputs in the order they arrived: (name, text), with consecutive
+    texts of one stream joined, as a notebook shows them."""
+    out = []
+    for o in cell.outputs:
+        if o["msg_type"] != "stream":
+            continue
+        name, text = o["content"]["name"], o["content"]["text"]
+        if out and out[-1][0] == name:
+            out[-1] = (name, out[-1][1] + text)
+        else:
+            out.append((name, text))
+    return out
+
+
+def test_stdout_and_stderr_of_a_cell_arrive_in_the_order_written(kernel):
+    for _ in range(5):  # the race it replaces was lost now and then, not always
+        cell = ok(kernel, 'println!("A"); eprintln!("B"); println!("C"); eprint!("D"); eprintln!(); println!("E");')
+        assert streams(cell) == [("stdout", "A\n"), ("stderr", "B\n"), ("stdout", "C\n"), ("stderr", "D\n"), ("stdout", "E\n")]
+
+
+def test_interleaved_lines_from_a_loop_and_a_thread_keep_their_order(kernel):
+    cell = ok(
+        kernel,
+        'for i in 0..200 { if i % 2 == 0 { println!("{i}") } else { eprintln!("{i}") } }\n'
+        'std::thread::spawn(|| eprintln!("thread")).join().unwrap();\nprintln!("last");',
+    )
+    seen = [(name, line) for name, text in streams(cell) for line in text.splitlines()]
+    assert seen[:200] == [("stdout" if i % 2 == 0 else "stderr", str(i)) for i in range(200)]
+    assert seen[200:] == [("stderr", "thread"), ("stdout", "last")]
+
+
+def test_dbg_names_the_cells_line_returns_its_value_and_keeps_order(kernel):
+    ok(kernel, "let od_x = 4;")
+    cell = ok(kernel, 'println!("before");\nlet od_y = dbg!(od_x * 2) + 1;\ndbg!();\nod_y')
+    assert streams(cell) == [("stdout", "before\n"), ("stderr", "[line 2] od_x * 2 = 8\n[line 3]\n")]
+    assert cell.plain_results == ["9"]
+    pair = ok(kernel, 'dbg!(1u8, "two")')
+    assert pair.stderr == '[line 1] 1u8 = 1\n[line 1] "two" = "two"\n'
+    assert pair.plain_results == ['(1, "two")']
+
+
+def test_a_value_with_its_own_evcxr_display_is_shown_by_it(kernel):
+    ok(
+        kernel,
+        "pub struct EdMatrix<T> { values: Vec<T>, cols: usize }\n"
+        "impl<T: std::fmt::Debug> EdMatrix<T> {\n"
+        "    pub fn evcxr_display(&self) {\n"
+        '        let mut html = String::from("<table>");\n'
+        "        for row in self.values.chunks(self.cols) {\n"
+        '            html.push_str("<tr>");\n'
+        '            for v in row { html.push_str(&format!("<td>{v:?}</td>")); }\n'
+        '            html.push_str("</tr>");\n'
+        "        }\n"
+        '        println!("EVCXR_BEGIN_CONTENT text/html\\n{html}</table>\\nEVCXR_END_CONTENT");\n'
+        '        println!("EVCXR_BEGIN_CONTENT text/plain\\n{} values\\nEVCXR_END_CONTENT", self.values.len());\n'
+        "    }\n"
+        "}",
+    )
+    cell = ok(kernel, "let ed_m = EdMatrix { values: vec![1, 2, 3, 4], cols: 2 };\ned_m")
+    assert cell.result["text/html"] == "<table><tr><td>1</td><td>2</td></tr><tr><td>3</td><td>4</td></tr></table>"
+    assert cell.result["text/plain"] == "4 values"
+    assert cell.stdout == ""
+    # Kept from the earlier cell, in a later one; and a JSON type arrives as JSON.
+    assert ok(kernel, "ed_m").result["text/plain"] == "4 values"
+    ok(
+        kernel,
+        "struct EdPlot;\nimpl EdPlot { fn evcxr_display(&self) {\n"
+        '    println!("said first");\n'
+        '    println!("EVCXR_BEGIN_CONTENT application/vnd.plotly.v1+json\\n{{\\"data\\": [1, 2]}}\\nEVCXR_END_CONTENT");\n'
+        "} }",
+    )
+    plot = ok(kernel, "EdPlot")
+    assert plot.result["application/vnd.plotly.v1+json"] == {"data": [1, 2]}
+    assert plot.stdout == "said first\n"
+
+
+def test_evcxr_display_that_panics_shows_what_it_printed_and_the_panic(kernel):
+    ok(
+        kernel,
+        "struct EdBad;\nimpl EdBad { fn evcxr_display(&self) {\n"
+        '    println!("EVCXR_BEGIN_CONTENT text/html\\n<b>half");\n    panic!("drawing failed");\n} }',
+    )
+    cell = kernel.run("EdBad")
+    assert cell.status == "error" and "drawing failed" in report(cell)
+    assert cell.of_type("execute_result") == []
+    assert "<b>half" in cell.stdout
+
+
+def test_render_comes_before_evcxr_display_and_debug_after(kernel):
+    ok(
+        kernel,
+        "#[derive(Debug)] struct EdBoth;\n"
+        "impl Render for EdBoth { fn mime_bundle(&self) -> MimeBundle { MimeBundle::new(\"by Render\") } }\n"
+        'impl EdBoth { fn evcxr_display(&self) { println!("EVCXR_BEGIN_CONTENT text/plain\\nby evcxr\\nEVCXR_END_CONTENT"); } }\n'
+        "#[derive(Debug)] struct EdPlain;",
+    )
+    assert value(kernel, "EdBoth") == ["by Render"]
+    assert value(kernel, "EdPlain") == ["EdPlain"]
+
+
+def test_a_crates_type_with_evcxr_display_is_shown_by_it_and_a_private_one_is_not(kernel, tmp_path):
+    crate = make_crate(
+        tmp_path / "fancy",
+        "ndplay_sem_fancy",
+        "pub struct Fancy(pub u8);\nimpl Fancy {\n    pub fn evcxr_display(&self) {\n"
+        '        println!("EVCXR_BEGIN_CONTENT text/html\\n<i>fancy {}</i>\\nEVCXR_END_CONTENT", self.0);\n    }\n}\n'
+        "#[derive(Debug)]\npub struct Quiet;\nimpl Quiet {\n    #[allow(dead_code)]\n    fn evcxr_display(&self) { println!(\"private\"); }\n}\n"
+        # As evcxr_image does it: a trait, imported by the cell, gives a crate's type its display.
+        "#[derive(Debug)]\npub struct Picture;\npub trait PictureDisplay { fn evcxr_display(&self); }\n"
+        'impl PictureDisplay for Picture { fn evcxr_display(&self) { println!("EVCXR_BEGIN_CONTENT image/png\\nAAAA\\nEVCXR_END_CONTENT"); } }\n',
+    )
+    ok(kernel, f":dep {crate}")
+    assert ok(kernel, "ndplay_sem_fancy::Fancy(3)").result["text/html"] == "<i>fancy 3</i>"
+    quiet = ok(kernel, "ndplay_sem_fancy::Quiet")
+    assert quiet.plain_results == ["Quiet"] and quiet.stdout == ""
+    assert ok(kernel, "ndplay_sem_fancy::Picture").plain_results == ["Picture"]
+    assert ok(kernel, "use ndplay_sem_fancy::PictureDisplay;\nndplay_sem_fancy::Picture").result["image/png"] == "AAAA"
+    # Other values are shown as before with the trait in scope.
+    assert value(kernel, "[1u8, 2]") == ["[1, 2]"]

@@ -236,16 +236,45 @@ pub fn generate(state: &State, cell: &CellSource, plan: &Plan) -> Generated {
         }
     }
     w.push("::ndplay::cell::leave();\n__ndplay_store.into_raw()\n}", Origin::Frame);
+    // Where the cell's own lines are, for its `dbg!` (see `HEADER`).
+    let lines: Vec<String> = w
+        .map
+        .regions
+        .iter()
+        .filter_map(|r| match &r.origin {
+            Origin::Cell { first_cell_line } => Some(format!("({}, {}, {first_cell_line})", r.first_line, r.lines)),
+            _ => None,
+        })
+        .collect();
+    w.push(&format!("const __NDPLAY_LINES: &[(u32, u32, u32)] = &[{}];", lines.join(", ")), Origin::Frame);
     Generated { source: w.source, map: w.map }
 }
 
 /// What every cell library starts with. Warnings of the student's code are not shown (a
 /// cell that compiles is not nagged), but the type probes' `unused_results` are read, so
 /// the lints are allowed by name: `allow(warnings)` would silence the probes too.
+///
+/// `eprint!`, `eprintln!` and `dbg!` are the kernel's own, defined here, where they shadow
+/// std's in all of the cell's code: they send the text through the prelude on stdout, so
+/// that it arrives in the order it was written among the cell's `println!`s (two pipes,
+/// read by two threads, cannot keep that order). `dbg!` names the cell's own line
+/// (`__NDPLAY_LINES`, written at the end of the library), where std's names a generated
+/// file. Writes to `std::io::stderr()` by hand, and a crate's, still go to the stderr pipe.
 const HEADER: &str = "#![allow(unused, non_snake_case, non_camel_case_types, non_upper_case_globals, unreachable_code)]
 use ::ndplay::prelude::*;
 use ::ndplay::cell::names::*;
-use ::ndplay::cell::{ViaDebug as _, ViaNothing as _, ViaRender as _, ViaUnit as _};";
+use ::ndplay::cell::{ViaDebug as _, ViaEvcxr as _, ViaNothing as _, ViaRender as _, ViaUnit as _};
+use ::ndplay::cell::NoEvcxrDisplay as EvcxrDisplay;
+macro_rules! eprint { ($($t:tt)*) => { ::ndplay::cell::to_stderr(::std::format_args!($($t)*), false) }; }
+macro_rules! eprintln {
+    () => { ::ndplay::cell::to_stderr(::std::format_args!(\"\"), true) };
+    ($($t:tt)*) => { ::ndplay::cell::to_stderr(::std::format_args!($($t)*), true) };
+}
+macro_rules! dbg {
+    () => { ::ndplay::cell::debugged_here(crate::__NDPLAY_LINES, ::std::line!()) };
+    ($v:expr $(,)?) => { match $v { v => { ::ndplay::cell::debugged(crate::__NDPLAY_LINES, ::std::line!(), ::std::stringify!($v), &v); v } } };
+    ($($v:expr),+ $(,)?) => { ($(dbg!($v)),+,) };
+}";
 
 /// What a cell with a `?` of its own is compiled with. `__ndplay_try(x).__ndplay_at(line)`
 /// turns `x` into a `Result<_, __NdplayFailed>` whatever `x` is: an `Option` (a `None`
@@ -291,9 +320,14 @@ impl<T, E: ::std::fmt::Debug> __NdplayTryDebug for &mut __NdplayTry<::std::resul
 /// error's type, `None` for an `Option`; its text).
 pub const TRY_FAILED: &str = "\u{1f}ndplay-try ";
 
-/// The prefix and suffix that show a cell's final expression.
-pub const SHOW_BEFORE: &str = "(&&&::ndplay::cell::Show(&(";
-pub const SHOW_AFTER: &str = "))).__ndplay_show()";
+/// The prefix and suffix that show a cell's final expression. The closure calls the value's
+/// own `evcxr_display()` if its type has one: an inherent method, of a cell's type or a
+/// crate's, is found before the trait method of the prelude's `NoEvcxrDisplay` (imported by
+/// `HEADER` in place of the prelude's `EvcxrDisplay`, which would be ambiguous with it),
+/// which returns something else. The prelude's `Show` ladder picks `Render`, then that,
+/// then `Debug`.
+pub const SHOW_BEFORE: &str = "(&&&&::ndplay::cell::show(&(";
+pub const SHOW_AFTER: &str = "), |v| v.evcxr_display())).__ndplay_show()";
 
 #[cfg(test)]
 mod tests {

@@ -52,6 +52,10 @@ pub const MAX_STREAM_BYTES_PER_CELL: usize = 4 << 20;
 /// with a notice. Browsers choke on outputs of this size, and notebooks store them.
 pub const MAX_DISPLAY_BYTES: usize = 16 << 20;
 
+/// How many lines of an `evcxr_display()` are held back to be read as its blocks; past
+/// that, the rest is shown as printed (a display that long is a loop, not a picture).
+const MAX_EVCXR_LINES: usize = 100_000;
+
 /// A panic reported by the child's panic hook.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PanicReport {
@@ -71,6 +75,12 @@ pub enum Line {
     Panic(PanicReport),
     /// The run could not start: why.
     LoadFailed(String),
+    /// Text the cell wrote with `eprint!`, `eprintln!` or `dbg!`, in its place among stdout.
+    Stderr(String),
+    /// The final value's `evcxr_display()` starts printing.
+    EvcxrBegin,
+    /// The final value's `evcxr_display()` ended, in the run with this number.
+    EvcxrEnd(u64),
     /// A marker whose body did not parse (a bug of the kernel's, never the student's); shown
     /// as text so nothing is lost.
     Malformed(String),
@@ -94,6 +104,9 @@ pub fn parse_mark(kind: Kind, body: &str) -> Line {
             Some(Line::Unloadable(body.split(' ').filter(|n| !n.is_empty()).map(str::to_string).collect()))
         }
         Kind::LoadFailed => Some(Line::LoadFailed(body.to_string())),
+        Kind::Stderr => serde_json::from_str::<String>(body).ok().map(Line::Stderr),
+        Kind::EvcxrBegin => Some(Line::EvcxrBegin),
+        Kind::EvcxrEnd => channel::numbered(body).map(|(seq, _)| Line::EvcxrEnd(seq)),
         // The runner's (see `super::events`); never handed to the forwarder.
         Kind::Done | Kind::Input | Kind::Snapshot | Kind::Resumed | Kind::StderrEnd => None,
     };
@@ -116,6 +129,50 @@ fn parse_display(json: &str) -> Option<Line> {
         "comm_close" => Output::CommClose(serde_json::from_value::<CommClose>(content).ok()?),
         _ => return None,
     }))
+}
+
+/// What an `evcxr_display()` printed, read as evcxr reads it: each block from a line
+/// `EVCXR_BEGIN_CONTENT <mime>` to a line `EVCXR_END_CONTENT` is the value in that mime
+/// type (JSON types parsed as JSON); the lines outside blocks are plain output. `None` when
+/// no block parsed into a bundle.
+pub fn evcxr_content(lines: &[String]) -> (Option<Media>, Vec<String>) {
+    let mut data = serde_json::Map::new();
+    let mut outside = Vec::new();
+    let mut open: Option<(String, Vec<&str>)> = None;
+    for line in lines {
+        match &mut open {
+            None => match line.strip_prefix("EVCXR_BEGIN_CONTENT") {
+                Some(mime) if mime.starts_with(' ') && !mime.trim().is_empty() => {
+                    open = Some((mime.trim().to_string(), Vec::new()));
+                }
+                _ => outside.push(line.clone()),
+            },
+            Some((mime, content)) => {
+                // Content may end on the end mark's own line (`print!("…EVCXR_END_CONTENT")`).
+                if let Some(last) = line.trim_end().strip_suffix("EVCXR_END_CONTENT") {
+                    if !last.is_empty() {
+                        content.push(last);
+                    }
+                    let text = content.join("\n");
+                    let value = match mime.ends_with("json") {
+                        true => serde_json::from_str(&text).unwrap_or(Value::String(text)),
+                        false => Value::String(text),
+                    };
+                    data.insert(std::mem::take(mime), value);
+                    open = None;
+                } else {
+                    content.push(line);
+                }
+            }
+        }
+    }
+    // A block never closed: its lines were output after all.
+    if let Some((mime, content)) = open {
+        outside.push(format!("EVCXR_BEGIN_CONTENT {mime}"));
+        outside.extend(content.into_iter().map(str::to_string));
+    }
+    let media = (!data.is_empty()).then(|| serde_json::from_value::<Media>(Value::Object(data)).ok()).flatten();
+    (media, outside)
 }
 
 /// What the forwarder saw of one cell, reported at its end.
@@ -229,6 +286,8 @@ struct State {
     load_failed: Option<String>,
     /// The current cell's stderr mark has been read.
     stderr_ended: bool,
+    /// What the final value's `evcxr_display()` has printed so far, while it runs.
+    evcxr: Option<Vec<String>>,
     /// Output widgets whose `msg_id` the child set and has not cleared (see
     /// [`State::track_capture`]).
     captures: std::collections::BTreeSet<String>,
@@ -293,7 +352,13 @@ impl State {
                 self.crash.get_or_insert(crash);
             }
         }
-        self.sent += line.len() + 1;
+        self.write(name, line, true);
+    }
+
+    /// Stream text, `newline` added or not (text from a `Kind::Stderr` line is sent as the
+    /// cell wrote it).
+    fn write(&mut self, name: &'static str, text: &str, newline: bool) {
+        self.sent += text.len() + usize::from(newline);
         if self.sent > MAX_STREAM_BYTES_PER_CELL {
             if !self.truncated {
                 self.truncated = true;
@@ -308,14 +373,27 @@ impl State {
             self.flush();
         }
         let p = self.pending.get_or_insert(Pending { name, text: String::new(), lines: 0 });
-        p.text.push_str(line);
-        p.text.push('\n');
-        p.lines += 1;
+        p.text.push_str(text);
+        if newline {
+            p.text.push('\n');
+        }
+        p.lines += text.matches('\n').count() + usize::from(newline);
+    }
+
+    /// At the end of a cell: what an `evcxr_display()` that never ended (it panicked)
+    /// printed is shown as printed.
+    fn end_evcxr(&mut self) {
+        for line in self.evcxr.take().unwrap_or_default() {
+            self.text("stdout", &line);
+        }
     }
 
     fn stdout_piece(&mut self, piece: Piece) {
         let (kind, body) = match piece {
-            Piece::Text(text) => return self.text("stdout", &text),
+            Piece::Text(text) => match &mut self.evcxr {
+                Some(lines) if lines.len() < MAX_EVCXR_LINES => return lines.push(text),
+                _ => return self.text("stdout", &text),
+            },
             Piece::Mark(kind, body) => (kind, body),
         };
         if body.len() > MAX_DISPLAY_BYTES && matches!(kind, Kind::Display | Kind::Result) {
@@ -338,6 +416,26 @@ impl State {
                 self.panic = Some(report);
             }
             Line::Result(seq, media) => self.result = Some((seq, media)),
+            Line::Stderr(text) => self.write("stderr", &text, false),
+            Line::EvcxrBegin => {
+                self.end_evcxr();
+                self.evcxr = Some(Vec::new());
+            }
+            Line::EvcxrEnd(seq) => {
+                let (media, outside) = evcxr_content(&self.evcxr.take().unwrap_or_default());
+                for line in outside {
+                    self.text("stdout", &line);
+                }
+                match media {
+                    Some(media) if serde_json::to_string(&media).map_or(0, |t| t.len()) > MAX_DISPLAY_BYTES => self
+                        .notice(&format!(
+                            "the value's evcxr_display() was refused: it is over the limit of {} MB.",
+                            MAX_DISPLAY_BYTES >> 20
+                        )),
+                    Some(media) => self.result = Some((seq, media)),
+                    None => {}
+                }
+            }
             Line::Unloadable(names) => self.unloadable = names,
             Line::LoadFailed(why) => self.load_failed = Some(why),
         }
@@ -381,6 +479,7 @@ fn forward(stdout: Receiver<Piece>, stderr: Receiver<Piece>, control: Receiver<C
                     state.unloadable.clear();
                     state.load_failed = None;
                     state.stderr_ended = false;
+                    state.evcxr = None;
                     let _ = done.send(());
                 }
                 Ok(Control::Fence(marked, reply)) => {
@@ -402,6 +501,7 @@ fn forward(stdout: Receiver<Piece>, stderr: Receiver<Piece>, control: Receiver<C
                         state.stdout_piece(piece);
                     }
                     state.stderr_ended = false;
+                    state.end_evcxr();
                     state.flush();
                     state.release_captures();
                     let _ = reply.send(CellEnd {
@@ -494,6 +594,58 @@ mod tests {
         f.attach(sink.clone());
         let end = f.fence(false);
         assert!(end.panic.is_none() && end.crash.is_none() && end.result.is_none() && end.unloadable.is_empty());
+    }
+
+    #[test]
+    fn stderr_sent_on_stdout_keeps_its_place_and_an_evcxr_display_becomes_the_result() {
+        let (out_tx, out_rx) = crossbeam_channel::unbounded();
+        let (_err_tx, err_rx) = crossbeam_channel::unbounded();
+        let f = Forwarder::start(out_rx, err_rx);
+        let sink = Arc::new(Collect(Mutex::new(Vec::new())));
+        f.attach(sink.clone());
+        let text = |t: &str| Piece::Text(t.to_string());
+        out_tx.send(text("A")).unwrap();
+        out_tx.send(Piece::Mark(Kind::Stderr, r#""B\n""#.into())).unwrap();
+        out_tx.send(Piece::Mark(Kind::Stderr, r#""no newline""#.into())).unwrap();
+        out_tx.send(text("C")).unwrap();
+        out_tx.send(Piece::Mark(Kind::EvcxrBegin, String::new())).unwrap();
+        for line in ["said", "EVCXR_BEGIN_CONTENT text/html", "<b>x</b>", "EVCXR_END_CONTENT"] {
+            out_tx.send(text(line)).unwrap();
+        }
+        out_tx.send(Piece::Mark(Kind::EvcxrEnd, "9".into())).unwrap();
+        let end = f.fence(false);
+        let (seq, media) = end.result.expect("the evcxr_display is the result");
+        assert_eq!(seq, 9);
+        assert_eq!(serde_json::to_value(&media).unwrap(), serde_json::json!({ "text/html": "<b>x</b>" }));
+        let got: Vec<(String, String)> = sink
+            .0
+            .lock()
+            .unwrap()
+            .iter()
+            .map(json)
+            .map(|v| {
+                (v["content"]["name"].as_str().unwrap().to_string(), v["content"]["text"].as_str().unwrap().to_string())
+            })
+            .collect();
+        let want = [("stdout", "A\n"), ("stderr", "B\nno newline"), ("stdout", "C\nsaid\n")];
+        assert_eq!(got, want.map(|(n, t)| (n.to_string(), t.to_string())));
+    }
+
+    #[test]
+    fn evcxr_blocks_are_read_as_evcxr_reads_them() {
+        let lines = |t: &str| t.lines().map(str::to_string).collect::<Vec<_>>();
+        let (media, outside) = evcxr_content(&lines(
+            "before\nEVCXR_BEGIN_CONTENT text/plain\ntwo\nlines\nEVCXR_END_CONTENT\nEVCXR_BEGIN_CONTENT application/json\n{\"a\": 1}EVCXR_END_CONTENT\nafter",
+        ));
+        assert_eq!(
+            serde_json::to_value(media.unwrap()).unwrap(),
+            serde_json::json!({ "text/plain": "two\nlines", "application/json": { "a": 1 } })
+        );
+        assert_eq!(outside, ["before", "after"]);
+        // Not closed: printed as it was. No mime: not a block.
+        let (media, outside) = evcxr_content(&lines("EVCXR_BEGIN_CONTENT\nEVCXR_BEGIN_CONTENT text/html\n<b>"));
+        assert!(media.is_none());
+        assert_eq!(outside, ["EVCXR_BEGIN_CONTENT", "EVCXR_BEGIN_CONTENT text/html", "<b>"]);
     }
 
     #[test]
