@@ -533,3 +533,24 @@ def test_a_crates_type_with_evcxr_display_is_shown_by_it_and_a_private_one_is_no
     assert ok(kernel, "use ndplay_sem_fancy::PictureDisplay;\nndplay_sem_fancy::Picture").result["image/png"] == "AAAA"
     # Other values are shown as before with the trait in scope.
     assert value(kernel, "[1u8, 2]") == ["[1, 2]"]
+
+
+def test_a_dep_that_rebuilds_the_prelude_restarts_the_process_and_says_what_was_lost(kernel, tmp_path):
+    # `image` does this through num-traits; here a crate asks serde_json (which the prelude
+    # uses) for a feature the prelude does not: cargo builds serde_json again, and the prelude
+    # with it. Before, every later cell failed to load ("undefined symbol").
+    crate = tmp_path / "feat"
+    (crate / "src").mkdir(parents=True)
+    (crate / "Cargo.toml").write_text(
+        '[package]\nname = "ndplay_sem_feat"\nversion = "0.1.0"\nedition = "2021"\n\n'
+        '[dependencies]\nserde_json = { version = "1", features = ["float_roundtrip"] }\n'
+    )
+    (crate / "src" / "lib.rs").write_text("pub fn parsed(s: &str) -> f64 { serde_json::from_str(s).unwrap() }\n")
+    ok(kernel, "let fe_before = 3;")
+    cell = kernel.run(f":dep {crate}\nndplay_sem_feat::parsed(\"2.5\") * 2.0", timeout=900)
+    assert cell.status == "ok", cell.outputs
+    assert cell.plain_results == ["5.0"]
+    assert "rebuilt the prelude" in cell.stderr and "fe_before" in cell.stderr and ":restore" in cell.stderr
+    # Later cells load, with the prelude and the crate; the lost variable is said to be gone.
+    assert value(kernel, "let fe_a = array![1.0, 2.0];\nfe_a.sum()") == ["3.0"]
+    assert kernel.run("fe_before").status == "error"

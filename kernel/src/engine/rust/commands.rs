@@ -130,6 +130,7 @@ impl RustEngine {
         }
         let cwd = std::env::current_dir()?;
         let previous = self.deps.clone();
+        let prelude_before = self.prelude_build();
         let mut names = Vec::new();
         for argument in arguments {
             let (name, spec) = dependency(argument, &cwd)?;
@@ -137,14 +138,57 @@ impl RustEngine {
             self.deps.push((name.clone(), spec));
             names.push(format!("`{name}`"));
         }
-        if let Err(e) = self.rebuild_dependencies() {
+        let built = self.rebuild_dependencies();
+        if built.is_err() {
             self.deps = previous;
             // Back to the dependencies that built.
             let _ = self.rebuild_dependencies();
+        }
+        if self.prelude_build() != prelude_before {
+            self.start_with_the_new_prelude(&names, sink);
+        }
+        if let Err(e) = built {
             return Err(e.context(format!("adding {}", names.join(", "))));
         }
         sink.emit(Output::stderr(&format!("{}\n", statics_note(&names))));
         Ok(())
+    }
+
+    /// The prelude's shared library as built in the slot (a hash of its bytes). Cargo builds
+    /// it again, under new symbol names, when a `:dep` crate changes the features of a
+    /// library the prelude uses (cargo builds each library once, with every feature any
+    /// crate asks for): `image` does, through `num-traits`.
+    fn prelude_build(&self) -> Option<u64> {
+        use std::hash::{Hash, Hasher};
+        let path =
+            self.slot.dir.join("target").join(&self.compiler.target).join("debug").join("deps").join("libndplay.so");
+        let bytes = std::fs::read(path).ok()?;
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        bytes.hash(&mut hasher);
+        Some(hasher.finish())
+    }
+
+    /// After a `:dep` that rebuilt the prelude: the process that runs cells has the old one
+    /// loaded, and no later cell could be loaded beside it (its symbols are the new ones).
+    /// The process starts again, and the student is told which variables went with it.
+    fn start_with_the_new_prelude(&mut self, names: &[String], sink: &Arc<dyn OutputSink>) {
+        let lost = self.variable_names();
+        self.state.clear_variables();
+        self.replay.child_lost();
+        self.runner.restart();
+        let what = if lost.is_empty() {
+            "No variables were lost.".to_string()
+        } else {
+            format!(
+                "Variables lost: {}. Run `{}` to run again the cells that made them (or run those cells yourself).",
+                lost.join(", "),
+                super::restore::RESTORE_COMMAND
+            )
+        };
+        sink.emit(Output::stderr(&format!(
+            "[ndplay] Adding {} rebuilt the prelude (the crate asks for other features of a library the prelude uses), so the process that runs cells started again with it. {what} Tip: put `:dep` lines in a notebook's first cell.\n",
+            names.join(", ")
+        )));
     }
 
     /// `:clear`: a new session's state, in a fresh process.
