@@ -453,6 +453,10 @@ def test_dbg_names_the_cells_line_returns_its_value_and_keeps_order(kernel):
     pair = ok(kernel, 'dbg!(1u8, "two")')
     assert pair.stderr == '[line 1] 1u8 = 1\n[line 1] "two" = "two"\n'
     assert pair.plain_results == ['(1, "two")']
+    # A mistake inside the kernel's dbg! points at the call in the cell, as std's would.
+    wrong = kernel.run("struct OdNoDebug;\nlet od_z = 1; dbg!(OdNoDebug);")
+    assert wrong.error["ename"] == "E0277"
+    assert "--> cell:2:15" in report(wrong) and "dbg!(OdNoDebug)" in report(wrong)
 
 
 def test_a_value_with_its_own_evcxr_display_is_shown_by_it(kernel):

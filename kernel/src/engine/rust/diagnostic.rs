@@ -154,17 +154,21 @@ fn untriable(d: Diagnostic) -> Diagnostic {
 const CELL_FILE: &str = "src/lib.rs";
 
 /// The place in the cell library's own source a span stands for. A span inside a macro's
-/// expansion (`format!` is written in the standard library) is followed back through its
+/// expansion (`format!` is written in the standard library; `dbg!` and `eprintln!` in the
+/// library's own header, outside the cell's lines) is followed back through its
 /// `expansion` chain to the macro call the library's source makes; a span that never
 /// reaches it (a library's own code) is `None`. A span with no file named is taken as the
 /// library's (hand-written diagnostics in tests).
-fn source_span(span: &Value) -> Option<&Value> {
+fn source_span<'a>(span: &'a Value, map: &SourceMap) -> Option<&'a Value> {
     let mut span = span;
+    let in_cell = |s: &Value| {
+        s["line_start"].as_u64().is_some_and(|l| matches!(map.origin(l as usize), Some((Origin::Cell { .. }, _))))
+    };
     // The chain is finite in rustc's output; the bound only guards against a cycle.
     for _ in 0..64 {
         match span["file_name"].as_str() {
             None => return Some(span),
-            Some(CELL_FILE) => return Some(span),
+            Some(CELL_FILE) if in_cell(span) || span["expansion"].is_null() => return Some(span),
             Some(_) => span = &span["expansion"]["span"],
         }
         if span.is_null() {
@@ -178,7 +182,7 @@ fn source_span(span: &Value) -> Option<&Value> {
 fn cell_labels(json: &Value, map: &SourceMap) -> Vec<Label> {
     let mut labels = Vec::new();
     for written in json["spans"].as_array().into_iter().flatten() {
-        let Some(span) = source_span(written) else { continue };
+        let Some(span) = source_span(written, map) else { continue };
         let (Some(start_line), Some(end_line)) = (span["line_start"].as_u64(), span["line_end"].as_u64()) else {
             continue;
         };
@@ -203,7 +207,7 @@ fn cell_labels(json: &Value, map: &SourceMap) -> Vec<Label> {
 /// spans and its notes' spans. The engine reads from them whose doing the error is.
 pub fn origins(json: &Value, map: &SourceMap) -> (Option<Origin>, Vec<Origin>) {
     let origin = |span: &Value| {
-        let line = source_span(span)?["line_start"].as_u64()? as usize;
+        let line = source_span(span, map)?["line_start"].as_u64()? as usize;
         map.origin(line).map(|(o, _)| o.clone())
     };
     let spans: Vec<&Value> = json["spans"].as_array().into_iter().flatten().collect();
