@@ -5,6 +5,7 @@
 #   2. the kernel installed into a temporary prefix, cache warmed once
 #   3. real cells on one warmed kernel, and jupyter_kernel_test
 #   4. the lesson notebooks with nbval and with `ndplay check`
+#   4a. the instructor's tools: an nbgrader assignment graded, jupytext round trips
 #   4b. a shared server (root): the system-wide install with its read-only cache, local
 #      users made by the test, and a real JupyterHub with six students at once
 #   5. the lessons in JupyterLab, in headless Chromium
@@ -59,6 +60,15 @@ step "Tier 4: lesson notebooks with nbval, and ndplay check (which must agree)"
 "$VENV/bin/python" -m pytest -p no:cacheprovider -q -n 2 --dist loadfile --nbval --nbval-kernel-name ndplay \
   --nbval-sanitize-with notebooks/sanitize.cfg notebooks/
 "$NDPLAY" check --color never notebooks/*.ipynb
+
+step "Tier 4a: the instructor's tools: nbgrader grades an ndplay assignment; jupytext round trips"
+# nbgrader and jupytext come from tests/requirements.txt; a missing one fails this tier
+# loudly, never a skip.
+"$VENV/bin/python" -c 'import nbgrader, jupytext' || {
+  echo "Tier 4a needs nbgrader and jupytext in $VENV (tests/requirements.txt)" >&2
+  exit 1
+}
+"$VENV/bin/python" -m pytest -p no:cacheprovider -q tests/instructor
 
 # It creates system users (useradd), so it needs root, as CI has; NDPLAY_SKIP_HUB=1 leaves
 # it out on a developer's machine, and says so. About 4 minutes, plus the shared cache's

@@ -266,7 +266,7 @@ mod tests {
             "<div style=\"font-family:var(--jp-code-font-family, monospace);font-size:var(--jp-code-font-size, 13px);line-height:1.5\">",
             "<div><b>Array2&lt;f64&gt;</b> <span style=\"color:var(--jp-ui-font-color2, #757575)\">shape</span> <b>(2, 2)</b> ",
             "<span style=\"color:var(--jp-ui-font-color2, #757575)\">dtype</span> <b>f64</b> ",
-            "<span style=\"background:var(--jp-error-color1, #d32f2f);color:var(--jp-ui-inverse-font-color0, #fff);border-radius:3px;padding:1px 6px;white-space:nowrap\">✗ Error: 1 NaN of 4 values</span></div>",
+            "<span style=\"background:var(--jp-error-color1, #d32f2f);color:var(--jp-ui-inverse-font-color0, #fff);border-radius:3px;padding:1px 6px;white-space:nowrap\">✗ Not finite: 1 NaN of 4 values</span></div>",
             "<div style=\"color:var(--jp-ui-font-color2, #757575)\">4 elements · 32 bytes · C-contiguous · strides (2, 1) elements = (16, 8) bytes</div>",
             "<table style=\"border-collapse:collapse;margin:2px 0 6px 0\"><tr><th></th>",
             "<th style=\"color:var(--jp-ui-font-color2, #757575);font-weight:normal\">0</th>",

@@ -44,6 +44,9 @@
 //! - [`health`] — the finite / NaN / inf verdict and its badge.
 //! - [`check`](mod@check) — `check(&answer, &expected)`: the pass/fail badge of exercises;
 //!   the comparison in `check/compare.rs`, its words and badge in `check/badge.rs`.
+//! - [`course`] — the lessons' set-up written once (the spirals, lesson 2's network,
+//!   cross-entropy, the gradient checker, the pipeline picture): `use ndplay::course::*;`.
+//!   Not in the prelude: a lesson imports it.
 //! - [`escape`] — HTML/XML escaping, used by every renderer that embeds user text.
 //! - `cell` (hidden) — what the kernel's generated code around every cell calls: the
 //!   variable store, the display of the final value, the panic hook.
@@ -68,6 +71,7 @@ pub mod cell;
 pub mod channel;
 pub mod chart;
 pub mod check;
+pub mod course;
 pub mod diagram;
 pub mod display;
 pub mod dtype;
