@@ -40,6 +40,7 @@ pub mod output;
 pub mod plan;
 pub mod prelude;
 pub mod process;
+pub mod mistakes;
 pub mod report;
 pub mod restore;
 pub mod rewrite;
