@@ -36,11 +36,11 @@ pub mod compiler;
 pub mod diagnostic;
 pub mod events;
 pub mod interaction;
+pub mod mistakes;
 pub mod output;
 pub mod plan;
 pub mod prelude;
 pub mod process;
-pub mod mistakes;
 pub mod report;
 pub mod restore;
 pub mod rewrite;
@@ -437,6 +437,9 @@ impl RustEngine {
             }
         }
         if let Some(p) = end.panic {
+            if let Some(advice) = self.panic_advice(&cell.text.code, &p.message) {
+                return Outcome::Error(panic_error(&p, Some(&advice)));
+            }
             if is_shape_panic(&p.message) {
                 let explained = self.explain_shape_panic(&cell.text.code);
                 return match explained {
