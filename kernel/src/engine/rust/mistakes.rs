@@ -108,18 +108,28 @@ fn bracketed(text: &str, open: char, close: char) -> Option<String> {
     None
 }
 
-/// The operands around a binary operator at the span: `a` and `2.0` in `a / 2.0`.
+/// The operands around a binary operator at the span: `a` and `2.0` in `a / 2.0`. An
+/// operand that is not a plain name, number or method call on a name (`array![1, 2]`) is
+/// empty: a hint cannot name it, and says nothing rather than something wrong.
 fn operands(at: &Place) -> (String, String) {
-    let left = trailing_name(at.before().trim_end(), "a");
+    let before = at.before();
+    let before = before.trim_end();
+    let left = if before.ends_with(|c: char| c.is_alphanumeric() || c == '_') {
+        trailing_name(before, "")
+    } else {
+        String::new()
+    };
     let after = at.after();
-    let right: String =
-        after.trim_start().chars().take_while(|c| c.is_alphanumeric() || "_.&()".contains(*c)).collect();
+    let after = after.trim_start();
+    let right: String = after.chars().take_while(|c| c.is_alphanumeric() || "_.&()".contains(*c)).collect();
+    let rest = &after[right.len()..];
     let mut right = right.trim_end_matches('.').trim_start_matches('&').to_string();
     while right.matches(')').count() > right.matches('(').count() {
         right.pop();
     }
-    let right = if right.is_empty() { "b".to_string() } else { right };
-    let left = left.trim_start_matches('&').to_string();
+    if rest.starts_with(['!', '[', ':']) || right.starts_with(|c: char| !(c.is_alphanumeric() || c == '_')) {
+        right.clear();
+    }
     (left, right)
 }
 
@@ -263,6 +273,7 @@ pub fn hint(m: &Mistake) -> Option<String> {
         let before = at.before();
         if marked == "@" {
             let (p, q) = operands(&at);
+            let (p, q) = (if p.is_empty() { "p".into() } else { p }, if q.is_empty() { "q".into() } else { q });
             return Some(format!("Rust has no `@` operator: NumPy's `{p} @ {q}` is `{p}.dot(&{q})`"));
         }
         if let Some(open) = before.rfind('[').filter(|&i| !before[i..].contains(']')) {
@@ -304,7 +315,7 @@ pub fn hint(m: &Mistake) -> Option<String> {
         let base = trailing_name(at.before().trim_end().trim_end_matches('*'), "x");
         let power: String = marked.trim_start_matches('*').trim().to_string();
         return Some(format!(
-            "Rust has no `**`: `{base}.powi({power})` for a float, `{base}.pow({power})` for an integer, `{base}.mapv(|x| x.powi({power}))` for an array"
+            "Rust has no `**`: `{base}.powi({power})` for a float, `{base}.pow({power})` for an integer, `{base}.mapv(|x: f64| x.powi({power}))` for an array"
         ));
     }
 
@@ -338,7 +349,7 @@ pub fn hint(m: &Mistake) -> Option<String> {
     {
         let r = receiver(&at.before());
         let fix = match marked.as_str() {
-            "sort" | "sort_unstable" => format!("`{r}.sort_by(|x, y| x.total_cmp(y))`"),
+            "sort" | "sort_unstable" => format!("`{r}.sort_by(f64::total_cmp)`"),
             "min" => format!("`{r}.iter().copied().fold(f64::INFINITY, f64::min)`"),
             _ => format!("`{r}.iter().copied().fold(f64::NEG_INFINITY, f64::max)`"),
         };
@@ -368,6 +379,9 @@ pub fn hint(m: &Mistake) -> Option<String> {
     // A boolean mask: comparing an array with a number.
     if message.starts_with("binary operation `") && message.contains("cannot be applied to type `Array") {
         let (r, rhs) = operands(&at);
+        if r.is_empty() || rhs.is_empty() {
+            return None;
+        }
         let op = marked.trim();
         return Some(format!(
             "`{op}` compares two whole values, it makes no mask: NumPy's `{r} {op} {rhs}` is `{r}.mapv(|x| x {op} {rhs})`; to keep the elements that pass, `{r}.iter().copied().filter(|&x| x {op} {rhs}).collect::<Array1<_>>()`"
@@ -433,6 +447,9 @@ pub fn hint(m: &Mistake) -> Option<String> {
         .map(|w| &w["cannot ".len()..]);
     if let Some(verb) = arithmetic {
         let (lhs, rhs) = operands(&at);
+        // Each hint below names both operands but one; without their names, the generic
+        // hint of `array_terms` says it better than a guess.
+        let named = !lhs.is_empty() && !rhs.is_empty();
         let op = marked.trim();
         let (first, second) = if verb == "add" {
             // `cannot add `B` to `A``: the left operand's type is named second.
@@ -440,7 +457,12 @@ pub fn hint(m: &Mistake) -> Option<String> {
         } else {
             (quoted.first().copied().unwrap_or(""), quoted.get(1).copied().unwrap_or(""))
         };
-        if first.contains("Vec<") {
+        if first.contains("Vec<") && second.contains("Vec<") && named {
+            return Some(format!(
+                "a `Vec` is a list, not an array: it has no arithmetic. Make them arrays: `Array1::from({lhs}.clone()) {op} Array1::from({rhs}.clone())`"
+            ));
+        }
+        if first.contains("Vec<") && named {
             return Some(format!(
                 "a `Vec` is a list, not an array: it has no arithmetic. Make it an array: `Array1::from({lhs}.clone()) {op} {rhs}`"
             ));
@@ -458,12 +480,12 @@ pub fn hint(m: &Mistake) -> Option<String> {
         let (a, b) = (elem(first), elem(second));
         let is_float = |t: &str| t == "f64" || t == "f32" || t == "{float}";
         let is_int = |t: &str| t == "{integer}" || t.starts_with('i') || t.starts_with('u');
-        if is_float(&a) && is_float(&b) && a != b && a != "{float}" && b != "{float}" {
+        if is_float(&a) && is_float(&b) && a != b && a != "{float}" && b != "{float}" && named {
             return Some(format!(
                 "`{lhs}` holds `{a}` and `{rhs}` holds `{b}`: both sides of `{op}` need the same element type, e.g. `{lhs}.mapv(|x| x as {b})`"
             ));
         }
-        if is_int(&a) && is_float(&b) {
+        if is_int(&a) && is_float(&b) && named {
             let to = if b == "f32" { "f32" } else { "f64" };
             let literal = rhs.parse::<f64>().is_ok();
             return Some(if a == "usize" {
@@ -474,10 +496,13 @@ pub fn hint(m: &Mistake) -> Option<String> {
                 format!("`{lhs}` is an integer and `{rhs}` a float; Rust never converts between them by itself: `{lhs} as {to}`")
             });
         }
-        if is_float(&a) && is_int(&b) {
-            return Some(if b == "usize" {
-                format!("`{rhs}` is a `usize` (a length or an index) and the other side a float: convert it, `{rhs} as f64`")
-            } else if rhs.chars().all(|c| c.is_ascii_digit()) {
+        if is_float(&a) && is_int(&b) && b == "usize" && !rhs.is_empty() {
+            return Some(format!(
+                "`{rhs}` is a `usize` (a length or an index) and the other side a float: convert it, `{rhs} as f64`"
+            ));
+        }
+        if is_float(&a) && is_int(&b) && named {
+            return Some(if rhs.chars().all(|c| c.is_ascii_digit()) {
                 format!("`{rhs}` is an integer and `{lhs}` holds floats; Rust never converts between them by itself: write `{rhs}.0`")
             } else {
                 format!("`{rhs}` is an integer and `{lhs}` holds floats: convert it, `{rhs} as f64`")
@@ -573,6 +598,16 @@ mod tests {
         assert_eq!(python_slice("1:3"), "1..3");
         assert_eq!(python_slice("::2"), "..;2");
         assert_eq!(python_slice(":"), "..");
+    }
+
+    #[test]
+    fn an_operand_it_cannot_name_is_not_guessed() {
+        let message = "cannot add `Array1<{float}>` to `Array1<{integer}>`";
+        assert_eq!(hint_for(message, Some("E0277"), "let m = array![1, 2] + array![1.0, 2.0];", "+"), None);
+        assert_eq!(
+            hint_for("cannot divide `{float}` by `usize`", Some("E0277"), "a.sum() / a.len()", "/").unwrap(),
+            "`a.len()` is a `usize` (a length or an index) and the other side a float: convert it, `a.len() as f64`"
+        );
     }
 
     #[test]

@@ -152,7 +152,11 @@ pub fn plain_panic_advice(code: &str, message: &str) -> Option<String> {
         return Some(if len == 0 {
             "The list is empty, so no index is valid.".to_string()
         } else {
-            format!("Valid indices are 0 to {}: {} is past the end (indices start at 0).", len - 1, index.trim())
+            format!(
+                "Valid indices are 0 to {last}: {} is past the end. Indices start at 0, so the last element is `[{last}]`.",
+                index.trim(),
+                last = len - 1
+            )
         });
     }
     if message.contains("called `Option::unwrap()` on a `None` value") && code.contains(".mean()") {
@@ -241,7 +245,7 @@ mod tests {
         );
         assert_eq!(
             plain_panic_advice("", "index out of bounds: the len is 3 but the index is 10").unwrap(),
-            "Valid indices are 0 to 2: 10 is past the end (indices start at 0)."
+            "Valid indices are 0 to 2: 10 is past the end. Indices start at 0, so the last element is `[2]`."
         );
         assert_eq!(plain_panic_advice("a.sum()", "boom"), None);
         // `unwrap()` on `None` is the empty `mean()` only when the cell calls `mean()`.
