@@ -1,0 +1,151 @@
+#!/usr/bin/env python3
+"""The catalogue of beginner mistakes (tests/mistakes/catalogue.toml), run on a real kernel.
+
+    mistakes.py update    run every entry's cell and store its message (review the diff
+                          like a golden file: each message is pinned exactly by
+                          tests/cells/test_mistakes.py)
+    mistakes.py measure   for ndplay and for rustc's plain output (what evcxr_jupyter
+                          shows), count the entries whose message names the mistake and
+                          shows a working fix; print the table for docs/performance.md,
+                          and the time each failing cell took to answer
+
+"Names the mistake": one of the entry's `names` is in the message. "Shows a working fix":
+the entry's `shows` (a piece of its `fix`, which the test tier runs) is in the message.
+rustc's plain output is made by compiling each cell inside a function with the kernel's
+recorded rustc command (`--error-format=human`); a cell that compiles there but panics
+when run is counted with rustc's output empty, as a compiler shows nothing of a panic.
+Needs the environment of scripts/test.sh (JUPYTER_PATH, NDPLAY_CACHE_DIR) and a kernel
+installed there.
+"""
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CATALOGUE = ROOT / "tests" / "mistakes" / "catalogue.toml"
+ANSI = re.compile("\x1b\\[[0-9;]*m")
+sys.path.insert(0, str(ROOT / "tests"))
+
+
+def load():
+    return tomllib.loads(CATALOGUE.read_text())["mistake"]
+
+
+def plain(cell):
+    return ANSI.sub("", "\n".join(cell.error["traceback"])).rstrip("\n")
+
+
+def literal(text):
+    assert "'''" not in text, text
+    return "'''\n" + text + "'''" if "\n" in text or "'" in text else "'" + text + "'"
+
+
+def write(entries):
+    out = [
+        "# Beginner mistakes: each entry's cell, the message ndplay gives for it (pinned exactly by",
+        "# tests/cells/test_mistakes.py), and a fix the test runs. `names`: words of the message",
+        "# that name the mistake; `shows`: the piece of the fix the message shows. Messages are",
+        "# written by `scripts/mistakes.py update` and reviewed like golden files.",
+        "",
+    ]
+    for e in entries:
+        out.append("[[mistake]]")
+        for key in ("family", "name"):
+            out.append(f"{key} = {json.dumps(e[key])}")
+        for key in ("cell", "fix"):
+            out.append(f"{key} = {literal(e[key])}")
+        out.append("names = [" + ", ".join(literal(n) for n in e["names"]) + "]")
+        out.append(f"shows = {literal(e['shows'])}")
+        if "why" in e:
+            out.append(f"why = {json.dumps(e['why'])}")
+        out.append(f"message = {literal(e.get('message', '').rstrip(chr(10)) + chr(10))}")
+        out.append("")
+    CATALOGUE.write_text("\n".join(out))
+
+
+def update():
+    from ndplay_harness import Kernel
+
+    entries = load()
+    with Kernel(ready_timeout=120) as k:
+        assert k.run("1", timeout=600).status == "ok"
+        for e in entries:
+            assert k.run(":clear").status == "ok"
+            cell = k.run(e["cell"])
+            e["message"] = (plain(cell) if cell.status == "error" else "(no error)") + "\n"
+    write(entries)
+
+
+def rustc_command():
+    cache = Path(os.environ.get("NDPLAY_CACHE_DIR") or Path.home() / ".cache" / "ndplay")
+    recorded = json.loads(next((cache / "sessions").glob("slot-*/rustc-command.json")).read_text())
+    args, keep = [], iter(recorded["args"])
+    for a in keep:
+        if a in ("--error-format=json",) or a.startswith("--json=") or a.startswith("--emit") or a == "src/lib.rs":
+            continue
+        if a in ("--out-dir", "--crate-type"):
+            next(keep)
+            continue
+        args.append(a)
+    return args
+
+
+def rustc_plain(args, cell):
+    """rustc's own report of a cell compiled inside a function, as a terminal shows it."""
+    with tempfile.TemporaryDirectory() as d:
+        src = Path(d) / "cell.rs"
+        body = "\n".join("    " + l for l in cell.splitlines())
+        src.write_text(f"#![allow(unused)]\nuse ndplay::prelude::*;\npub fn cell() {{\n    let _ = {{\n{body}\n    }};\n}}\n")
+        run = subprocess.run(
+            ["rustc", *args, str(src), "--crate-type", "lib", "--emit=metadata", "--out-dir", d, "--color", "never"],
+            capture_output=True,
+            text=True,
+        )
+        return run.stderr
+
+
+def measure():
+    from ndplay_harness import Kernel
+
+    entries = load()
+    args = rustc_command()
+    score = {"ndplay": [0, 0, 0], "rustc": [0, 0, 0]}
+    times, longest = [], 0
+    with Kernel(ready_timeout=120) as k:
+        assert k.run("1", timeout=600).status == "ok"
+        for e in entries:
+            assert k.run(":clear").status == "ok"
+            cell = k.run(e["cell"])
+            ours = plain(cell) if cell.status == "error" else ""
+            if cell.status == "error" and cell.error["ename"] not in ("panic",):
+                times.append(cell.seconds)
+            longest = max(longest, len(ours.splitlines()))
+            for who, text in (("ndplay", ours), ("rustc", rustc_plain(args, e["cell"]))):
+                named = any(n in text for n in e["names"])
+                shown = e["shows"] in text
+                score[who][0] += named
+                score[who][1] += shown
+                score[who][2] += named and shown
+    n = len(entries)
+    times.sort()
+    print(f"| over {n} catalogue entries | names the mistake | shows a working fix | both |")
+    print("|---|---|---|---|")
+    for who, label in (("ndplay", "ndplay"), ("rustc", "rustc's plain output (evcxr_jupyter)")):
+        a, b, c = score[who]
+        print(f"| {label} | {a} | {b} | {c} |")
+    print()
+    print(f"longest ndplay message: {longest} lines")
+    if times:
+        print(
+            f"compile errors answered in: median {times[len(times) // 2]:.3f} s, "
+            f"slowest {times[-1]:.3f} s, over {len(times)} cells"
+        )
+
+
+if __name__ == "__main__":
+    {"update": update, "measure": measure}[sys.argv[1]]()
