@@ -180,8 +180,9 @@ pub fn plain_panic_advice(code: &str, message: &str) -> Option<String> {
             _ => "add",
         };
         return Some(format!(
-            "Integer overflow: {what}. Use a wider type (`i64`, or `f64`), or say what should happen: \
-             `checked_{verb}` (gives `None`), `wrapping_{verb}` (wraps around), `saturating_{verb}` (stops at the limit)."
+            "Integer overflow: {what}. Use a wider type (`i64`, or `f64`; for an array, `a.mapv(|x| x as i64)`), \
+             or, for one number, say what should happen: `checked_{verb}` (gives `None`), `wrapping_{verb}` (wraps around), \
+             `saturating_{verb}` (stops at the limit)."
         ));
     }
     None
