@@ -109,12 +109,38 @@ def rustc_plain(args, cell):
         return run.stderr
 
 
+SUGGESTED = re.compile(r"^\s*\d+\s+(?:\||\+)\s(.*)$")
+MARKS = re.compile(r"^\s*\|\s*[+~ ]+$")
+
+
+def suggestions(rustc_text):
+    """The lines of rustc's `help:` suggestions with the change in place (`N | …` followed by
+    a `+++` line, or `N + …`), without the wrapper's indentation."""
+    lines = rustc_text.splitlines()
+    found, in_help = [], False
+    for i, line in enumerate(lines):
+        if line.startswith("help:"):
+            in_help = True
+            continue
+        if line.startswith(("error", "warning")) or not line.strip():
+            in_help = False
+        m = SUGGESTED.match(line) if in_help else None
+        if not m:
+            continue
+        marks = lines[i + 1] if i + 1 < len(lines) else ""
+        inserted = MARKS.match(marks) and "+" in marks
+        if line.lstrip().split(" ", 2)[1:2] == ["+"] or inserted:
+            found.append(m.group(1).strip())
+    return [s for s in found if s and s not in ("let _ = {", "};")]
+
+
 def measure():
     from ndplay_harness import Kernel
 
     entries = load()
     args = rustc_command()
     score = {"ndplay": [0, 0, 0], "rustc": [0, 0, 0]}
+    in_place, missing = 0, []
     times, longest = [], 0
     with Kernel(ready_timeout=120) as k:
         assert k.run("1", timeout=600).status == "ok"
@@ -125,7 +151,13 @@ def measure():
             if cell.status == "error" and cell.error["ename"] not in ("panic",):
                 times.append((cell.seconds, e["name"]))
             longest = max(longest, len(ours.splitlines()))
-            for who, text in (("ndplay", ours), ("rustc", rustc_plain(args, e["cell"]))):
+            theirs = rustc_plain(args, e["cell"])
+            ours_lines = {SUGGESTED.sub(r"\1", l).strip() for l in ours.splitlines()}
+            lost = [s for s in suggestions(theirs) if s not in ours_lines]
+            in_place += not lost
+            if lost:
+                missing.append((e["name"], lost))
+            for who, text in (("ndplay", ours), ("rustc", theirs)):
                 named = any(n in text for n in e["names"])
                 shown = e["shows"] in text
                 score[who][0] += named
@@ -140,6 +172,9 @@ def measure():
         print(f"| {label} | {a} | {b} | {c} |")
     print()
     print(f"longest ndplay message: {longest} lines")
+    print(f"entries whose ndplay message has every line rustc suggests, in place: {in_place} of {n}")
+    for name, lost in missing:
+        print(f"  {name}: rustc suggests {lost}")
     if times:
         print(
             f"compile errors, each just after `:clear`: median {times[len(times) // 2][0]:.3f} s, "

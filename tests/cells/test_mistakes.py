@@ -42,3 +42,23 @@ def test_a_mistake_is_named_and_its_fix_works(clean, entry):
     assert entry["shows"] in message and entry["shows"] in entry["fix"]
     fixed = clean.run(entry["fix"])
     assert fixed.status == "ok", fixed.outputs
+
+
+def test_every_rustc_suggestion_is_in_the_message_or_the_entry_says_why():
+    # rustc's own report of each cell (the kernel's recorded rustc command, the cell inside a
+    # function): every line it suggests with the change in place must be in ndplay's stored
+    # message, unless the entry's `why` says why not.
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
+    import mistakes
+
+    args = mistakes.rustc_command()
+    lost = {}
+    for e in ENTRIES:
+        ours = {mistakes.SUGGESTED.sub(r"\1", line).strip() for line in e["message"].splitlines()}
+        missing = [s for s in mistakes.suggestions(mistakes.rustc_plain(args, e["cell"])) if s not in ours]
+        if missing and "why" not in e:
+            lost[e["name"]] = missing
+        assert not ("why" in e and not missing), f"{e['name']}: `why` no longer needed"
+    assert lost == {}
