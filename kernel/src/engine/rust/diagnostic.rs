@@ -181,9 +181,15 @@ fn help(child: &Value, map: &SourceMap) -> Option<Help> {
         }
     }
     if edits.is_empty() {
-        if let Some(replacement) = elsewhere.first().filter(|r| !r.is_empty()) {
-            text.push_str("\n\n");
-            text.push_str(replacement);
+        match elsewhere.first().filter(|r| !r.is_empty()) {
+            // A variable of an earlier cell is declared in the kernel's lines: a `mut` there
+            // is nowhere the student can write it.
+            Some(r) if r == "mut" => text.push_str(" (it was declared in an earlier cell)"),
+            Some(replacement) => {
+                text.push_str("\n\n");
+                text.push_str(replacement);
+            }
+            None => {}
         }
     }
     Some(Help { text, edits })

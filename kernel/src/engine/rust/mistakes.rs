@@ -253,7 +253,7 @@ pub fn hint(m: &Mistake) -> Option<String> {
             return Some(format!("Rust has no keyword arguments: pass `{value}` by position (`{name}=` is NumPy's)"));
         }
         return match name {
-            "np" | "numpy" => Some(numpy_function(&after)),
+            "np" | "numpy" => numpy_function(&after),
             "len" => {
                 let arg = bracketed(&after, '(', ')').unwrap_or_else(|| "x".into());
                 Some(format!("Python's `len({arg})` is the method `{arg}.len()` in Rust"))
@@ -314,6 +314,11 @@ pub fn hint(m: &Mistake) -> Option<String> {
     if m.code == Some("E0614") && at.before().trim_end().ends_with('*') {
         let base = trailing_name(at.before().trim_end().trim_end_matches('*'), "x");
         let power: String = marked.trim_start_matches('*').trim().to_string();
+        if power.parse::<i32>().is_err() {
+            return Some(format!(
+                "Rust has no `**`: `{base}.powf({power})` for a float, `{base}.mapv(|x: f64| x.powf({power}))` for an array"
+            ));
+        }
         return Some(format!(
             "Rust has no `**`: `{base}.powi({power})` for a float, `{base}.pow({power})` for an integer, `{base}.mapv(|x: f64| x.powi({power}))` for an array"
         ));
@@ -366,6 +371,14 @@ pub fn hint(m: &Mistake) -> Option<String> {
                 "`{r}.mean()` is `None` for an empty array, so it returns an `Option`: write `{r}.mean().unwrap()`"
             ));
         }
+    }
+
+    // A variable of an earlier cell, declared without `mut` there.
+    if m.code == Some("E0596") && m.all.contains("(it was declared in an earlier cell)") {
+        let name = quoted.first().copied().unwrap_or("x");
+        return Some(format!(
+            "`{name}` was declared without `mut` in an earlier cell: declare it again as mutable in this cell, `let mut {name} = {name};`, then change it"
+        ));
     }
 
     // A read-only view written to.
@@ -513,10 +526,14 @@ pub fn hint(m: &Mistake) -> Option<String> {
 }
 
 /// `np.zeros((2, 3))` and friends, as ndarray writes them; `after` is the cell's text after
-/// the `np`.
-fn numpy_function(after: &str) -> String {
+/// the `np`. `None` for a name that is not called (`np.int32` given to `astype`): the
+/// mistake is the call around it, whose own hint leads.
+fn numpy_function(after: &str) -> Option<String> {
     let rest = after.trim_start_matches('.');
     let function: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+    if !rest[function.len()..].trim_start().starts_with('(') {
+        return None;
+    }
     let args = bracketed(&rest[function.len()..], '(', ')').unwrap_or_default();
     let dims = |shape: &str| if shape.trim_start().starts_with('(') { shape.matches(',').count() + 1 } else { 1 };
     let fix = match function.as_str() {
@@ -553,9 +570,9 @@ fn numpy_function(after: &str) -> String {
         }
         _ => format!("the table in {FROM_NUMPY}"),
     };
-    format!(
+    Some(format!(
         "there is no `np` in Rust: ndarray's names are in scope without a prefix. NumPy's `np.{function}(…)` is {fix}"
-    )
+    ))
 }
 
 /// A Python slice (`1:3`, `:`, `::2`) as `s!` writes it (`1..3`, `..`, `..;2`).

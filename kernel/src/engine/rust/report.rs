@@ -471,8 +471,9 @@ pub fn compile_error(typed: &str, cell: &CellText, errors: &[Diagnostic]) -> Cel
             traceback.push(format!("  \x1b[1;34m=\x1b[0m \x1b[1;32mhint\x1b[0m: {}", hint_lines.next().unwrap_or("")));
             traceback.extend(hint_lines.map(|l| format!("          {l}")));
             if let Some(&(line, start, end)) = spans.first() {
-                // `np.where(…)` and `f(axis=0)` are one mistake to the end of the line.
-                let whole_line = hint.contains("there is no `np`") || hint.contains("keyword arguments");
+                // `np.where(…)`, `f(axis=0)` and `h.astype(f32)` are one mistake to the end of the line.
+                let whole_line =
+                    hint.starts_with("NumPy's") || hint.starts_with("Rust has no") || hint.contains("there is no `np`");
                 explained.push((line, start, if whole_line { usize::MAX } else { end }));
             }
         }

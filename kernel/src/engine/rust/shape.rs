@@ -116,9 +116,25 @@ pub fn reshape_advice(method: &str, shape: &str, counts: Option<(usize, usize)>)
                 if pairs.is_empty() { String::new() } else { format!(", e.g. {}", pairs.join(" or ")) }
             )
         }
-        None => format!(
-            "This is a reshape, not broadcasting: `{method}({shape})` needs a shape that holds exactly as many elements as the array has (`len()`)."
-        ),
+        None => {
+            // The array may be gone (the reshape took it by value), but the places asked
+            // for are in the text when the shape is written with numbers.
+            let dims: Vec<usize> =
+                shape.trim_matches(['(', ')', '[', ']']).split(',').filter_map(|d| d.trim().parse().ok()).collect();
+            let asked = shape.trim_matches(['(', ')', '[', ']']).split(',').filter(|d| !d.trim().is_empty()).count();
+            if !dims.is_empty() && dims.len() == asked {
+                let places: usize = dims.iter().product();
+                let product = dims.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(" × ");
+                format!(
+                    "This is a reshape, not broadcasting: `{method}({shape})` asks for {product} = {places} places, and the array does not have {places} elements. \
+                     A reshape keeps every element, so the new shape must hold exactly as many as the array (`len()`)."
+                )
+            } else {
+                format!(
+                    "This is a reshape, not broadcasting: `{method}({shape})` needs a shape that holds exactly as many elements as the array has (`len()`)."
+                )
+            }
+        }
     }
 }
 
@@ -232,6 +248,12 @@ mod tests {
              A reshape keeps every element, so the new shape must hold exactly 6, e.g. (1, 6) or (2, 3) or (3, 2) or (6, 1)."
         );
         assert_eq!(reshape_call("let b = (&a + 1.0).to_shape((3, 3)).unwrap();").unwrap().1, "(&a + 1.0)");
+        // Without the counts (the array was moved into the reshape), the places asked for.
+        assert_eq!(
+            reshape_advice("into_shape_with_order", "(4, 2)", None),
+            "This is a reshape, not broadcasting: `into_shape_with_order((4, 2))` asks for 4 × 2 = 8 places, and the array does not have 8 elements. \
+             A reshape keeps every element, so the new shape must hold exactly as many as the array (`len()`)."
+        );
     }
 
     #[test]
