@@ -57,6 +57,8 @@ def write(entries):
         out.append("[[mistake]]")
         for key in ("family", "name"):
             out.append(f"{key} = {json.dumps(e[key])}")
+        if "setup" in e:
+            out.append(f"setup = {literal(e['setup'])}")
         for key in ("cell", "fix"):
             out.append(f"{key} = {literal(e[key])}")
         out.append("names = [" + ", ".join(literal(n) for n in e["names"]) + "]")
@@ -76,6 +78,8 @@ def update():
         assert k.run("1", timeout=600).status == "ok"
         for e in entries:
             assert k.run(":clear").status == "ok"
+            if "setup" in e:
+                assert k.run(e["setup"]).status == "ok"
             cell = k.run(e["cell"])
             e["message"] = (plain(cell) if cell.status == "error" else "(no error)") + "\n"
     write(entries)
@@ -93,6 +97,11 @@ def rustc_command():
             continue
         args.append(a)
     return args
+
+
+def whole(entry):
+    """An entry's code as one program: its setup cell, if any, then its cell."""
+    return entry.get("setup", "") + ("\n" if "setup" in entry else "") + entry["cell"]
 
 
 def rustc_plain(args, cell):
@@ -146,12 +155,14 @@ def measure():
         assert k.run("1", timeout=600).status == "ok"
         for e in entries:
             assert k.run(":clear").status == "ok"
+            if "setup" in e:
+                assert k.run(e["setup"]).status == "ok"
             cell = k.run(e["cell"])
             ours = plain(cell) if cell.status == "error" else ""
             if cell.status == "error" and cell.error["ename"] not in ("panic",):
                 times.append((cell.seconds, e["name"]))
             longest = max(longest, len(ours.splitlines()))
-            theirs = rustc_plain(args, e["cell"])
+            theirs = rustc_plain(args, whole(e))
             ours_lines = {SUGGESTED.sub(r"\1", l).strip() for l in ours.splitlines()}
             lost = [s for s in suggestions(theirs) if s not in ours_lines]
             in_place += not lost

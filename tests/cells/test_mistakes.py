@@ -33,6 +33,9 @@ def test_the_catalogue_covers_every_family_with_sixty_entries():
 
 @pytest.mark.parametrize("entry", ENTRIES, ids=[e["name"] for e in ENTRIES])
 def test_a_mistake_is_named_and_its_fix_works(clean, entry):
+    # `setup`: an earlier cell the mistake needs (a variable made without `mut`).
+    if "setup" in entry:
+        assert clean.run(entry["setup"]).status == "ok"
     cell = clean.run(entry["cell"])
     assert cell.status == "error", cell.outputs
     message = ANSI.sub("", "\n".join(cell.error["traceback"])).rstrip("\n") + "\n"
@@ -40,6 +43,9 @@ def test_a_mistake_is_named_and_its_fix_works(clean, entry):
     assert len(message.splitlines()) <= MAX_LINES
     assert any(n in message for n in entry["names"]), entry["names"]
     assert entry["shows"] in message and entry["shows"] in entry["fix"]
+    assert clean.run(":clear").status == "ok"
+    if "setup" in entry:
+        assert clean.run(entry["setup"]).status == "ok"
     fixed = clean.run(entry["fix"])
     assert fixed.status == "ok", fixed.outputs
 
@@ -57,7 +63,7 @@ def test_every_rustc_suggestion_is_in_the_message_or_the_entry_says_why():
     lost = {}
     for e in ENTRIES:
         ours = {mistakes.SUGGESTED.sub(r"\1", line).strip() for line in e["message"].splitlines()}
-        missing = [s for s in mistakes.suggestions(mistakes.rustc_plain(args, e["cell"])) if s not in ours]
+        missing = [s for s in mistakes.suggestions(mistakes.rustc_plain(args, mistakes.whole(e))) if s not in ours]
         if missing and "why" not in e:
             lost[e["name"]] = missing
         assert not ("why" in e and not missing), f"{e['name']}: `why` no longer needed"
