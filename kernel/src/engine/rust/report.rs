@@ -407,12 +407,8 @@ pub fn compile_error(typed: &str, cell: &CellText, errors: &[Diagnostic]) -> Cel
             None => format!("\x1b[{colour}m{level}\x1b[0m\x1b[1m: {message}\x1b[0m"),
         };
         traceback.push(head);
-        let mut all_text = message.clone();
-        let mut primary = None;
         for (label, &(line_no, start_column, end)) in error.labels.iter().filter(|l| l.span.is_some()).zip(&spans) {
             let text = shorten_types(&label.text);
-            all_text.push('\n');
-            all_text.push_str(&text);
             let pad = " ".repeat(line_no.to_string().len());
             traceback.push(format!("{pad}\x1b[1;34m-->\x1b[0m cell:{}:{}", line_no, start_column));
             traceback.push(format!("{pad} \x1b[1;34m|\x1b[0m"));
@@ -424,9 +420,6 @@ pub fn compile_error(typed: &str, cell: &CellText, errors: &[Diagnostic]) -> Cel
                 } else {
                     src.chars().count().max(start + 1)
                 };
-                if label.primary && primary.is_none() {
-                    primary = Some(Place { line: src, start, end });
-                }
                 let marker = if label.primary { "^" } else { "-" };
                 let text = if text.is_empty() { String::new() } else { format!(" {text}") };
                 traceback.push(format!(
@@ -437,13 +430,7 @@ pub fn compile_error(typed: &str, cell: &CellText, errors: &[Diagnostic]) -> Cel
                 ));
             }
         }
-        for help in &error.help {
-            all_text.push('\n');
-            all_text.push_str(&shorten_types(&help.text));
-        }
-        let hint =
-            mistakes::hint(&Mistake { message: &message, all: &all_text, code: error.code.as_deref(), at: primary })
-                .or_else(|| hint(&all_text).map(str::to_string));
+        let hint = hint_of(typed, cell, error);
         for help in &error.help {
             let text = shorten_types(&help.text);
             if let Some(shown) = suggestion(typed, cell, help) {
