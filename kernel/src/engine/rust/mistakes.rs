@@ -505,6 +505,8 @@ pub fn hint(m: &Mistake) -> Option<String> {
                 format!("`{rhs}` is a float and the other side a `usize` (a length or an index): convert it, `{lhs} as f64`")
             } else if literal {
                 format!("`{lhs}` holds integers and `{rhs}` is a float: write `{lhs}`'s numbers as floats (`1.0`), or `{lhs}.mapv(|x| x as {to}) {op} {rhs}`")
+            } else if first.trim_start_matches('&').starts_with("Array") {
+                format!("`{lhs}` holds integers and `{rhs}` floats; Rust never converts between them by itself: `{lhs}.mapv(|x| x as {to})`")
             } else {
                 format!("`{lhs}` is an integer and `{rhs}` a float; Rust never converts between them by itself: `{lhs} as {to}`")
             });
@@ -517,6 +519,8 @@ pub fn hint(m: &Mistake) -> Option<String> {
         if is_float(&a) && is_int(&b) && named {
             return Some(if rhs.chars().all(|c| c.is_ascii_digit()) {
                 format!("`{rhs}` is an integer and `{lhs}` holds floats; Rust never converts between them by itself: write `{rhs}.0`")
+            } else if second.trim_start_matches('&').starts_with("Array") {
+                format!("`{rhs}` holds integers and `{lhs}` floats: convert it, `{rhs}.mapv(|x| x as f64)`")
             } else {
                 format!("`{rhs}` is an integer and `{lhs}` holds floats: convert it, `{rhs} as f64`")
             });
@@ -624,6 +628,20 @@ mod tests {
         assert_eq!(
             hint_for("cannot divide `{float}` by `usize`", Some("E0277"), "a.sum() / a.len()", "/").unwrap(),
             "`a.len()` is a `usize` (a length or an index) and the other side a float: convert it, `a.len() as f64`"
+        );
+    }
+
+    #[test]
+    fn an_array_operand_is_converted_with_mapv() {
+        let message = "cannot add `&Array1<{integer}>` to `&Array1<{float}>`";
+        assert_eq!(
+            hint_for(message, Some("E0277"), "&a + &b", "+").unwrap(),
+            "`b` holds integers and `a` floats: convert it, `b.mapv(|x| x as f64)`"
+        );
+        let message = "cannot add `&Array1<f64>` to `&Array1<i32>`";
+        assert_eq!(
+            hint_for(message, Some("E0277"), "&n + &x", "+").unwrap(),
+            "`n` holds integers and `x` floats; Rust never converts between them by itself: `n.mapv(|x| x as f64)`"
         );
     }
 
