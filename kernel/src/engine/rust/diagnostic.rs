@@ -57,6 +57,28 @@ pub struct Label {
     pub primary: bool,
 }
 
+/// A change rustc suggests to the cell: the text at `span` replaced by `replacement` (an
+/// empty span inserts it).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Edit {
+    pub span: Span,
+    pub replacement: String,
+}
+
+/// A `help:` of rustc's: its words, and the changes it suggests to the cell, all together
+/// (rustc's "multipart" suggestions, such as `len(l)` → `l.len()`, are several edits).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Help {
+    pub text: String,
+    pub edits: Vec<Edit>,
+}
+
+impl From<&str> for Help {
+    fn from(text: &str) -> Help {
+        Help { text: text.to_string(), edits: Vec::new() }
+    }
+}
+
 /// One compiler message about a cell, in positions of the code that was compiled.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Diagnostic {
@@ -65,11 +87,24 @@ pub struct Diagnostic {
     pub code: Option<String>,
     pub message: String,
     pub labels: Vec<Label>,
-    /// rustc's `help:` lines, each possibly several lines long.
-    pub help: Vec<String>,
+    /// rustc's `help:` lines, each possibly several lines long, with its suggestions.
+    pub help: Vec<Help>,
+    /// rustc's own `note:` lines that stand alone (no place in the code of their own).
+    pub notes: Vec<String>,
     /// A note of the kernel's own for some errors.
     pub note: Option<String>,
 }
+
+/// rustc's notes that tell a student nothing about the cell: lint settings, where a long
+/// type was written, the bounds deep inside a library.
+const NOISE: &[&str] = &[
+    "#[",
+    "on by default",
+    "the full name for the type",
+    "consider using `--verbose`",
+    "required by a bound",
+    "required for `",
+];
 
 /// The compile-error messages of rustc that only summarise (they are left out).
 const SUMMARIES: &[&str] = &["aborting due to", "For more information about", "Some errors have detailed explanations"];
@@ -99,14 +134,17 @@ impl Diagnostic {
             .into_iter()
             .flatten()
             .filter(|c| c["level"] == "help")
-            .filter_map(|c| {
-                let mut text = c["message"].as_str()?.to_string();
-                if let Some(replacement) = c["spans"][0]["suggested_replacement"].as_str() {
-                    text.push_str("\n\n");
-                    text.push_str(replacement.trim_end());
-                }
-                Some(text)
-            })
+            .filter_map(|c| help(c, map))
+            .collect();
+        resolve_elided_types(&mut labels, json);
+        let notes = json["children"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|c| c["level"] == "note" && c["spans"].as_array().is_none_or(|s| s.is_empty()))
+            .filter_map(|c| c["message"].as_str())
+            .filter(|n| !NOISE.iter().any(|w| n.contains(w)))
+            .map(str::to_string)
             .collect();
         let note = match code.as_deref() {
             Some("E0597") => Some(
@@ -121,9 +159,60 @@ impl Diagnostic {
             message: message.to_string(),
             labels,
             help,
+            notes,
             note,
         };
         Some(if message.contains(TRY_METHOD) { untriable(diagnostic) } else { diagnostic })
+    }
+}
+
+/// A `help` child of a rustc diagnostic, with its suggested edits when they fall in the
+/// cell. A suggestion for the kernel's own lines cannot be shown in place; its replacement
+/// is then kept as text after the words, as rustc's `help:` without a snippet would read.
+fn help(child: &Value, map: &SourceMap) -> Option<Help> {
+    let mut text = child["message"].as_str()?.to_string();
+    let mut edits = Vec::new();
+    let mut elsewhere = Vec::new();
+    for span in child["spans"].as_array().into_iter().flatten() {
+        let Some(replacement) = span["suggested_replacement"].as_str() else { continue };
+        match cell_span(span, map) {
+            Some(span) => edits.push(Edit { span, replacement: replacement.to_string() }),
+            None => elsewhere.push(replacement.trim_end().to_string()),
+        }
+    }
+    if edits.is_empty() {
+        match elsewhere.first().filter(|r| !r.is_empty()) {
+            // A variable of an earlier cell is declared in the kernel's lines: a `mut` there
+            // is nowhere the student can write it.
+            Some(r) if r == "mut" => text.push_str(" (it was declared in an earlier cell)"),
+            Some(replacement) => {
+                text.push_str("\n\n");
+                text.push_str(replacement);
+            }
+            None => {}
+        }
+    }
+    Some(Help { text, edits })
+}
+
+/// rustc elides what two types share in a label (`expected `&ArrayBase<OwnedRepr<f64>, ...,
+/// f64>`, found `ArrayBase<..., ..., {float}>``), which no shortening can read back; its
+/// note `expected reference `…` found struct `…`` has them whole, and replaces such a label.
+fn resolve_elided_types(labels: &mut [Label], json: &Value) {
+    let whole = json["children"].as_array().into_iter().flatten().find_map(|c| {
+        let note = c["message"].as_str()?;
+        if c["level"] != "note" || !note.starts_with("expected ") || !note.contains("found ") {
+            return None;
+        }
+        let quoted: Vec<&str> = note.split('`').skip(1).step_by(2).collect();
+        match quoted.as_slice() {
+            [expected, found] => Some(format!("expected `{expected}`, found `{found}`")),
+            _ => None,
+        }
+    });
+    let Some(whole) = whole else { return };
+    for label in labels.iter_mut().filter(|l| l.text.starts_with("expected ") && l.text.contains("...")) {
+        label.text = whole.clone();
     }
 }
 
@@ -144,7 +233,7 @@ fn untriable(d: Diagnostic) -> Diagnostic {
         message: "a `?` at a cell's top level needs an `Option`, or a `Result` whose error type has `Display` or `Debug`"
             .into(),
         labels,
-        help: d.help.into_iter().filter(|h| h.contains("derive(Debug)")).collect(),
+        help: d.help.into_iter().filter(|h| h.text.contains("derive(Debug)")).collect(),
         note: Some("the cell ends with the error the `?` meets, shown by `Display` (else `Debug`); derive `Debug` for the error type, or turn it into one that has it with `.map_err(…)`".into()),
         ..d
     }
@@ -178,24 +267,28 @@ fn source_span<'a>(span: &'a Value, map: &SourceMap) -> Option<&'a Value> {
     None
 }
 
+/// Where a rustc span is in the cell's compiled text, if it is in the cell's own lines.
+fn cell_span(written: &Value, map: &SourceMap) -> Option<Span> {
+    let span = source_span(written, map)?;
+    let (start_line, end_line) = (span["line_start"].as_u64()?, span["line_end"].as_u64()?);
+    let (Some((Origin::Cell { .. }, Some(start))), Some((Origin::Cell { .. }, Some(end)))) =
+        (map.origin(start_line as usize), map.origin(end_line as usize))
+    else {
+        return None;
+    };
+    let column = |key: &str| span[key].as_u64().unwrap_or(1) as usize;
+    Some(Span { start: (start, column("column_start")), end: (end, column("column_end")) })
+}
+
 /// The spans of a rustc diagnostic that fall in the cell's own lines, as labels.
 fn cell_labels(json: &Value, map: &SourceMap) -> Vec<Label> {
     let mut labels = Vec::new();
     for written in json["spans"].as_array().into_iter().flatten() {
-        let Some(span) = source_span(written, map) else { continue };
-        let (Some(start_line), Some(end_line)) = (span["line_start"].as_u64(), span["line_end"].as_u64()) else {
-            continue;
-        };
-        let (Some((Origin::Cell { .. }, Some(start))), Some((Origin::Cell { .. }, Some(end)))) =
-            (map.origin(start_line as usize), map.origin(end_line as usize))
-        else {
-            continue;
-        };
-        let column = |key: &str| span[key].as_u64().unwrap_or(1) as usize;
+        let Some(span) = cell_span(written, map) else { continue };
         // The label and whether it is primary are the written span's: the call site of a
         // macro carries neither.
         labels.push(Label {
-            span: Some(Span { start: (start, column("column_start")), end: (end, column("column_end")) }),
+            span: Some(span),
             text: written["label"].as_str().unwrap_or("").to_string(),
             primary: written["is_primary"].as_bool().unwrap_or(false),
         });
@@ -252,7 +345,7 @@ mod tests {
         assert!(!text.contains("__ndplay") && !text.contains("__Ndplay"), "{text}");
         assert_eq!(d.code, None);
         assert_eq!(d.labels[0].text, "this `?` cannot report its error");
-        assert_eq!(d.help, ["consider annotating `NoDbg` with `#[derive(Debug)]`"]);
+        assert_eq!(d.help, [Help::from("consider annotating `NoDbg` with `#[derive(Debug)]`")]);
     }
 
     #[test]

@@ -15,8 +15,10 @@
 //!   `src/channel.rs`, compiled here too, so both sides share one definition);
 //! - [`output`]: the child's stdout and stderr turned into outputs;
 //! - [`interaction`]: widget events from the browser, and input from the student;
-//! - [`report`]: errors a student can read, from plain [`diagnostic`]s, in [`array_terms`];
-//! - [`shape`]: shape-mismatch panics explained with a picture;
+//! - [`report`]: errors a student can read, from plain [`diagnostic`]s, in [`array_terms`],
+//!   with the mistakes of a student from NumPy said in [`mistakes`];
+//! - [`shape`]: shape-mismatch panics explained with a picture, and the other panics of
+//!   array code (a reshape, an index, an empty `mean()`) by what they are;
 //! - [`restore`]: `:restore`, which replays the cells whose variables were lost;
 //! - [`commands`]: the other `:` commands;
 //! - [`analysis`]: completion and inspection, through evcxr's rust-analyzer.
@@ -36,6 +38,7 @@ pub mod compiler;
 pub mod diagnostic;
 pub mod events;
 pub mod interaction;
+pub mod mistakes;
 pub mod output;
 pub mod plan;
 pub mod prelude;
@@ -436,6 +439,9 @@ impl RustEngine {
             }
         }
         if let Some(p) = end.panic {
+            if let Some(advice) = self.panic_advice(&cell.text.code, &p.message) {
+                return Outcome::Error(panic_error(&p, Some(&advice)));
+            }
             if is_shape_panic(&p.message) {
                 let explained = self.explain_shape_panic(&cell.text.code);
                 return match explained {

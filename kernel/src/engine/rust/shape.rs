@@ -1,4 +1,7 @@
-//! Explaining a shape mismatch that panicked.
+//! Explaining a shape mismatch that panicked, and the other panics a beginner meets with
+//! arrays by what they are: a reshape by its element counts, an index by the valid range,
+//! `unwrap()` on the `None` of an empty `mean()`, an integer that overflowed. Where no
+//! explanation fits, the panic's own text stands alone.
 //!
 //! ndarray's panic for `&a + &b` with shapes that do not broadcast says only
 //! "incompatible shapes". Variables from earlier cells survive a panic, so the operands of
@@ -23,6 +26,183 @@ pub fn is_shape_panic(message: &str) -> bool {
     message.contains("IncompatibleShape") || message.contains("could not broadcast")
 }
 
+/// The methods that reshape an array; their failure is a reshape's, never broadcasting's.
+const RESHAPES: &[&str] = &["into_shape_with_order", "into_shape_clone", "to_shape", "into_shape"];
+
+impl RustEngine {
+    /// Advice for a panic that is a known beginner's mistake, said by what it is.
+    pub(super) fn panic_advice(&mut self, code: &str, message: &str) -> Option<String> {
+        if message.contains("IncompatibleShape") {
+            let (method, receiver, shape) = reshape_call(code)?;
+            let probe = format!(
+                "{{ let d = ndarray::IntoDimension::into_dimension({shape}); format!(\"{{}} {{}}\", (&({receiver})).len(), ndarray::Dimension::size(&d)) }}"
+            );
+            let counts = self.run_hidden(&probe).and_then(|media| {
+                media.content.iter().find_map(|m| match m {
+                    MediaType::Plain(t) => {
+                        let t = t.trim().trim_matches('"');
+                        let (have, want) = t.split_once(' ')?;
+                        Some((have.parse::<usize>().ok()?, want.parse::<usize>().ok()?))
+                    }
+                    _ => None,
+                })
+            });
+            return Some(reshape_advice(&method, &shape, counts));
+        }
+        plain_panic_advice(code, message)
+    }
+}
+
+/// The reshape a cell calls: the method, its receiver and its shape argument, as typed.
+fn reshape_call(code: &str) -> Option<(String, String, String)> {
+    for method in RESHAPES {
+        let Some(at) = code.find(&format!(".{method}(")) else { continue };
+        let args_start = at + method.len() + 2;
+        let mut depth = 1;
+        let mut args_end = None;
+        for (i, c) in code[args_start..].char_indices() {
+            match c {
+                '(' | '[' => depth += 1,
+                ')' | ']' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        args_end = Some(args_start + i);
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        let shape = code[args_start..args_end?].trim().to_string();
+        // The receiver: back from the `.` over names, paths, calls and indexing.
+        let before = &code[..at];
+        let mut depth = 0;
+        let mut start = 0;
+        for (i, c) in before.char_indices().rev() {
+            match c {
+                ')' | ']' => depth += 1,
+                '(' | '[' => {
+                    if depth == 0 {
+                        start = i + 1;
+                        break;
+                    }
+                    depth -= 1;
+                }
+                c if depth > 0 || c.is_alphanumeric() || "_.:&".contains(c) => {}
+                _ => {
+                    start = i + c.len_utf8();
+                    break;
+                }
+            }
+        }
+        let receiver = before[start..].trim().to_string();
+        if receiver.is_empty() {
+            return None;
+        }
+        return Some((method.to_string(), receiver, shape));
+    }
+    None
+}
+
+/// What a failed reshape says: the counts when the probe found them (elements, places).
+pub fn reshape_advice(method: &str, shape: &str, counts: Option<(usize, usize)>) -> String {
+    match counts {
+        Some((have, want)) => {
+            let pairs: Vec<String> =
+                (1..=have).filter(|k| have % k == 0).map(|k| format!("({k}, {})", have / k)).take(4).collect();
+            format!(
+                "This is a reshape, not broadcasting: `{method}({shape})` asks for {want} places, and the array has {have} elements. \
+                 A reshape keeps every element, so the new shape must hold exactly {have}{}.",
+                if pairs.is_empty() { String::new() } else { format!(", e.g. {}", pairs.join(" or ")) }
+            )
+        }
+        None => {
+            // The array may be gone (the reshape took it by value), but the places asked
+            // for are in the text when the shape is written with numbers.
+            let dims: Vec<usize> =
+                shape.trim_matches(['(', ')', '[', ']']).split(',').filter_map(|d| d.trim().parse().ok()).collect();
+            let asked = shape.trim_matches(['(', ')', '[', ']']).split(',').filter(|d| !d.trim().is_empty()).count();
+            if !dims.is_empty() && dims.len() == asked {
+                let places: usize = dims.iter().product();
+                let product = dims.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(" × ");
+                format!(
+                    "This is a reshape, not broadcasting: `{method}({shape})` asks for {product} = {places} places, and the array does not have {places} elements. \
+                     A reshape keeps every element, so the new shape must hold exactly as many as the array (`len()`)."
+                )
+            } else {
+                format!(
+                    "This is a reshape, not broadcasting: `{method}({shape})` needs a shape that holds exactly as many elements as the array has (`len()`)."
+                )
+            }
+        }
+    }
+}
+
+/// Advice for the panics that need nothing but their text and the cell's.
+pub fn plain_panic_advice(code: &str, message: &str) -> Option<String> {
+    if let Some(rest) = message.strip_prefix("ndarray: index ") {
+        let (index, shape) = rest.split_once(" is out of bounds for array of shape ")?;
+        let dims: Vec<usize> =
+            shape.trim_matches(['[', ']']).split(',').filter_map(|d| d.trim().parse().ok()).collect();
+        if dims.contains(&0) {
+            return Some(format!("The array has shape {shape}: it is empty, so no index is valid."));
+        }
+        if dims.len() == 1 {
+            let last = dims[0] - 1;
+            return Some(format!(
+                "Valid indices of an array of shape {shape} are 0 to {last}: {index} is past the end. \
+                 Indices start at 0, so the last element is `[{last}]` (NumPy's `[-1]` is `[len() - 1]`)."
+            ));
+        }
+        let lasts: Vec<String> = dims.iter().map(|d| (d - 1).to_string()).collect();
+        let zeros: Vec<&str> = dims.iter().map(|_| "0").collect();
+        return Some(format!(
+            "Valid indices of an array of shape {shape} run from [{}] to [{}], one per axis: {index} is outside.",
+            zeros.join(", "),
+            lasts.join(", ")
+        ));
+    }
+    if let Some(rest) = message.strip_prefix("index out of bounds: the len is ") {
+        let (len, index) = rest.split_once(" but the index is ")?;
+        let len: usize = len.trim().parse().ok()?;
+        return Some(if len == 0 {
+            "The list is empty, so no index is valid.".to_string()
+        } else {
+            format!(
+                "Valid indices are 0 to {last}: {} is past the end. Indices start at 0, so the last element is `[{last}]`.",
+                index.trim(),
+                last = len - 1
+            )
+        });
+    }
+    if message.contains("called `Option::unwrap()` on a `None` value") && code.contains(".mean()") {
+        return Some(
+            "`mean()` is `None` for an empty array, and `unwrap()` met that `None`: check `is_empty()` first, or write `.mean().unwrap_or(0.0)`."
+                .into(),
+        );
+    }
+    if let Some(op) = message.strip_prefix("attempt to ").and_then(|m| m.strip_suffix(" with overflow")) {
+        let what = match op {
+            "subtract" => "an unsigned integer (`usize`, `u8`, `u32`) cannot go below 0, and this result would",
+            _ => "the result does not fit in its integer type (`u8` holds 0 to 255, `i32` about ±2.1 billion)",
+        };
+        let verb = match op {
+            "add" | "subtract" | "multiply" => &op[..3.min(op.len())],
+            _ => "add",
+        };
+        let verb = match verb {
+            "sub" => "sub",
+            "mul" => "mul",
+            _ => "add",
+        };
+        return Some(format!(
+            "Integer overflow: {what}. Use a wider type (`i64`, or `f64`; for an array, `a.mapv(|x| x as i64)`), \
+             or, for one number, say what should happen: `checked_{verb}` (gives `None`), `wrapping_{verb}` (wraps around), \
+             `saturating_{verb}` (stops at the limit)."
+        ));
+    }
+    None
+}
 impl RustEngine {
     /// The explanation's text and its picture for the first pair of `code`'s operands that
     /// does not broadcast, if a probe finds one.
@@ -52,5 +232,47 @@ mod tests {
             "called `Result::unwrap()` on an `Err` value: ShapeError/IncompatibleShape: incompatible shapes"
         ));
         assert!(!is_shape_panic("index out of bounds"));
+    }
+
+    #[test]
+    fn a_failed_reshape_is_explained_by_its_element_counts() {
+        let code = "let r = Array::range(0., 6., 1.).into_shape_with_order((4, 2)).unwrap(); r";
+        let (method, receiver, shape) = reshape_call(code).unwrap();
+        assert_eq!(
+            (method.as_str(), receiver.as_str(), shape.as_str()),
+            ("into_shape_with_order", "Array::range(0., 6., 1.)", "(4, 2)")
+        );
+        assert_eq!(
+            reshape_advice(&method, &shape, Some((6, 8))),
+            "This is a reshape, not broadcasting: `into_shape_with_order((4, 2))` asks for 8 places, and the array has 6 elements. \
+             A reshape keeps every element, so the new shape must hold exactly 6, e.g. (1, 6) or (2, 3) or (3, 2) or (6, 1)."
+        );
+        assert_eq!(reshape_call("let b = (&a + 1.0).to_shape((3, 3)).unwrap();").unwrap().1, "(&a + 1.0)");
+        // Without the counts (the array was moved into the reshape), the places asked for.
+        assert_eq!(
+            reshape_advice("into_shape_with_order", "(4, 2)", None),
+            "This is a reshape, not broadcasting: `into_shape_with_order((4, 2))` asks for 4 × 2 = 8 places, and the array does not have 8 elements. \
+             A reshape keeps every element, so the new shape must hold exactly as many as the array (`len()`)."
+        );
+    }
+
+    #[test]
+    fn an_index_out_of_bounds_names_the_valid_range() {
+        assert_eq!(
+            plain_panic_advice("", "ndarray: index 5 is out of bounds for array of shape [3]").unwrap(),
+            "Valid indices of an array of shape [3] are 0 to 2: 5 is past the end. Indices start at 0, so the last element is `[2]` (NumPy's `[-1]` is `[len() - 1]`)."
+        );
+        assert_eq!(
+            plain_panic_advice("", "ndarray: index [2, 0] is out of bounds for array of shape [2, 2]").unwrap(),
+            "Valid indices of an array of shape [2, 2] run from [0, 0] to [1, 1], one per axis: [2, 0] is outside."
+        );
+        assert_eq!(
+            plain_panic_advice("", "index out of bounds: the len is 3 but the index is 10").unwrap(),
+            "Valid indices are 0 to 2: 10 is past the end. Indices start at 0, so the last element is `[2]`."
+        );
+        assert_eq!(plain_panic_advice("a.sum()", "boom"), None);
+        // `unwrap()` on `None` is the empty `mean()` only when the cell calls `mean()`.
+        assert!(plain_panic_advice("e.mean().unwrap()", "called `Option::unwrap()` on a `None` value").is_some());
+        assert_eq!(plain_panic_advice("v.first().unwrap()", "called `Option::unwrap()` on a `None` value"), None);
     }
 }
