@@ -31,7 +31,7 @@ sys.path.insert(1, str(Path(__file__).resolve().parent.parent / "tests"))  # the
 import ndplay_harness  # noqa: E402
 import loops  # noqa: E402
 import widget_move  # noqa: E402
-from cells import CELLS, FIRST_CELL, HEAVY_CELL, MATMUL_CELL, MATMUL_INNER_CELL  # noqa: E402
+from cells import CELLS, ERROR_CELLS, FIRST_CELL, HEAVY_CELL, MATMUL_CELL, MATMUL_INNER_CELL  # noqa: E402
 from ndplay_harness import Kernel, serving_pid  # noqa: E402
 from ndplay_harness.memory import MemorySampler  # noqa: E402
 
@@ -90,7 +90,10 @@ class Session:
     def since_start(self):
         return self.kernel.since_start()
 
-    def run(self, code, timeout=600):
+    def run(self, code, timeout=600, fails=False):
+        """Runs `code`; its seconds to the reply and idle, and its text. A cell that fails is
+        noted as an error of the run, unless it is meant to (`fails`), when one that
+        succeeds is."""
         cell = self.kernel.run(code, timeout=timeout)
         self.windows.append((cell.started, cell.started + cell.seconds))
         text = []
@@ -102,7 +105,7 @@ class Session:
                 text.append(c.get("data", {}).get("text/plain", ""))
             elif o["msg_type"] == "error":
                 text.append(f"{c.get('ename')}: {c.get('evalue')}")
-        if cell.status != "ok":
+        if (cell.status != "ok") != fails:
             self.errors.append((code, "".join(text)[:500]))
             log(f"    ! cell failed: {code!r}: {''.join(text)[:300]!r}")
         return cell.seconds, "".join(text)
@@ -154,6 +157,7 @@ def run_cells(s, rec, matmul_reps):
     rec["cell_windows"] = s.windows[-len(CELLS):]
     rec["cell_median"] = median(rec["cells"])
     rec["cell_p95"] = p95(rec["cells"])
+    rec["error_cells"] = [s.run(code, fails=True)[0] for code in ERROR_CELLS]
     rec["matmul"] = [s.run(MATMUL_CELL.format(s=f"s{i}"))[0] for i in range(matmul_reps)]
     dt, out = s.run(MATMUL_INNER_CELL.format(t="t0"))
     rec["matmul_inner_cell"] = dt
@@ -502,6 +506,10 @@ def goals(res):
     ev_hv = median([r["heavy"]["median"] for r in (ev or {}).get("cells", [])]) if ev else None
     row("generic-heavy cell ≤ 0.3 s whole",
         f"{fmt_s(hv)} (floor {fmt_s(fl['heavy'] if fl else None)}, evcxr {fmt_s(ev_hv)})", ok(hv, 1.0, 0.3))
+    errs = median([x for r in (nd or {}).get("cells", []) for x in r.get("error_cells", [])]) if nd else None
+    ev_errs = median([x for r in (ev or {}).get("cells", []) for x in r.get("error_cells", [])]) if ev else None
+    row(f"issue 25: a compile error answers in < 0.2 s (median of {len(ERROR_CELLS)} NumPy-habit cells)",
+        f"{fmt_s(errs)} (evcxr {fmt_s(ev_errs)}: {ratio(errs, ev_errs)})", ok(errs, 1.0, 0.2))
     if lo:
         d = lo["drift"]
         row(f"{len(d['times'])}-cell session: last-20 median ≤ 1.25× cells 2–21",

@@ -31,6 +31,17 @@ _G = "let g = Array::from_iter(0..12).into_shape_with_order((3, 4)).unwrap();"
 _GF = _G + "\nlet gf = g.mapv(|v| v as f64);"
 _RELU = "fn relu(a: &Array2<f64>) -> Array2<f64> { a.mapv(|v| v.max(0.0)) }"
 
+# Issue 25: cells that fail to compile, the mistakes a NumPy user makes first (plain
+# ndarray, so both kernels run them). Timed to the reply: a failing cell must answer as fast
+# as a working one.
+ERROR_CELLS = [
+    "let e1 = array![1, 2, 3];\ne1 / 2.0",
+    "let e2 = array![[1.0, 2.0], [3.0, 4.0]];\ne2.T",
+    "let e3 = 1.0;\ne3 += 1.0;",
+    "let e4 = array![[1.0, 2.0], [3.0, 4.0]];\ne4.sum(axis=0)",
+    "let e5 = vec![1.0, 2.0];\nlen(e5)",
+]
+
 # (cell, floor_setup)
 CELLS = [
     ("let x = Array1::<f64>::linspace(0.0, 1.0, 5);\nx", ""),
