@@ -70,18 +70,25 @@ def write(entries):
     CATALOGUE.write_text("\n".join(out))
 
 
-def update():
+def each_run(entries):
+    """Every entry's cell run on one warm kernel, each in a session cleared first (rustc's
+    "similar name" suggestions depend on what the session holds), after its `setup`:
+    (entry, cell) pairs."""
     from ndplay_harness import Kernel
 
-    entries = load()
     with Kernel(ready_timeout=120) as k:
         assert k.run("1", timeout=600).status == "ok"
         for e in entries:
             assert k.run(":clear").status == "ok"
             if "setup" in e:
                 assert k.run(e["setup"]).status == "ok"
-            cell = k.run(e["cell"])
-            e["message"] = (plain(cell) if cell.status == "error" else "(no error)") + "\n"
+            yield e, k.run(e["cell"])
+
+
+def update():
+    entries = load()
+    for e, cell in each_run(entries):
+        e["message"] = (plain(cell) if cell.status == "error" else "(no error)") + "\n"
     write(entries)
 
 
@@ -151,29 +158,23 @@ def measure():
     score = {"ndplay": [0, 0, 0], "rustc": [0, 0, 0]}
     in_place, missing = 0, []
     times, longest = [], 0
-    with Kernel(ready_timeout=120) as k:
-        assert k.run("1", timeout=600).status == "ok"
-        for e in entries:
-            assert k.run(":clear").status == "ok"
-            if "setup" in e:
-                assert k.run(e["setup"]).status == "ok"
-            cell = k.run(e["cell"])
-            ours = plain(cell) if cell.status == "error" else ""
-            if cell.status == "error" and cell.error["ename"] not in ("panic",):
-                times.append((cell.seconds, e["name"]))
-            longest = max(longest, len(ours.splitlines()))
-            theirs = rustc_plain(args, whole(e))
-            ours_lines = {SUGGESTED.sub(r"\1", l).strip() for l in ours.splitlines()}
-            lost = [s for s in suggestions(theirs) if s not in ours_lines]
-            in_place += not lost
-            if lost:
-                missing.append((e["name"], lost))
-            for who, text in (("ndplay", ours), ("rustc", theirs)):
-                named = any(n in text for n in e["names"])
-                shown = e["shows"] in text
-                score[who][0] += named
-                score[who][1] += shown
-                score[who][2] += named and shown
+    for e, cell in each_run(entries):
+        ours = plain(cell) if cell.status == "error" else ""
+        if cell.status == "error" and cell.error["ename"] not in ("panic",):
+            times.append((cell.seconds, e["name"]))
+        longest = max(longest, len(ours.splitlines()))
+        theirs = rustc_plain(args, whole(e))
+        ours_lines = {SUGGESTED.sub(r"\1", l).strip() for l in ours.splitlines()}
+        lost = [s for s in suggestions(theirs) if s not in ours_lines]
+        in_place += not lost
+        if lost:
+            missing.append((e["name"], lost))
+        for who, text in (("ndplay", ours), ("rustc", theirs)):
+            named = any(n in text for n in e["names"])
+            shown = e["shows"] in text
+            score[who][0] += named
+            score[who][1] += shown
+            score[who][2] += named and shown
     n = len(entries)
     times.sort()
     print(f"| over {n} catalogue entries | names the mistake | shows a working fix | both |")
