@@ -30,6 +30,14 @@ with open(path, "w") as f:
     json.dump(overrides, f, indent=2)
     f.write("\n")
 PY
+# nbgrader (in the venv for the instructor's tier) adds an Nbgrader menu, a "Create
+# Assignment" panel and a Validate button to every notebook: noise for a student. Off in this
+# JupyterLab; an instructor turns it on with `jupyter labextension enable @jupyter/nbgrader`
+# (docs/authoring.md).
+if "$VENV/bin/jupyter" labextension list 2>&1 | grep -q "@jupyter/nbgrader"; then
+  step "JupyterLab without nbgrader's panels (an instructor's tool; see docs/authoring.md)"
+  "$VENV/bin/jupyter" labextension disable --level=sys_prefix @jupyter/nbgrader >/dev/null
+fi
 step "Starting JupyterLab on notebooks/ (Ctrl-C to stop)"
 cd "$ROOT/notebooks"
 # Jupyter refuses to start as root without --allow-root; a fresh machine of the kind the
