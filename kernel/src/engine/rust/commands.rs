@@ -160,8 +160,7 @@ impl RustEngine {
     /// crate asks for): `image` does, through `num-traits`.
     fn prelude_build(&self) -> Option<u64> {
         use std::hash::{Hash, Hasher};
-        let path =
-            self.slot.dir.join("target").join(&self.compiler.target).join("debug").join("deps").join("libndplay.so");
+        let path = super::setup::deps_dir(&self.slot.dir, &self.compiler.target).join("libndplay.so");
         let bytes = std::fs::read(path).ok()?;
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
         bytes.hash(&mut hasher);
@@ -172,19 +171,10 @@ impl RustEngine {
     /// loaded, and no later cell could be loaded beside it (its symbols are the new ones).
     /// The process starts again, and the student is told which variables went with it.
     fn start_with_the_new_prelude(&mut self, names: &[String], sink: &Arc<dyn OutputSink>) {
-        let lost = self.variable_names();
+        let what = super::report::lost_line(&self.variable_names());
         self.state.clear_variables();
         self.replay.child_lost();
         self.runner.restart();
-        let what = if lost.is_empty() {
-            "No variables were lost.".to_string()
-        } else {
-            format!(
-                "Variables lost: {}. Run `{}` to run again the cells that made them (or run those cells yourself).",
-                lost.join(", "),
-                super::restore::RESTORE_COMMAND
-            )
-        };
         sink.emit(Output::stderr(&format!(
             "[ndplay] Adding {} rebuilt the prelude (the crate asks for other features of a library the prelude uses), so the process that runs cells started again with it. {what} Tip: put `:dep` lines in a notebook's first cell.\n",
             names.join(", ")

@@ -115,6 +115,19 @@ pub fn names(list: &[String]) -> String {
     text
 }
 
+/// What a fresh process that runs cells means for the variables: none lost, or which, and
+/// how to make them again.
+pub fn lost_line(variables: &[String]) -> String {
+    if variables.is_empty() {
+        "No variables were lost.".to_string()
+    } else {
+        format!(
+            "Variables lost: {}. Run `{RESTORE_COMMAND}` to run again the cells that made them (or run those cells yourself).",
+            names(variables)
+        )
+    }
+}
+
 /// How a cell's process ended, and what became of the variables.
 pub struct Death<'a> {
     /// The exit status, in words (`signal: 9 (SIGKILL)`).
@@ -141,13 +154,12 @@ pub fn child_died(d: &Death) -> CellError {
     let variables_line = match (resumed, variables.is_empty()) {
         (true, true) => "Nothing was lost: the process was restarted as it was before the cell.".to_string(),
         (true, false) => {
-            format!("Nothing was lost: every variable is as it was before the cell ({}). {undone_text}", names(variables))
+            format!(
+                "Nothing was lost: every variable is as it was before the cell ({}). {undone_text}",
+                names(variables)
+            )
         }
-        (false, true) => "No variables were lost.".to_string(),
-        (false, false) => format!(
-            "Variables lost: {}. Run `{RESTORE_COMMAND}` to run again the cells that made them (or run those cells yourself).",
-            names(variables)
-        ),
+        (false, _) => lost_line(variables),
     };
     if interrupted {
         let how = if resumed {
@@ -194,14 +206,7 @@ pub fn child_died(d: &Death) -> CellError {
 
 /// The process that runs cells had died before this cell was sent to it.
 pub fn died_between_cells(how: &str, variables: &[String]) -> CellError {
-    let variables_line = if variables.is_empty() {
-        "No variables were lost.".to_string()
-    } else {
-        format!(
-            "Variables lost: {}. Run `{RESTORE_COMMAND}` to run again the cells that made them (or run those cells yourself).",
-            names(variables)
-        )
-    };
+    let variables_line = lost_line(variables);
     CellError::new(
         ErrorKind::VariablesLost,
         "ProcessDied",

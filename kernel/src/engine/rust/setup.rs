@@ -158,7 +158,7 @@ pub fn toolchain() -> Result<(PathBuf, String)> {
 }
 
 /// Where a slot's compiled dependencies are.
-fn deps_dir(slot: &Path, host: &str) -> PathBuf {
+pub(super) fn deps_dir(slot: &Path, host: &str) -> PathBuf {
     slot.join("target").join(host).join("debug").join("deps")
 }
 
