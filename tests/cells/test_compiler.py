@@ -9,6 +9,10 @@ import psutil
 
 from ndplay_harness import Kernel, running
 
+# Every cell compiled: these tests watch the rustc that compiles them, which a cell loaded
+# from the compiled-cell cache never reaches.
+NO_CACHE = {"NDPLAY_SPARE": "0", "NDPLAY_CELL_CACHE": "0"}
+
 
 def waiting_rustc(kernel_pid, timeout=10):
     """The kernel's child rustc that waits in its `prestart` directory, or None."""
@@ -40,7 +44,7 @@ def gone(process, timeout=10):
 
 
 def test_the_next_cells_rustc_waits_compiles_and_ends_with_its_kernel(tmp_path):
-    kernel = Kernel(env={"NDPLAY_SPARE": "0"}, cwd=str(tmp_path))
+    kernel = Kernel(env=NO_CACHE, cwd=str(tmp_path))
     try:
         assert kernel.run("1", timeout=600).status == "ok"
         pid = kernel.serving_pid()
@@ -65,7 +69,7 @@ def test_the_next_cells_rustc_waits_compiles_and_ends_with_its_kernel(tmp_path):
 
 
 def test_a_kernel_shut_down_leaves_no_rustc_behind(tmp_path):
-    kernel = Kernel(env={"NDPLAY_SPARE": "0"}, cwd=str(tmp_path))
+    kernel = Kernel(env=NO_CACHE, cwd=str(tmp_path))
     try:
         assert kernel.run("1", timeout=600).status == "ok"
         waiting = waiting_rustc(kernel.serving_pid())
@@ -76,7 +80,7 @@ def test_a_kernel_shut_down_leaves_no_rustc_behind(tmp_path):
 
 
 def test_without_the_setting_every_cell_starts_its_own_rustc(tmp_path):
-    kernel = Kernel(env={"NDPLAY_SPARE": "0", "NDPLAY_PRESTART_RUSTC": "0"}, cwd=str(tmp_path))
+    kernel = Kernel(env={**NO_CACHE, "NDPLAY_PRESTART_RUSTC": "0"}, cwd=str(tmp_path))
     try:
         assert kernel.run("let w = 6 * 7; w", timeout=600).plain_results == ["42"]
         assert waiting_rustc(kernel.serving_pid(), timeout=1) is None
@@ -90,7 +94,7 @@ def test_an_interrupt_signalled_to_the_kernels_process_group_spares_the_waiting_
     ("compilation was interrupted") and exiting 100 ms later: the rustc waiting for the next
     cell must not get it, or a student who stops a cell and runs the next at once gets that
     error instead of the cell."""
-    kernel = Kernel(env={"NDPLAY_SPARE": "0"}, cwd=str(tmp_path))
+    kernel = Kernel(env=NO_CACHE, cwd=str(tmp_path))
     try:
         assert kernel.run("1", timeout=600).status == "ok"
         pid = kernel.serving_pid()

@@ -27,6 +27,7 @@ use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::cell_cache::{CellCache, Hit};
 use super::child::ChildKiller;
 
 /// The cell crate's name; also what the recorder looks for in cargo's rustc calls.
@@ -85,6 +86,8 @@ pub struct Library {
     pub path: PathBuf,
     /// Warnings rustc gave (the engine reads its type probes from them).
     pub warnings: Vec<Value>,
+    /// Whether it came from the cell cache instead of rustc.
+    pub cached: bool,
 }
 
 /// Why a cell did not compile.
@@ -110,6 +113,8 @@ pub struct Compiler {
     prestart_dir: Option<PathBuf>,
     /// The next cell's rustc, started ahead and waiting for its source.
     prestarted: Option<Child>,
+    /// Cells compiled before, by this compiler or one that is the same.
+    cache: CellCache,
 }
 
 impl Compiler {
@@ -144,7 +149,7 @@ impl Compiler {
         })?;
         let mut recorded: Recorded = serde_json::from_slice(&text).context("reading the recorded rustc command")?;
         recorded.args = replayable(&recorded.args);
-        Compiler::with_recorded(dir, rustc, target, recorded, killer)
+        Compiler::with_recorded(dir, rustc, target, recorded, killer, None)
     }
 
     /// Compiles cells in `dir` with the command cargo ran for the cell crate in `shared`, a
@@ -153,6 +158,7 @@ impl Compiler {
     pub fn from_shared(
         dir: &Path,
         shared: &Path,
+        shared_root: &Path,
         rustc: &Path,
         target: &str,
         killer: Arc<ChildKiller>,
@@ -164,7 +170,14 @@ impl Compiler {
         let (args, env) = super::shared::relocate(&recorded.args, &recorded.env, dir, target);
         let out_dir = dir.join("target").join(target).join("debug").join("deps");
         std::fs::create_dir_all(&out_dir).with_context(|| format!("creating {}", out_dir.display()))?;
-        Compiler::with_recorded(dir, rustc, target, Recorded { args: replayable(&args), env }, killer)
+        Compiler::with_recorded(
+            dir,
+            rustc,
+            target,
+            Recorded { args: replayable(&args), env },
+            killer,
+            Some(shared_root),
+        )
     }
 
     fn with_recorded(
@@ -173,10 +186,17 @@ impl Compiler {
         target: &str,
         mut recorded: Recorded,
         killer: Arc<ChildKiller>,
+        shared_root: Option<&Path>,
     ) -> Result<Compiler> {
         // After cargo's (and the shared cache's), so that they win.
         recorded.args.extend(CELL_FLAGS.iter().map(|f| f.to_string()));
         recorded.args.extend(extra_flags());
+        let cache = if with_cargo() {
+            CellCache::disabled("cells compiled through cargo")
+        } else {
+            let own = super::prelude::cache_root().ok();
+            CellCache::new(own.as_deref(), shared_root, rustc, &recorded.args, &recorded.env)
+        };
         let cells = dir.join("cells");
         let _ = std::fs::remove_dir_all(&cells);
         std::fs::create_dir_all(&cells)?;
@@ -189,6 +209,7 @@ impl Compiler {
             killer,
             prestart_dir: prestart_dir(dir),
             prestarted: None,
+            cache,
         };
         compiler.prestart();
         Ok(compiler)
@@ -245,8 +266,26 @@ impl Compiler {
         None
     }
 
-    /// Compiles `source` as the cell crate's `src/lib.rs`.
+    /// Compiles `source` as the cell crate's `src/lib.rs`, or takes what rustc made of it
+    /// before from the cell cache.
     pub fn compile(&mut self, source: &str) -> std::result::Result<Library, Failure> {
+        // A new name for every cell: the loader keeps every library it has opened, by path.
+        let path = self.cells.join(format!("cell-{}.so", BUILT.fetch_add(1, Ordering::Relaxed) + 1));
+        match self.cache.lookup(source, &path) {
+            Some(Hit::Library { warnings }) => return Ok(Library { path, warnings, cached: true }),
+            Some(Hit::Errors(errors)) => return Err(Failure::Errors(errors)),
+            None => {}
+        }
+        let compiled = self.compile_with_rustc(source, path);
+        match &compiled {
+            Ok(library) => self.cache.store_library(source, &library.path, &library.warnings),
+            Err(Failure::Errors(errors)) => self.cache.store_errors(source, errors),
+            Err(_) => {}
+        }
+        compiled
+    }
+
+    fn compile_with_rustc(&mut self, source: &str, path: PathBuf) -> std::result::Result<Library, Failure> {
         let lib = self.dir.join("src").join("lib.rs");
         if let Err(e) = std::fs::write(&lib, source) {
             return Err(Failure::Other(format!("writing {}: {e}", lib.display())));
@@ -324,12 +363,10 @@ impl Compiler {
         let Some(artifact) = artifact else {
             return Err(Failure::Other(format!("rustc said nothing of the library it built.\n{other}")));
         };
-        let path = self.cells.join(format!("cell-{}.so", BUILT.fetch_add(1, Ordering::Relaxed) + 1));
-        // A new name for every cell: the loader keeps every library it has opened, by path.
         if let Err(e) = std::fs::rename(&artifact, &path) {
             return Err(Failure::Other(format!("moving {} to {}: {e}", artifact.display(), path.display())));
         }
-        Ok(Library { path, warnings })
+        Ok(Library { path, warnings, cached: false })
     }
 }
 

@@ -5,6 +5,7 @@
 //! - [`setup`]: the prelude unpacked from the binary ([`prelude`]), a private build
 //!   directory per kernel ([`slot`]), how cells and dependencies are compiled;
 //! - [`compiler`]: cargo once for the dependencies, rustc directly for every cell;
+//!   [`cell_cache`]: what rustc made of a cell before, loaded instead of compiled again;
 //! - [`codegen`]: a cell as the source of a library, with a map back to the cell; what the
 //!   session keeps between cells is in [`state`]; which variables a cell takes, keeps and
 //!   probes, and how that changes after rustc disagreed, in [`plan`];
@@ -29,6 +30,7 @@
 
 pub mod analysis;
 pub mod array_terms;
+pub mod cell_cache;
 #[path = "../../../../src/channel.rs"]
 pub mod channel;
 pub mod child;
@@ -136,7 +138,7 @@ impl RustEngine {
         let killer = Arc::new(ChildKiller::default());
         let compiler = if let Some(shared) = &shared {
             // Built once for every user: no cargo, the recorded command replayed (`shared`).
-            Compiler::from_shared(&slot.dir, &shared.manifest.slot, &rustc, &target, killer.clone())?
+            Compiler::from_shared(&slot.dir, &shared.manifest.slot, &shared.root, &rustc, &target, killer.clone())?
         } else {
             progress("building the cell crate's dependencies (cached after the first time)");
             let compiler = Compiler::prepare(&slot.dir, &rustc, &target, killer.clone())?;
@@ -352,7 +354,8 @@ impl RustEngine {
         let end = self.forwarder.fence(matches!(ran, Ok(RunEnd::Done)));
         if timing_wanted() {
             crate::log::log(&format!(
-                "cell timing: {compiles} compile(s) {:.0} ms, run {:.0} ms, output {:.0} ms",
+                "cell timing: {compiles} compile(s){} {:.0} ms, run {:.0} ms, output {:.0} ms",
+                if library.cached { " (cached)" } else { "" },
                 compiled_at.as_secs_f64() * 1e3,
                 (ran_at - compiled_at).as_secs_f64() * 1e3,
                 (started.elapsed() - ran_at).as_secs_f64() * 1e3
