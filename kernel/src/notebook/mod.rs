@@ -308,8 +308,19 @@ pub fn run(path: &Path, options: &RunOptions) -> Result<()> {
 /// leaves half a notebook. The temporary file is new (`O_EXCL`, a random name): in a
 /// directory others can write, a link planted under a predictable name would have been
 /// followed, and another file overwritten.
+///
+/// A target that is not a regular file (`/dev/null`, a pipe, `/dev/stdout`) is written
+/// to, never renamed over: as root, a rename replaced the system's `/dev/null` with a
+/// file, and every later write to it by another user failed.
 fn write_replacing(file: &Path, bytes: &[u8]) -> Result<()> {
     use std::os::unix::fs::OpenOptionsExt;
+    if std::fs::metadata(file).is_ok_and(|m| !m.is_file()) {
+        return std::fs::OpenOptions::new()
+            .write(true)
+            .open(file)
+            .and_then(|mut f| f.write_all(bytes))
+            .with_context(|| format!("writing {}", file.display()));
+    }
     let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let tmp = file.with_file_name(format!(".{name}.ndplay-{}.tmp", uuid::Uuid::new_v4().simple()));
     let written = std::fs::OpenOptions::new()
@@ -328,6 +339,26 @@ fn write_replacing(file: &Path, bytes: &[u8]) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_target_that_is_not_a_file_is_written_to_not_replaced() {
+        let dir = std::env::temp_dir().join(format!("ndplay-write-fifo-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let fifo = dir.join("pipe");
+        let c = std::ffi::CString::new(fifo.as_os_str().as_encoded_bytes()).unwrap();
+        // SAFETY: mkfifo with a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        let reader = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || std::fs::read(fifo).unwrap())
+        };
+        write_replacing(&fifo, b"{}").unwrap();
+        assert_eq!(reader.join().unwrap(), b"{}");
+        use std::os::unix::fs::FileTypeExt;
+        assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo(), "the pipe was replaced by a file");
+        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1, "a temporary file was left");
+    }
 
     #[test]
     fn the_written_notebook_replaces_the_file_and_follows_no_planted_link() {
