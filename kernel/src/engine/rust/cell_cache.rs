@@ -2,15 +2,16 @@
 //! the same rustc, flags and dependencies, is loaded instead of compiled again.
 //!
 //! "Restart and Run All", `ndplay check`, nbval in CI and a class running one lesson all
-//! compile the same cells. What a cell's library is depends only on what rustc is given,
-//! so that is the key (see [`Fingerprint`]): the generated source whole (the cell, the
-//! kept items, the types of the variables it takes from the store: all written into it),
-//! `rustc -vV` and the path of rustc, its arguments, the `CARGO_*` variables it sees, and
-//! the bytes of every `--extern` library (the prelude: a changed prelude is a different
-//! file, hence a different key). Paths that only say where files are (`--out-dir`, `-L`,
-//! an extern's path, the build slot) are left out, so that every build slot of a user, and
-//! every student of a shared server, finds the same entries; what is at those paths is in
-//! the key through the externs' bytes (the dependencies' own hashes are in their metadata).
+//! compile the same cells. What a cell's library is depends only on what rustc is given, so
+//! that is the key (see [`Fingerprint`]): the generated source whole (the cell, the kept
+//! items, the types of the variables it takes from the store: all written into it), `rustc
+//! -vV` and the path of rustc, its arguments, the `CARGO_*` and `RUSTC_*` variables it
+//! sees, and the bytes of every `--extern` library (the prelude: a changed prelude is a
+//! different file, hence a different key). Paths that only say where files are (`--out-
+//! dir`, `-L`, an extern's path, the build slot) are left out, so that every build slot of
+//! a user, and every student of a shared server, finds the same entries; what is at those
+//! paths is in the key through the externs' bytes (the dependencies' own hashes are in
+//! their metadata).
 //!
 //! A stale library cannot be served: an entry is found by the key and then compared with
 //! the source in full, and the library's SHA-256 is checked before it is used. What rustc
@@ -304,6 +305,15 @@ fn fingerprint(rustc: &Path, args: &[String], env: &[(String, String)]) -> Resul
             field(k.as_bytes());
             field(v.as_bytes());
         }
+    }
+    // rustc inherits the kernel's environment: `RUSTC_BOOTSTRAP` turns `#![feature]` on,
+    // and a cell compiled with it must not be loaded by a kernel without it.
+    let mut inherited: Vec<(String, String)> =
+        std::env::vars().filter(|(k, _)| k.starts_with("RUSTC_") && k != "RUSTC_WRAPPER").collect();
+    inherited.sort();
+    for (k, v) in inherited {
+        field(k.as_bytes());
+        field(v.as_bytes());
     }
     let f = hex(&h.finalize());
     log(&format!("cell cache: compiler {} (hashed in {:.0} ms)", &f[..12], started.elapsed().as_secs_f64() * 1e3));
