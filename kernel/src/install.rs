@@ -184,6 +184,57 @@ pub fn build_shared_cache(root: &Path, exe: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Runs `notebooks` as a student's kernel on the shared cache at `root` would, keeping what
+/// rustc makes of each cell in the shared cache's own cell cache, read-only for students:
+/// a class then compiles a lesson once, here, instead of once per student. The cells run as
+/// the user who installs (the administrator), so only the instructor's own notebooks
+/// belong here. Each runs in a fresh `ndplay run` process, with its own private scratch
+/// cache for the session, deleted after.
+pub fn precompile(root: &Path, exe: &Path, notebooks: &[PathBuf]) -> Result<()> {
+    use crate::engine::rust::cell_cache::{CELLS_DIR, DIR_VAR};
+    let cells = root.join(CELLS_DIR);
+    std::fs::create_dir_all(&cells).with_context(|| format!("creating {}", cells.display()))?;
+    let scratch = root.join(".precompile-session");
+    let _ = std::fs::remove_dir_all(&scratch);
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        std::fs::DirBuilder::new()
+            .mode(0o700)
+            .create(&scratch)
+            .with_context(|| format!("creating {}", scratch.display()))?;
+    }
+    let count = || std::fs::read_dir(&cells).map(|d| d.count()).unwrap_or(0);
+    let before = count();
+    for notebook in notebooks {
+        let notebook = std::path::absolute(notebook)?;
+        if !notebook.is_file() {
+            bail!("--notebooks: {} is not a file", notebook.display());
+        }
+        eprintln!("  compiling the cells of {}", notebook.display());
+        // The executed notebook is not wanted: written into the scratch cache, deleted after.
+        let executed = scratch.join("executed.ipynb");
+        let status = std::process::Command::new(exe)
+            .args(["run", "--allow-errors", "-o"])
+            .arg(&executed)
+            .arg(&notebook)
+            .current_dir(notebook.parent().unwrap_or(Path::new("/")))
+            .env(SHARED_VAR, root)
+            .env(DIR_VAR, &cells)
+            .env("NDPLAY_CACHE_DIR", &scratch)
+            .env("NDPLAY_SPARE", "0")
+            .status()
+            .context("running `ndplay run`")?;
+        if !status.success() {
+            let _ = std::fs::remove_dir_all(&scratch);
+            bail!("running {} failed ({status}); its cells are not all in the shared cache", notebook.display());
+        }
+    }
+    let _ = std::fs::remove_dir_all(&scratch);
+    publish(root)?;
+    eprintln!("  {} compiled cells kept in {} ({} new)", count(), cells.display(), count().saturating_sub(before));
+    Ok(())
+}
+
 fn run_first_array(engine: &mut crate::engine::rust::RustEngine) -> Result<()> {
     use crate::core::engine::{Discard, Engine, Outcome};
     match engine.execute("let a = array![1.0, 2.0, 3.0]; a", std::sync::Arc::new(Discard)) {

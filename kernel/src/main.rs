@@ -36,6 +36,10 @@ enum Command {
         /// use them (docs/deploy.md). Run it as the administrator, with --sys-prefix.
         #[arg(long, value_name = "DIR", conflicts_with = "no_warm")]
         shared_cache: Option<PathBuf>,
+        /// With --shared-cache: also run these notebooks once and keep their compiled cells
+        /// in DIR, so that no student's kernel compiles them again. Their cells run as you.
+        #[arg(long, value_name = "NOTEBOOK", num_args = 1.., requires = "shared_cache")]
+        notebooks: Vec<PathBuf>,
     },
     /// Remove the kernelspec.
     Uninstall {
@@ -139,12 +143,15 @@ fn main() -> Result<()> {
     evcxr::runtime_hook();
     let cli = Cli::parse();
     match cli.command {
-        Command::Install { location, name, display_name, no_warm, shared_cache } => {
+        Command::Install { location, name, display_name, no_warm, shared_cache, notebooks } => {
             let exe = std::env::current_exe()?;
             if let Some(root) = &shared_cache {
                 // Built first, so that no kernelspec points at a cache that failed.
                 let root = std::path::absolute(root)?;
                 install::build_shared_cache(&root, &exe)?;
+                if !notebooks.is_empty() {
+                    install::precompile(&root, &exe, &notebooks)?;
+                }
                 let dir = install::write_kernelspec(&location.location()?, &name, &display_name, &exe, Some(&root))?;
                 eprintln!(
                     "Installed kernelspec {name:?} ({display_name}) in {}, using {}",

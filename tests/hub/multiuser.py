@@ -62,24 +62,29 @@ def hub_environment():
     stamp.write_text(wanted)
 
 
-def install_shared(ndplay=ROOT / "target" / "release" / "ndplay"):
+def install_shared(ndplay=ROOT / "target" / "release" / "ndplay", notebooks=()):
     """What the administrator does: `ndplay install --sys-prefix --shared-cache …` in the
-    hub's environment, with a toolchain all users can read. Returns (seconds it took, the
+    hub's environment, with a toolchain all users can read; with `notebooks`, their cells
+    compiled into the shared cache too (`--notebooks`). Returns (seconds it took, the
     install's stderr)."""
     require_root()
     hub_environment()
     rustc = readable_toolchain()
     BINARY.parent.mkdir(parents=True, exist_ok=True)
     # A copy, so that a rebuild of the checkout during a run does not change the kernel.
-    shutil.copy2(ndplay, BINARY)
-    os.chmod(BINARY, 0o755)
+    # Beside it, then renamed over it: kernels may be running the old one (ETXTBSY).
+    fresh = BINARY.with_name(BINARY.name + ".new")
+    shutil.copy2(ndplay, fresh)
+    os.chmod(fresh, 0o755)
+    os.replace(fresh, BINARY)
     student_scripts()
     env = {**os.environ, "RUSTC": str(rustc), "PATH": f"{rustc.parent}:{os.environ['PATH']}",
            "VIRTUAL_ENV": str(PREFIX)}
     env.pop("NDPLAY_CACHE_DIR", None)
     started = time.perf_counter()
     done = subprocess.run([BINARY, "install", "--sys-prefix", "--name", KERNEL_NAME,
-                           "--display-name", "Rust (ndplay, shared)", "--shared-cache", CACHE],
+                           "--display-name", "Rust (ndplay, shared)", "--shared-cache", CACHE,
+                           *(["--notebooks", *notebooks] if notebooks else [])],
                           env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     return time.perf_counter() - started, done.stderr
