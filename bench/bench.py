@@ -121,8 +121,9 @@ def kernel_env(which, args):
     if which == "evcxr":
         return {"EVCXR_CONFIG_DIR": args.evcxr_config, "XDG_CACHE_HOME": args.evcxr_cache_home}
     # The bench starts every spare itself (wait_for_spare); a kernel starting the next one
-    # in a pause would compile beside the measured cells and blur the comparison.
-    return {"NDPLAY_CACHE_DIR": args.ndplay_cache, "NDPLAY_SPARE_DELAY": "3600"}
+    # in a pause would compile beside the measured cells and blur the comparison. The
+    # compiled-cell cache is off: these rows measure compiling (bench_cache measures it on).
+    return {"NDPLAY_CACHE_DIR": args.ndplay_cache, "NDPLAY_SPARE_DELAY": "3600", "NDPLAY_CELL_CACHE": "0"}
 
 
 def kernel_name(which):
@@ -223,50 +224,84 @@ def bench_lesson(args, reps):
     for i in range(reps):
         wait_for_spare(args)
         log(f"  ndplay: lesson 1, run {i + 1}/{reps}")
-        nb = nbformat.read(LESSON, as_version=4)
-        expected = sum(1 for c in nb.cells if c.cell_type == "code"
-                       and "raises-exception" in c.get("metadata", {}).get("tags", []))
-        holder = {}
-        marks = {}
-        after = {}
-        os.makedirs(os.path.join(args.work, "logs"), exist_ok=True)
-        log_path = os.path.join(args.work, "logs", f"lesson-{os.getpid()}-{i + 1}.log")
-
-        def on_cell_start(cell, cell_index, **kw):
-            if "mem" not in holder:  # the kernel is up by the first cell
-                holder["mem"] = MemorySampler(serving_pid(client.km))
-            if cell.cell_type == "code" and cell.source.strip():
-                marks[cell_index] = time.perf_counter()
-
-        last_code = max(i for i, c in enumerate(nb.cells) if c.cell_type == "code" and c.source.strip())
-
-        def on_cell_executed(cell, cell_index, **kw):
-            marks[cell_index] = time.perf_counter() - marks[cell_index]
-            if cell_index == last_code:
-                # The kernel and its cell process after the last cell, still running (nbclient's
-                # on_notebook_complete comes after it has shut the kernel down).
-                after["rss_mb"] = loops.tree_rss_mb(serving_pid(client.km))
-
-        client = NotebookClient(
-            nb, kernel_name="ndplay", timeout=600, allow_errors=True,
-            resources={"metadata": {"path": str(LESSON.parent)}},
-            on_cell_start=on_cell_start, on_cell_executed=on_cell_executed,
-        )
-        t = time.perf_counter()
-        with open(log_path, "w") as klog:
-            client.execute(env={**os.environ, **kernel_env("ndplay", args)}, stdout=klog, stderr=klog)
-        total = time.perf_counter() - t
-        mem = holder["mem"].stop() if "mem" in holder else None
-        errors = sum(1 for c in nb.cells if c.cell_type == "code"
-                     for o in c.get("outputs", []) if o.get("output_type") == "error")
-        code_cells = sum(1 for c in nb.cells if c.cell_type == "code")
-        first = min(marks, default=None)
-        per_cell = [v for k, v in sorted(marks.items()) if k != first]
-        runs.append({"total": total, "code_cells": code_cells, "errors": errors,
-                     "expected_errors": expected, "memory": mem, "rss_after_mb": after.get("rss_mb"),
-                     "first_cell": marks.get(first),
-                     "cell_median": median(per_cell), "cell_p95": p95(per_cell)})
+        runs.append(lesson_run(args, f"{i + 1}", {}))
     return {"runs": runs}
+
+
+def lesson_run(args, label, env):
+    """Lesson 1 under nbclient in a fresh kernel (kernel_env, then `env`): its record."""
+    nb = nbformat.read(LESSON, as_version=4)
+    expected = sum(1 for c in nb.cells if c.cell_type == "code"
+                   and "raises-exception" in c.get("metadata", {}).get("tags", []))
+    holder = {}
+    marks = {}
+    after = {}
+    os.makedirs(os.path.join(args.work, "logs"), exist_ok=True)
+    log_path = os.path.join(args.work, "logs", f"lesson-{os.getpid()}-{label}.log")
+
+    def on_cell_start(cell, cell_index, **kw):
+        if "mem" not in holder:  # the kernel is up by the first cell
+            holder["mem"] = MemorySampler(serving_pid(client.km))
+        if cell.cell_type == "code" and cell.source.strip():
+            marks[cell_index] = time.perf_counter()
+
+    last_code = max(i for i, c in enumerate(nb.cells) if c.cell_type == "code" and c.source.strip())
+
+    def on_cell_executed(cell, cell_index, **kw):
+        marks[cell_index] = time.perf_counter() - marks[cell_index]
+        if cell_index == last_code:
+            # The kernel and its cell process after the last cell, still running (nbclient's
+            # on_notebook_complete comes after it has shut the kernel down).
+            after["rss_mb"] = loops.tree_rss_mb(serving_pid(client.km))
+
+    client = NotebookClient(
+        nb, kernel_name="ndplay", timeout=600, allow_errors=True,
+        resources={"metadata": {"path": str(LESSON.parent)}},
+        on_cell_start=on_cell_start, on_cell_executed=on_cell_executed,
+    )
+    t = time.perf_counter()
+    with open(log_path, "w") as klog:
+        client.execute(env={**os.environ, **kernel_env("ndplay", args), **env}, stdout=klog, stderr=klog)
+    total = time.perf_counter() - t
+    mem = holder["mem"].stop() if "mem" in holder else None
+    errors = sum(1 for c in nb.cells if c.cell_type == "code"
+                 for o in c.get("outputs", []) if o.get("output_type") == "error")
+    code_cells = sum(1 for c in nb.cells if c.cell_type == "code")
+    first = min(marks, default=None)
+    per_cell = [v for k, v in sorted(marks.items()) if k != first]
+    return {"total": total, "code_cells": code_cells, "errors": errors,
+            "expected_errors": expected, "memory": mem, "rss_after_mb": after.get("rss_mb"),
+            "first_cell": marks.get(first), "cells_s": sum(marks.values()),
+            "cell_median": median(per_cell), "cell_p95": p95(per_cell)}
+
+
+def bench_cache(args):
+    """Issue 27, goal 1: the compiled-cell cache on. From an empty cache, lesson 1 twice
+    under nbclient (each a fresh kernel: "Restart and Run All"), then `ndplay check` of
+    every lesson twice (emptied again before: its first run compiles everything)."""
+    cells = Path(args.ndplay_cache) / "cells-v1"
+    # A kernel of its own (no spare): the bench's spares run with the cache off.
+    env = {"NDPLAY_CELL_CACHE": "1", "NDPLAY_SPARE": "0"}
+    shutil.rmtree(cells, ignore_errors=True)
+    lesson = []
+    for i, what in enumerate(["compiles and keeps", "loads"]):
+        log(f"  ndplay: lesson 1 with the cell cache, run {i + 1}/2 ({what})")
+        lesson.append(lesson_run(args, f"cache-{i + 1}", env))
+    notebooks = sorted(str(p) for p in (ROOT / "notebooks").glob("*.ipynb"))
+    ndplay = str(ROOT / "target" / "release" / "ndplay")
+    check = []
+    shutil.rmtree(cells, ignore_errors=True)
+    for i in range(2):
+        log(f"  ndplay check of {len(notebooks)} notebooks with the cell cache, run {i + 1}/2")
+        t = time.perf_counter()
+        done = subprocess.run([ndplay, "check", "--sanitize-with", str(ROOT / "notebooks" / "sanitize.cfg"), *notebooks],
+                              env={**os.environ, "NDPLAY_CACHE_DIR": args.ndplay_cache, "NDPLAY_CELL_CACHE": "1"},
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        check.append({"seconds": time.perf_counter() - t, "ok": done.returncode == 0,
+                      "tail": done.stderr[-2000:] if done.returncode else ""})
+    entries = sum(1 for _ in cells.iterdir()) if cells.exists() else 0
+    shutil.rmtree(cells, ignore_errors=True)
+    return {"lesson": lesson, "check": check, "notebooks": len(notebooks), "entries": entries}
 
 
 def bench_loops(args, reps):
@@ -535,6 +570,18 @@ def goals(res):
             f"{fmt_s(back)} to the reply; variables kept in {sum(x['values_kept'] for x in it)}/{len(it)}; "
             f"the next cell done {fmt_s(median([x['to_next_cell_done'] for x in it]))} after the stop",
             ok(back, 1.0, 0.5) and all(x["values_kept"] for x in it))
+    ca = res.get("cache")
+    if ca:
+        first, second = ca["lesson"]
+        row("issue 27: Restart + Run All of lesson 1 the second time ≤ 5 s whole (cell cache on)",
+            f"{fmt_s(second['total'])} (first time {fmt_s(first['total'])}; inside the cells "
+            f"{fmt_s(second['cells_s'])} vs {fmt_s(first['cells_s'])})",
+            ok(second["total"], 1.0, 5.0) and second["errors"] == second["expected_errors"])
+        c1, c2 = ca["check"]
+        row(f"issue 27: `ndplay check` of the {ca['notebooks']} notebooks the second time ≤ 25 s",
+            f"{fmt_s(c2['seconds'])} (first time {fmt_s(c1['seconds'])}; "
+            f"{'all match' if c1['ok'] and c2['ok'] else 'OUTPUTS DIFFER'})",
+            ok(c2["seconds"], 1.0, 25.0) and c1["ok"] and c2["ok"])
     wm = res.get("widget")
     if wm:
         to_output = [x for r in wm["runs"] for x in r["to_output"]]
@@ -622,8 +669,8 @@ def breakdown(res):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="fewer repetitions")
-    ap.add_argument("--only", default="ndplay,lesson,loops,widget,evcxr,floor",
-                    help="comma-separated subset of ndplay,lesson,loops,widget,evcxr,floor")
+    ap.add_argument("--only", default="ndplay,lesson,cache,loops,widget,evcxr,floor",
+                    help="comma-separated subset of ndplay,lesson,cache,loops,widget,evcxr,floor")
     ap.add_argument("--read-wait", type=float, default=20.0)
     ap.add_argument("--work", default=os.environ.get("BENCH_WORK", "/tmp/ndplay-bench"))
     ap.add_argument("--out", default=None, help="write the raw results (JSON) here")
@@ -656,6 +703,7 @@ def main():
         ("floor", "compile floor", lambda: bench_floor(args, reps["floor"])),
         ("ndplay", "ndplay", lambda: bench_kernel("ndplay", args, reps)),
         ("lesson", "lesson 1", lambda: bench_lesson(args, reps["lesson"])),
+        ("cache", "the compiled-cell cache (issue 27)", lambda: bench_cache(args)),
         ("loops", "the compile loop: drift, two notebooks, routes, snapshots, interrupt",
          lambda: bench_loops(args, reps)),
         ("widget", "widget moves (issue 14): a slider move to the new 100×100 output",

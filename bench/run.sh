@@ -2,7 +2,7 @@
 # The benchmark of issue 5: prints the table (ndplay, the compile floor, tuned
 # evcxr_jupyter 0.22.0, and the ratios), every figure a median over several fresh runs.
 #
-#   bench/run.sh [--quick] [--only ndplay,lesson,loops,widget,evcxr,floor] [--read-wait SECONDS]
+#   bench/run.sh [--quick] [--only ndplay,lesson,cache,loops,widget,evcxr,floor] [--read-wait SECONDS]
 #
 # Uses target/release/ndplay as built (it does not build the kernel). Builds
 # evcxr_jupyter 0.22.0 once into target/bench/evcxr (~10 min on 2 cores), then reuses it.
@@ -35,6 +35,9 @@ export NDPLAY_CACHE_DIR="$WORK/ndplay-cache"
 export EVCXR_CONFIG_DIR="$WORK/evcxr-config"
 export XDG_CACHE_HOME="$WORK/evcxr-cache-home"   # evcxr's :cache (dirs::cache_dir)
 export BENCH_WORK="$WORK"
+# The compiled-cell cache off for every kernel and spare: the compile rows measure compiling.
+# bench.py turns it on where it measures the cache itself (issue 27).
+export NDPLAY_CELL_CACHE=0
 
 # 1. ndplay installed into a private prefix; the first install compiles ndarray and the
 #    prelude, later ones find them cached ("a machine where ndplay install has run").
