@@ -37,7 +37,7 @@ from ndplay_harness.memory import MemorySampler  # noqa: E402
 
 BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
-LESSON = ROOT / "notebooks" / "01-numpy-playground.ipynb"
+LESSON = ROOT / "notebooks" / "01a-numpy-playground.ipynb"  # lesson 1, its first part
 EVCXR_SETUP = ['the :dep cell', 'the use cell']
 EVCXR_SETUP_CELLS = [':dep ndarray = "=0.17.2"', "use ndarray::prelude::*;"]
 COMPILER_NAMES = {"cargo", "rustc", "cc", "ld", "ld.lld", "rust-lld", "lld", "mold", "collect2"}
@@ -222,7 +222,7 @@ def bench_lesson(args, reps):
     runs = []
     for i in range(reps):
         wait_for_spare(args)
-        log(f"  ndplay: lesson 1, run {i + 1}/{reps}")
+        log(f"  ndplay: lesson 1a, run {i + 1}/{reps}")
         nb = nbformat.read(LESSON, as_version=4)
         expected = sum(1 for c in nb.cells if c.cell_type == "code"
                        and "raises-exception" in c.get("metadata", {}).get("tags", []))
@@ -425,13 +425,13 @@ def summarize(res):
          median([x["run"] for x in fl["matmul"]]) if fl else None, m(ev, "matmul_compute", "cells"), "s"),
     ]
     if le and le.get("absent"):
-        rows.append(("whole of lesson 1 (nbclient)", "absent", None, None, "s"))
+        rows.append(("whole of lesson 1a (nbclient)", "absent", None, None, "s"))
     elif le:
-        rows.append((f"whole of lesson 1 (nbclient, {le['runs'][0]['code_cells']} code cells)³",
+        rows.append((f"whole of lesson 1a (nbclient, {le['runs'][0]['code_cells']} code cells)³",
                      median([r["total"] for r in le["runs"]]), None, None, "s"))
-        rows.append(("lesson 1 per-cell latency, median (first cell excluded)",
+        rows.append(("lesson 1a per-cell latency, median (first cell excluded)",
                      median([r["cell_median"] for r in le["runs"]]), None, None, "s"))
-        rows.append(("lesson 1 per-cell latency, p95 (first cell excluded)",
+        rows.append(("lesson 1a per-cell latency, p95 (first cell excluded)",
                      median([r["cell_p95"] for r in le["runs"]]), None, None, "s"))
     rows += [
         ("peak memory, kernel + child (VmHWM summed), 20-cell sessions⁴",
@@ -441,9 +441,9 @@ def summarize(res):
     ]
     if le and not le.get("absent"):
         rows += [
-            ("peak memory, kernel + child (VmHWM summed), lesson 1",
+            ("peak memory, kernel + child (VmHWM summed), lesson 1a",
              median([r["memory"]["persistent_mb"] for r in le["runs"] if r["memory"]]), None, None, "MB"),
-            ("peak memory incl. cargo/rustc (sampled RSS sum), lesson 1",
+            ("peak memory incl. cargo/rustc (sampled RSS sum), lesson 1a",
              median([r["memory"]["total_mb"] for r in le["runs"] if r["memory"]]), None, None, "MB"),
         ]
     out = ["| measurement | ndplay | floor | ndplay ÷ floor | evcxr 0.22 tuned | ndplay ÷ evcxr |",
@@ -518,7 +518,7 @@ def goals(res):
             ok(d["growth_mb"], 1.0, 100))
     if le and not le.get("absent"):
         after = median([r.get("rss_after_mb") for r in le["runs"]])
-        row("kernel and child ≤ 400 MB after lesson 1 (RSS)", fmt_mb(after), ok(after, 1.0, 400))
+        row("kernel and child ≤ 400 MB after lesson 1a (RSS)", fmt_mb(after), ok(after, 1.0, 400))
     if lo:
         row("an idle spare ≤ 400 MB (with its cell process, RSS)", fmt_mb(lo["spare_rss_mb"]), ok(lo["spare_rss_mb"], 1.0, 400))
         routes = lo["routes"]
@@ -606,7 +606,7 @@ def breakdown(res):
     le = res.get("lesson")
     if le and not le.get("absent"):
         r = le["runs"]
-        lines.append("lesson 1: first cell " + fmt_s(median([x["first_cell"] for x in r]))
+        lines.append("lesson 1a: first cell " + fmt_s(median([x["first_cell"] for x in r]))
                      + f"; error outputs {[x['errors'] for x in r]} "
                      f"(cells tagged raises-exception: {r[0]['expected_errors']})")
     errs = []
@@ -655,7 +655,7 @@ def main():
     parts = [
         ("floor", "compile floor", lambda: bench_floor(args, reps["floor"])),
         ("ndplay", "ndplay", lambda: bench_kernel("ndplay", args, reps)),
-        ("lesson", "lesson 1", lambda: bench_lesson(args, reps["lesson"])),
+        ("lesson", "lesson 1a", lambda: bench_lesson(args, reps["lesson"])),
         ("loops", "the compile loop: drift, two notebooks, routes, snapshots, interrupt",
          lambda: bench_loops(args, reps)),
         ("widget", "widget moves (issue 14): a slider move to the new 100×100 output",
