@@ -314,6 +314,15 @@ async function screenOfCell(page, index) {
   }, index);
 }
 
+/** Scrolls notebookShots' scroller so that cell `index` starts `margin` px below its top. */
+async function scrollCellToTop(page, index, margin) {
+  await page.evaluate(([index, margin]) => {
+    const el = document.querySelector('[data-ndplay-scroller]');
+    const cell = window.jupyterapp.shell.currentWidget.content.widgets[index].node;
+    el.scrollTop += cell.getBoundingClientRect().top - el.getBoundingClientRect().top - margin;
+  }, [index, margin]);
+}
+
 async function setTheme(page, theme) {
   await page.evaluate((name) => window.jupyterapp.commands.execute('apputils:change-theme', { theme: name }), theme);
   await page.waitForFunction((name) => document.body.dataset.jpThemeName === name, theme, { timeout: 30_000 });
@@ -527,6 +536,11 @@ test('the launcher shows the kernel logo and "Rust (ndplay)"', { timeout: 120_00
   assert.ok(card.img.naturalWidth > 0, `the kernel logo did not load: ${card.img.src}`);
   const console = page.locator('.jp-LauncherCard[data-category="Console"]', { hasText: KERNEL_DISPLAY_NAME });
   assert.equal(await console.count(), 1, 'no "Rust (ndplay)" console card');
+  // A student's JupyterLab: no Nbgrader menu (run.sh disables nbgrader's lab extension, as
+  // scripts/lab.sh does), so the screenshots in docs/screenshots/ show none of its panels.
+  const menus = await page.evaluate(() => document.querySelector('#jp-MainMenu')?.innerText || '');
+  assert.match(menus, /File/, `no main menu found: ${JSON.stringify(menus)}`);
+  assert.doesNotMatch(menus, /nbgrader/i, `nbgrader's menu is in the student's JupyterLab: ${JSON.stringify(menus)}`);
 });
 
 for (const nb of NOTEBOOKS) {
@@ -630,8 +644,15 @@ for (const nb of NOTEBOOKS) {
         fs.copyFileSync(dark[0], path.join(dir, 'lesson1-dark.png'));
       }
       if (screen >= 0) {
-        fs.copyFileSync(light[screen], path.join(dir, 'broadcast-light.png'));
-        fs.copyFileSync(dark[screen], path.join(dir, 'broadcast-dark.png'));
+        // Its own screen, in each theme: the failing cell at the top (with the sentence before
+        // it), then its explanation, the ShapeError and the fix with its badge below.
+        for (const [theme, file] of [['JupyterLab Light', 'broadcast-light.png'], ['JupyterLab Dark', 'broadcast-dark.png']]) {
+          await setTheme(page, theme);
+          await scrollCellToTop(page, failing, 60);
+          await page.waitForTimeout(600);
+          await page.screenshot({ path: path.join(dir, file) });
+        }
+        await setTheme(page, 'JupyterLab Light');
       }
     }
 
