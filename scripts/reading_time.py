@@ -148,6 +148,7 @@ def main():
         f" + {ERROR_MINUTES} min an error; try-it {TRY_MINUTES}; exercise {EXERCISE_MINUTES};"
         f" capstone {CAPSTONE_MINUTES}; limit {MAX_MINUTES} min"
     )
+    print("tasks: Try its (t), exercises (e), capstones (c); minutes: prose + code + task = model")
     head = f"{'notebook':<34} {'words':>6} {'prose':>6} {'cells':>5} {'lines':>5} {'errs':>4} {'code':>6} {'tasks':>5} {'task':>5} {'model':>6} {'states':>6}"
     print(head)
     print("-" * len(head))
