@@ -1,13 +1,16 @@
-//! The course's set-up, written once: what lessons 2 and 3 build step by step and later
-//! lessons use again.
+//! The course's set-up, written once: what one lesson (or lesson part) builds step by step
+//! and later parts use again.
 //!
 //! Lesson 4 used to open with some 200 lines copied from lessons 2 and 3 (the spirals, the
 //! network, cross-entropy, the gradient checker, the drawing code) before its first idea.
-//! A lesson that needs them now writes `use ndplay::course::*;` and starts. Every item
-//! here is the lessons' own code, unchanged, so a lesson that taught it reads the same,
-//! and its numbers come out the same. Nothing here is in the prelude a cell gets without
-//! asking: a student meets `spiral` or `Mlp` where a lesson builds them, and the lessons
-//! that import them say where they came from.
+//! A lesson that needs them now writes `use ndplay::course::*;` (or names the few it needs)
+//! and starts. Every item here is the lessons' own code, unchanged, so a lesson that taught
+//! it reads the same, and its numbers come out the same: lesson 2's `softmax` and
+//! `Mlp::forward`, lesson 4a's backpropagation (`gradients`), parameter vectors
+//! (`to_flat`, `with_flat`), `verdict` and `accuracy`, which parts 4b and 4c start from.
+//! Nothing here is in the prelude a cell gets without asking: a student meets `spiral` or
+//! `Mlp` where a lesson builds them, and the lessons that import them say where they came
+//! from.
 
 use ndarray::prelude::*;
 
@@ -111,6 +114,20 @@ impl Mlp {
     pub fn logits(&self, x: &Array2<f64>) -> Array2<f64> {
         dense(&relu(&dense(x, &self.w1, &self.b1)), &self.w2, &self.b2)
     }
+
+    /// The class probabilities, `(batch, outputs)`: [`softmax`] of the scores (lesson 2).
+    pub fn forward(&self, x: &Array2<f64>) -> Array2<f64> {
+        softmax(&self.logits(x))
+    }
+}
+
+/// Softmax row by row, as lesson 2 writes it: `e^z` over each row's sum. Naive on purpose:
+/// a score above about 709 overflows `exp` to `inf` (lesson 3 shows the NaN that follows,
+/// and fixes it with [`log_softmax`]).
+pub fn softmax(z: &Array2<f64>) -> Array2<f64> {
+    let e = z.mapv(f64::exp);
+    let sums = e.sum_axis(Axis(1)).insert_axis(Axis(1));
+    &e / &sums
 }
 
 /// `ln softmax(z)` row by row, with the row's maximum subtracted first, so that no `exp`
@@ -156,6 +173,83 @@ pub fn numeric_grad<D: Dimension>(f: impl Fn(&Array<f64, D>) -> f64, at: &Array<
     grad
 }
 
+/// The mean cross-entropy of `net`'s scores on `(x, labels)` (lesson 4).
+pub fn loss_of(net: &Mlp, x: &Array2<f64>, labels: &Array1<usize>) -> f64 {
+    cross_entropy(&net.logits(x), labels)
+}
+
+/// The gradient of [`loss_of`] with respect to each of `net`'s four arrays, by
+/// backpropagation, returned as an `Mlp` whose arrays have the parameters' shapes (lesson 4).
+pub fn gradients(net: &Mlp, x: &Array2<f64>, labels: &Array1<usize>) -> Mlp {
+    // forward, keeping what the backward pass needs
+    let z1 = dense(x, &net.w1, &net.b1);
+    let h = relu(&z1);
+    let z2 = dense(&h, &net.w2, &net.b2);
+    // backward
+    let g2 = cross_entropy_grad(&z2, labels); // (batch, 3)
+    let gh = g2.dot(&net.w2.t()); // (batch, 16)
+    let g1 = &gh * &z1.mapv(|v| if v > 0.0 { 1.0 } else { 0.0 }); // (batch, 16)
+    Mlp {
+        w1: x.t().dot(&g1),       // (2, 16)
+        b1: g1.sum_axis(Axis(0)), // (16,)
+        w2: h.t().dot(&g2),       // (16, 3)
+        b2: g2.sum_axis(Axis(0)), // (3,)
+    }
+}
+
+/// All of `net`'s parameters in one vector: W1 row by row, then b1, W2, b2 (lesson 4).
+pub fn to_flat(net: &Mlp) -> Array1<f64> {
+    net.w1.iter().chain(net.b1.iter()).chain(net.w2.iter()).chain(net.b2.iter()).cloned().collect()
+}
+
+/// A network with the shapes of `like` and the numbers of `flat`, [`to_flat`]'s inverse
+/// (lesson 4).
+pub fn with_flat(like: &Mlp, flat: &Array1<f64>) -> Mlp {
+    let mut at = 0;
+    let mut take = |count: usize| {
+        let part = flat.slice(s![at..at + count]).to_owned();
+        at += count;
+        part
+    };
+    Mlp {
+        w1: take(like.w1.len()).into_shape_with_order(like.w1.raw_dim()).expect("as many numbers as W1"),
+        b1: take(like.b1.len()),
+        w2: take(like.w2.len()).into_shape_with_order(like.w2.raw_dim()).expect("as many numbers as W2"),
+        b2: take(like.b2.len()),
+    }
+}
+
+/// The state a training run ended in, judged from its loss curve alone: "✓ Converged",
+/// "~ Oscillating", "✗ Diverged" or "✗ Error" with the numbers that decided it (lesson 4).
+pub fn verdict(losses: &Array1<f64>) -> String {
+    let (first, last) = (losses[0], losses[losses.len() - 1]);
+    if let Some(step) = losses.iter().position(|l| l.is_nan()) {
+        return format!("✗ Error: the loss became NaN at step {step}");
+    }
+    if let Some(step) = losses.iter().position(|l| l.is_infinite()) {
+        return format!("✗ Diverged: the loss reached inf at step {step}");
+    }
+    if last > 1.5 * first {
+        return format!("✗ Diverged: the loss grew from {first:.3} to {last:.3e}");
+    }
+    // How often the loss went up in the second half of the run.
+    let late = losses.slice(s![losses.len() / 2..]);
+    let ups = (1..late.len()).filter(|&i| late[i] > late[i - 1]).count();
+    if ups * 10 > late.len() {
+        return format!("~ Oscillating: {first:.3} → {last:.3}, up on {ups} of the last {} steps", late.len());
+    }
+    if last > 0.9 * first {
+        return format!("~ Oscillating: {first:.3} → {last:.3}, the loss is not going down");
+    }
+    format!("✓ Converged: {first:.3} → {last:.3e}")
+}
+
+/// The fraction of points whose predicted class is their label (lesson 4).
+pub fn accuracy(logits: &Array2<f64>, labels: &Array1<usize>) -> f64 {
+    let correct = predict(logits).iter().zip(labels.iter()).filter(|(a, b)| a == b).count();
+    correct as f64 / labels.len() as f64
+}
+
 /// A CSV file of numbers with one header line: the column names and the values
 /// (lesson 1). Panics with a message when the file is missing or a field is no number.
 pub fn read_csv(path: &str) -> (Vec<String>, Array2<f64>) {
@@ -168,6 +262,76 @@ pub fn read_csv(path: &str) -> (Vec<String>, Array2<f64>) {
         .collect();
     let shape = (values.len() / names.len(), names.len());
     (names, Array2::from_shape_vec(shape, values).expect("every row should have a field per column"))
+}
+
+/// Boxes at `(x, y)` with a title, a subtitle and a colour, and labelled arrows between
+/// them (`(from, to, label)`): lesson 1's drawing function, for its architecture and its
+/// lifecycle state machine (part 1c draws the state machine with it). Lines and text are
+/// in `currentColor` and boxes translucent, so it reads on light and dark themes alike.
+pub fn diagram(nodes: &[(f64, f64, &str, &str, &str)], edges: &[(usize, usize, &str)]) -> Svg {
+    let (w, h) = (150.0, 46.0);
+    // Text in SVG is XML: `<`, `>` and `&` must be escaped.
+    let esc = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+    let width = nodes.iter().map(|n| n.0).fold(0.0, f64::max) + w + 20.0;
+    let height = nodes.iter().map(|n| n.1).fold(0.0, f64::max) + h + 20.0;
+    let mut svg = format!(
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif">"#
+    );
+    let centre = |i: usize| (nodes[i].0 + 10.0 + w / 2.0, nodes[i].1 + 10.0 + h / 2.0);
+    // Where the line from the centre of `to` towards `from` leaves the box of `to`.
+    let border = |from: (f64, f64), to: (f64, f64)| {
+        let (dx, dy) = (from.0 - to.0, from.1 - to.1);
+        let t = f64::min((w / 2.0) / dx.abs().max(1e-9), (h / 2.0) / dy.abs().max(1e-9));
+        (to.0 + dx * t, to.1 + dy * t)
+    };
+    for &(a, b, label) in edges {
+        let (p, q) = (border(centre(b), centre(a)), border(centre(a), centre(b)));
+        // The arrowhead: a triangle with its tip at q, pointing from p to q.
+        let len = ((q.0 - p.0).powi(2) + (q.1 - p.1).powi(2)).sqrt().max(1e-9);
+        let (ux, uy) = ((q.0 - p.0) / len, (q.1 - p.1) / len);
+        let (bx, by) = (q.0 - 8.0 * ux, q.1 - 8.0 * uy);
+        svg += &format!(
+            r#"<line x1="{:.1}" y1="{:.1}" x2="{bx:.1}" y2="{by:.1}" stroke="currentColor" stroke-opacity="0.7" stroke-width="1.5"/>"#,
+            p.0, p.1
+        );
+        svg += &format!(
+            r#"<polygon points="{:.1},{:.1} {:.1},{:.1} {:.1},{:.1}" fill="currentColor" fill-opacity="0.7"/>"#,
+            q.0,
+            q.1,
+            bx - 4.0 * uy,
+            by + 4.0 * ux,
+            bx + 4.0 * uy,
+            by - 4.0 * ux
+        );
+        // Labels sit above a mostly horizontal arrow, to the right of a mostly vertical one.
+        let (mx, my) = ((p.0 + q.0) / 2.0, (p.1 + q.1) / 2.0);
+        let (lx, ly, anchor) = if (q.1 - p.1).abs() > (q.0 - p.0).abs() {
+            (mx + 6.0, my + 3.0, "start")
+        } else {
+            (mx, my - 5.0, "middle")
+        };
+        svg += &format!(
+            r#"<text x="{lx:.1}" y="{ly:.1}" font-size="10" fill="currentColor" fill-opacity="0.8" text-anchor="{anchor}">{}</text>"#,
+            esc(label)
+        );
+    }
+    for &(x, y, title, sub, colour) in nodes {
+        svg += &format!(
+            r#"<rect x="{}" y="{}" width="{w}" height="{h}" rx="6" fill="{colour}" fill-opacity="0.22" stroke="{colour}"/>
+<text x="{}" y="{}" font-size="13" font-weight="bold" text-anchor="middle" fill="currentColor">{title}</text>
+<text x="{}" y="{}" font-size="10" text-anchor="middle" fill="currentColor" fill-opacity="0.8">{sub}</text>"#,
+            x + 10.0,
+            y + 10.0,
+            x + 10.0 + w / 2.0,
+            y + 29.0,
+            x + 10.0 + w / 2.0,
+            y + 46.0,
+            title = esc(title),
+            sub = esc(sub)
+        );
+    }
+    svg += "</svg>";
+    Svg(svg)
 }
 
 /// The course pipeline as boxes in a row (a title and a subtitle each) joined by labelled
@@ -247,6 +411,43 @@ pub fn flow(steps: &[(&str, &str)], arrows: &[&str], highlight: &[usize], back: 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn diagram_draws_each_box_and_arrow_in_current_color() {
+        let svg =
+            diagram(&[(0.0, 0.0, "A & B", "one", "#43a047"), (200.0, 0.0, "C", "two", "#1e88e5")], &[(0, 1, "a < b")])
+                .0;
+        assert_eq!(svg.matches("<rect").count(), 2);
+        assert_eq!(svg.matches("<polygon").count(), 1);
+        assert!(svg.contains("A &amp; B") && svg.contains("a &lt; b"), "{svg}");
+        assert!(svg.contains(r#"stroke="currentColor""#));
+    }
+
+    #[test]
+    fn flat_parameters_round_trip_and_verdicts_name_the_state() {
+        let net = Mlp::new(2, 4, 3, &mut Rng::new(10));
+        let back = with_flat(&net, &to_flat(&net));
+        assert_eq!(
+            (back.w1, back.b1, back.w2, back.b2),
+            (net.w1.clone(), net.b1.clone(), net.w2.clone(), net.b2.clone())
+        );
+        assert!(verdict(&array![1.0, 0.5, 0.1]).starts_with("✓ Converged"));
+        assert!(verdict(&array![1.0, f64::INFINITY]).starts_with("✗ Diverged"));
+        assert!(verdict(&array![1.0, f64::NAN]).starts_with("✗ Error"));
+        assert_eq!(accuracy(&array![[1.0, 0.0], [0.0, 1.0]], &array![0, 0]), 0.5);
+        let (x, labels) = spiral(5, 3, &mut Rng::new(7));
+        let g = gradients(&net, &x, &labels);
+        let numeric = numeric_grad(|b| loss_of(&Mlp { b1: b.clone(), ..net.clone() }, &x, &labels), &net.b1, 1e-5);
+        assert!((&g.b1 - &numeric).iter().all(|d| d.abs() < 1e-7), "{} vs {numeric}", g.b1);
+    }
+
+    #[test]
+    fn forward_gives_probabilities_that_sum_to_one_per_row() {
+        let (x, _) = spiral(5, 3, &mut Rng::new(7));
+        let p = Mlp::new(2, 4, 3, &mut Rng::new(10)).forward(&x);
+        assert_eq!(p.dim(), (15, 3));
+        assert!(p.sum_axis(Axis(1)).iter().all(|s| (s - 1.0).abs() < 1e-12), "{p}");
+    }
 
     #[test]
     fn backprop_of_the_network_matches_finite_differences() {

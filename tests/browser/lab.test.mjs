@@ -5,8 +5,9 @@
 //   LAB_LESSONS  space-separated names of the notebooks that came from notebooks/
 //   ARTIFACTS    where screenshots go (target/browser-artifacts)
 //   CHROMIUM     the browser binary (Debian's /usr/bin/chromium)
-//   NDPLAY_UPDATE_SCREENSHOT=1  also copy lesson 1's screenshots (light and dark, the first
-//                screen and the first screen with a failed broadcast) to docs/screenshots/
+//   NDPLAY_UPDATE_SCREENSHOT=1  also copy lesson 1's screenshots (light and dark: the first
+//                screen of its first part, 01a, and the first screen with a failed broadcast,
+//                in part 01b) to docs/screenshots/
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -24,6 +25,8 @@ const ARTIFACTS = need('ARTIFACTS');
 const CHROMIUM = need('CHROMIUM');
 const REPO_ROOT = process.env.REPO_ROOT || path.resolve(import.meta.dirname, '../..');
 const LESSONS = (process.env.LAB_LESSONS || '').split(/\s+/).filter(Boolean);
+// Lesson 1 is in parts (01a, 01b, 01c); its first part stands for it where one is needed.
+const LESSON1 = LESSONS.find((n) => n.startsWith('01a-'));
 const KERNEL_DISPLAY_NAME = 'Rust (ndplay)';
 const ALLOW_ERROR_TAG = 'raises-exception';
 
@@ -311,6 +314,15 @@ async function screenOfCell(page, index) {
   }, index);
 }
 
+/** Scrolls notebookShots' scroller so that cell `index` starts `margin` px below its top. */
+async function scrollCellToTop(page, index, margin) {
+  await page.evaluate(([index, margin]) => {
+    const el = document.querySelector('[data-ndplay-scroller]');
+    const cell = window.jupyterapp.shell.currentWidget.content.widgets[index].node;
+    el.scrollTop += cell.getBoundingClientRect().top - el.getBoundingClientRect().top - margin;
+  }, [index, margin]);
+}
+
 async function setTheme(page, theme) {
   await page.evaluate((name) => window.jupyterapp.commands.execute('apputils:change-theme', { theme: name }), theme);
   await page.waitForFunction((name) => document.body.dataset.jpThemeName === name, theme, { timeout: 30_000 });
@@ -489,11 +501,11 @@ async function runAll(t, page, nb, client) {
 test('the lesson notebooks are there', (t) => {
   assert.ok(
     LESSONS.length > 0,
-    'no lesson notebook in notebooks/ (issue 7 needs lesson 1: notebooks/01-*.ipynb)',
+    'no lesson notebook in notebooks/ (issue 7 needs lesson 1: notebooks/01a-*.ipynb)',
   );
-  assert.ok(LESSONS.some((n) => n.startsWith('01-')), `no lesson 1 among ${LESSONS.join(', ')}`);
+  assert.ok(LESSONS.some((n) => n.startsWith('01a-')), `no lesson 1 among ${LESSONS.join(', ')}`);
   for (const l of LESSONS) assert.ok(NOTEBOOKS.includes(l), `${l} not copied into the lab root`);
-  const lesson1 = LESSONS.find((n) => n.startsWith('01-'));
+  const lesson1 = LESSONS.find((n) => n.startsWith('01a-'));
   const bytes = fs.statSync(path.join(REPO_ROOT, 'notebooks', lesson1)).size;
   quoted.push(`${lesson1}: ${bytes} bytes on disk (at most ${MAX_LESSON1_BYTES})`);
   t.diagnostic(quoted.at(-1));
@@ -524,6 +536,11 @@ test('the launcher shows the kernel logo and "Rust (ndplay)"', { timeout: 120_00
   assert.ok(card.img.naturalWidth > 0, `the kernel logo did not load: ${card.img.src}`);
   const console = page.locator('.jp-LauncherCard[data-category="Console"]', { hasText: KERNEL_DISPLAY_NAME });
   assert.equal(await console.count(), 1, 'no "Rust (ndplay)" console card');
+  // A student's JupyterLab: no Nbgrader menu (run.sh disables nbgrader's lab extension, as
+  // scripts/lab.sh does), so the screenshots in docs/screenshots/ show none of its panels.
+  const menus = await page.evaluate(() => document.querySelector('#jp-MainMenu')?.innerText || '');
+  assert.match(menus, /File/, `no main menu found: ${JSON.stringify(menus)}`);
+  assert.doesNotMatch(menus, /nbgrader/i, `nbgrader's menu is in the student's JupyterLab: ${JSON.stringify(menus)}`);
 });
 
 for (const nb of NOTEBOOKS) {
@@ -615,17 +632,27 @@ for (const nb of NOTEBOOKS) {
     } finally {
       await setTheme(page, 'JupyterLab Light'); // settings persist across pages
     }
-    if (nb.startsWith('01-') && process.env.NDPLAY_UPDATE_SCREENSHOT === '1') {
-      // The first screen, and the first screen that shows a failed broadcast.
+    if (/^01[a-z]-/.test(nb) && process.env.NDPLAY_UPDATE_SCREENSHOT === '1') {
+      // Lesson 1 comes in parts: the first screen of the first part, and the first screen
+      // that shows a failed broadcast (in part 01b).
       const failing = cells.findIndex((c) => c.type === 'code' && c.outputs.some((o) => o.type === 'error' && o.ename === 'ShapeError'));
-      const screen = await screenOfCell(page, failing);
+      const screen = failing >= 0 ? await screenOfCell(page, failing) : -1;
       const dir = path.join(REPO_ROOT, 'docs/screenshots');
       fs.mkdirSync(dir, { recursive: true });
-      fs.copyFileSync(light[0], path.join(dir, 'lesson1-light.png'));
-      fs.copyFileSync(dark[0], path.join(dir, 'lesson1-dark.png'));
+      if (nb === LESSON1) {
+        fs.copyFileSync(light[0], path.join(dir, 'lesson1-light.png'));
+        fs.copyFileSync(dark[0], path.join(dir, 'lesson1-dark.png'));
+      }
       if (screen >= 0) {
-        fs.copyFileSync(light[screen], path.join(dir, 'broadcast-light.png'));
-        fs.copyFileSync(dark[screen], path.join(dir, 'broadcast-dark.png'));
+        // Its own screen, in each theme: the failing cell at the top (with the sentence before
+        // it), then its explanation, the ShapeError and the fix with its badge below.
+        for (const [theme, file] of [['JupyterLab Light', 'broadcast-light.png'], ['JupyterLab Dark', 'broadcast-dark.png']]) {
+          await setTheme(page, theme);
+          await scrollCellToTop(page, failing, 60);
+          await page.waitForTimeout(600);
+          await page.screenshot({ path: path.join(dir, file) });
+        }
+        await setTheme(page, 'JupyterLab Light');
       }
     }
 
@@ -636,7 +663,6 @@ for (const nb of NOTEBOOKS) {
 
 // Notebook 7 (`notebook` from PyPI) is the other client students use; the same server
 // serves it at /notebooks/<path>.
-const LESSON1 = LESSONS.find((n) => n.startsWith('01-'));
 test(`${LESSON1}: run all cells in Notebook 7`, { timeout: 30 * 60_000 }, async (t) => {
   const page = await openLab(t, `/notebooks/${encodeURIComponent(LESSON1)}`);
   assert.equal(await page.evaluate(() => window.jupyterapp.name), 'Jupyter Notebook', 'not the Notebook 7 interface');

@@ -80,6 +80,18 @@ export NDPLAY_CACHE_DIR="${NDPLAY_CACHE_DIR:-}"
 rm -rf "$ARTIFACTS"
 mkdir -p "$LAB_ROOT" "$JUPYTER_CONFIG_DIR" "$JUPYTER_DATA_DIR" "$JUPYTER_RUNTIME_DIR" "$ARTIFACTS"
 
+# A student's JupyterLab, as scripts/lab.sh makes it: nbgrader is in the venv for the
+# instructor's tier (4a), and its lab extension adds an Nbgrader menu, a "Create Assignment"
+# panel and a Validate button to every notebook. Disabled here in the throw-away config
+# (user level), so the venv is left as it is and the screenshots that go to
+# docs/screenshots/ show what a student sees, whatever the venv's own setting.
+if "$VENV/bin/jupyter" labextension list 2>&1 | grep -q "@jupyter/nbgrader"; then
+  say "nbgrader's lab extension off in this JupyterLab (a student's view)"
+  # ("locked at a higher level" when the venv's own setting already disables it: fine.)
+  "$VENV/bin/jupyter" labextension disable --level=user @jupyter/nbgrader >/dev/null 2>&1 \
+    || die "could not disable @jupyter/nbgrader in $JUPYTER_CONFIG_DIR"
+fi
+
 # Lab settings: every cell in the DOM (no windowing), no news/update pop-ups.
 SETTINGS="$TMP/settings"
 mkdir -p "$SETTINGS/@jupyterlab/notebook-extension" "$SETTINGS/@jupyterlab/apputils-extension"

@@ -20,7 +20,7 @@ from memory_by_user import by_user
 from multiuser import CACHE, KERNEL_NAME, ROOT, STUDENT_PREFIX, create_student, install_shared, remove_student
 from notebook_client import Student, code_cells
 
-LESSON = ROOT / "notebooks" / "01-numpy-playground.ipynb"
+LESSON = ROOT / "notebooks" / "01a-numpy-playground.ipynb"  # lesson 1, its first part
 CELLS = 15
 CLASS = 6
 REPORT = ROOT / "target" / "ndplay-test" / "hub-report.json"
