@@ -154,7 +154,9 @@ def test_six_students_run_lesson_1_at_once(hub):
     report["six_at_once_with_compiled_cells"] = summary(with_compiled)
     report["precompile_install_s"] = round(precompile_s, 1)
     report["whole_lesson_with_compiled_cells"] = {
-        "cells": all_cells, "seconds_from_open": round(whole_s, 2),
+        "cells": all_cells, "seconds_from_login": round(whole_s, 2),
+        # Opening the notebook (its kernel's start) to the last cell's idle: Run All.
+        "seconds_from_opening_the_notebook": round(whole[0][0] + sum(t for t, _, _ in whole[0][1][1:]), 2),
         "seconds_in_cells": round(sum(t for t, _, _ in whole[0][1]), 2),
         "slowest_cells_s": sorted((round(t, 2) for t, _, _ in whole[0][1]), reverse=True)[:3],
         "cpu_s": round(sum(cpu_whole.values()), 1)}
