@@ -6,6 +6,7 @@ and the kernel's memory bounded after twenty Tabs.
 One fresh kernel of its own: the shared one has had other tests' Tabs, and memory is
 measured from before the first."""
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -95,3 +96,30 @@ def test_the_kernel_stays_small_after_twenty_tabs(fresh):
     assert growth <= GROWTH_MB, r
     # Twenty Tabs the index knows start no rust-analyzer at all.
     assert r["analysis_processes"] == 0, r
+
+
+def test_rust_analyzers_process_ends_when_idle_and_comes_back():
+    # No spare: the setting must reach the kernel's own process.
+    env = {"NDPLAY_SPARE": "0", "NDPLAY_ANALYSIS_IDLE": "3"}
+    with Kernel(env=env, ready_timeout=120) as kernel:
+        assert kernel.run("let a = array![1.0, 2.0];", timeout=600).status == "ok"
+        pid = kernel.serving_pid()
+
+        def chain_completes():
+            for _ in range(10):
+                reply, _ = cp.complete(kernel.kc, "a.t().", timeout=120)
+                if "sum()" in reply["matches"]:
+                    return True
+            return False
+
+        assert chain_completes()
+        assert cp.analysis_processes(pid)
+        # Idle for 3 s, it ends; the kernel reaps it (within its 5 s look) and holds no zombie.
+        deadline = time.monotonic() + 60
+        while (cp.analysis_processes(pid) or cp.zombies(pid)) and time.monotonic() < deadline:
+            time.sleep(1)
+        assert not cp.analysis_processes(pid) and not cp.zombies(pid)
+        # The index still answers at once, and rust-analyzer starts again when asked.
+        reply, seconds = cp.complete(kernel.kc, "a.")
+        assert "sum()" in reply["matches"] and seconds <= FIRST_TAB_S
+        assert chain_completes()

@@ -83,6 +83,19 @@ def analysis_processes(pid):
     return found
 
 
+def zombies(pid):
+    """Children of `pid` that ended and were not reaped."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if fields[0] == "Z" and int(fields[1]) == pid:
+                found.append(int(stat.parent.name))
+        except (OSError, ValueError, IndexError):
+            pass
+    return found
+
+
 def probe(kernel):
     """On a fresh ndplay_harness.Kernel: SETUP, then the first Tab (`a.`), then VARIED.
     Returns the first Tab's seconds and matches, every Tab's seconds, and the memory (MB)

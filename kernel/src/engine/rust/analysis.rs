@@ -121,7 +121,9 @@ impl Analysis {
                 .into_iter()
                 .flatten()
                 .filter_map(|m| Some((m[0].as_str()?.to_string(), m[1].as_str()?.to_string())))
-                .filter(|(m, _)| !is_internal(m))
+                // Not the `iter().sum()` shortcuts rust-analyzer adds to every iterable (the
+                // index leaves them out too: they bury the methods).
+                .filter(|(m, _)| !is_internal(m) && !m.contains(")."))
                 .collect();
             if !offered.is_empty() {
                 let entries: Vec<Entry> =

@@ -220,7 +220,20 @@ impl Drop for Running {
 /// waits for any more is skipped.
 fn manage(dir: &Path, prelude: &Path, ready: &AtomicBool, jobs: Receiver<Job>) {
     let mut running: Option<Running> = None;
-    for job in jobs {
+    loop {
+        let job = match jobs.recv_timeout(Duration::from_secs(5)) {
+            Ok(job) => job,
+            // A process that ended when idle is reaped now, not at the next request: the
+            // kernel is the subreaper of its descendants, and would hold a zombie.
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                if running.as_mut().is_some_and(|r| !matches!(r.child.try_wait(), Ok(None))) {
+                    ready.store(false, Ordering::SeqCst);
+                    running = None;
+                }
+                continue;
+            }
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+        };
         if Instant::now() >= job.deadline {
             let _ = job.reply.send(None);
             continue;

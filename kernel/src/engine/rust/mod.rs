@@ -205,7 +205,7 @@ impl RustEngine {
         &self.prelude
     }
 
-    /// Starts completion's rust-analyzer and waits until it answers (see [`Analysis::warm`]).
+    /// Builds the completion index with rust-analyzer's process (see [`Analysis::warm`]).
     pub fn warm_analysis(&mut self, timeout: std::time::Duration) -> bool {
         self.analysis.warm(timeout)
     }
