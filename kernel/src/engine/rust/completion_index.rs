@@ -26,8 +26,8 @@ const FORMAT: u32 = 1;
 /// a name a type lacks is skipped. By line: the first things done to an array (and a
 /// vector), element-wise and numbers, shape, taking parts, walking, copying, scalars.
 pub const LEARNER_FIRST: &str = "\
-    sum mean shape dot mapv t len push iter map sum_axis mean_axis std var \
-    ndim dim dtype is_empty product std_axis var_axis fold \
+    sum mean shape dot mapv t len iter map sum_axis mean_axis std var \
+    ndim dim dtype is_empty push product std_axis var_axis fold \
     mapv_inplace map_inplace cast powi powf sqrt abs exp ln \
     into_shape_with_order to_shape reshape flatten insert_axis reversed_axes permuted_axes broadcast \
     slice slice_mut row column rows columns index_axis select diag first last get \
@@ -133,8 +133,18 @@ impl Index {
     /// The index in `cache`, if it was built for this prelude.
     pub fn load(cache: &Path) -> Option<Index> {
         let text = std::fs::read(path(cache)).ok()?;
-        let index: Index = serde_json::from_slice(&text).ok()?;
-        (index.format == FORMAT && index.prelude == super::prelude::HASH).then_some(index)
+        let mut index: Index = serde_json::from_slice(&text).ok()?;
+        if index.format != FORMAT || index.prelude != super::prelude::HASH {
+            return None;
+        }
+        // Ranked as this binary ranks (a millisecond), not as the one that built it.
+        for entries in index.members.values_mut() {
+            *entries = rank(std::mem::take(entries));
+        }
+        for entries in index.paths.values_mut() {
+            *entries = rank_path(std::mem::take(entries));
+        }
+        Some(index)
     }
 
     /// Writes it into `cache`, whole or not at all (kernels may read it meanwhile).
