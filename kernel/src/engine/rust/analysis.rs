@@ -90,7 +90,20 @@ impl Analysis {
 
     /// What `ndplay install` does once: builds the index (see [`Analysis::build_index`]).
     pub fn warm(&mut self, timeout: Duration) -> bool {
-        self.build_index(timeout, &|what| crate::log::log(&format!("completion index: {what}")))
+        let started = std::time::Instant::now();
+        // Quiet on the way (forty steps would fill an install's console); one line at the end.
+        let built = self.build_index(timeout, &|_| {});
+        if let Some(Some(index)) = &self.index {
+            crate::log::log(&format!(
+                "completion index: {} types, {} paths, {} names, {} docs, in {:.0} s",
+                index.members.len(),
+                index.paths.len(),
+                index.scope.len(),
+                index.docs.len(),
+                started.elapsed().as_secs_f64()
+            ));
+        }
+        built
     }
 
     /// Asks rust-analyzer's process; waits longer while it starts.
