@@ -31,6 +31,7 @@ sys.path.insert(1, str(Path(__file__).resolve().parent.parent / "tests"))  # the
 import ndplay_harness  # noqa: E402
 import loops  # noqa: E402
 import widget_move  # noqa: E402
+import completion  # noqa: E402
 from cells import CELLS, ERROR_CELLS, FIRST_CELL, HEAVY_CELL, MATMUL_CELL, MATMUL_INNER_CELL  # noqa: E402
 from ndplay_harness import Kernel, serving_pid  # noqa: E402
 from ndplay_harness.memory import MemorySampler  # noqa: E402
@@ -597,6 +598,7 @@ def goals(res):
         row(f"issue 14: slider move → new 100×100 output ≤ 100 ms (kernel side, {len(to_output)} moves)",
             f"median {median(to_output):.1f} ms, p95 {p95(to_output):.1f} ms (to idle: median "
             f"{median(to_idle):.1f} ms, p95 {p95(to_idle):.1f} ms)", ok(median(to_output), 1.0, 100))
+    completion.goal_rows(res.get("completion"), row, median, fmt_s, fmt_mb)
     table = ["| goal | measured | holds? |", "|---|---|---|"] + rows
     if lo:
         base = lo["routes"].get("default")
@@ -677,8 +679,8 @@ def breakdown(res):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="fewer repetitions")
-    ap.add_argument("--only", default="ndplay,lesson,cache,loops,widget,evcxr,floor",
-                    help="comma-separated subset of ndplay,lesson,cache,loops,widget,evcxr,floor")
+    ap.add_argument("--only", default="ndplay,lesson,cache,loops,widget,completion,evcxr,floor",
+                    help="comma-separated subset of ndplay,lesson,cache,loops,widget,completion,evcxr,floor")
     ap.add_argument("--read-wait", type=float, default=20.0)
     ap.add_argument("--work", default=os.environ.get("BENCH_WORK", "/tmp/ndplay-bench"))
     ap.add_argument("--out", default=None, help="write the raw results (JSON) here")
@@ -701,9 +703,9 @@ def main():
         return
 
     if args.quick:
-        reps = {"start": 2, "cold": 1, "cells": 1, "matmul": 2, "lesson": 1, "floor": 3, "interrupt": 1, "routes": 1, "widget": 1}
+        reps = {"start": 2, "cold": 1, "cells": 1, "matmul": 2, "lesson": 1, "floor": 3, "interrupt": 1, "routes": 1, "widget": 1, "completion": 1}
     else:
-        reps = {"start": 4, "cold": 2, "cells": 3, "matmul": 3, "lesson": 2, "floor": 4, "interrupt": 3, "routes": 2, "widget": 2}
+        reps = {"start": 4, "cold": 2, "cells": 3, "matmul": 3, "lesson": 2, "floor": 4, "interrupt": 3, "routes": 2, "widget": 2, "completion": 2}
 
     res = {"reps": reps, "date": datetime.datetime.now().isoformat(timespec="seconds")}
     t = time.perf_counter()
@@ -716,6 +718,8 @@ def main():
          lambda: bench_loops(args, reps)),
         ("widget", "widget moves (issue 14): a slider move to the new 100×100 output",
          lambda: widget_move.bench(start_session, wait_for_spare, args, reps["widget"])),
+        ("completion", "completion (issue 27): the first Tab, memory after 20 Tabs",
+         lambda: completion.bench(start_session, wait_for_spare, args, reps["completion"])),
         ("evcxr", "evcxr_jupyter", lambda: bench_kernel("evcxr", args, reps)),
     ]
     for part, title, bench in parts:

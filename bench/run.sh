@@ -2,7 +2,7 @@
 # The benchmark of issue 5: prints the table (ndplay, the compile floor, tuned
 # evcxr_jupyter 0.22.0, and the ratios), every figure a median over several fresh runs.
 #
-#   bench/run.sh [--quick] [--only ndplay,lesson,cache,loops,widget,evcxr,floor] [--read-wait SECONDS]
+#   bench/run.sh [--quick] [--only ndplay,lesson,cache,loops,widget,completion,evcxr,floor] [--read-wait SECONDS]
 #
 # Uses target/release/ndplay as built (it does not build the kernel). Builds
 # evcxr_jupyter 0.22.0 once into target/bench/evcxr (~10 min on 2 cores), then reuses it.

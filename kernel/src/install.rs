@@ -128,9 +128,9 @@ pub fn warm_cache() -> Result<()> {
     let mut engine = crate::engine::rust::RustEngine::start(&step)?;
     step("evaluating a first array");
     run_first_array(&mut engine)?;
-    step("preparing completion and inspection (rust-analyzer's crate: a few minutes the first time)");
+    step("building the completion index (rust-analyzer's crate: a few minutes the first time)");
     if !engine.warm_analysis(std::time::Duration::from_secs(15 * 60)) {
-        step("completion did not start; it will work by name only until it does");
+        step("no completion index: rust-analyzer will answer every Tab, slowly");
     }
     step("done");
     Ok(())
@@ -170,6 +170,11 @@ pub fn build_shared_cache(root: &Path, exe: &Path) -> Result<()> {
     let (slot, prelude) = {
         let mut engine = crate::engine::rust::RustEngine::start(&step)?;
         run_first_array(&mut engine)?;
+        // Beside the prelude, where every user's kernel looks for it (read-only).
+        step("building the completion index");
+        if !engine.warm_analysis(std::time::Duration::from_secs(15 * 60)) {
+            step("no completion index: rust-analyzer will answer every Tab, slowly");
+        }
         (engine.slot_dir().to_path_buf(), engine.prelude_dir().to_path_buf())
     };
     let manifest = Manifest { sysroot, host, slot, prelude, version: env!("CARGO_PKG_VERSION").into() };

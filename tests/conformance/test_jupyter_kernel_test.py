@@ -22,10 +22,11 @@ class NdplayKernelTests(jupyter_kernel_test.KernelTests):
         # per reply. Wait here, once, for a first cell.
         reply = cls.kc.execute_interactive("1", timeout=600, output_hook=lambda msg: None)
         assert reply["content"]["status"] == "ok", reply["content"]
-        # rust-analyzer starts on the first completion or inspection and loads the standard
-        # library and the dependencies before it answers: seconds on an idle machine, over
-        # 30 s on a loaded one (measured at load 6). Until then the kernel answers from the
-        # session's names only, and an inspection finds nothing. Wait for it here, once.
+        # The completion index `ndplay install` built answers an inspection of a prelude name
+        # at once. Without one (an install with --no-warm), rust-analyzer starts on the first
+        # request and loads the standard library and the dependencies before it answers:
+        # seconds on an idle machine, over 30 s on a loaded one (measured at load 6). Wait
+        # for an answer here, once.
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline:
             cls.kc.inspect(cls.code_inspect_sample, len(cls.code_inspect_sample))

@@ -1,20 +1,25 @@
-//! Completion and inspection, through evcxr's rust-analyzer — the one part of the loop
-//! that is still evcxr's.
+//! Completion and inspection: from the completion index when it knows the answer
+//! (`completion_index`: at once, ranked for a learner), else from rust-analyzer in a
+//! process of its own (`analysis_server`), else by name.
 //!
-//! rust-analyzer is by far the largest user of the kernel's memory (docs/performance.md),
-//! and only a student who presses Tab or Shift-Tab needs it. So it starts on the first such
-//! request, on a thread of its own; until it is ready, completion offers the session's
-//! variables and items by name. evcxr knows nothing of the session (cells run in the
-//! kernel's own loop), so each request is a small source of its own: the prelude, the
-//! kept items, one `let x: T = unimplemented!();` per variable (with the type the kernel
-//! knows), then the student's text, with the cursor moved by that prefix.
+//! The kernel knows every variable's type, so `a.`, `Array2::` and a bare name are looked
+//! up in the index, which holds what rust-analyzer said of the prelude's types when
+//! `ndplay install` built it. What the index cannot answer (a chain `a.t().`, a type it does
+//! not hold, a `use` line, a glob import's names) goes to rust-analyzer, as before, but in
+//! `ndplay analysis`, which starts on such a request and ends when idle: rust-analyzer's
+//! hundreds of MB are never the kernel's. evcxr knows nothing of the session (cells run in
+//! the kernel's own loop), so each of its requests is a small source of its own: the
+//! prelude, the kept items, one `let x: T = unimplemented!();` per variable (with the type
+//! the kernel knows), then the student's text, with the cursor moved by that prefix.
 
 use std::path::PathBuf;
-use std::sync::mpsc::{Receiver, Sender};
 use std::time::Duration;
 
 use jupyter_protocol::{Media, MediaType};
+use serde_json::json;
 
+use super::analysis_server::Helper;
+use super::completion_index::{Doc, Entry, Index};
 use super::state::State;
 use crate::core::engine::Completions;
 use crate::syntax::cell::ItemKind;
@@ -22,106 +27,153 @@ use crate::syntax::cell::{identifier_end, identifier_start};
 
 /// How long a request waits for rust-analyzer before the kernel answers without it.
 const WAIT: Duration = Duration::from_secs(3);
-/// How long the first request waits: it starts rust-analyzer, which loads the standard
-/// library and the dependencies first (seconds).
+/// How long a request waits when rust-analyzer's process is starting: it loads the
+/// standard library and the dependencies first (seconds).
 const FIRST_WAIT: Duration = Duration::from_secs(20);
 
-enum Request {
-    Complete { source: String, cursor: usize, reply: Sender<Option<Completions>> },
-    Hover { source: String, cursor: usize, reply: Sender<Option<(String, String)>> },
-}
-
-/// The analysis thread, started on the first request.
+/// Completion and inspection for one engine.
 #[derive(Default)]
 pub struct Analysis {
-    requests: Option<Sender<Request>>,
-    /// The crate directory evcxr analyses in (set by the engine before the first request).
-    dir: Option<PathBuf>,
-    /// The prelude crate, a dependency of the analysed crate.
-    prelude: Option<PathBuf>,
+    /// The index for this prelude, if `ndplay install` built it: read on the first request
+    /// (tens of ms), so that a kernel no one presses Tab in never holds it.
+    index: Option<Option<Index>>,
+    /// rust-analyzer's process, for what the index cannot answer.
+    helper: Option<Helper>,
+    /// The cache the index is kept in.
+    cache: Option<PathBuf>,
 }
 
 impl Analysis {
+    /// `dir`: the crate directory evcxr analyses in; `prelude`: the unpacked prelude, whose
+    /// parent is the cache that holds the index.
     pub fn new(dir: PathBuf, prelude: PathBuf) -> Analysis {
-        Analysis { requests: None, dir: Some(dir), prelude: Some(prelude) }
+        let cache = prelude.parent().map(|p| p.to_path_buf());
+        Analysis { index: None, helper: Some(Helper::new(dir, prelude)), cache }
     }
 
-    /// Sends a request; returns how long to wait for its answer (none: no analysis here).
-    fn send(&mut self, request: Request) -> Option<Duration> {
-        let mut wait = WAIT;
-        if self.requests.is_none() {
-            wait = FIRST_WAIT;
-            let (dir, prelude) = (self.dir.clone()?, self.prelude.clone()?);
-            let (tx, rx) = std::sync::mpsc::channel();
-            std::thread::Builder::new().name("ndplay-analysis".into()).spawn(move || serve(&dir, &prelude, rx)).ok()?;
-            self.requests = Some(tx);
+    /// The index, read on first use.
+    fn index(&mut self) -> Option<&Index> {
+        if self.index.is_none() {
+            let index = self.cache.as_deref().and_then(Index::load);
+            if index.is_none() {
+                crate::log::log("no completion index for this prelude (`ndplay install` builds it): rust-analyzer answers every Tab");
+            }
+            self.index = Some(index);
         }
-        self.requests.as_ref()?.send(request).ok()?;
-        Some(wait)
+        self.index.as_ref()?.as_ref()
     }
 
-    /// Starts rust-analyzer and waits (up to `timeout`) until it answers: `ndplay install`
-    /// does it once, so that the dependencies of its crate are built before a student asks.
-    pub fn warm(&mut self, timeout: Duration) -> bool {
-        let (tx, rx) = std::sync::mpsc::channel();
-        if self
-            .send(Request::Complete { source: "let __ndplay_w = 1u8;\n__ndplay_w.".into(), cursor: 27, reply: tx })
+    /// Builds the completion index with rust-analyzer's process (started, and its crate's
+    /// dependencies built, on the way: minutes the first time) and keeps it in the cache.
+    /// `ndplay install` does it once; `timeout` bounds each answer.
+    pub fn build_index(&mut self, timeout: Duration, progress: &dyn Fn(&str)) -> bool {
+        let (Some(helper), Some(cache)) = (self.helper.as_mut(), self.cache.clone()) else { return false };
+        // The first answer waits for rust-analyzer to start.
+        if helper
+            .ask(json!({"op": "complete", "source": "let __ndplay_w = 1u8;\n__ndplay_w.", "cursor": 27}), timeout)
             .is_none()
         {
             return false;
         }
-        matches!(rx.recv_timeout(timeout), Ok(Some(_)))
+        let mut ask = Asker { helper, wait: Duration::from_secs(60) };
+        let index = Index::build(&mut ask, progress);
+        if index.members.is_empty() {
+            return false;
+        }
+        if let Err(e) = index.save(&cache) {
+            crate::log::log(&format!("could not keep the completion index in {}: {e}", cache.display()));
+            return false;
+        }
+        self.index = Some(Some(index));
+        true
+    }
+
+    /// What `ndplay install` does once: builds the index (see [`Analysis::build_index`]).
+    pub fn warm(&mut self, timeout: Duration) -> bool {
+        let started = std::time::Instant::now();
+        // Quiet on the way (forty steps would fill an install's console); one line at the end.
+        let built = self.build_index(timeout, &|_| {});
+        if let Some(Some(index)) = &self.index {
+            crate::log::log(&format!(
+                "completion index: {} types, {} paths, {} names, {} docs, in {:.0} s",
+                index.members.len(),
+                index.paths.len(),
+                index.scope.len(),
+                index.docs.len(),
+                started.elapsed().as_secs_f64()
+            ));
+        }
+        built
+    }
+
+    /// Asks rust-analyzer's process; waits longer while it starts.
+    fn ask(&mut self, request: serde_json::Value) -> Option<serde_json::Value> {
+        let helper = self.helper.as_mut()?;
+        let wait = if helper.ready() { WAIT } else { FIRST_WAIT };
+        helper.ask(request, wait)
     }
 
     /// Completions at `cursor`: the commands, at a `:` that starts a line of the cell's
-    /// commands; else from rust-analyzer when it is ready, else from `names`.
+    /// commands; else from the index; else from rust-analyzer when it answers in time, else
+    /// from `names`.
     pub fn complete(&mut self, state: &State, code: &str, cursor: usize, names: &[String]) -> Completions {
         if let Some(c) = commands(code, cursor) {
             return c;
         }
+        if let Some(c) = self.index().and_then(|index| from_index(index, state, code, cursor, names)) {
+            return c;
+        }
         let (prefix, source) = synthetic(state, code);
-        let (tx, rx) = std::sync::mpsc::channel();
-        if let Some(wait) = self.send(Request::Complete { source, cursor: cursor + prefix, reply: tx }) {
-            if let Ok(Some(mut c)) = rx.recv_timeout(wait) {
-                c.start = c.start.saturating_sub(prefix).min(cursor);
-                c.end = c.end.saturating_sub(prefix).max(c.start);
-                let (matches, kinds) = c.matches.into_iter().zip(c.kinds).filter(|(m, _)| !is_internal(m)).unzip();
-                (c.matches, c.kinds) = (matches, kinds);
-                if !c.matches.is_empty() {
-                    return c;
-                }
+        if let Some(answer) = self.ask(json!({"op": "complete", "source": source, "cursor": cursor + prefix})) {
+            let start = answer["start"].as_u64().unwrap_or(0) as usize;
+            let end = answer["end"].as_u64().unwrap_or(0) as usize;
+            let start = start.saturating_sub(prefix).min(cursor);
+            let end = end.saturating_sub(prefix).max(start);
+            let offered: Vec<(String, String)> = answer["matches"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|m| Some((m[0].as_str()?.to_string(), m[1].as_str()?.to_string())))
+                // Not the `iter().sum()` shortcuts rust-analyzer adds to every iterable (the
+                // index leaves them out too: they bury the methods).
+                .filter(|(m, _)| !is_internal(m) && !m.contains(")."))
+                .collect();
+            if !offered.is_empty() {
+                let entries: Vec<Entry> =
+                    offered.into_iter().map(|(code, kind)| Entry { code, kind, doc: None }).collect();
+                let entries = super::completion_index::rank_by(entries, false);
+                let (matches, kinds) = entries.into_iter().map(|e| (e.code, e.kind)).unzip();
+                return Completions { matches, start, end, kinds };
             }
         }
         let mut c = from_names(code, cursor, names);
-        c.kinds = c
-            .matches
-            .iter()
-            .map(|m| match (state.variable(m), state.items().find(|i| i.key == *m)) {
-                (Some(_), _) => "instance",
-                (None, Some(i)) if i.kind == ItemKind::Type => "class",
-                (None, Some(i)) if i.kind == ItemKind::Macro => "macro",
-                _ => "",
-            })
-            .map(str::to_string)
-            .collect();
+        c.kinds = c.matches.iter().map(|m| name_kind(state, m).to_string()).collect();
         c
     }
 
-    /// What a name at `cursor` is: a session variable's type, then rust-analyzer's hover.
+    /// What a name at `cursor` is: a session variable's type; else the index's signature
+    /// and docs; else rust-analyzer's hover.
     pub fn inspect(&mut self, state: &State, code: &str, cursor: usize) -> Option<Media> {
-        let end = identifier_end(code, cursor);
-        let start = identifier_start(code, cursor);
+        // rust-analyzer is asked at the end of the word; right after `name(`, evcxr asks
+        // about `name` itself, and so does the index.
+        let hover_at = identifier_end(code, cursor);
+        let (mut start, mut end) = (identifier_start(code, cursor), hover_at);
+        if start == end && code[..start].ends_with('(') {
+            end = start - 1;
+            start = identifier_start(code, end);
+        }
         let word = &code[start..end];
         let var_type = state.variable(word).map(|v| format!("{word}: {}", super::array_terms::shorten_types(&v.ty)));
-        let (prefix, source) = synthetic(state, code);
-        let (tx, rx) = std::sync::mpsc::channel();
-        let hover = match self.send(Request::Hover { source, cursor: end + prefix, reply: tx }) {
-            Some(wait) => rx
-                .recv_timeout(wait)
-                .ok()
-                .flatten()
-                .filter(|(plain, _)| !plain.trim().is_empty() && plain != "No documentation found"),
-            None => None,
+        let from_index = self.index().and_then(|i| doc_from_index(i, state, code, start, end)).cloned();
+        let hover = match (&var_type, from_index) {
+            (_, Some(doc)) => Some((doc.plain, doc.html)),
+            // A variable's type is what rust-analyzer would say of it too.
+            (Some(_), None) => None,
+            (None, None) => {
+                let (prefix, source) = synthetic(state, code);
+                self.ask(json!({"op": "hover", "source": source, "cursor": hover_at + prefix}))
+                    .and_then(|a| Some((a["plain"].as_str()?.to_string(), a["html"].as_str()?.to_string())))
+            }
         };
         if var_type.is_none() && hover.is_none() {
             return None;
@@ -139,9 +191,183 @@ impl Analysis {
     }
 }
 
+/// The index builder's questions, put to rust-analyzer's process.
+struct Asker<'a> {
+    helper: &'a mut Helper,
+    wait: Duration,
+}
+
+impl super::completion_index::Ask for Asker<'_> {
+    fn complete(&mut self, source: &str, cursor: usize) -> Option<Vec<(String, String)>> {
+        let a = self.helper.ask(json!({"op": "complete", "source": source, "cursor": cursor}), self.wait)?;
+        Some(
+            a["matches"]
+                .as_array()?
+                .iter()
+                .filter_map(|m| Some((m[0].as_str()?.to_string(), m[1].as_str()?.to_string())))
+                .collect(),
+        )
+    }
+
+    fn hover(&mut self, source: &str, cursor: usize) -> Option<Doc> {
+        let a = self.helper.ask(json!({"op": "hover", "source": source, "cursor": cursor}), self.wait)?;
+        Some(Doc { plain: a["plain"].as_str()?.to_string(), html: a["html"].as_str()?.to_string() })
+    }
+}
+
+/// What kind of thing a session name is, for Jupyter.
+fn name_kind(state: &State, name: &str) -> &'static str {
+    match (state.variable(name), state.items().find(|i| i.key == *name)) {
+        (Some(_), _) => "instance",
+        (None, Some(i)) if i.kind == ItemKind::Type => "class",
+        (None, Some(i)) if i.kind == ItemKind::Macro => "macro",
+        _ => "",
+    }
+}
+
+/// The identifier just before the `.` that precedes `start` (`a` in `a.su`), if it stands
+/// alone: not itself after a `.` or `::` (a field, a path), and not a number.
+fn receiver_before(code: &str, start: usize) -> Option<&str> {
+    let before = code[..start].strip_suffix('.')?;
+    let r = identifier_start(before, before.len());
+    let receiver = &before[r..];
+    let alone = !before[..r].ends_with(['.', ':']);
+    (alone && !receiver.is_empty() && !receiver.starts_with(|c: char| c.is_ascii_digit())).then_some(receiver)
+}
+
+/// The path just before the `::` that precedes `start` (`Array2` in `Array2::ze`), if it is
+/// one identifier.
+fn path_before(code: &str, start: usize) -> Option<&str> {
+    let before = code[..start].strip_suffix("::")?;
+    let p = identifier_start(before, before.len());
+    let path = &before[p..];
+    let alone = !before[..p].ends_with([':', '.', '>']);
+    (alone && !path.is_empty()).then_some(path)
+}
+
+/// Whether offset `at` of `code` is inside a string, a character or a comment (where the
+/// index has nothing to offer; rust-analyzer decides).
+fn in_literal_or_comment(code: &str, at: usize) -> bool {
+    use ra_ap_syntax::{AstNode, SyntaxKind, TextSize};
+    let file = ra_ap_syntax::SourceFile::parse(code, ra_ap_syntax::Edition::Edition2021).tree();
+    // rowan panics at an offset past the end.
+    let Ok(at) = u32::try_from(at.min(code.len())) else { return true };
+    let token = file.syntax().token_at_offset(TextSize::from(at)).left_biased();
+    token.is_some_and(|t| {
+        matches!(
+            t.kind(),
+            SyntaxKind::STRING
+                | SyntaxKind::BYTE_STRING
+                | SyntaxKind::C_STRING
+                | SyntaxKind::CHAR
+                | SyntaxKind::COMMENT
+        ) && t.text_range().start() < TextSize::from(at)
+    })
+}
+
+/// The words after which a name is being declared or a path written: rust-analyzer's to
+/// complete (or no one's).
+const DECLARING: &[&str] = &[
+    "let",
+    "mut",
+    "fn",
+    "struct",
+    "enum",
+    "trait",
+    "type",
+    "mod",
+    "use",
+    "impl",
+    "const",
+    "static",
+    "for",
+    "as",
+    "macro_rules",
+];
+
+/// The answer the index gives at `cursor`, if it knows it.
+fn from_index(index: &Index, state: &State, code: &str, cursor: usize, names: &[String]) -> Option<Completions> {
+    let start = identifier_start(code, cursor);
+    let end = identifier_end(code, cursor);
+    let prefix = &code[start..cursor];
+    if in_literal_or_comment(code, start) {
+        return None;
+    }
+    let parts = crate::syntax::cell::parts(code);
+    let rebound =
+        |name: &str| parts.bindings.iter().any(|b| b.name == name) || parts.items.iter().any(|i| i.key == name);
+    let entries: Vec<&Entry> = if let Some(receiver) = receiver_before(code, start) {
+        // The cell may give the name another type before the cursor: rust-analyzer's.
+        if rebound(receiver) {
+            return None;
+        }
+        index.members(&state.variable(receiver)?.ty, prefix)?
+    } else if let Some(path) = path_before(code, start) {
+        if rebound(path) || state.items().any(|i| i.key == path) {
+            return None;
+        }
+        index.path_items(path, prefix)?
+    } else {
+        let before = code[..start].trim_end();
+        let line = &code[code[..start].rfind('\n').map_or(0, |i| i + 1)..start];
+        let previous = before.rsplit(|c: char| !(c.is_alphanumeric() || c == '_')).next().unwrap_or("");
+        let glob = state.items().any(|i| i.kind == ItemKind::Use && i.text.contains('*'))
+            || parts.items.iter().any(|i| i.kind == ItemKind::Use && code[i.start..i.end].contains('*'));
+        if prefix.is_empty()
+            || before.ends_with(['.', ':'])
+            || DECLARING.contains(&previous)
+            || line.trim_start().starts_with("use ")
+            || glob
+        {
+            return None;
+        }
+        // The student's own names first, then what every cell has in scope.
+        let own = from_names(code, cursor, names);
+        let mut matches = own.matches;
+        let mut kinds: Vec<String> = matches.iter().map(|m| name_kind(state, m).to_string()).collect();
+        for e in index.scope(prefix) {
+            if !matches.contains(&e.code) && e.code != prefix {
+                matches.push(e.code.clone());
+                kinds.push(e.kind.clone());
+            }
+        }
+        return Some(Completions { matches, start, end, kinds });
+    };
+    let (matches, kinds) = entries.into_iter().map(|e| (e.code.clone(), e.kind.clone())).unzip();
+    Some(Completions { matches, start, end, kinds })
+}
+
+/// The index's docs of the name in `code[start..end]`: a member of a variable of an indexed
+/// type, an associated item of an indexed path, or a name every cell has in scope.
+fn doc_from_index<'i>(index: &'i Index, state: &State, code: &str, start: usize, end: usize) -> Option<&'i Doc> {
+    let word = &code[start..end];
+    if word.is_empty() || in_literal_or_comment(code, start) {
+        return None;
+    }
+    let parts = crate::syntax::cell::parts(code);
+    let rebound =
+        |name: &str| parts.bindings.iter().any(|b| b.name == name) || parts.items.iter().any(|i| i.key == name);
+    if let Some(receiver) = receiver_before(code, start) {
+        if rebound(receiver) {
+            return None;
+        }
+        return index.member_doc(&state.variable(receiver)?.ty, word);
+    }
+    if let Some(path) = path_before(code, start) {
+        return index.path_doc(path, word);
+    }
+    if code[..start].ends_with(['.', ':']) || rebound(word) || state.variable(word).is_some() {
+        return None;
+    }
+    if state.items().any(|i| i.key == word || (i.kind == ItemKind::Use && i.text.contains('*'))) {
+        return None;
+    }
+    index.scope_doc(word)
+}
+
 /// Names of the kernel's and evcxr's own code, which rust-analyzer sees in the source it
 /// is given (evcxr wraps it in functions of its own) and a student must never be offered.
-fn is_internal(name: &str) -> bool {
+pub(super) fn is_internal(name: &str) -> bool {
     let bare = name.trim_start_matches(|c: char| !c.is_alphanumeric() && c != '_');
     ["evcxr_", "Evcxr", "EVCXR", "__ndplay", "__Ndplay", super::codegen::ENTRY].iter().any(|p| bare.starts_with(p))
 }
@@ -200,72 +426,6 @@ fn html_escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
-/// The analysis thread: evcxr's context in `dir`, with the prelude as a dependency.
-fn serve(dir: &std::path::Path, prelude: &std::path::Path, requests: Receiver<Request>) {
-    let ctx = start_evcxr(dir, prelude);
-    if let Err(e) = &ctx {
-        crate::log::log(&format!("completion and inspection work by name only: rust-analyzer did not start: {e:#}"));
-    }
-    for request in requests {
-        match (request, &ctx) {
-            (Request::Complete { source, cursor, reply }, Ok(ctx)) => {
-                let mut ctx = ctx.lock().unwrap_or_else(|e| e.into_inner());
-                let found = ctx.completions(&source, cursor).ok().map(|c| {
-                    let mut matches: Vec<String> = Vec::new();
-                    let mut kinds = Vec::new();
-                    for item in c.completions {
-                        if !matches.contains(&item.code) {
-                            matches.push(item.code);
-                            kinds.push(item.kind.to_string());
-                        }
-                    }
-                    Completions { matches, start: c.start_offset, end: c.end_offset, kinds }
-                });
-                let _ = reply.send(found);
-            }
-            (Request::Hover { source, cursor, reply }, Ok(ctx)) => {
-                let mut ctx = ctx.lock().unwrap_or_else(|e| e.into_inner());
-                let _ = reply.send(ctx.hover_at(&source, cursor).ok());
-            }
-            (Request::Complete { reply, .. }, Err(_)) => drop(reply.send(None)),
-            (Request::Hover { reply, .. }, Err(_)) => drop(reply.send(None)),
-        }
-    }
-}
-
-fn start_evcxr(
-    dir: &std::path::Path,
-    prelude: &std::path::Path,
-) -> anyhow::Result<std::sync::Mutex<evcxr::CommandContext>> {
-    std::fs::create_dir_all(dir)?;
-    // evcxr builds in `<dir>/target`: not the cells' target directory, because its cargo
-    // resolves the lock file anew for its own crate (so versions of unpinned dependencies
-    // may differ), and two builds of the prelude into one target directory would overwrite
-    // each other's `libndplay.so`. One target directory beside the slots serves the
-    // analysis of every slot: its first build compiles the dependencies once (`ndplay
-    // install` does it, see `Analysis::warm`), and later kernels find them built.
-    let shared = dir.parent().and_then(|slot| slot.parent()).map(|sessions| sessions.join("analysis-target"));
-    let target = dir.join("target");
-    if let Some(shared) = shared {
-        std::fs::create_dir_all(&shared)?;
-        if std::fs::symlink_metadata(&target).is_err() {
-            std::os::unix::fs::symlink(&shared, &target)?;
-        }
-    }
-    std::fs::write(dir.join("Cargo.lock"), super::prelude::CARGO_LOCK)?;
-    // evcxr's context takes its crate directory from this variable; it reads it only now.
-    std::env::set_var("EVCXR_TMPDIR", dir);
-    let (eval, outputs) = evcxr::EvalContext::new().map_err(|e| anyhow::anyhow!("{e}"))?;
-    // Its child process prints nothing anyone reads; drain it so it never blocks.
-    std::thread::spawn(move || while outputs.stdout.recv().is_ok() {});
-    let mut ctx = evcxr::CommandContext::with_eval_context(eval);
-    ctx.execute(&format!(":dep ndplay = {}", super::setup::prelude_dependency(prelude)))
-        .map_err(|e| anyhow::anyhow!("adding the prelude: {e}"))?;
-    // The first question makes rust-analyzer load the crate graph.
-    let _ = ctx.completions("let __ndplay_a = array![1.0];\n__ndplay_a.", 41);
-    Ok(std::sync::Mutex::new(ctx))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -301,6 +461,70 @@ mod tests {
             assert!(is_internal(name), "{name}");
         }
         assert!(!is_internal("evaluate") && !is_internal("ndplay") && !is_internal("array!"));
+    }
+
+    fn index() -> Index {
+        let e = |code: &str, doc: Option<u32>| Entry { code: code.into(), kind: "function".into(), doc };
+        let mut index = Index::default();
+        index
+            .members
+            .insert("Array1<f64>".into(), vec![e("sum()", Some(0)), e("shape()", None), e("slice(info)", None)]);
+        index.paths.insert("Array2".into(), vec![e("zeros(shape)", Some(1))]);
+        index.scope = vec![e("array![]", None), e("arange(start, end, step)", Some(2)), e("Array2", None)];
+        index.docs = ["sums", "zeros", "arange"]
+            .iter()
+            .map(|d| Doc { plain: d.to_string(), html: format!("<p>{d}</p>") })
+            .collect();
+        index
+    }
+
+    fn session() -> State {
+        let mut state = State::default();
+        let ty = "ArrayBase<OwnedRepr<f64>, Dim<[usize; 1]>>".to_string();
+        state.set_variable("a", Variable { ty, mutable: false });
+        state
+    }
+
+    #[test]
+    fn the_index_answers_a_member_a_path_and_a_name() {
+        let (index, state) = (index(), session());
+        let at = |code: &str| from_index(&index, &state, code, code.len(), &["a".into(), "arr_x".into()]);
+        let c = at("let b = a.s").unwrap();
+        assert_eq!(
+            (c.matches, c.start, c.end),
+            (vec!["sum()".to_string(), "shape()".into(), "slice(info)".into()], 10, 11)
+        );
+        assert_eq!(at("Array2::z").unwrap().matches, ["zeros(shape)"]);
+        assert_eq!(at("let y = ar").unwrap().matches, ["arr_x", "array![]", "arange(start, end, step)"]);
+        // Not the index's: a chain, an unknown receiver, a name the cell rebinds, a string,
+        // a comment, a declaration, a `use` line.
+        for code in ["a.t().s", "b.s", "let a = vec![1];\na.s", "let s = \"a.s", "// a.s", "let ar", "use nd", "x."] {
+            assert!(at(code).is_none(), "{code}");
+        }
+    }
+
+    #[test]
+    fn the_index_gives_the_docs_of_a_member_a_path_item_and_a_name() {
+        let (index, state) = (index(), session());
+        let doc = |code: &str, start: usize, end: usize| {
+            doc_from_index(&index, &state, code, start, end).map(|d| d.plain.clone())
+        };
+        assert_eq!(doc("a.sum()", 2, 5).as_deref(), Some("sums"));
+        assert_eq!(doc("Array2::zeros", 8, 13).as_deref(), Some("zeros"));
+        assert_eq!(doc("arange(0.0, 1.0, 0.1)", 0, 6).as_deref(), Some("arange"));
+        assert_eq!(doc("a.shape()", 2, 7), None, "no docs indexed for it: rust-analyzer's");
+        assert_eq!(doc("fn arange() {}\narange", 15, 21), None, "the cell's own arange");
+    }
+
+    #[test]
+    fn a_receiver_and_a_path_stand_alone() {
+        assert_eq!(receiver_before("x = a.", 6), Some("a"));
+        assert_eq!(receiver_before("s.a.", 4), None);
+        assert_eq!(receiver_before("1.", 2), None);
+        assert_eq!(path_before("Array2::", 8), Some("Array2"));
+        assert_eq!(path_before("ndarray::Array2::", 17), None);
+        assert!(in_literal_or_comment("let s = \"a.", 10) && in_literal_or_comment("// a.", 5));
+        assert!(!in_literal_or_comment("let s = \"x\"; a.", 15));
     }
 
     #[test]

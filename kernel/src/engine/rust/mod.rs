@@ -22,13 +22,15 @@
 //!   array code (a reshape, an index, an empty `mean()`) by what they are;
 //! - [`restore`]: `:restore`, which replays the cells whose variables were lost;
 //! - [`commands`]: the other `:` commands;
-//! - [`analysis`]: completion and inspection, through evcxr's rust-analyzer.
+//! - [`analysis`]: completion and inspection, from the [`completion_index`] built at
+//!   install, else through evcxr's rust-analyzer in a process of its own ([`analysis_server`]).
 //!
 //! This file holds the engine itself: starting it, and running a cell from its text to its
 //! outcome, compiling again (with the [`plan`] changed) when the kernel's own code around the cell was wrong
 //! about a variable (it moved, it borrows, its type cannot be written).
 
 pub mod analysis;
+pub mod analysis_server;
 pub mod array_terms;
 pub mod cell_cache;
 #[path = "../../../../src/channel.rs"]
@@ -37,6 +39,7 @@ pub mod child;
 pub mod codegen;
 pub mod commands;
 pub mod compiler;
+pub mod completion_index;
 pub mod diagnostic;
 pub mod events;
 pub mod interaction;
@@ -204,7 +207,7 @@ impl RustEngine {
         &self.prelude
     }
 
-    /// Starts completion's rust-analyzer and waits until it answers (see [`Analysis::warm`]).
+    /// Builds the completion index with rust-analyzer's process (see [`Analysis::warm`]).
     pub fn warm_analysis(&mut self, timeout: std::time::Duration) -> bool {
         self.analysis.warm(timeout)
     }
