@@ -90,6 +90,13 @@ impl Analysis {
 
     /// What `ndplay install` does once: builds the index (see [`Analysis::build_index`]).
     pub fn warm(&mut self, timeout: Duration) -> bool {
+        // Built before for this prelude (an install again, the README's command run twice):
+        // kept, not built again (a minute and a half of rust-analyzer).
+        if let Some(index) = self.cache.as_deref().and_then(Index::load) {
+            crate::log::log("completion index: already built for this prelude");
+            self.index = Some(Some(index));
+            return true;
+        }
         let started = std::time::Instant::now();
         // Quiet on the way (forty steps would fill an install's console); one line at the end.
         let built = self.build_index(timeout, &|_| {});
