@@ -26,24 +26,25 @@ VARIED = [
 ]
 
 
-def complete(kc, code, cursor=None, timeout=60):
-    """The complete_reply's content, and its seconds."""
+def _ask(kc, send, code, cursor, timeout):
+    """Sends a request with `send` (`kc.complete` or `kc.inspect`); its reply's content,
+    and its seconds."""
     started = time.perf_counter()
-    msg_id = kc.complete(code, len(code) if cursor is None else cursor)
+    msg_id = send(code, len(code) if cursor is None else cursor)
     while True:
         reply = kc.get_shell_msg(timeout=timeout)
         if reply["parent_header"].get("msg_id") == msg_id:
             return reply["content"], time.perf_counter() - started
+
+
+def complete(kc, code, cursor=None, timeout=60):
+    """The complete_reply's content, and its seconds."""
+    return _ask(kc, kc.complete, code, cursor, timeout)
 
 
 def inspect(kc, code, cursor=None, timeout=60):
     """The inspect_reply's content, and its seconds."""
-    started = time.perf_counter()
-    msg_id = kc.inspect(code, len(code) if cursor is None else cursor)
-    while True:
-        reply = kc.get_shell_msg(timeout=timeout)
-        if reply["parent_header"].get("msg_id") == msg_id:
-            return reply["content"], time.perf_counter() - started
+    return _ask(kc, kc.inspect, code, cursor, timeout)
 
 
 def rss_mb(pid):
