@@ -23,6 +23,9 @@ WORK="${BENCH_WORK:-${XDG_CACHE_HOME:-$HOME/.cache}/ndplay-bench}"
 mkdir -p "$WORK"
 
 [ -x "$NDPLAY" ] || { echo "no $NDPLAY: build the kernel first (cargo build --release)" >&2; exit 1; }
+# The completion rows measure the index and rust-analyzer's process: both need the helper.
+[ -x "$ROOT/target/release/ndplay-analysis" ] ||
+  { echo "no $ROOT/target/release/ndplay-analysis: build it first (cargo build --release)" >&2; exit 1; }
 [ -x "$PY" ] || { echo "no $PY: run scripts/lab.sh or scripts/test.sh once" >&2; exit 1; }
 
 # Private Jupyter dirs: nothing of the user's is read or written.

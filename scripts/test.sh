@@ -33,6 +33,7 @@ export JUPYTER_RUNTIME_DIR="$WORK/runtime"
 mkdir -p "$WORK"
 
 build_kernel
+build_analysis
 make_venv
 
 step "Tier 1: style gate (cargo fmt --check, cargo clippy -D warnings)"
@@ -45,7 +46,7 @@ step "Tier 1a: prelude unit, snapshot and property tests"
 cargo test --locked -p ndplay
 
 step "Tier 1b: kernel unit tests and protocol tests (mock engine, real sockets)"
-cargo test --release --locked -p ndplay-kernel
+cargo test --release --locked -p ndplay-kernel -p ndplay-analysis
 
 step "Tier 2: install the kernel into $WORK/prefix and warm its cache"
 "$NDPLAY" install --prefix "$WORK/prefix"

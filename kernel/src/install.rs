@@ -128,12 +128,25 @@ pub fn warm_cache() -> Result<()> {
     let mut engine = crate::engine::rust::RustEngine::start(&step)?;
     step("evaluating a first array");
     run_first_array(&mut engine)?;
+    warm_completion_index(&mut engine, &step);
+    step("done");
+    Ok(())
+}
+
+/// Builds the completion index beside the prelude, or says why not and what to do.
+fn warm_completion_index(engine: &mut crate::engine::rust::RustEngine, step: &dyn Fn(&str)) {
+    if crate::engine::rust::analysis_server::binary().is_none() {
+        step(
+            "no completion index yet: `ndplay-analysis` is not built beside this binary. Tab offers \
+             names until then; build it (cargo build --release -p ndplay-analysis) and install again \
+             (scripts/lab.sh does both)",
+        );
+        return;
+    }
     step("building the completion index (rust-analyzer's crate: a few minutes the first time)");
     if !engine.warm_analysis(std::time::Duration::from_secs(15 * 60)) {
         step("no completion index: rust-analyzer will answer every Tab, slowly");
     }
-    step("done");
-    Ok(())
 }
 
 /// Builds the shared cache of a multi-user server in `root` (see
@@ -146,9 +159,13 @@ pub fn build_shared_cache(root: &Path, exe: &Path) -> Result<()> {
         bail!("--shared-cache needs an absolute directory, not {}", root.display());
     }
     let (sysroot, host) = crate::engine::rust::setup::toolchain()?;
-    for (path, what) in
-        [(sysroot.join("bin").join("rustc"), "the Rust compiler"), (exe.to_path_buf(), "the ndplay binary")]
-    {
+    let mut needed =
+        vec![(sysroot.join("bin").join("rustc"), "the Rust compiler"), (exe.to_path_buf(), "the ndplay binary")];
+    // Completion's helper, when there is one: a student's Tab starts it.
+    if let Some(helper) = crate::engine::rust::analysis_server::binary() {
+        needed.push((helper, "the ndplay-analysis binary"));
+    }
+    for (path, what) in needed {
         if let Some(why) = not_world_readable(&path) {
             bail!(
                 "{what} {} cannot be used by other users ({why}). Every student's kernel runs it: \
@@ -171,10 +188,7 @@ pub fn build_shared_cache(root: &Path, exe: &Path) -> Result<()> {
         let mut engine = crate::engine::rust::RustEngine::start(&step)?;
         run_first_array(&mut engine)?;
         // Beside the prelude, where every user's kernel looks for it (read-only).
-        step("building the completion index");
-        if !engine.warm_analysis(std::time::Duration::from_secs(15 * 60)) {
-            step("no completion index: rust-analyzer will answer every Tab, slowly");
-        }
+        warm_completion_index(&mut engine, &step);
         (engine.slot_dir().to_path_buf(), engine.prelude_dir().to_path_buf())
     };
     let manifest = Manifest { sysroot, host, slot, prelude, version: env!("CARGO_PKG_VERSION").into() };

@@ -66,15 +66,6 @@ enum Command {
         #[arg(long)]
         no_snapshots: bool,
     },
-    /// rust-analyzer for completion and inspection, in a process of its own (kernels start
-    /// it when their completion index cannot answer; it ends when idle).
-    #[command(hide = true)]
-    Analysis {
-        #[arg(long)]
-        dir: PathBuf,
-        #[arg(long)]
-        prelude: PathBuf,
-    },
     /// Start a spare kernel in the background for the next notebook (kernels do this
     /// themselves; see docs/performance.md).
     #[command(hide = true)]
@@ -143,13 +134,10 @@ impl LocationArgs {
 
 fn main() -> Result<()> {
     // This same binary is cargo's rustc wrapper when the kernel builds the cell crate's
-    // dependencies (it records the command line for the cell crate) ...
+    // dependencies (it records the command line for the cell crate; never returns then).
     if let Some(record) = std::env::var_os(compiler::RECORD_VAR) {
         compiler::record_rustc(std::path::Path::new(&record));
     }
-    // ... and evcxr's child process when `ndplay analysis` starts its rust-analyzer (that
-    // child runs no cells); in those roles `runtime_hook` never returns.
-    evcxr::runtime_hook();
     let cli = Cli::parse();
     match cli.command {
         Command::Install { location, name, display_name, no_warm, shared_cache, notebooks } => {
@@ -211,7 +199,6 @@ fn main() -> Result<()> {
             server::run_kernel(info, kind, spare::start_next)
         }
         Command::RunCells { no_snapshots } => runtime::run(!no_snapshots),
-        Command::Analysis { dir, prelude } => ndplay_kernel::engine::rust::analysis_server::serve(&dir, &prelude),
         Command::Spare { print_socket: false } => spare::run_spare(),
         Command::Spare { print_socket: true } => {
             let path = spare::socket_path().ok_or_else(|| anyhow::anyhow!("spares are not possible here"))?;

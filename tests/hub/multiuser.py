@@ -73,10 +73,13 @@ def install_shared(ndplay=ROOT / "target" / "release" / "ndplay", notebooks=()):
     BINARY.parent.mkdir(parents=True, exist_ok=True)
     # A copy, so that a rebuild of the checkout during a run does not change the kernel.
     # Beside it, then renamed over it: kernels may be running the old one (ETXTBSY).
-    fresh = BINARY.with_name(BINARY.name + ".new")
-    shutil.copy2(ndplay, fresh)
-    os.chmod(fresh, 0o755)
-    os.replace(fresh, BINARY)
+    # Completion's helper goes beside it, where kernels look for it (docs/deploy.md).
+    for built, installed in [(ndplay, BINARY),
+                             (ndplay.with_name("ndplay-analysis"), BINARY.with_name("ndplay-analysis"))]:
+        fresh = installed.with_name(installed.name + ".new")
+        shutil.copy2(built, fresh)
+        os.chmod(fresh, 0o755)
+        os.replace(fresh, installed)
     student_scripts()
     env = {**os.environ, "RUSTC": str(rustc), "PATH": f"{rustc.parent}:{os.environ['PATH']}",
            "VIRTUAL_ENV": str(PREFIX)}

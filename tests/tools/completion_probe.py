@@ -1,6 +1,6 @@
 """Times completion and inspection in a kernel, and the memory they cost (issue 27, goal 3):
 the first Tab, then twenty varied ones, with the kernel's RSS before and after, and that of
-rust-analyzer's process (`ndplay analysis`) if one is running.
+rust-analyzer's process (`ndplay-analysis`) if one is running.
 
 Usage: python tests/tools/completion_probe.py [KERNEL_NAME]   (JUPYTER_PATH must find the kernel)
 
@@ -59,7 +59,7 @@ def rss_mb(pid):
 
 
 def analysis_processes(pid):
-    """Pids of `ndplay analysis` processes among `pid`'s descendants, and evcxr's child of
+    """Pids of `ndplay-analysis` processes among `pid`'s descendants, and evcxr's child of
     each (rust-analyzer's process and the process evcxr starts beside it)."""
     children = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
@@ -76,7 +76,7 @@ def analysis_processes(pid):
             argv = Path(f"/proc/{p}/cmdline").read_bytes().split(b"\0")
         except OSError:
             continue
-        if b"analysis" in argv[1:2]:
+        if argv[0].rsplit(b"/", 1)[-1] == b"ndplay-analysis":
             found.append(p)
             found.extend(children.get(p, []))
         else:

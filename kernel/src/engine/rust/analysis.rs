@@ -6,7 +6,7 @@
 //! up in the index, which holds what rust-analyzer said of the prelude's types when
 //! `ndplay install` built it. What the index cannot answer (a chain `a.t().`, a type it does
 //! not hold, a `use` line, a glob import's names) goes to rust-analyzer, as before, but in
-//! `ndplay analysis`, which starts on such a request and ends when idle: rust-analyzer's
+//! `ndplay-analysis`, which starts on such a request and ends when idle: rust-analyzer's
 //! hundreds of MB are never the kernel's. evcxr knows nothing of the session (cells run in
 //! the kernel's own loop), so each of its requests is a small source of its own: the
 //! prelude, the kept items, one `let x: T = unimplemented!();` per variable (with the type
@@ -35,7 +35,8 @@ const FIRST_WAIT: Duration = Duration::from_secs(20);
 #[derive(Default)]
 pub struct Analysis {
     /// The index for this prelude, if `ndplay install` built it: read on the first request
-    /// (tens of ms), so that a kernel no one presses Tab in never holds it.
+    /// (tens of ms), so that a kernel no one presses Tab in never holds it. `Some(None)`:
+    /// looked for, not there (yet).
     index: Option<Option<Index>>,
     /// rust-analyzer's process, for what the index cannot answer.
     helper: Option<Helper>,
@@ -51,11 +52,13 @@ impl Analysis {
         Analysis { index: None, helper: Some(Helper::new(dir, prelude)), cache }
     }
 
-    /// The index, read on first use.
+    /// The index, read on first use. While there is none, every request looks again (a
+    /// failed open: microseconds): on a fresh machine it is built after JupyterLab is up
+    /// (scripts/lab.sh), and a kernel started before then takes it up at the next Tab.
     fn index(&mut self) -> Option<&Index> {
-        if self.index.is_none() {
+        if !matches!(self.index, Some(Some(_))) {
             let index = self.cache.as_deref().and_then(Index::load);
-            if index.is_none() {
+            if index.is_none() && self.index.is_none() {
                 crate::log::log("no completion index for this prelude (`ndplay install` builds it): rust-analyzer answers every Tab");
             }
             self.index = Some(index);
@@ -445,6 +448,33 @@ mod tests {
         let (prefix, source) = synthetic(&state, "a.");
         assert!(source.contains("let mut a: Vec<f64> = unimplemented!();\n"));
         assert_eq!(&source[prefix..], "a.");
+    }
+
+    /// rust-analyzer reduced to one method on every type: enough for an index to exist.
+    struct OneMethod;
+
+    impl super::super::completion_index::Ask for OneMethod {
+        fn complete(&mut self, _: &str, _: usize) -> Option<Vec<(String, String)>> {
+            Some(vec![("sum()".into(), "function".into())])
+        }
+        fn hover(&mut self, _: &str, _: usize) -> Option<Doc> {
+            None
+        }
+    }
+
+    #[test]
+    fn an_index_built_after_the_kernel_started_is_taken_up_at_the_next_request() {
+        // scripts/lab.sh on a fresh machine: JupyterLab (and a kernel) first, the index
+        // minutes later, from the background.
+        let cache = std::env::temp_dir().join(format!("ndplay-late-index-{}", std::process::id()));
+        std::fs::create_dir_all(&cache).unwrap();
+        let mut analysis = Analysis { index: None, helper: None, cache: Some(cache.clone()) };
+        assert!(analysis.index().is_none(), "no index yet");
+        assert!(analysis.index().is_none(), "still none: looked for again, not an error");
+        Index::build(&mut OneMethod, &|_| {}).save(&cache).unwrap();
+        let found = analysis.index().map(|index| index.members.is_empty());
+        std::fs::remove_dir_all(&cache).unwrap();
+        assert_eq!(found, Some(false), "the index saved since is read");
     }
 
     #[test]
