@@ -1,14 +1,44 @@
 #!/usr/bin/env bash
 # Sets everything up and opens the lessons in JupyterLab.
-#   - builds the kernel, makes ./.venv with JupyterLab,
+#   - builds the kernel while ./.venv gets JupyterLab (the two at once),
 #   - installs the "Rust (ndplay)" kernel into that venv and warms its build cache,
+#   - builds completion's helper and its index in the background (minutes, at low
+#     priority, while the student starts: Tab offers names until they are there),
 #   - starts JupyterLab on notebooks/, without its news and update pop-ups.
 # Extra arguments go to `jupyter lab` (e.g. --no-browser, --port 8899).
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+mkdir -p "$ROOT/target"
+PIP_LOG="$ROOT/target/lab-pip.log"
+# pip mostly waits for the network, cargo for the cores: side by side, a fresh machine's
+# set-up is the longer of the two, not their sum (docs/performance.md, "A fresh machine").
+make_venv "$ROOT/tests/requirements-lab.txt" >"$PIP_LOG" 2>&1 &
+VENV_JOB=$!
+trap 'kill "$VENV_JOB" 2>/dev/null || true' EXIT
+step "JupyterLab into $VENV, in the background (log: $PIP_LOG)"
 build_kernel
-make_venv
+step "Waiting for JupyterLab's install"
+if ! wait "$VENV_JOB"; then
+  cat "$PIP_LOG" >&2
+  echo "Installing JupyterLab into $VENV failed (above); fix that and run this script again." >&2
+  exit 1
+fi
+trap - EXIT
 step "Installing the kernel into $VENV and warming its cache"
 "$NDPLAY" install --prefix "$VENV"
+# Completion's helper (evcxr's rust-analyzer: most of the build) and the completion index
+# it makes: nothing a first cell waits for. At the lowest priority, so cells run first;
+# `ndplay install` again keeps what is built and adds the index. Jupyter's Ctrl-C does not
+# stop it (background jobs of a script ignore SIGINT), so a closed JupyterLab still ends up
+# with completion for next time. Kernels started before it is done take the index up at
+# their next Tab.
+ANALYSIS_LOG="$ROOT/target/lab-analysis.log"
+step "Completion's helper and index: building in the background (log: $ANALYSIS_LOG)"
+(
+  cd "$ROOT"
+  nice -n 19 cargo build --release --locked -p ndplay-analysis &&
+    nice -n 19 "$NDPLAY" install --prefix "$VENV" &&
+    echo "Completion is ready: Tab on an array offers its methods."
+) >"$ANALYSIS_LOG" 2>&1 &
 # JupyterLab asks on its first start whether to fetch "official Jupyter news", in a pop-up
 # that covers outputs in a classroom. overrides.json in the venv's application settings
 # changes that default for this JupyterLab only: no news, no update checks. A choice the
