@@ -1,11 +1,8 @@
 //! Quick plots of arrays as SVG: [`line()`], [`line_xy()`], [`scatter()`], [`hist()`],
 //! [`heatmap()`].
 //!
-//! Drawn with plotters' SVG backend. We build it without the `ttf` feature (no system
-//! fonts on students' machines, and no font files to ship): plotters then *estimates*
-//! text sizes for layout and the SVG backend writes real `<text>` elements, which the
-//! browser draws with its own fonts. So axes, tick labels and titles work; only their
-//! measured widths are approximate, which the generous margins below absorb.
+//! Drawn with plotters' SVG backend, in the frame (size, margins, fonts, grid) that
+//! [`chart`](mod@crate::chart) draws in too, defined once in `frame.rs`.
 //!
 //! Plots never panic: non-finite values are left out (and counted in the text summary),
 //! degenerate ranges are widened, and drawing errors turn into a plot that says so. Sizes
@@ -18,11 +15,9 @@ use plotters::prelude::*;
 
 use crate::display::{MimeBundle, Render};
 use crate::dtype::DType;
+use crate::frame::{self, Area, FONT, GRID};
+pub use crate::frame::{HEIGHT, WIDTH};
 
-/// Width of a plot, in pixels.
-pub const WIDTH: u32 = 640;
-/// Height of a plot, in pixels.
-pub const HEIGHT: u32 = 400;
 /// Most points drawn by a line or scatter plot; longer data is sampled evenly.
 pub const MAX_POINTS: usize = 4000;
 /// Most bins of a histogram.
@@ -34,8 +29,6 @@ pub const MAX_HEATMAP_SIDE: usize = 48;
 pub const MAX_RANGE: f64 = 1e300;
 
 const LINE_COLOUR: RGBColor = RGBColor(31, 119, 180);
-/// The light grid lines; [`crate::svg::adopt`] turns them into faint text colour.
-const GRID_LINES: RGBColor = RGBColor(235, 235, 235);
 
 /// What a [`Plot`] draws.
 #[derive(Debug, Clone, PartialEq)]
@@ -243,24 +236,12 @@ impl Plot {
     /// The SVG document, in the theme's colours (text and axes in the page's text colour,
     /// see [`crate::svg`]). Never panics; a drawing error gives an SVG with the message.
     pub fn to_svg(&self) -> String {
-        let mut buf = String::new();
-        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.draw(&mut buf)));
-        match result {
-            Ok(Ok(())) => crate::svg::adopt(&buf, "#EBEBEB"),
-            Ok(Err(e)) => error_svg(&e),
-            Err(_) => error_svg("the plotting library panicked"),
-        }
+        frame::svg("plot", |root| self.draw(root), |svg| svg)
     }
 
-    fn draw(&self, buf: &mut String) -> Result<(), String> {
+    fn draw(&self, root: &Area) -> Result<(), String> {
         let err = |e: &dyn std::fmt::Display| e.to_string();
-        // No background: the page's shows through (`crate::svg::adopt` adds the panel).
-        let root = SVGBackend::with_string(buf, (WIDTH, HEIGHT)).into_drawing_area();
-        let mut builder = ChartBuilder::on(&root);
-        builder.margin(14).x_label_area_size(40).y_label_area_size(64);
-        if let Some(t) = &self.title {
-            builder.caption(t, ("sans-serif", 18));
-        }
+        let mut builder = frame::builder(root, self.title.as_deref());
         let x_desc = self.x_label.clone();
         let y_desc = self.y_label.clone();
         match &self.kind {
@@ -269,7 +250,7 @@ impl Plot {
                 let (y0, y1) = range(points.iter().map(|p| p.1));
                 let mut chart = builder.build_cartesian_2d(x0..x1, y0..y1).map_err(|e| err(&e))?;
                 let mut mesh = chart.configure_mesh();
-                mesh.light_line_style(GRID_LINES);
+                mesh.light_line_style(GRID);
                 mesh.x_desc(x_desc.unwrap_or_else(|| {
                     if matches!(self.kind, Kind::Line { .. }) && self.x_label.is_none() {
                         "index".into()
@@ -300,7 +281,7 @@ impl Plot {
                 let top = counts.iter().copied().max().unwrap_or(0).max(1) as f64 * 1.05;
                 let mut chart = builder.build_cartesian_2d(lo..hi, 0.0..top).map_err(|e| err(&e))?;
                 let mut mesh = chart.configure_mesh();
-                mesh.light_line_style(GRID_LINES);
+                mesh.light_line_style(GRID);
                 mesh.x_desc(x_desc.unwrap_or_else(|| "value".into()));
                 mesh.y_desc(y_desc.unwrap_or_else(|| "count".into()));
                 // Counts are whole numbers; plotters would print `50.0`.
@@ -326,11 +307,7 @@ impl Plot {
                     }
                 };
                 let (main, bar) = root.split_horizontally(WIDTH - 90);
-                let mut builder = ChartBuilder::on(&main);
-                builder.margin(14).x_label_area_size(40).y_label_area_size(64);
-                if let Some(t) = &self.title {
-                    builder.caption(t, ("sans-serif", 18));
-                }
+                let mut builder = frame::builder(&main, self.title.as_deref());
                 // y runs downwards so row 0 is at the top, as the array prints.
                 let mut chart =
                     builder.build_cartesian_2d(0.0..*cols as f64, (*rows as f64)..0.0).map_err(|e| err(&e))?;
@@ -363,12 +340,11 @@ impl Plot {
                     bar.draw(&Rectangle::new([(10, y), (10 + bw, y + bh / steps + 1)], colour(t).filled()))
                         .map_err(|e| err(&e))?;
                 }
-                let style = ("sans-serif", 12).into_font().color(&BLACK);
+                let style = (FONT, 12).into_font().color(&BLACK);
                 bar.draw(&Text::new(short_num(hi), (30, 44), style.clone())).map_err(|e| err(&e))?;
                 bar.draw(&Text::new(short_num(lo), (30, 40 + bh - 4), style)).map_err(|e| err(&e))?;
             }
         }
-        root.present().map_err(|e| err(&e))?;
         Ok(())
     }
 }
@@ -382,13 +358,6 @@ fn short_num(v: f64) -> String {
         let s = s.trim_end_matches('0').trim_end_matches('.');
         s.to_string()
     }
-}
-
-/// An SVG that shows a message instead of a plot.
-fn error_svg(message: &str) -> String {
-    let mut svg = crate::svg::SvgWriter::new();
-    svg.text(12.0, 24.0, &format!("could not draw the plot: {message}"), 12.0, crate::svg::BAD, "start", "");
-    svg.finish(12.0)
 }
 
 impl Render for Plot {

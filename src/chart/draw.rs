@@ -2,9 +2,10 @@
 //! in the corner where it covers the fewest points.
 
 use super::*;
+use crate::frame::{Area, FONT, GRID};
 
 impl Chart {
-    pub(super) fn draw(&self, buf: &mut String) -> Result<(), String> {
+    pub(super) fn draw(&self, root: &Area) -> Result<(), String> {
         let err = |e: &dyn std::fmt::Display| e.to_string();
         let bins = self.bin_edges();
         let drawn: Vec<Drawn> = self.shown().iter().map(|s| self.drawn(s, bins)).collect();
@@ -19,13 +20,7 @@ impl Chart {
             range(all().map(|p| p.1))
         };
 
-        let root = SVGBackend::with_string(buf, (WIDTH, HEIGHT)).into_drawing_area();
-        // No background: the page's shows through (`crate::svg::adopt` adds the panel).
-        let mut builder = ChartBuilder::on(&root);
-        builder.margin(14).x_label_area_size(40).y_label_area_size(64);
-        if let Some(t) = &self.title {
-            builder.caption(t, ("sans-serif", 18));
-        }
+        let mut builder = frame::builder(root, self.title.as_deref());
         let mut chart = builder.build_cartesian_2d(x0..x1, y0..y1).map_err(|e| err(&e))?;
         let (default_x, default_y) = self.default_labels();
         // Tick labels: plotters' own print `2500.0` for counts and `-0.0` for a tick a
@@ -83,11 +78,10 @@ impl Chart {
                 // would glare on a dark page, and none would leave the names over the data.
                 .background_style(WHITE.mix(0.85))
                 .border_style(RGBColor(200, 200, 200))
-                .label_font(("sans-serif", 13))
+                .label_font((FONT, 13))
                 .draw()
                 .map_err(|e| err(&e))?;
         }
-        root.present().map_err(|e| err(&e))?;
         Ok(())
     }
 }
@@ -175,11 +169,4 @@ pub(super) fn emptiest_corner(drawn: &[Drawn], (x0, x1): (f64, f64), (y0, y1): (
     }
     let best = (0..Corner::ALL.len()).min_by_key(|&k| counts[k]).expect("six places");
     Corner::ALL[best]
-}
-
-/// An SVG that shows a message instead of a chart.
-pub(super) fn error_svg(message: &str) -> String {
-    let mut svg = crate::svg::SvgWriter::new();
-    svg.text(12.0, 24.0, &format!("could not draw the chart: {message}"), 12.0, crate::svg::BAD, "start", "");
-    svg.finish(12.0)
 }

@@ -26,21 +26,21 @@
 //! [`MAX_POINTS`](crate::plot::MAX_POINTS) points, and [`MAX_BINS`](crate::plot::MAX_BINS)
 //! histogram bins.
 //!
-//! The look (size, margins, fonts; text, axes and grid in the page's text colour, no
-//! background of its own, see [`crate::svg::adopt`]) is [`plot`](crate::plot)'s, so a
-//! chart sits beside a plot without a seam and follows a light or dark theme the same
-//! way; change the two together. It travels as every picture does ([`crate::picture`]).
+//! The frame (size, margins, fonts; text, axes and grid in the page's text
+//! colour, no background of its own, see [`crate::svg::adopt`]) is the one
+//! [`plot`](crate::plot) draws in, defined once in `frame.rs`, so a chart sits beside a
+//! plot without a seam and follows a light or dark theme the same way. It travels as
+//! every picture does ([`crate::picture`]).
 
 use ndarray::{ArrayBase, Data, Dimension, Ix1};
 use plotters::prelude::*;
 
 use crate::display::{MimeBundle, Render};
 use crate::dtype::DType;
-use crate::plot::{clean, sample};
-use crate::plot::{HEIGHT, MAX_BINS, MAX_RANGE, WIDTH};
+use crate::frame;
+use crate::plot::{clean, sample, MAX_BINS, MAX_RANGE};
 
 mod draw;
-use draw::error_svg;
 
 /// Most series a chart draws; more are counted in the summary but not drawn (the legend
 /// and the palette would no longer tell them apart).
@@ -63,11 +63,6 @@ const PALETTE: [RGBColor; MAX_SERIES] = [
     RGBColor(188, 189, 34),
     RGBColor(23, 190, 207),
 ];
-
-/// The faint grid lines; [`crate::svg::adopt`] recognises them by this colour and draws
-/// them in the page's text colour, faint.
-const GRID: RGBColor = RGBColor(235, 235, 235);
-const GRID_HEX: &str = "#EBEBEB";
 
 /// The legend's box: plotters draws it white (the only white of a chart), and it is given
 /// the page's background instead — JupyterLab's `--jp-layout-color0`, so that it hides
@@ -386,13 +381,7 @@ impl Chart {
     /// colour, as [`plot`](crate::plot)'s). Never panics; a drawing error gives an SVG with
     /// the message.
     pub fn to_svg(&self) -> String {
-        let mut buf = String::new();
-        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.draw(&mut buf)));
-        match result {
-            Ok(Ok(())) => crate::svg::adopt(&buf, GRID_HEX).replace(LEGEND_FILL, LEGEND_PAGE_FILL),
-            Ok(Err(e)) => error_svg(&e),
-            Err(_) => error_svg("the plotting library panicked"),
-        }
+        frame::svg("chart", |root| self.draw(root), |svg| svg.replace(LEGEND_FILL, LEGEND_PAGE_FILL))
     }
 
     /// The default axis labels: what the series are made of.

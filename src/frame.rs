@@ -1,0 +1,98 @@
+//! The frame that [`plot`](crate::plot) and [`chart`](mod@crate::chart) draw in, defined
+//! once: the picture's size, its margins and label areas, the font and the title above,
+//! the grid's colour, and the guard that turns a drawing error or a panic of plotters into
+//! a picture that says so.
+//!
+//! A plot and a chart often sit one below the other in a lesson; with one frame they line
+//! up without a seam, and a change to the look is made here, for both.
+//!
+//! Plotters is built without its `ttf` feature (no system fonts on students' machines, and
+//! no font files to ship): it *estimates* text sizes for layout and its SVG backend writes
+//! real `<text>` elements, which the browser draws with its own fonts. So the label areas
+//! are generous: they absorb the difference between the estimate and the real width.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+/// Width of a plot or a chart, in pixels.
+pub const WIDTH: u32 = 640;
+/// Height of a plot or a chart, in pixels.
+pub const HEIGHT: u32 = 400;
+
+/// The space around the plotting area.
+const MARGIN: u32 = 14;
+/// The room below the plotting area, for the x tick labels and the x axis's description.
+const X_LABEL_AREA: u32 = 40;
+/// The room left of the plotting area, for the y tick labels and the y axis's description.
+const Y_LABEL_AREA: u32 = 64;
+
+/// The font family of every text plotters draws for us: the browser's (and the
+/// rasteriser's, see [`crate::raster`]) own sans-serif.
+pub(crate) const FONT: &str = "sans-serif";
+const TITLE_SIZE: u32 = 18;
+
+/// The light grid lines. Plotters writes them with this colour, by which
+/// [`crate::svg::adopt`] recognises them and draws them in the page's text colour, faint.
+pub(crate) const GRID: RGBColor = RGBColor(235, 235, 235);
+
+/// [`GRID`] as plotters' SVG backend spells it in the document (`#EBEBEB`).
+fn grid_in_svg() -> String {
+    let (r, g, b) = GRID.rgb();
+    format!("#{r:02X}{g:02X}{b:02X}")
+}
+
+/// What a picture is drawn on: the whole [`WIDTH`] × [`HEIGHT`] SVG.
+pub(crate) type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
+
+/// A chart builder on `area` with the frame's margins and label areas, and `title` above.
+pub(crate) fn builder<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    title: Option<&str>,
+) -> ChartBuilder<'a, 'a, DB> {
+    let mut builder = ChartBuilder::on(area);
+    builder.margin(MARGIN).x_label_area_size(X_LABEL_AREA).y_label_area_size(Y_LABEL_AREA);
+    if let Some(t) = title {
+        builder.caption(t, (FONT, TITLE_SIZE));
+    }
+    builder
+}
+
+/// The SVG document of what `draw` draws on the frame's area, in the theme's colours (text,
+/// axes and grid in the page's text colour, see [`crate::svg::adopt`]), passed through
+/// `finish`. Never panics: a drawing error, or a panic inside plotters, gives an SVG that
+/// says it could not draw the `what` (`"plot"`, `"chart"`), and why.
+pub(crate) fn svg(
+    what: &str,
+    draw: impl FnOnce(&Area) -> Result<(), String>,
+    finish: impl FnOnce(String) -> String,
+) -> String {
+    let mut buf = String::new();
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        // No background: the page's shows through (`crate::svg::adopt` adds the panel).
+        let root = SVGBackend::with_string(&mut buf, (WIDTH, HEIGHT)).into_drawing_area();
+        draw(&root)?;
+        root.present().map_err(|e| e.to_string())
+    }));
+    match result {
+        Ok(Ok(())) => finish(crate::svg::adopt(&buf, &grid_in_svg())),
+        Ok(Err(e)) => error_svg(what, &e),
+        Err(_) => error_svg(what, "the plotting library panicked"),
+    }
+}
+
+/// An SVG that shows a message instead of the `what`.
+fn error_svg(what: &str, message: &str) -> String {
+    let mut svg = crate::svg::SvgWriter::new();
+    svg.text(12.0, 24.0, &format!("could not draw the {what}: {message}"), 12.0, crate::svg::BAD, "start", "");
+    svg.finish(12.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_grid_is_spelled_as_plotters_writes_it() {
+        assert_eq!(grid_in_svg(), "#EBEBEB");
+    }
+}
