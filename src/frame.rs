@@ -1,7 +1,7 @@
 //! The frame that [`plot`](crate::plot) and [`chart`](mod@crate::chart) draw in, defined
 //! once: the picture's size, its margins and label areas, the font and the title above,
-//! the grid's colour, and the guard that turns a drawing error or a panic of plotters into
-//! a picture that says so.
+//! the grid's colour, the range an axis spans, and the guard that turns a drawing error or
+//! a panic of plotters into a picture that says so.
 //!
 //! A plot and a chart often sit one below the other in a lesson; with one frame they line
 //! up without a seam, and a change to the look is made here, for both.
@@ -18,6 +18,10 @@ use plotters::prelude::*;
 pub const WIDTH: u32 = 640;
 /// Height of a plot or a chart, in pixels.
 pub const HEIGHT: u32 = 400;
+
+/// The largest magnitude of a value on an axis: plotters computes tick positions from the
+/// width of an axis's range, and a width that overflows to infinity never ends.
+pub const MAX_RANGE: f64 = 1e300;
 
 /// The space around the plotting area.
 const MARGIN: u32 = 14;
@@ -87,6 +91,51 @@ fn error_svg(what: &str, message: &str) -> String {
     svg.finish(12.0)
 }
 
+/// Where [`range`] keeps an axis within ±[`MAX_RANGE`].
+///
+/// Plotters computes tick positions from the width of the range, and a width that
+/// overflows to infinity never ends; both ways keep it finite. They differ only at the
+/// limit, for values that reach ±`MAX_RANGE` (say `[f64::MAX, -f64::MAX]`): a plot's axis
+/// then runs to ±1.1e300, on which plotters panics (the plot says it could not draw), and
+/// a chart's to ±1e300, which it draws. `plot` and `chart` were written apart, each with
+/// its own way; this module only gathered them, and every picture stays as it was, so
+/// both are kept. Giving `plot` the chart's way would draw those plots: a change of
+/// behaviour, for a change of its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Clamp {
+    /// Each value is clamped, and the 5 % padding may reach past the limit (`plot`).
+    Values,
+    /// The values are taken as they are (a chart clamps them itself, when it puts them on
+    /// its axes), and the padded ends are clamped (`chart`). Being within the limit, they
+    /// never trip the overflow checks of [`range`], which the chart's own range had not.
+    Ends,
+}
+
+/// A `[lo, hi]` range that plotters can draw: the values' range padded by 5 %, widened
+/// when empty or a single value, bounded by ±[`MAX_RANGE`] as `clamp` says.
+pub(crate) fn range(vals: impl Iterator<Item = f64>, clamp: Clamp) -> (f64, f64) {
+    let (lo, hi) = vals
+        .map(|v| if clamp == Clamp::Values { v.clamp(-MAX_RANGE, MAX_RANGE) } else { v })
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    if !lo.is_finite() || !hi.is_finite() {
+        (0.0, 1.0)
+    } else if hi - lo <= f64::EPSILON * hi.abs().max(1.0) || !(hi - lo).is_finite() {
+        let pad = if lo == 0.0 { 0.5 } else { lo.abs() * 0.1 };
+        if !(lo - pad).is_finite() || !(hi + pad).is_finite() {
+            (lo.min(-1.0), hi.max(1.0))
+        } else {
+            (lo - pad, hi + pad)
+        }
+    } else {
+        let pad = (hi - lo) * 0.05;
+        let (lo, hi) = if (lo - pad).is_finite() && (hi + pad).is_finite() { (lo - pad, hi + pad) } else { (lo, hi) };
+        match clamp {
+            Clamp::Values => (lo, hi),
+            Clamp::Ends => (lo.max(-MAX_RANGE), hi.min(MAX_RANGE)),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -94,5 +143,21 @@ mod tests {
     #[test]
     fn the_grid_is_spelled_as_plotters_writes_it() {
         assert_eq!(grid_in_svg(), "#EBEBEB");
+    }
+
+    #[test]
+    fn ranges_are_padded_widened_and_bounded() {
+        for clamp in [Clamp::Values, Clamp::Ends] {
+            assert_eq!(range([].into_iter(), clamp), (0.0, 1.0));
+            assert_eq!(range([0.0].into_iter(), clamp), (-0.5, 0.5));
+            assert_eq!(range([10.0, 10.0].into_iter(), clamp), (9.0, 11.0));
+            assert_eq!(range([0.0, 100.0].into_iter(), clamp), (-5.0, 105.0));
+        }
+        // The two ways differ only at the limit.
+        let huge = [f64::MAX, -f64::MAX];
+        let (lo, hi) = range(huge.into_iter(), Clamp::Values);
+        assert!(lo < -MAX_RANGE && hi > MAX_RANGE && hi.is_finite(), "{lo} {hi}");
+        let near = [-MAX_RANGE, MAX_RANGE];
+        assert_eq!(range(near.into_iter(), Clamp::Ends), (-MAX_RANGE, MAX_RANGE));
     }
 }

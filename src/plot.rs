@@ -1,8 +1,8 @@
 //! Quick plots of arrays as SVG: [`line()`], [`line_xy()`], [`scatter()`], [`hist()`],
 //! [`heatmap()`].
 //!
-//! Drawn with plotters' SVG backend, in the frame (size, margins, fonts, grid) that
-//! [`chart`](mod@crate::chart) draws in too, defined once in `frame.rs`.
+//! Drawn with plotters' SVG backend, in the frame (size, margins, fonts, grid, axis
+//! ranges) that [`chart`](mod@crate::chart) draws in too, defined once in `frame.rs`.
 //!
 //! Plots never panic: non-finite values are left out (and counted in the text summary),
 //! degenerate ranges are widened, and drawing errors turn into a plot that says so. Sizes
@@ -15,8 +15,8 @@ use plotters::prelude::*;
 
 use crate::display::{MimeBundle, Render};
 use crate::dtype::DType;
-use crate::frame::{self, Area, FONT, GRID};
-pub use crate::frame::{HEIGHT, WIDTH};
+use crate::frame::{self, Area, Clamp, FONT, GRID};
+pub use crate::frame::{HEIGHT, MAX_RANGE, WIDTH};
 
 /// Most points drawn by a line or scatter plot; longer data is sampled evenly.
 pub const MAX_POINTS: usize = 4000;
@@ -24,9 +24,6 @@ pub const MAX_POINTS: usize = 4000;
 pub const MAX_BINS: usize = 200;
 /// Most cells drawn along each side of a heatmap; larger matrices are averaged in blocks.
 pub const MAX_HEATMAP_SIDE: usize = 48;
-
-/// The largest magnitude an axis range reaches (see `range`).
-pub const MAX_RANGE: f64 = 1e300;
 
 const LINE_COLOUR: RGBColor = RGBColor(31, 119, 180);
 
@@ -157,33 +154,6 @@ pub(crate) fn clean(s: &str) -> String {
     s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
 }
 
-/// A `[lo, hi]` range that plotters can draw: widened when empty or a single value.
-///
-/// Values are first clamped to ±[`MAX_RANGE`]: plotters computes tick positions from the
-/// width of the range, and a width that overflows to infinity never ends.
-fn range(vals: impl Iterator<Item = f64>) -> (f64, f64) {
-    let (lo, hi) = vals
-        .map(|v| v.clamp(-MAX_RANGE, MAX_RANGE))
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
-    if !lo.is_finite() || !hi.is_finite() {
-        (0.0, 1.0)
-    } else if hi - lo <= f64::EPSILON * hi.abs().max(1.0) || !(hi - lo).is_finite() {
-        let pad = if lo == 0.0 { 0.5 } else { lo.abs() * 0.1 };
-        if !(lo - pad).is_finite() || !(hi + pad).is_finite() {
-            (lo.min(-1.0), hi.max(1.0))
-        } else {
-            (lo - pad, hi + pad)
-        }
-    } else {
-        let pad = (hi - lo) * 0.05;
-        if (lo - pad).is_finite() && (hi + pad).is_finite() {
-            (lo - pad, hi + pad)
-        } else {
-            (lo, hi)
-        }
-    }
-}
-
 /// A viridis-like colour for `t` in `[0, 1]` (a few stops, linearly interpolated):
 /// perceptually ordered and readable for colour-blind students.
 pub fn colour(t: f64) -> RGBColor {
@@ -246,8 +216,8 @@ impl Plot {
         let y_desc = self.y_label.clone();
         match &self.kind {
             Kind::Line { points } | Kind::Scatter { points } => {
-                let (x0, x1) = range(points.iter().map(|p| p.0));
-                let (y0, y1) = range(points.iter().map(|p| p.1));
+                let (x0, x1) = frame::range(points.iter().map(|p| p.0), Clamp::Values);
+                let (y0, y1) = frame::range(points.iter().map(|p| p.1), Clamp::Values);
                 let mut chart = builder.build_cartesian_2d(x0..x1, y0..y1).map_err(|e| err(&e))?;
                 let mut mesh = chart.configure_mesh();
                 mesh.light_line_style(GRID);
@@ -271,7 +241,7 @@ impl Plot {
                 }
             }
             Kind::Hist { values, bins } => {
-                let (lo, hi) = range(values.iter().copied());
+                let (lo, hi) = frame::range(values.iter().copied(), Clamp::Values);
                 let width = (hi - lo) / *bins as f64;
                 let mut counts = vec![0usize; *bins];
                 for v in values {

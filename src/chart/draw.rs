@@ -10,14 +10,14 @@ impl Chart {
         let bins = self.bin_edges();
         let drawn: Vec<Drawn> = self.shown().iter().map(|s| self.drawn(s, bins)).collect();
         let all = || drawn.iter().flat_map(|d| d.runs.iter().flatten());
-        let (x0, x1) = range(all().map(|p| p.0));
+        let (x0, x1) = frame::range(all().map(|p| p.0), Clamp::Ends);
         let (y0, y1) = if self.shown().iter().any(|s| matches!(s.kind, Kind::Hist { .. })) {
             // Bars stand on the axis: a histogram's y range starts at its floor.
-            let (lo, hi) = range(all().map(|p| p.1));
+            let (lo, hi) = frame::range(all().map(|p| p.1), Clamp::Ends);
             let floor = if self.log_y { 0.0 } else { 0.0f64.min(lo) };
             (floor, hi)
         } else {
-            range(all().map(|p| p.1))
+            frame::range(all().map(|p| p.1), Clamp::Ends)
         };
 
         let mut builder = frame::builder(root, self.title.as_deref());

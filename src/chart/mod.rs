@@ -26,7 +26,7 @@
 //! [`MAX_POINTS`](crate::plot::MAX_POINTS) points, and [`MAX_BINS`](crate::plot::MAX_BINS)
 //! histogram bins.
 //!
-//! The frame (size, margins, fonts; text, axes and grid in the page's text
+//! The frame (size, margins, fonts, axis ranges; text, axes and grid in the page's text
 //! colour, no background of its own, see [`crate::svg::adopt`]) is the one
 //! [`plot`](crate::plot) draws in, defined once in `frame.rs`, so a chart sits beside a
 //! plot without a seam and follows a light or dark theme the same way. It travels as
@@ -37,8 +37,8 @@ use plotters::prelude::*;
 
 use crate::display::{MimeBundle, Render};
 use crate::dtype::DType;
-use crate::frame;
-use crate::plot::{clean, sample, MAX_BINS, MAX_RANGE};
+use crate::frame::{self, Clamp, MAX_RANGE};
+use crate::plot::{clean, sample, MAX_BINS};
 
 mod draw;
 
@@ -132,21 +132,6 @@ fn on_axis(v: f64, log: bool) -> Option<f64> {
     } else {
         Some(v.clamp(-MAX_RANGE, MAX_RANGE))
     }
-}
-
-/// A `[lo, hi]` range of axis positions that plotters can draw: padded by 5 %, widened
-/// when empty or a single value.
-fn range(positions: impl Iterator<Item = f64>) -> (f64, f64) {
-    let (lo, hi) = positions.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
-    if !lo.is_finite() || !hi.is_finite() {
-        return (0.0, 1.0);
-    }
-    if hi - lo <= f64::EPSILON * hi.abs().max(1.0) {
-        let pad = if lo == 0.0 { 0.5 } else { lo.abs() * 0.1 };
-        return (lo - pad, hi + pad);
-    }
-    let pad = (hi - lo) * 0.05;
-    ((lo - pad).max(-MAX_RANGE), (hi + pad).min(MAX_RANGE))
 }
 
 /// A tick label on a log axis, where the tick sits at `10^t`: powers of ten written out
