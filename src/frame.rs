@@ -1,7 +1,7 @@
 //! The frame that [`plot`](crate::plot) and [`chart`](mod@crate::chart) draw in, defined
-//! once: the picture's size, its margins and label areas, the font and the title above,
-//! the grid's colour, the range an axis spans, and the guard that turns a drawing error or
-//! a panic of plotters into a picture that says so.
+//! once: the picture's size, its margins and label areas, the font, the words a student
+//! puts on it (title and axis labels), the grid's colour, the range an axis spans, and the
+//! guard that turns a drawing error or a panic of plotters into a picture that says so.
 //!
 //! A plot and a chart often sit one below the other in a lesson; with one frame they line
 //! up without a seam, and a change to the look is made here, for both.
@@ -48,14 +48,59 @@ fn grid_in_svg() -> String {
 /// What a picture is drawn on: the whole [`WIDTH`] × [`HEIGHT`] SVG.
 pub(crate) type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
 
-/// A chart builder on `area` with the frame's margins and label areas, and `title` above.
+/// Replaces control characters, which are not allowed in SVG text.
+pub(crate) fn clean(s: &str) -> String {
+    s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
+}
+
+/// The words a student puts on the frame: the title above it (`.title(..)`) and the
+/// descriptions of the axes (`.labels(..)`), which take the place of the picture's own.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Words {
+    title: Option<String>,
+    x: Option<String>,
+    y: Option<String>,
+}
+
+impl Words {
+    /// With `title` above the frame.
+    pub(crate) fn titled(self, title: &str) -> Self {
+        Words { title: Some(clean(title)), ..self }
+    }
+
+    /// With `x` and `y` as the axes' descriptions.
+    pub(crate) fn labelled(self, x: &str, y: &str) -> Self {
+        Words { x: Some(clean(x)), y: Some(clean(y)), ..self }
+    }
+
+    /// The x axis's description: the student's, or else `default`.
+    pub(crate) fn x_or(&self, default: &str) -> String {
+        self.x.clone().unwrap_or_else(|| default.into())
+    }
+
+    /// The y axis's description: the student's, or else `default`.
+    pub(crate) fn y_or(&self, default: &str) -> String {
+        self.y.clone().unwrap_or_else(|| default.into())
+    }
+
+    /// A picture's one-line description: `what` it shows, after its title if it has one.
+    pub(crate) fn summary(&self, what: String) -> String {
+        match &self.title {
+            Some(t) => format!("{t}: {what}"),
+            None => what,
+        }
+    }
+}
+
+/// A chart builder on `area` with the frame's margins and label areas, and the title of
+/// `words` above.
 pub(crate) fn builder<'a, DB: DrawingBackend>(
     area: &'a DrawingArea<DB, Shift>,
-    title: Option<&str>,
+    words: &Words,
 ) -> ChartBuilder<'a, 'a, DB> {
     let mut builder = ChartBuilder::on(area);
     builder.margin(MARGIN).x_label_area_size(X_LABEL_AREA).y_label_area_size(Y_LABEL_AREA);
-    if let Some(t) = title {
+    if let Some(t) = &words.title {
         builder.caption(t, (FONT, TITLE_SIZE));
     }
     builder

@@ -15,7 +15,7 @@ use plotters::prelude::*;
 
 use crate::display::{MimeBundle, Render};
 use crate::dtype::DType;
-use crate::frame::{self, Area, Clamp, FONT, GRID};
+use crate::frame::{self, Area, Clamp, Words, FONT, GRID};
 pub use crate::frame::{HEIGHT, MAX_RANGE, WIDTH};
 
 /// Most points drawn by a line or scatter plot; longer data is sampled evenly.
@@ -42,9 +42,7 @@ enum Kind {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Plot {
     kind: Kind,
-    title: Option<String>,
-    x_label: Option<String>,
-    y_label: Option<String>,
+    words: Words,
     /// Non-finite values left out.
     skipped: usize,
     /// Values in the input (before sampling).
@@ -149,11 +147,6 @@ pub fn heatmap<A: DType, S: Data<Elem = A>>(m: &ArrayBase<S, Ix2>) -> Plot {
     Plot::new(Kind::Heatmap { cells, rows, cols }, skipped, total)
 }
 
-/// Replaces control characters, which are not allowed in SVG text.
-pub(crate) fn clean(s: &str) -> String {
-    s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
-}
-
 /// A viridis-like colour for `t` in `[0, 1]` (a few stops, linearly interpolated):
 /// perceptually ordered and readable for colour-blind students.
 pub fn colour(t: f64) -> RGBColor {
@@ -169,20 +162,17 @@ pub fn colour(t: f64) -> RGBColor {
 
 impl Plot {
     fn new(kind: Kind, skipped: usize, total: usize) -> Self {
-        Plot { kind, title: None, x_label: None, y_label: None, skipped, total }
+        Plot { kind, words: Words::default(), skipped, total }
     }
 
     /// Sets the title shown above the plot.
-    pub fn title(mut self, title: &str) -> Self {
-        self.title = Some(clean(title));
-        self
+    pub fn title(self, title: &str) -> Self {
+        Plot { words: self.words.titled(title), ..self }
     }
 
     /// Sets the axis labels.
-    pub fn labels(mut self, x: &str, y: &str) -> Self {
-        self.x_label = Some(clean(x));
-        self.y_label = Some(clean(y));
-        self
+    pub fn labels(self, x: &str, y: &str) -> Self {
+        Plot { words: self.words.labelled(x, y), ..self }
     }
 
     /// One line describing the plot (the `text/plain` fallback).
@@ -193,10 +183,7 @@ impl Plot {
             Kind::Hist { values, bins } => format!("histogram of {} values in {bins} bins", values.len()),
             Kind::Heatmap { rows, cols, .. } => format!("heatmap of a {rows}×{cols} matrix"),
         };
-        let mut out = match &self.title {
-            Some(t) => format!("{t}: {what}"),
-            None => what,
-        };
+        let mut out = self.words.summary(what);
         if self.skipped > 0 {
             out.push_str(&format!(" ({} of {} values were NaN/inf and left out)", self.skipped, self.total));
         }
@@ -211,9 +198,7 @@ impl Plot {
 
     fn draw(&self, root: &Area) -> Result<(), String> {
         let err = |e: &dyn std::fmt::Display| e.to_string();
-        let mut builder = frame::builder(root, self.title.as_deref());
-        let x_desc = self.x_label.clone();
-        let y_desc = self.y_label.clone();
+        let mut builder = frame::builder(root, &self.words);
         match &self.kind {
             Kind::Line { points } | Kind::Scatter { points } => {
                 let (x0, x1) = frame::range(points.iter().map(|p| p.0), Clamp::Values);
@@ -221,14 +206,8 @@ impl Plot {
                 let mut chart = builder.build_cartesian_2d(x0..x1, y0..y1).map_err(|e| err(&e))?;
                 let mut mesh = chart.configure_mesh();
                 mesh.light_line_style(GRID);
-                mesh.x_desc(x_desc.unwrap_or_else(|| {
-                    if matches!(self.kind, Kind::Line { .. }) && self.x_label.is_none() {
-                        "index".into()
-                    } else {
-                        "x".into()
-                    }
-                }));
-                mesh.y_desc(y_desc.unwrap_or_else(|| "y".into()));
+                mesh.x_desc(self.words.x_or(if matches!(self.kind, Kind::Line { .. }) { "index" } else { "x" }));
+                mesh.y_desc(self.words.y_or("y"));
                 mesh.draw().map_err(|e| err(&e))?;
                 if let Kind::Line { .. } = self.kind {
                     chart
@@ -252,8 +231,8 @@ impl Plot {
                 let mut chart = builder.build_cartesian_2d(lo..hi, 0.0..top).map_err(|e| err(&e))?;
                 let mut mesh = chart.configure_mesh();
                 mesh.light_line_style(GRID);
-                mesh.x_desc(x_desc.unwrap_or_else(|| "value".into()));
-                mesh.y_desc(y_desc.unwrap_or_else(|| "count".into()));
+                mesh.x_desc(self.words.x_or("value"));
+                mesh.y_desc(self.words.y_or("count"));
                 // Counts are whole numbers; plotters would print `50.0`.
                 let whole = |v: &f64| format!("{v:.0}");
                 mesh.y_label_formatter(&whole);
@@ -277,14 +256,14 @@ impl Plot {
                     }
                 };
                 let (main, bar) = root.split_horizontally(WIDTH - 90);
-                let mut builder = frame::builder(&main, self.title.as_deref());
+                let mut builder = frame::builder(&main, &self.words);
                 // y runs downwards so row 0 is at the top, as the array prints.
                 let mut chart =
                     builder.build_cartesian_2d(0.0..*cols as f64, (*rows as f64)..0.0).map_err(|e| err(&e))?;
                 let mut mesh = chart.configure_mesh();
                 mesh.disable_mesh();
-                mesh.x_desc(x_desc.unwrap_or_else(|| "column (axis 1)".into()));
-                mesh.y_desc(y_desc.unwrap_or_else(|| "row (axis 0)".into()));
+                mesh.x_desc(self.words.x_or("column (axis 1)"));
+                mesh.y_desc(self.words.y_or("row (axis 0)"));
                 // Row and column numbers are whole numbers.
                 let whole = |v: &f64| format!("{v:.0}");
                 mesh.x_label_formatter(&whole);

@@ -20,7 +20,7 @@ impl Chart {
             frame::range(all().map(|p| p.1), Clamp::Ends)
         };
 
-        let mut builder = frame::builder(root, self.title.as_deref());
+        let mut builder = frame::builder(root, &self.words);
         let mut chart = builder.build_cartesian_2d(x0..x1, y0..y1).map_err(|e| err(&e))?;
         let (default_x, default_y) = self.default_labels();
         // Tick labels: plotters' own print `2500.0` for counts and `-0.0` for a tick a
@@ -29,8 +29,8 @@ impl Chart {
         let y_tick = |t: &f64| if self.log_y { log_tick(*t) } else { linear_tick(*t, y1 - y0) };
         let mut mesh = chart.configure_mesh();
         mesh.light_line_style(GRID);
-        mesh.x_desc(self.x_label.clone().unwrap_or_else(|| default_x.into()));
-        mesh.y_desc(self.y_label.clone().unwrap_or_else(|| default_y.into()));
+        mesh.x_desc(self.words.x_or(default_x));
+        mesh.y_desc(self.words.y_or(default_y));
         mesh.x_label_formatter(&x_tick);
         mesh.y_label_formatter(&y_tick);
         // On a log axis, as many labels as whole decades (plotters then puts them at powers

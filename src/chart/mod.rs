@@ -37,8 +37,8 @@ use plotters::prelude::*;
 
 use crate::display::{MimeBundle, Render};
 use crate::dtype::DType;
-use crate::frame::{self, Clamp, MAX_RANGE};
-use crate::plot::{clean, sample, MAX_BINS};
+use crate::frame::{self, clean, Clamp, Words, MAX_RANGE};
+use crate::plot::{sample, MAX_BINS};
 
 mod draw;
 
@@ -95,9 +95,7 @@ struct Series {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Chart {
     series: Vec<Series>,
-    title: Option<String>,
-    x_label: Option<String>,
-    y_label: Option<String>,
+    words: Words,
     log_x: bool,
     log_y: bool,
     bins: usize,
@@ -106,15 +104,7 @@ pub struct Chart {
 /// An empty chart; add series with [`Chart::line`], [`Chart::line_xy`],
 /// [`Chart::scatter`] and [`Chart::hist`].
 pub fn chart() -> Chart {
-    Chart {
-        series: Vec::new(),
-        title: None,
-        x_label: None,
-        y_label: None,
-        log_x: false,
-        log_y: false,
-        bins: DEFAULT_BINS,
-    }
+    Chart { series: Vec::new(), words: Words::default(), log_x: false, log_y: false, bins: DEFAULT_BINS }
 }
 
 /// Every value as `f64`, NaN for values that are not numbers.
@@ -244,16 +234,13 @@ impl Chart {
     }
 
     /// Sets the title shown above the chart.
-    pub fn title(mut self, title: &str) -> Self {
-        self.title = Some(clean(title));
-        self
+    pub fn title(self, title: &str) -> Self {
+        Chart { words: self.words.titled(title), ..self }
     }
 
     /// Sets the axis labels.
-    pub fn labels(mut self, x: &str, y: &str) -> Self {
-        self.x_label = Some(clean(x));
-        self.y_label = Some(clean(y));
-        self
+    pub fn labels(self, x: &str, y: &str) -> Self {
+        Chart { words: self.words.labelled(x, y), ..self }
     }
 
     /// The series that are drawn: the first [`MAX_SERIES`].
@@ -356,10 +343,7 @@ impl Chart {
         if n > MAX_SERIES {
             out.push_str(&format!(" (and {} more series, not drawn: at most {MAX_SERIES})", n - MAX_SERIES));
         }
-        match &self.title {
-            Some(t) => format!("{t}: {out}"),
-            None => out,
-        }
+        self.words.summary(out)
     }
 
     /// The SVG document, in the theme's colours (text, axes and grid in the page's text
