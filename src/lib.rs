@@ -37,6 +37,9 @@
 //! - [`plot`] — line, scatter, histogram and heatmap plots as SVG.
 //! - [`chart`](mod@chart) — several named series on shared axes with a legend (lines,
 //!   dots, histograms; log axes), for pictures that compare.
+//! - `frame` (private) — the frame plots and charts are drawn in, defined once: size,
+//!   margins, label areas, font, title and axis labels, grid colour, axis ranges, and the
+//!   guard that turns a drawing error or a panic into a picture that says so.
 //! - [`random`] — [`Rng`](random::Rng), a seeded generator (NumPy's `default_rng`), so
 //!   that lessons with random weights and data give the same outputs every run.
 //! - [`explain`] — `explain_broadcast` and `explain_dot`: shapes in words and pictures, one
@@ -78,6 +81,7 @@ pub mod dtype;
 pub mod escape;
 pub mod explain;
 pub mod facts;
+mod frame;
 pub mod health;
 pub mod html;
 pub mod input;

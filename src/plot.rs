@@ -1,11 +1,8 @@
 //! Quick plots of arrays as SVG: [`line()`], [`line_xy()`], [`scatter()`], [`hist()`],
 //! [`heatmap()`].
 //!
-//! Drawn with plotters' SVG backend. We build it without the `ttf` feature (no system
-//! fonts on students' machines, and no font files to ship): plotters then *estimates*
-//! text sizes for layout and the SVG backend writes real `<text>` elements, which the
-//! browser draws with its own fonts. So axes, tick labels and titles work; only their
-//! measured widths are approximate, which the generous margins below absorb.
+//! Drawn with plotters' SVG backend, in the frame (size, margins, fonts, grid, axis
+//! ranges) that [`chart`](mod@crate::chart) draws in too, defined once in `frame.rs`.
 //!
 //! Plots never panic: non-finite values are left out (and counted in the text summary),
 //! degenerate ranges are widened, and drawing errors turn into a plot that says so. Sizes
@@ -18,11 +15,9 @@ use plotters::prelude::*;
 
 use crate::display::{MimeBundle, Render};
 use crate::dtype::DType;
+use crate::frame::{self, Area, Clamp, Words, FONT, GRID};
+pub use crate::frame::{HEIGHT, MAX_RANGE, WIDTH};
 
-/// Width of a plot, in pixels.
-pub const WIDTH: u32 = 640;
-/// Height of a plot, in pixels.
-pub const HEIGHT: u32 = 400;
 /// Most points drawn by a line or scatter plot; longer data is sampled evenly.
 pub const MAX_POINTS: usize = 4000;
 /// Most bins of a histogram.
@@ -30,12 +25,7 @@ pub const MAX_BINS: usize = 200;
 /// Most cells drawn along each side of a heatmap; larger matrices are averaged in blocks.
 pub const MAX_HEATMAP_SIDE: usize = 48;
 
-/// The largest magnitude an axis range reaches (see `range`).
-pub const MAX_RANGE: f64 = 1e300;
-
 const LINE_COLOUR: RGBColor = RGBColor(31, 119, 180);
-/// The light grid lines; [`crate::svg::adopt`] turns them into faint text colour.
-const GRID_LINES: RGBColor = RGBColor(235, 235, 235);
 
 /// What a [`Plot`] draws.
 #[derive(Debug, Clone, PartialEq)]
@@ -52,9 +42,7 @@ enum Kind {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Plot {
     kind: Kind,
-    title: Option<String>,
-    x_label: Option<String>,
-    y_label: Option<String>,
+    words: Words,
     /// Non-finite values left out.
     skipped: usize,
     /// Values in the input (before sampling).
@@ -159,38 +147,6 @@ pub fn heatmap<A: DType, S: Data<Elem = A>>(m: &ArrayBase<S, Ix2>) -> Plot {
     Plot::new(Kind::Heatmap { cells, rows, cols }, skipped, total)
 }
 
-/// Replaces control characters, which are not allowed in SVG text.
-pub(crate) fn clean(s: &str) -> String {
-    s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
-}
-
-/// A `[lo, hi]` range that plotters can draw: widened when empty or a single value.
-///
-/// Values are first clamped to ±[`MAX_RANGE`]: plotters computes tick positions from the
-/// width of the range, and a width that overflows to infinity never ends.
-fn range(vals: impl Iterator<Item = f64>) -> (f64, f64) {
-    let (lo, hi) = vals
-        .map(|v| v.clamp(-MAX_RANGE, MAX_RANGE))
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
-    if !lo.is_finite() || !hi.is_finite() {
-        (0.0, 1.0)
-    } else if hi - lo <= f64::EPSILON * hi.abs().max(1.0) || !(hi - lo).is_finite() {
-        let pad = if lo == 0.0 { 0.5 } else { lo.abs() * 0.1 };
-        if !(lo - pad).is_finite() || !(hi + pad).is_finite() {
-            (lo.min(-1.0), hi.max(1.0))
-        } else {
-            (lo - pad, hi + pad)
-        }
-    } else {
-        let pad = (hi - lo) * 0.05;
-        if (lo - pad).is_finite() && (hi + pad).is_finite() {
-            (lo - pad, hi + pad)
-        } else {
-            (lo, hi)
-        }
-    }
-}
-
 /// A viridis-like colour for `t` in `[0, 1]` (a few stops, linearly interpolated):
 /// perceptually ordered and readable for colour-blind students.
 pub fn colour(t: f64) -> RGBColor {
@@ -206,20 +162,17 @@ pub fn colour(t: f64) -> RGBColor {
 
 impl Plot {
     fn new(kind: Kind, skipped: usize, total: usize) -> Self {
-        Plot { kind, title: None, x_label: None, y_label: None, skipped, total }
+        Plot { kind, words: Words::default(), skipped, total }
     }
 
     /// Sets the title shown above the plot.
-    pub fn title(mut self, title: &str) -> Self {
-        self.title = Some(clean(title));
-        self
+    pub fn title(self, title: &str) -> Self {
+        Plot { words: self.words.titled(title), ..self }
     }
 
     /// Sets the axis labels.
-    pub fn labels(mut self, x: &str, y: &str) -> Self {
-        self.x_label = Some(clean(x));
-        self.y_label = Some(clean(y));
-        self
+    pub fn labels(self, x: &str, y: &str) -> Self {
+        Plot { words: self.words.labelled(x, y), ..self }
     }
 
     /// One line describing the plot (the `text/plain` fallback).
@@ -230,10 +183,7 @@ impl Plot {
             Kind::Hist { values, bins } => format!("histogram of {} values in {bins} bins", values.len()),
             Kind::Heatmap { rows, cols, .. } => format!("heatmap of a {rows}×{cols} matrix"),
         };
-        let mut out = match &self.title {
-            Some(t) => format!("{t}: {what}"),
-            None => what,
-        };
+        let mut out = self.words.summary(what);
         if self.skipped > 0 {
             out.push_str(&format!(" ({} of {} values were NaN/inf and left out)", self.skipped, self.total));
         }
@@ -243,41 +193,21 @@ impl Plot {
     /// The SVG document, in the theme's colours (text and axes in the page's text colour,
     /// see [`crate::svg`]). Never panics; a drawing error gives an SVG with the message.
     pub fn to_svg(&self) -> String {
-        let mut buf = String::new();
-        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.draw(&mut buf)));
-        match result {
-            Ok(Ok(())) => crate::svg::adopt(&buf, "#EBEBEB"),
-            Ok(Err(e)) => error_svg(&e),
-            Err(_) => error_svg("the plotting library panicked"),
-        }
+        frame::svg("plot", |root| self.draw(root), |svg| svg)
     }
 
-    fn draw(&self, buf: &mut String) -> Result<(), String> {
+    fn draw(&self, root: &Area) -> Result<(), String> {
         let err = |e: &dyn std::fmt::Display| e.to_string();
-        // No background: the page's shows through (`crate::svg::adopt` adds the panel).
-        let root = SVGBackend::with_string(buf, (WIDTH, HEIGHT)).into_drawing_area();
-        let mut builder = ChartBuilder::on(&root);
-        builder.margin(14).x_label_area_size(40).y_label_area_size(64);
-        if let Some(t) = &self.title {
-            builder.caption(t, ("sans-serif", 18));
-        }
-        let x_desc = self.x_label.clone();
-        let y_desc = self.y_label.clone();
+        let mut builder = frame::builder(root, &self.words);
         match &self.kind {
             Kind::Line { points } | Kind::Scatter { points } => {
-                let (x0, x1) = range(points.iter().map(|p| p.0));
-                let (y0, y1) = range(points.iter().map(|p| p.1));
+                let (x0, x1) = frame::range(points.iter().map(|p| p.0), Clamp::Values);
+                let (y0, y1) = frame::range(points.iter().map(|p| p.1), Clamp::Values);
                 let mut chart = builder.build_cartesian_2d(x0..x1, y0..y1).map_err(|e| err(&e))?;
                 let mut mesh = chart.configure_mesh();
-                mesh.light_line_style(GRID_LINES);
-                mesh.x_desc(x_desc.unwrap_or_else(|| {
-                    if matches!(self.kind, Kind::Line { .. }) && self.x_label.is_none() {
-                        "index".into()
-                    } else {
-                        "x".into()
-                    }
-                }));
-                mesh.y_desc(y_desc.unwrap_or_else(|| "y".into()));
+                mesh.light_line_style(GRID);
+                mesh.x_desc(self.words.x_or(if matches!(self.kind, Kind::Line { .. }) { "index" } else { "x" }));
+                mesh.y_desc(self.words.y_or("y"));
                 mesh.draw().map_err(|e| err(&e))?;
                 if let Kind::Line { .. } = self.kind {
                     chart
@@ -290,7 +220,7 @@ impl Plot {
                 }
             }
             Kind::Hist { values, bins } => {
-                let (lo, hi) = range(values.iter().copied());
+                let (lo, hi) = frame::range(values.iter().copied(), Clamp::Values);
                 let width = (hi - lo) / *bins as f64;
                 let mut counts = vec![0usize; *bins];
                 for v in values {
@@ -300,9 +230,9 @@ impl Plot {
                 let top = counts.iter().copied().max().unwrap_or(0).max(1) as f64 * 1.05;
                 let mut chart = builder.build_cartesian_2d(lo..hi, 0.0..top).map_err(|e| err(&e))?;
                 let mut mesh = chart.configure_mesh();
-                mesh.light_line_style(GRID_LINES);
-                mesh.x_desc(x_desc.unwrap_or_else(|| "value".into()));
-                mesh.y_desc(y_desc.unwrap_or_else(|| "count".into()));
+                mesh.light_line_style(GRID);
+                mesh.x_desc(self.words.x_or("value"));
+                mesh.y_desc(self.words.y_or("count"));
                 // Counts are whole numbers; plotters would print `50.0`.
                 let whole = |v: &f64| format!("{v:.0}");
                 mesh.y_label_formatter(&whole);
@@ -326,18 +256,14 @@ impl Plot {
                     }
                 };
                 let (main, bar) = root.split_horizontally(WIDTH - 90);
-                let mut builder = ChartBuilder::on(&main);
-                builder.margin(14).x_label_area_size(40).y_label_area_size(64);
-                if let Some(t) = &self.title {
-                    builder.caption(t, ("sans-serif", 18));
-                }
+                let mut builder = frame::builder(&main, &self.words);
                 // y runs downwards so row 0 is at the top, as the array prints.
                 let mut chart =
                     builder.build_cartesian_2d(0.0..*cols as f64, (*rows as f64)..0.0).map_err(|e| err(&e))?;
                 let mut mesh = chart.configure_mesh();
                 mesh.disable_mesh();
-                mesh.x_desc(x_desc.unwrap_or_else(|| "column (axis 1)".into()));
-                mesh.y_desc(y_desc.unwrap_or_else(|| "row (axis 0)".into()));
+                mesh.x_desc(self.words.x_or("column (axis 1)"));
+                mesh.y_desc(self.words.y_or("row (axis 0)"));
                 // Row and column numbers are whole numbers.
                 let whole = |v: &f64| format!("{v:.0}");
                 mesh.x_label_formatter(&whole);
@@ -363,12 +289,11 @@ impl Plot {
                     bar.draw(&Rectangle::new([(10, y), (10 + bw, y + bh / steps + 1)], colour(t).filled()))
                         .map_err(|e| err(&e))?;
                 }
-                let style = ("sans-serif", 12).into_font().color(&BLACK);
+                let style = (FONT, 12).into_font().color(&BLACK);
                 bar.draw(&Text::new(short_num(hi), (30, 44), style.clone())).map_err(|e| err(&e))?;
                 bar.draw(&Text::new(short_num(lo), (30, 40 + bh - 4), style)).map_err(|e| err(&e))?;
             }
         }
-        root.present().map_err(|e| err(&e))?;
         Ok(())
     }
 }
@@ -382,13 +307,6 @@ fn short_num(v: f64) -> String {
         let s = s.trim_end_matches('0').trim_end_matches('.');
         s.to_string()
     }
-}
-
-/// An SVG that shows a message instead of a plot.
-fn error_svg(message: &str) -> String {
-    let mut svg = crate::svg::SvgWriter::new();
-    svg.text(12.0, 24.0, &format!("could not draw the plot: {message}"), 12.0, crate::svg::BAD, "start", "");
-    svg.finish(12.0)
 }
 
 impl Render for Plot {

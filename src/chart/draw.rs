@@ -2,30 +2,25 @@
 //! in the corner where it covers the fewest points.
 
 use super::*;
+use crate::frame::{Area, FONT, GRID};
 
 impl Chart {
-    pub(super) fn draw(&self, buf: &mut String) -> Result<(), String> {
+    pub(super) fn draw(&self, root: &Area) -> Result<(), String> {
         let err = |e: &dyn std::fmt::Display| e.to_string();
         let bins = self.bin_edges();
         let drawn: Vec<Drawn> = self.shown().iter().map(|s| self.drawn(s, bins)).collect();
         let all = || drawn.iter().flat_map(|d| d.runs.iter().flatten());
-        let (x0, x1) = range(all().map(|p| p.0));
+        let (x0, x1) = frame::range(all().map(|p| p.0), Clamp::Ends);
         let (y0, y1) = if self.shown().iter().any(|s| matches!(s.kind, Kind::Hist { .. })) {
             // Bars stand on the axis: a histogram's y range starts at its floor.
-            let (lo, hi) = range(all().map(|p| p.1));
+            let (lo, hi) = frame::range(all().map(|p| p.1), Clamp::Ends);
             let floor = if self.log_y { 0.0 } else { 0.0f64.min(lo) };
             (floor, hi)
         } else {
-            range(all().map(|p| p.1))
+            frame::range(all().map(|p| p.1), Clamp::Ends)
         };
 
-        let root = SVGBackend::with_string(buf, (WIDTH, HEIGHT)).into_drawing_area();
-        // No background: the page's shows through (`crate::svg::adopt` adds the panel).
-        let mut builder = ChartBuilder::on(&root);
-        builder.margin(14).x_label_area_size(40).y_label_area_size(64);
-        if let Some(t) = &self.title {
-            builder.caption(t, ("sans-serif", 18));
-        }
+        let mut builder = frame::builder(root, &self.words);
         let mut chart = builder.build_cartesian_2d(x0..x1, y0..y1).map_err(|e| err(&e))?;
         let (default_x, default_y) = self.default_labels();
         // Tick labels: plotters' own print `2500.0` for counts and `-0.0` for a tick a
@@ -34,8 +29,8 @@ impl Chart {
         let y_tick = |t: &f64| if self.log_y { log_tick(*t) } else { linear_tick(*t, y1 - y0) };
         let mut mesh = chart.configure_mesh();
         mesh.light_line_style(GRID);
-        mesh.x_desc(self.x_label.clone().unwrap_or_else(|| default_x.into()));
-        mesh.y_desc(self.y_label.clone().unwrap_or_else(|| default_y.into()));
+        mesh.x_desc(self.words.x_or(default_x));
+        mesh.y_desc(self.words.y_or(default_y));
         mesh.x_label_formatter(&x_tick);
         mesh.y_label_formatter(&y_tick);
         // On a log axis, as many labels as whole decades (plotters then puts them at powers
@@ -83,11 +78,10 @@ impl Chart {
                 // would glare on a dark page, and none would leave the names over the data.
                 .background_style(WHITE.mix(0.85))
                 .border_style(RGBColor(200, 200, 200))
-                .label_font(("sans-serif", 13))
+                .label_font((FONT, 13))
                 .draw()
                 .map_err(|e| err(&e))?;
         }
-        root.present().map_err(|e| err(&e))?;
         Ok(())
     }
 }
@@ -175,11 +169,4 @@ pub(super) fn emptiest_corner(drawn: &[Drawn], (x0, x1): (f64, f64), (y0, y1): (
     }
     let best = (0..Corner::ALL.len()).min_by_key(|&k| counts[k]).expect("six places");
     Corner::ALL[best]
-}
-
-/// An SVG that shows a message instead of a chart.
-pub(super) fn error_svg(message: &str) -> String {
-    let mut svg = crate::svg::SvgWriter::new();
-    svg.text(12.0, 24.0, &format!("could not draw the chart: {message}"), 12.0, crate::svg::BAD, "start", "");
-    svg.finish(12.0)
 }

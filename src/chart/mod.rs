@@ -26,21 +26,21 @@
 //! [`MAX_POINTS`](crate::plot::MAX_POINTS) points, and [`MAX_BINS`](crate::plot::MAX_BINS)
 //! histogram bins.
 //!
-//! The look (size, margins, fonts; text, axes and grid in the page's text colour, no
-//! background of its own, see [`crate::svg::adopt`]) is [`plot`](crate::plot)'s, so a
-//! chart sits beside a plot without a seam and follows a light or dark theme the same
-//! way; change the two together. It travels as every picture does ([`crate::picture`]).
+//! The frame (size, margins, fonts, axis ranges; text, axes and grid in the page's text
+//! colour, no background of its own, see [`crate::svg::adopt`]) is the one
+//! [`plot`](crate::plot) draws in, defined once in `frame.rs`, so a chart sits beside a
+//! plot without a seam and follows a light or dark theme the same way. It travels as
+//! every picture does ([`crate::picture`]).
 
 use ndarray::{ArrayBase, Data, Dimension, Ix1};
 use plotters::prelude::*;
 
 use crate::display::{MimeBundle, Render};
 use crate::dtype::DType;
-use crate::plot::{clean, sample};
-use crate::plot::{HEIGHT, MAX_BINS, MAX_RANGE, WIDTH};
+use crate::frame::{self, clean, Clamp, Words, MAX_RANGE};
+use crate::plot::{sample, MAX_BINS};
 
 mod draw;
-use draw::error_svg;
 
 /// Most series a chart draws; more are counted in the summary but not drawn (the legend
 /// and the palette would no longer tell them apart).
@@ -63,11 +63,6 @@ const PALETTE: [RGBColor; MAX_SERIES] = [
     RGBColor(188, 189, 34),
     RGBColor(23, 190, 207),
 ];
-
-/// The faint grid lines; [`crate::svg::adopt`] recognises them by this colour and draws
-/// them in the page's text colour, faint.
-const GRID: RGBColor = RGBColor(235, 235, 235);
-const GRID_HEX: &str = "#EBEBEB";
 
 /// The legend's box: plotters draws it white (the only white of a chart), and it is given
 /// the page's background instead — JupyterLab's `--jp-layout-color0`, so that it hides
@@ -100,9 +95,7 @@ struct Series {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Chart {
     series: Vec<Series>,
-    title: Option<String>,
-    x_label: Option<String>,
-    y_label: Option<String>,
+    words: Words,
     log_x: bool,
     log_y: bool,
     bins: usize,
@@ -111,15 +104,7 @@ pub struct Chart {
 /// An empty chart; add series with [`Chart::line`], [`Chart::line_xy`],
 /// [`Chart::scatter`] and [`Chart::hist`].
 pub fn chart() -> Chart {
-    Chart {
-        series: Vec::new(),
-        title: None,
-        x_label: None,
-        y_label: None,
-        log_x: false,
-        log_y: false,
-        bins: DEFAULT_BINS,
-    }
+    Chart { series: Vec::new(), words: Words::default(), log_x: false, log_y: false, bins: DEFAULT_BINS }
 }
 
 /// Every value as `f64`, NaN for values that are not numbers.
@@ -137,21 +122,6 @@ fn on_axis(v: f64, log: bool) -> Option<f64> {
     } else {
         Some(v.clamp(-MAX_RANGE, MAX_RANGE))
     }
-}
-
-/// A `[lo, hi]` range of axis positions that plotters can draw: padded by 5 %, widened
-/// when empty or a single value.
-fn range(positions: impl Iterator<Item = f64>) -> (f64, f64) {
-    let (lo, hi) = positions.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
-    if !lo.is_finite() || !hi.is_finite() {
-        return (0.0, 1.0);
-    }
-    if hi - lo <= f64::EPSILON * hi.abs().max(1.0) {
-        let pad = if lo == 0.0 { 0.5 } else { lo.abs() * 0.1 };
-        return (lo - pad, hi + pad);
-    }
-    let pad = (hi - lo) * 0.05;
-    ((lo - pad).max(-MAX_RANGE), (hi + pad).min(MAX_RANGE))
 }
 
 /// A tick label on a log axis, where the tick sits at `10^t`: powers of ten written out
@@ -264,16 +234,13 @@ impl Chart {
     }
 
     /// Sets the title shown above the chart.
-    pub fn title(mut self, title: &str) -> Self {
-        self.title = Some(clean(title));
-        self
+    pub fn title(self, title: &str) -> Self {
+        Chart { words: self.words.titled(title), ..self }
     }
 
     /// Sets the axis labels.
-    pub fn labels(mut self, x: &str, y: &str) -> Self {
-        self.x_label = Some(clean(x));
-        self.y_label = Some(clean(y));
-        self
+    pub fn labels(self, x: &str, y: &str) -> Self {
+        Chart { words: self.words.labelled(x, y), ..self }
     }
 
     /// The series that are drawn: the first [`MAX_SERIES`].
@@ -376,23 +343,14 @@ impl Chart {
         if n > MAX_SERIES {
             out.push_str(&format!(" (and {} more series, not drawn: at most {MAX_SERIES})", n - MAX_SERIES));
         }
-        match &self.title {
-            Some(t) => format!("{t}: {out}"),
-            None => out,
-        }
+        self.words.summary(out)
     }
 
     /// The SVG document, in the theme's colours (text, axes and grid in the page's text
     /// colour, as [`plot`](crate::plot)'s). Never panics; a drawing error gives an SVG with
     /// the message.
     pub fn to_svg(&self) -> String {
-        let mut buf = String::new();
-        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.draw(&mut buf)));
-        match result {
-            Ok(Ok(())) => crate::svg::adopt(&buf, GRID_HEX).replace(LEGEND_FILL, LEGEND_PAGE_FILL),
-            Ok(Err(e)) => error_svg(&e),
-            Err(_) => error_svg("the plotting library panicked"),
-        }
+        frame::svg("chart", |root| self.draw(root), |svg| svg.replace(LEGEND_FILL, LEGEND_PAGE_FILL))
     }
 
     /// The default axis labels: what the series are made of.
