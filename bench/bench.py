@@ -26,15 +26,15 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(1, str(Path(__file__).resolve().parent.parent / "tests"))  # the kernel harness
-import ndplay_harness  # noqa: E402
-import loops  # noqa: E402
-import widget_move  # noqa: E402
-import completion  # noqa: E402
-from cells import CELLS, ERROR_CELLS, FIRST_CELL, HEAVY_CELL, MATMUL_CELL, MATMUL_INNER_CELL  # noqa: E402
-from ndplay_harness import Kernel, serving_pid  # noqa: E402
-from ndplay_harness.memory import MemorySampler  # noqa: E402
+# bench/'s own modules (the script's folder is on the path), and the kernel harness in tests/
+# (.venv's path file, written by scripts/common.sh from pyproject.toml's pythonpath).
+import completion
+import loops
+import ndplay_harness
+import widget_move
+from cells import CELLS, ERROR_CELLS, FIRST_CELL, HEAVY_CELL, MATMUL_CELL, MATMUL_INNER_CELL
+from ndplay_harness import Kernel, serving_pid
+from ndplay_harness.memory import MemorySampler
 
 BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent

@@ -5,11 +5,7 @@ The Tabs are tests/tools/completion_probe.py's (`probe`), in fresh kernels start
 benchmark starts every ndplay kernel (from a warm spare); tests/cells/test_completion.py
 asserts on the same numbers with CI's margins.
 """
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "tools"))
-import completion_probe  # noqa: E402
+import completion_probe
 
 
 def bench(start_session, wait_for_spare, args, sessions):

@@ -3,13 +3,12 @@ then after a completion request starts rust-analyzer (docs/performance.md, "Wher
 memory goes"). Run with the Jupyter environment of an installed kernel, e.g. after
 scripts/test.sh's tier 2: JUPYTER_PATH=target/ndplay-test/prefix/share/jupyter
 NDPLAY_CACHE_DIR=~/.cache/ndplay-test .venv/bin/python bench/memory_breakdown.py"""
-import os
-import sys
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
 import psutil
+
 from ndplay_harness import Kernel
+
 
 def tree(pid):
     p = psutil.Process(pid)

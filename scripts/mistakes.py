@@ -29,7 +29,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 CATALOGUE = ROOT / "tests" / "mistakes" / "catalogue.toml"
 ANSI = re.compile("\x1b\\[[0-9;]*m")
-sys.path.insert(0, str(ROOT / "tests"))
 
 
 def load():

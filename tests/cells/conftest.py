@@ -1,13 +1,9 @@
 """One warmed kernel for every real-cell test in this directory (compiling is slow; a
 kernel per test would spend minutes starting)."""
-import sys
-from pathlib import Path
 
 import pytest
 
-# The kernel harness lives in tests/, shared with tests/tools and bench/.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from ndplay_harness import Kernel  # noqa: E402
+from ndplay_harness import Kernel
 
 
 @pytest.fixture(scope="session")

@@ -54,10 +54,7 @@ def test_every_rustc_suggestion_is_in_the_message_or_the_entry_says_why():
     # rustc's own report of each cell (the kernel's recorded rustc command, the cell inside a
     # function): every line it suggests with the change in place must be in ndplay's stored
     # message, unless the entry's `why` says why not.
-    import sys
-
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
-    import mistakes
+    import mistakes  # scripts/mistakes.py (pyproject.toml's pythonpath)
 
     args = mistakes.rustc_command()
     lost = {}

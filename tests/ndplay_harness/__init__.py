@@ -10,8 +10,9 @@
 - `wait_for_spare(name)`: starts `ndplay spare` and waits until a spare is ready.
 - `ndplay_harness.memory.MemorySampler`: the process tree's memory (needs psutil).
 
-Users put `tests/` on `sys.path` (the harness is shared by tests/cells, tests/tools and
-bench/, which are not one package).
+`tests/` is on the path of pytest (pyproject.toml's `pythonpath`) and of .venv (a .pth file
+scripts/common.sh writes): the harness is shared by tests/cells, tests/tools, bench/ and
+scripts/, which are not one package.
 """
 from .kernel import DEFAULT_KERNEL, Cell, Kernel, kernel_binary
 from .procs import parent_pid, running, serving_pid

@@ -11,8 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from ndplay_harness import Kernel  # noqa: E402
+from ndplay_harness import Kernel
 
 SETUP = "let a = array![1.0, 2.0, 3.0];\nlet m = Array2::<f64>::zeros((2, 3));\nlet v = vec![1, 2, 3];\nlet x = 2.5f64;"
 
