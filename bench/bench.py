@@ -145,7 +145,7 @@ def start_session(which, args, env=None):
     s = Session(kernel_name(which), {**kernel_env(which, args), **(env or {})}, os.path.join(args.work, "logs"))
     rec = {"ready": s.ready, "adopted": s.adopted}
     if which == "evcxr":
-        for label, code in zip(EVCXR_SETUP, EVCXR_SETUP_CELLS):
+        for label, code in zip(EVCXR_SETUP, EVCXR_SETUP_CELLS, strict=True):
             rec[label], _ = s.run(code)
     rec["first_cell"], out = s.run(FIRST_CELL)
     rec["first_array"] = s.since_start()
@@ -302,7 +302,8 @@ def bench_cache(args):
     for i in range(2):
         log(f"  ndplay check of {len(notebooks)} notebooks with the cell cache, run {i + 1}/2")
         t = time.perf_counter()
-        done = subprocess.run([ndplay, "check", "--sanitize-with", str(ROOT / "notebooks" / "sanitize.cfg"), *notebooks],
+        sanitize = str(ROOT / "notebooks" / "sanitize.cfg")
+        done = subprocess.run([ndplay, "check", "--sanitize-with", sanitize, *notebooks],
                               env={**os.environ, "NDPLAY_CACHE_DIR": args.ndplay_cache, "NDPLAY_CELL_CACHE": "1"},
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         check.append({"seconds": time.perf_counter() - t, "ok": done.returncode == 0,
@@ -501,9 +502,10 @@ def summarize(res):
         "",
         "¹ ndplay: from `start_kernel` to the cell's reply, with a warm spare waiting (as `ndplay install` "
         "and every kernel leave one; see kernel/src/spare.rs); without one, the cell waits for the "
-        "prelude, which the kernel loads in the background after answering kernel_info. evcxr: start (with `:cache 500`, "
-        "`:opt 0` from init.evcxr), then `:dep ndarray = \"=0.17.2\"` (from its :cache), "
-        "`use ndarray::prelude::*;`, then the cell. Floor: that cell rebuilt alone (no kernel at all).",
+        "prelude, which the kernel loads in the background after answering kernel_info. "
+        "evcxr: start (with `:cache 500`, `:opt 0` from init.evcxr), then `:dep ndarray = \"=0.17.2\"` "
+        "(from its :cache), `use ndarray::prelude::*;`, then the cell. "
+        "Floor: that cell rebuilt alone (no kernel at all).",
         "² ndplay and evcxr: `Instant` inside the cell; floor: dlopen and call of the floor cdylib "
         "(ndarray at opt-level 3).",
         "³ From asking for a kernel to the last cell, with nbclient (kernel start and prelude wait included).",
@@ -533,7 +535,8 @@ def goals(res):
         ok(nd_med, ev_med, 0.4))
     row("per-cell median ≤ 1.5× the compile floor", f"{fmt_s(nd_med)} vs {fmt_s(fl_med)}: {ratio(nd_med, fl_med)}",
         ok(nd_med, fl_med, 1.5))
-    row("p95 ≤ 1.5× the median", f"{fmt_s(nd_p95)} vs {fmt_s(nd_med)}: {ratio(nd_p95, nd_med)}", ok(nd_p95, nd_med, 1.5))
+    row("p95 ≤ 1.5× the median", f"{fmt_s(nd_p95)} vs {fmt_s(nd_med)}: {ratio(nd_p95, nd_med)}",
+        ok(nd_p95, nd_med, 1.5))
     first = med(nd, "first_array", "start")
     row("first array ≤ 0.5 s with a spare waiting", fmt_s(first), ok(first, 1.0, 0.5))
     cold = med(nd, "first_array", "cold")
@@ -557,13 +560,15 @@ def goals(res):
         d = lo["drift"]
         row(f"{len(d['times'])}-cell session: last-20 median ≤ 1.25× cells 2–21",
             f"{fmt_s(d['late_median'])} vs {fmt_s(d['early_median'])}: {d['ratio']:.2f}×", ok(d["ratio"], 1.0, 1.25))
-        row(f"… memory growth ≤ 100 MB", f"{fmt_mb(d['growth_mb'])} (cell 1: {fmt_mb(d['memory_mb'].get(1) or d['memory_mb'].get('1'))})",
+        cell_1 = d["memory_mb"].get(1) or d["memory_mb"].get("1")
+        row("… memory growth ≤ 100 MB", f"{fmt_mb(d['growth_mb'])} (cell 1: {fmt_mb(cell_1)})",
             ok(d["growth_mb"], 1.0, 100))
     if le and not le.get("absent"):
         after = median([r.get("rss_after_mb") for r in le["runs"]])
         row("kernel and child ≤ 400 MB after lesson 1a (RSS)", fmt_mb(after), ok(after, 1.0, 400))
     if lo:
-        row("an idle spare ≤ 400 MB (with its cell process, RSS)", fmt_mb(lo["spare_rss_mb"]), ok(lo["spare_rss_mb"], 1.0, 400))
+        row("an idle spare ≤ 400 MB (with its cell process, RSS)", fmt_mb(lo["spare_rss_mb"]),
+            ok(lo["spare_rss_mb"], 1.0, 400))
         routes = lo["routes"]
         snap = (routes["default"] - routes["no snapshots (NDPLAY_SNAPSHOTS=0)"]) if routes.get("default") else None
         row("issue 13: snapshot cost ≤ 5 ms a cell (median with − without)",
@@ -688,7 +693,8 @@ def main():
                     help="one session of each kernel in --only, to fill caches; no table")
     args = ap.parse_args()
     args.ndplay_cache = os.environ.get("NDPLAY_CACHE_DIR", os.path.join(args.work, "ndplay-cache"))
-    args.ndplay_cache_unshared = os.environ.get("NDPLAY_CACHE_UNSHARED", os.path.join(args.work, "ndplay-cache-unshared"))
+    args.ndplay_cache_unshared = os.environ.get("NDPLAY_CACHE_UNSHARED",
+                                                os.path.join(args.work, "ndplay-cache-unshared"))
     args.evcxr_config = os.environ.get("EVCXR_CONFIG_DIR", os.path.join(args.work, "evcxr-config"))
     args.evcxr_cache_home = os.environ.get("XDG_CACHE_HOME", os.path.join(args.work, "evcxr-cache-home"))
     only = set(args.only.split(","))
@@ -703,9 +709,11 @@ def main():
         return
 
     if args.quick:
-        reps = {"start": 2, "cold": 1, "cells": 1, "matmul": 2, "lesson": 1, "floor": 3, "interrupt": 1, "routes": 1, "widget": 1, "completion": 1}
+        reps = {"start": 2, "cold": 1, "cells": 1, "matmul": 2, "lesson": 1, "floor": 3, "interrupt": 1, "routes": 1,
+                "widget": 1, "completion": 1}
     else:
-        reps = {"start": 4, "cold": 2, "cells": 3, "matmul": 3, "lesson": 2, "floor": 4, "interrupt": 3, "routes": 2, "widget": 2, "completion": 2}
+        reps = {"start": 4, "cold": 2, "cells": 3, "matmul": 3, "lesson": 2, "floor": 4, "interrupt": 3, "routes": 2,
+                "widget": 2, "completion": 2}
 
     res = {"reps": reps, "date": datetime.datetime.now().isoformat(timespec="seconds")}
     t = time.perf_counter()

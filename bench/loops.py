@@ -6,14 +6,13 @@ usable kernel.
 
 Each function takes bench.py's `args` and returns a dict of plain numbers for the JSON
 and the goals table."""
-import os
 import statistics
 import threading
 import time
 
 import psutil
 
-from cells import CELLS, DRIFT_CELL, DRIFT_CELLS, FIRST_CELL, HEAVY_CELL
+from cells import CELLS, DRIFT_CELL, DRIFT_CELLS, HEAVY_CELL
 
 
 def _median(xs):
@@ -134,7 +133,8 @@ def snapshot_memory(session):
 
     def run():
         out["cell"] = session.kernel.run(
-            "snap_big.mapv_inplace(|v| v + 1.0); std::thread::sleep(std::time::Duration::from_secs(3)); snap_big[[0, 0]]",
+            "snap_big.mapv_inplace(|v| v + 1.0); std::thread::sleep(std::time::Duration::from_secs(3)); "
+            "snap_big[[0, 0]]",
             timeout=60)
 
     t = threading.Thread(target=run)

@@ -33,7 +33,8 @@ with Kernel(env={"NDPLAY_SPARE": "0"}) as k:
     for code in ["let a = array![1.0, 2.0, 3.0]; a", "let m = Array2::<f64>::zeros((300, 300)); m.sum()",
                  "explain_broadcast(&Array2::<f64>::zeros((3, 4)), &Array1::<f64>::zeros(4))",
                  "let big = Array2::<f64>::from_shape_fn((1000, 1000), |(i, j)| (i + j) as f64); big.sum()"]:
-        c = k.run(code); assert c.status == "ok", c.error
+        c = k.run(code)
+        assert c.status == "ok", c.error
     show("after 4 cells (one 8 MB array)", pid)
     msg = k.kc.complete("a.su", 4)
     deadline = time.time() + 300

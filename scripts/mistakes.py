@@ -114,8 +114,10 @@ def rustc_plain(args, cell):
     """rustc's own report of a cell compiled inside a function, as a terminal shows it."""
     with tempfile.TemporaryDirectory() as d:
         src = Path(d) / "cell.rs"
-        body = "\n".join("    " + l for l in cell.splitlines())
-        src.write_text(f"#![allow(unused)]\nuse ndplay::prelude::*;\npub fn cell() {{\n    let _ = {{\n{body}\n    }};\n}}\n")
+        body = "\n".join("    " + line for line in cell.splitlines())
+        src.write_text(
+            f"#![allow(unused)]\nuse ndplay::prelude::*;\npub fn cell() {{\n    let _ = {{\n{body}\n    }};\n}}\n"
+        )
         run = subprocess.run(
             ["rustc", *args, str(src), "--crate-type", "lib", "--emit=metadata", "--out-dir", d, "--color", "never"],
             capture_output=True,
@@ -163,7 +165,7 @@ def measure():
             times.append((cell.seconds, e["name"]))
         longest = max(longest, len(ours.splitlines()))
         theirs = rustc_plain(args, whole(e))
-        ours_lines = {SUGGESTED.sub(r"\1", l).strip() for l in ours.splitlines()}
+        ours_lines = {SUGGESTED.sub(r"\1", line).strip() for line in ours.splitlines()}
         lost = [s for s in suggestions(theirs) if s not in ours_lines]
         in_place += not lost
         if lost:

@@ -162,7 +162,9 @@ def test_several_displays_in_order_with_text(kernel):
         'println!("after");'
     )
     assert cell.status == "ok", cell.outputs
-    kinds = [(o["msg_type"], o["content"].get("text")) for o in cell.outputs if o["msg_type"] in ("stream", "display_data")]
+    kinds = [
+        (o["msg_type"], o["content"].get("text")) for o in cell.outputs if o["msg_type"] in ("stream", "display_data")
+    ]
     assert kinds == [
         ("stream", "before\n"),
         ("display_data", None),

@@ -7,6 +7,7 @@ import threading
 import time
 
 import pytest
+
 from ndplay_harness import Kernel
 
 
@@ -20,14 +21,21 @@ def text_of(cell):
 
 def define(kernel):
     """Variables of several kinds, and what reading them back must give."""
-    assert kernel.run("let mut nl_a = array![1.0, 2.0, 3.0];\nlet nl_m = array![[1, 2], [3, 4]];\nlet nl_s = String::from(\"kept\");").status == "ok"
+    setup = (
+        "let mut nl_a = array![1.0, 2.0, 3.0];\nlet nl_m = array![[1, 2], [3, 4]];\n"
+        'let nl_s = String::from("kept");'
+    )
+    assert kernel.run(setup).status == "ok"
     return "format!(\"{} {} {}\", nl_a.sum(), nl_m.sum(), nl_s)", '"6 10 kept"'
 
 
 CRASHES = {
     "abort": ("std::process::abort();", "abort"),
     "segfault": ("unsafe { (16 as *mut i32).write_volatile(1); }", "segmentation fault"),
-    "stack overflow": ("fn nl_deep(n: u64) -> u64 { let a = [n; 1000]; nl_deep(a[7] + 1) + a[3] }\nnl_deep(0);", "stack overflow"),
+    "stack overflow": (
+        "fn nl_deep(n: u64) -> u64 { let a = [n; 1000]; nl_deep(a[7] + 1) + a[3] }\nnl_deep(0);",
+        "stack overflow",
+    ),
     "out of memory": ("let nl_huge: Vec<u8> = vec![1u8; 1usize << 45]; nl_huge.len()", "out of memory"),
     "exit(3)": ("std::process::exit(3);", "exit(3)"),
 }
@@ -94,7 +102,9 @@ def test_two_interrupts_in_a_row(kernel):
 def test_an_interrupt_while_the_cell_still_compiles(kernel):
     read, expected = define(kernel)
     # Thousands of statements: seconds to compile, so the interrupt lands in rustc.
-    slow = "\n".join(f"let nl_c{i}: Vec<i64> = (0..{i}).map(|x| x * {i}).filter(|x| x % 3 == 0).collect();" for i in range(3000))
+    slow = "\n".join(
+        f"let nl_c{i}: Vec<i64> = (0..{i}).map(|x| x * {i}).filter(|x| x % 3 == 0).collect();" for i in range(3000)
+    )
     cell, seconds = interrupted(kernel, slow, after=0.5)
     assert cell.error["ename"] == "Interrupted"
     assert "while it compiled" in cell.error["evalue"], cell.error
@@ -103,7 +113,8 @@ def test_an_interrupt_while_the_cell_still_compiles(kernel):
 
 
 def test_a_100_mb_array_survives_an_interrupt(kernel):
-    assert kernel.run("let nl_big = Array1::<f64>::from_elem(13_000_000, 2.5); nl_big.len()").result["text/plain"] == "13000000"
+    big = kernel.run("let nl_big = Array1::<f64>::from_elem(13_000_000, 2.5); nl_big.len()")
+    assert big.result["text/plain"] == "13000000"
     cell, _ = interrupted(kernel, "nl_big.len();\nloop {}")
     assert cell.error["ename"] == "Interrupted"
     assert kernel.run("nl_big.sum()").result["text/plain"] == "32500000.0"

@@ -144,7 +144,9 @@ def test_an_endless_closure_is_interrupted_and_nothing_is_lost(kernel):
     captures = [
         m["content"]["data"]["state"]["msg_id"]
         for m in outputs
-        if m["msg_type"] == "comm_msg" and m["content"]["comm_id"] == output and "msg_id" in m["content"]["data"].get("state", {})
+        if m["msg_type"] == "comm_msg"
+        and m["content"]["comm_id"] == output
+        and "msg_id" in m["content"]["data"].get("state", {})
     ]
     assert captures and captures[-1] == "", f"the Output widget is left capturing: {captures}"
     _, outputs, _, _ = move(kernel, slider, 2)
@@ -238,7 +240,8 @@ def test_timeit_reports_as_ipython(kernel):
 
 def test_progress_updates_one_bar_in_place(kernel):
     cell = kernel.run(
-        "let mut total = 0;\nfor i in progress(0..30) { total += i; std::thread::sleep(std::time::Duration::from_millis(10)); }\ntotal"
+        "let mut total = 0;\n"
+        "for i in progress(0..30) { total += i; std::thread::sleep(std::time::Duration::from_millis(10)); }\ntotal"
     )
     assert cell.status == "ok", cell.outputs
     displays = cell.of_type("display_data")
