@@ -26,9 +26,10 @@ import tempfile
 import tomllib
 from pathlib import Path
 
+from ndplay_harness import traceback_text
+
 ROOT = Path(__file__).resolve().parents[1]
 CATALOGUE = ROOT / "tests" / "mistakes" / "catalogue.toml"
-ANSI = re.compile("\x1b\\[[0-9;]*m")
 
 
 def load():
@@ -36,7 +37,7 @@ def load():
 
 
 def plain(cell):
-    return ANSI.sub("", "\n".join(cell.error["traceback"])).rstrip("\n")
+    return traceback_text(cell.error).rstrip("\n")
 
 
 def literal(text):

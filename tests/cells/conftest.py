@@ -8,8 +8,5 @@ from ndplay_harness import Kernel
 
 @pytest.fixture(scope="session")
 def kernel():
-    kernel = Kernel(ready_timeout=60)
-    # The first cell waits for the prelude to load (seconds when the cache is warm).
-    assert kernel.run("1", timeout=600).status == "ok"
-    yield kernel
-    kernel.shutdown(now=True)
+    with Kernel(ready_timeout=60) as kernel:
+        yield kernel.wait_for_prelude()

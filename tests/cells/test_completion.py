@@ -22,11 +22,8 @@ LEARNER_FIRST = {"sum()", "shape()", "dot(rhs)", "mapv(f)", "mean()", "len()", "
 
 @pytest.fixture(scope="module")
 def fresh():
-    kernel = Kernel(ready_timeout=120)
-    assert kernel.run("1", timeout=600).status == "ok"
-    result = cp.probe(kernel)
-    yield kernel, result
-    kernel.shutdown(now=True)
+    with Kernel(ready_timeout=120) as kernel:
+        yield kernel, cp.probe(kernel.wait_for_prelude())
 
 
 def test_the_first_tab_answers_at_once_with_a_learners_methods_first(fresh):

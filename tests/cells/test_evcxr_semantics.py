@@ -12,23 +12,17 @@ import textwrap
 
 import pytest
 
-from ndplay_harness import Kernel
+from ndplay_harness import Kernel, traceback_text
 
 
 @pytest.fixture(scope="module")
 def kernel():
-    kernel = Kernel(ready_timeout=60)
-    assert kernel.run("1", timeout=600).status == "ok"
-    yield kernel
-    kernel.shutdown(now=True)
-
-
-def plain(text):
-    return re.sub(r"\x1b\[[0-9;]*m", "", text)
+    with Kernel(ready_timeout=60) as kernel:
+        yield kernel.wait_for_prelude()
 
 
 def report(cell):
-    return plain("\n".join(cell.error["traceback"]))
+    return traceback_text(cell.error)
 
 
 def ok(kernel, code):

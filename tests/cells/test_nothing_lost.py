@@ -2,21 +2,12 @@
 existed before the cell exists after it, with its value from before the cell, and only the
 cell's own changes are gone. (The kernel forks a snapshot of the process that runs cells
 before each cell; when the cell's process dies, the snapshot takes over.)"""
-import re
 import threading
 import time
 
 import pytest
 
-from ndplay_harness import Kernel
-
-
-def strip_ansi(s):
-    return re.sub(r"\x1b\[[0-9;]*m", "", s)
-
-
-def text_of(cell):
-    return strip_ansi("\n".join(cell.error["traceback"]))
+from ndplay_harness import INTERRUPTS, Kernel, traceback_text
 
 
 def define(kernel):
@@ -50,21 +41,13 @@ def test_a_crash_keeps_every_variable_with_its_value(kernel, name):
     assert cell.status == "error"
     assert cell.error["ename"] == "ProcessDied", cell.error
     assert cause in cell.error["evalue"]
-    text = text_of(cell)
+    text = traceback_text(cell.error)
     assert "Nothing was lost" in text and "nl_a" in text, text
     assert "changes are undone (to nl_a)" in text, text
     assert kernel.run(read).result["text/plain"] == expected
 
 
-def interrupt_by_message(kernel):
-    kernel.interrupt()
-
-
-def interrupt_by_sigint_to_the_process_group(kernel):
-    kernel.interrupt_by_sigint()
-
-
-def interrupted(kernel, code, interrupt=interrupt_by_message, after=2.0):
+def interrupted(kernel, code, interrupt=Kernel.interrupt, after=2.0):
     """Runs `code` and interrupts it `after` seconds later; the cell, and the seconds from
     the interrupt to its reply."""
     result = {}
@@ -78,13 +61,13 @@ def interrupted(kernel, code, interrupt=interrupt_by_message, after=2.0):
     return result["cell"], time.monotonic() - stop
 
 
-@pytest.mark.parametrize("interrupt", [interrupt_by_message, interrupt_by_sigint_to_the_process_group])
+@pytest.mark.parametrize("interrupt", INTERRUPTS.values(), ids=INTERRUPTS)
 def test_an_interrupted_loop_keeps_every_variable_and_is_back_in_half_a_second(kernel, interrupt):
     read, expected = define(kernel)
     cell, seconds = interrupted(kernel, "nl_a[1] = -1.0;\nloop {}", interrupt)
     assert cell.error["ename"] == "Interrupted"
     assert seconds < 0.5, seconds
-    assert "Nothing was lost" in text_of(cell)
+    assert "Nothing was lost" in traceback_text(cell.error)
     started = time.monotonic()
     assert kernel.run(read).result["text/plain"] == expected
     assert time.monotonic() - started < 2
@@ -126,10 +109,10 @@ def test_without_snapshots_restore_brings_back_every_loss():
     with Kernel(env={"NDPLAY_SNAPSHOTS": "0", "NDPLAY_SPARE": "0"}) as k:
         assert k.run("let first = 1;").status == "ok"
         cell = k.run("std::process::exit(3);")
-        assert "Variables lost: first" in text_of(cell)
+        assert "Variables lost: first" in traceback_text(cell.error)
         assert k.run("let second = 2;").status == "ok"
         cell = k.run("std::process::abort();")
-        assert "Variables lost: second" in text_of(cell)
+        assert "Variables lost: second" in traceback_text(cell.error)
         restored = k.run(":restore", timeout=300)
         assert restored.status == "ok", restored.outputs
         assert "Restored 2 cells" in restored.stdout

@@ -8,11 +8,9 @@ import re
 import threading
 import time
 
+from ndplay_harness import traceback_text
+
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
-
-
-def strip_ansi(s):
-    return re.sub(r"\x1b\[[0-9;]*m", "", s)
 
 
 def opened(cell):
@@ -115,7 +113,7 @@ def test_a_panic_in_a_closure_is_an_error_in_its_output_and_the_widget_goes_on(k
     errors = [m for m in outputs if m["msg_type"] == "error"]
     assert len(errors) == 1, outputs
     assert errors[0]["parent_header"]["msg_id"] == msg_id
-    assert "no twos here" in strip_ansi("\n".join(errors[0]["content"]["traceback"]))
+    assert "no twos here" in traceback_text(errors[0]["content"])
     _, outputs, _, _ = move(kernel, slider, 3)
     assert shown(outputs) == ["30"], outputs
     assert kernel.run("p.value() + 1").result["text/plain"] == "4"
@@ -208,7 +206,7 @@ def test_input_without_allow_stdin_fails_at_once_saying_why(kernel):
     reply, outputs, prompts = run_with_stdin(kernel, 'input("name? ")', False)
     assert reply["status"] == "error"
     assert prompts == []
-    assert "allow_stdin" in strip_ansi("\n".join(reply["traceback"]))
+    assert "allow_stdin" in traceback_text(reply)
     assert time.monotonic() - started < 10
 
 
@@ -219,7 +217,7 @@ def test_plain_stdin_never_hangs(kernel):
     reply, outputs, _ = run_with_stdin(kernel, code, False)
     assert reply["status"] == "error", outputs
     assert reply["ename"] == "StdinError"
-    assert "input(" in strip_ansi("\n".join(reply["traceback"]))
+    assert "input(" in traceback_text(reply)
     assert time.monotonic() - started < 10
     assert kernel.run("before_stdin + 1").result["text/plain"] == "4"
     # With someone to answer, it is served like input().
