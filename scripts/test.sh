@@ -18,8 +18,8 @@ cd "$ROOT"
 # must lie outside this Cargo workspace (cargo would adopt the cells into it), so it goes
 # to a fresh directory beside the real one, in the home directory like the default
 # ~/.cache/ndplay: a cache under /tmp hid a bug in how cells find libstd, which only shows
-# when the cache shares the home directory with ~/.rustup (see add_std_to_library_path in
-# kernel/src/engine/rust.rs).
+# when the cache shares the home directory with ~/.rustup (see add_to_library_path in
+# kernel/src/engine/rust/setup.rs).
 WORK="$ROOT/target/ndplay-test"
 export NDPLAY_CACHE_DIR="${XDG_CACHE_HOME:-$HOME/.cache}/ndplay-test"
 rm -rf "$NDPLAY_CACHE_DIR"
