@@ -63,7 +63,7 @@ def two_notebooks(start_session, args):
 
     def one(i):
         s, rec = start_session("ndplay", args)
-        results[i] = (rec["adopted"], rec["first_array"], s)
+        results[i] = (rec.adopted, rec.first_array, s)
 
     threads = [threading.Thread(target=one, args=(i,)) for i in range(2)]
     for t in threads:
