@@ -6,14 +6,13 @@ usable kernel.
 
 Each function takes bench.py's `args` and returns a dict of plain numbers for the JSON
 and the goals table."""
-import os
 import statistics
 import threading
 import time
 
 import psutil
 
-from cells import CELLS, DRIFT_CELL, DRIFT_CELLS, FIRST_CELL, HEAVY_CELL
+from cells import CELLS, DRIFT_CELL, DRIFT_CELLS, HEAVY_CELL
 
 
 def _median(xs):
@@ -64,7 +63,7 @@ def two_notebooks(start_session, args):
 
     def one(i):
         s, rec = start_session("ndplay", args)
-        results[i] = (rec["adopted"], rec["first_array"], s)
+        results[i] = (rec.adopted, rec.first_array, s)
 
     threads = [threading.Thread(target=one, args=(i,)) for i in range(2)]
     for t in threads:
@@ -134,7 +133,8 @@ def snapshot_memory(session):
 
     def run():
         out["cell"] = session.kernel.run(
-            "snap_big.mapv_inplace(|v| v + 1.0); std::thread::sleep(std::time::Duration::from_secs(3)); snap_big[[0, 0]]",
+            "snap_big.mapv_inplace(|v| v + 1.0); std::thread::sleep(std::time::Duration::from_secs(3)); "
+            "snap_big[[0, 0]]",
             timeout=60)
 
     t = threading.Thread(target=run)

@@ -3,13 +3,12 @@ then after a completion request starts rust-analyzer (docs/performance.md, "Wher
 memory goes"). Run with the Jupyter environment of an installed kernel, e.g. after
 scripts/test.sh's tier 2: JUPYTER_PATH=target/ndplay-test/prefix/share/jupyter
 NDPLAY_CACHE_DIR=~/.cache/ndplay-test .venv/bin/python bench/memory_breakdown.py"""
-import os
-import sys
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
 import psutil
+
 from ndplay_harness import Kernel
+
 
 def tree(pid):
     p = psutil.Process(pid)
@@ -34,7 +33,8 @@ with Kernel(env={"NDPLAY_SPARE": "0"}) as k:
     for code in ["let a = array![1.0, 2.0, 3.0]; a", "let m = Array2::<f64>::zeros((300, 300)); m.sum()",
                  "explain_broadcast(&Array2::<f64>::zeros((3, 4)), &Array1::<f64>::zeros(4))",
                  "let big = Array2::<f64>::from_shape_fn((1000, 1000), |(i, j)| (i + j) as f64); big.sum()"]:
-        c = k.run(code); assert c.status == "ok", c.error
+        c = k.run(code)
+        assert c.status == "ok", c.error
     show("after 4 cells (one 8 MB array)", pid)
     msg = k.kc.complete("a.su", 4)
     deadline = time.time() + 300

@@ -27,6 +27,13 @@ mkdir -p "$WORK"
 [ -x "$ROOT/target/release/ndplay-analysis" ] ||
   { echo "no $ROOT/target/release/ndplay-analysis: build it first (cargo build --release)" >&2; exit 1; }
 [ -x "$PY" ] || { echo "no $PY: run scripts/lab.sh or scripts/test.sh once" >&2; exit 1; }
+# bench.py imports the kernel harness of tests/ through .venv's path file, which
+# scripts/common.sh writes (a venv made before it has none).
+"$PY" -c 'import ndplay_harness' 2>/dev/null || {
+  echo "$PY cannot import tests/ndplay_harness: run scripts/lab.sh or scripts/test.sh once," \
+    "or just: bash -c 'source scripts/common.sh && make_venv'" >&2
+  exit 1
+}
 
 # Private Jupyter dirs: nothing of the user's is read or written.
 export JUPYTER_CONFIG_DIR="$WORK/jupyter-config"

@@ -6,11 +6,7 @@ manager sends them, in fresh kernels started as the benchmark starts every ndpla
 This is the kernel's share of the 100 ms goal; the browser tier (tests/browser) measures
 the whole way to the painted output.
 """
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "tools"))
-import widget_moves  # noqa: E402
+import widget_moves
 
 # Moves timed in each kernel (the first one of each kernel is timed too: no warm-up).
 MOVES = 30

@@ -96,7 +96,8 @@ def main():
             client.stop_channels()
             proc.kill()
     print(f"load average at the end: {os.getloadavg()[0]:.2f}")
-    print(f"{'':12} {'n':>6} {'before median':>14} {'after median':>13} {'ratio':>6} {'before p95':>11} {'after p95':>10}")
+    print(f"{'':12} {'n':>6} {'before median':>14} {'after median':>13} {'ratio':>6} "
+          f"{'before p95':>11} {'after p95':>10}")
     for what in ("kernel_info", "cell"):
         b, a = sorted(times["before"][what]), sorted(times["after"][what])
         bm, am = statistics.median(b), statistics.median(a)

@@ -29,4 +29,19 @@ make_venv() {
     python3 -m venv "$VENV"
   fi
   "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$requirements"
+  # The scripts run directly (`python bench/bench.py`, `python tests/tools/first_cells.py`,
+  # scripts/mistakes.py) import the kernel harness from tests/ as the tests do. pytest finds
+  # it through pyproject.toml's `pythonpath`; the venv gets the same folders in a .pth file
+  # (Python's own way to extend the path, as an editable install does), so that no script
+  # edits sys.path and the list is written once.
+  "$VENV/bin/python" - "$ROOT" <<'PY'
+import site, sys, tomllib
+from pathlib import Path
+root = Path(sys.argv[1])
+config = tomllib.loads((root / "pyproject.toml").read_text())
+folders = config["tool"]["pytest"]["ini_options"]["pythonpath"]
+pth = Path(site.getsitepackages()[0]) / "ndplay-dev-paths.pth"
+pth.write_text("# written by scripts/common.sh from pyproject.toml's pythonpath\n"
+               + "".join(f"{root / f}\n" for f in folders))
+PY
 }

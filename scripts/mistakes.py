@@ -26,10 +26,10 @@ import tempfile
 import tomllib
 from pathlib import Path
 
+from ndplay_harness import traceback_text
+
 ROOT = Path(__file__).resolve().parents[1]
 CATALOGUE = ROOT / "tests" / "mistakes" / "catalogue.toml"
-ANSI = re.compile("\x1b\\[[0-9;]*m")
-sys.path.insert(0, str(ROOT / "tests"))
 
 
 def load():
@@ -37,7 +37,7 @@ def load():
 
 
 def plain(cell):
-    return ANSI.sub("", "\n".join(cell.error["traceback"])).rstrip("\n")
+    return traceback_text(cell.error).rstrip("\n")
 
 
 def literal(text):
@@ -115,8 +115,10 @@ def rustc_plain(args, cell):
     """rustc's own report of a cell compiled inside a function, as a terminal shows it."""
     with tempfile.TemporaryDirectory() as d:
         src = Path(d) / "cell.rs"
-        body = "\n".join("    " + l for l in cell.splitlines())
-        src.write_text(f"#![allow(unused)]\nuse ndplay::prelude::*;\npub fn cell() {{\n    let _ = {{\n{body}\n    }};\n}}\n")
+        body = "\n".join("    " + line for line in cell.splitlines())
+        src.write_text(
+            f"#![allow(unused)]\nuse ndplay::prelude::*;\npub fn cell() {{\n    let _ = {{\n{body}\n    }};\n}}\n"
+        )
         run = subprocess.run(
             ["rustc", *args, str(src), "--crate-type", "lib", "--emit=metadata", "--out-dir", d, "--color", "never"],
             capture_output=True,
@@ -164,7 +166,7 @@ def measure():
             times.append((cell.seconds, e["name"]))
         longest = max(longest, len(ours.splitlines()))
         theirs = rustc_plain(args, whole(e))
-        ours_lines = {SUGGESTED.sub(r"\1", l).strip() for l in ours.splitlines()}
+        ours_lines = {SUGGESTED.sub(r"\1", line).strip() for line in ours.splitlines()}
         lost = [s for s in suggestions(theirs) if s not in ours_lines]
         in_place += not lost
         if lost:

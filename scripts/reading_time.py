@@ -90,7 +90,7 @@ class Tally:
                         self.exercises += 1
         elif cell["cell_type"] == "code":
             self.cells += 1
-            self.lines += len([l for l in text.splitlines() if l.strip()])
+            self.lines += len([line for line in text.splitlines() if line.strip()])
             if any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
                 self.errors += 1
 
@@ -149,7 +149,10 @@ def main():
         f" capstone {CAPSTONE_MINUTES}; limit {MAX_MINUTES} min"
     )
     print("tasks: Try its (t), exercises (e), capstones (c); minutes: prose + code + task = model")
-    head = f"{'notebook':<34} {'words':>6} {'prose':>6} {'cells':>5} {'lines':>5} {'errs':>4} {'code':>6} {'tasks':>5} {'task':>5} {'model':>6} {'states':>6}"
+    head = (
+        f"{'notebook':<34} {'words':>6} {'prose':>6} {'cells':>5} {'lines':>5} {'errs':>4} {'code':>6} {'tasks':>5} "
+        f"{'task':>5} {'model':>6} {'states':>6}"
+    )
     print(head)
     print("-" * len(head))
     bad = 0

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test tier, fastest first; stops at the first failing tier.
-#   1. the style gate (rustfmt, clippy), unit tests of the prelude and the kernel, and
+#   1. the style gate (rustfmt, clippy, ruff), unit tests of the prelude and the kernel, and
 #      protocol tests (mock engine)
 #   2. the kernel installed into a temporary prefix, cache warmed once
 #   3. real cells on one warmed kernel, and jupyter_kernel_test
@@ -18,8 +18,8 @@ cd "$ROOT"
 # must lie outside this Cargo workspace (cargo would adopt the cells into it), so it goes
 # to a fresh directory beside the real one, in the home directory like the default
 # ~/.cache/ndplay: a cache under /tmp hid a bug in how cells find libstd, which only shows
-# when the cache shares the home directory with ~/.rustup (see add_std_to_library_path in
-# kernel/src/engine/rust.rs).
+# when the cache shares the home directory with ~/.rustup (see add_to_library_path in
+# kernel/src/engine/rust/setup.rs).
 WORK="$ROOT/target/ndplay-test"
 export NDPLAY_CACHE_DIR="${XDG_CACHE_HOME:-$HOME/.cache}/ndplay-test"
 rm -rf "$NDPLAY_CACHE_DIR"
@@ -36,11 +36,17 @@ build_kernel
 build_analysis
 make_venv
 
-step "Tier 1: style gate (cargo fmt --check, cargo clippy -D warnings)"
+step "Tier 1: style gate (cargo fmt --check, cargo clippy -D warnings, ruff check)"
 # rustfmt.toml holds the settings; the fuzz targets are a workspace of their own.
 cargo fmt --all --check
 (cd fuzz && cargo fmt --check)
 cargo clippy --locked --workspace --all-targets --all-features -- -D warnings
+# The Python tests, tools and benchmark held to a linter too (pyproject.toml's [tool.ruff]).
+# `ruff check` only: `ruff format` would rewrite about a thousand lines of code written to
+# the same 120 columns by hand, for layout alone. ruff comes from tests/requirements.txt; a
+# missing one fails here loudly, never a skip.
+[ -x "$VENV/bin/ruff" ] || { echo "Tier 1 needs ruff in $VENV (tests/requirements.txt)" >&2; exit 1; }
+"$VENV/bin/ruff" check .
 
 step "Tier 1a: prelude unit, snapshot and property tests"
 cargo test --locked -p ndplay

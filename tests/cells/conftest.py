@@ -1,19 +1,12 @@
 """One warmed kernel for every real-cell test in this directory (compiling is slow; a
 kernel per test would spend minutes starting)."""
-import sys
-from pathlib import Path
 
 import pytest
 
-# The kernel harness lives in tests/, shared with tests/tools and bench/.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from ndplay_harness import Kernel  # noqa: E402
+from ndplay_harness import Kernel
 
 
 @pytest.fixture(scope="session")
 def kernel():
-    kernel = Kernel(ready_timeout=60)
-    # The first cell waits for the prelude to load (seconds when the cache is warm).
-    assert kernel.run("1", timeout=600).status == "ok"
-    yield kernel
-    kernel.shutdown(now=True)
+    with Kernel(ready_timeout=60) as kernel:
+        yield kernel.wait_for_prelude()

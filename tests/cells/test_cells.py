@@ -1,17 +1,12 @@
 """Real Rust cells through the installed kernel: what a student sees for values, errors,
 panics, crashes, displays and interrupts."""
 import os
-import re
 import threading
 import time
 
 import pytest
 
-from ndplay_harness import Kernel
-
-
-def strip_ansi(s):
-    return re.sub(r"\x1b\[[0-9;]*m", "", s)
+from ndplay_harness import INTERRUPTS, Kernel, traceback_text
 
 
 def test_first_array_needs_no_dep_and_no_use(kernel):
@@ -57,7 +52,7 @@ def test_compile_error_is_one_error_pointing_into_the_cell(kernel):
     err = cell.error
     assert err["ename"] == "E0308"
     assert "mismatched types" in err["evalue"]
-    report = strip_ansi("\n".join(err["traceback"]))
+    report = traceback_text(err)
     assert "cell:2:" in report
     assert '2 | let x: i32 = "text";' in report
     assert "^" in report
@@ -69,7 +64,7 @@ def test_compile_errors_show_the_cell_as_typed_not_as_rewritten(kernel):
     # the student must still see their own line, with the caret under their own name.
     kernel.run("let moved_b = array![1.0, 2.0];")
     cell = kernel.run("let k = 1;\nmissing_name + moved_b")
-    report = strip_ansi("\n".join(cell.error["traceback"]))
+    report = traceback_text(cell.error)
     assert "__ndplay" not in report, report
     assert "cell:2:1" in report, report
     assert "2 | missing_name + moved_b\n  | ^^^^^^^^^^^^ not found in this scope" in report, report
@@ -91,7 +86,7 @@ def test_a_bare_exit_shows_the_compile_error_itself(kernel):
     assert cell.status == "error", cell.outputs
     err = cell.error
     assert err["ename"] == "E0425", err
-    report = strip_ansi("\n".join(err["traceback"]))
+    report = traceback_text(err)
     assert "cannot find value `exit` in this scope" in report, report
     assert "1 | exit" in report and "^^^^" in report, report
 
@@ -135,7 +130,7 @@ def test_process_exit_says_what_happened_and_keeps_the_variables(kernel):
     cell = fails_after(kernel, "let before_exit = 41;", "std::process::exit(3);")
     err = cell.error
     assert err["ename"] == "ProcessDied"
-    text = strip_ansi("\n".join(err["traceback"]))
+    text = traceback_text(err)
     assert "exit(3)" in text
     assert "Nothing was lost" in text and "before_exit" in text
     # The snapshot from before the cell took over: nothing to replay, the value is there.
@@ -148,7 +143,7 @@ def test_abort_is_reported(kernel):
     cell = kernel.run("std::process::abort();")
     assert cell.error["ename"] == "ProcessDied"
     assert "abort" in cell.error["evalue"]
-    assert "before_abort" in strip_ansi("\n".join(cell.error["traceback"]))  # named as kept
+    assert "before_abort" in traceback_text(cell.error)  # named as kept
     assert kernel.run("2 + 2").result["text/plain"] == "4"
     assert kernel.run("before_abort * 5").result["text/plain"] == "5"
 
@@ -162,7 +157,9 @@ def test_several_displays_in_order_with_text(kernel):
         'println!("after");'
     )
     assert cell.status == "ok", cell.outputs
-    kinds = [(o["msg_type"], o["content"].get("text")) for o in cell.outputs if o["msg_type"] in ("stream", "display_data")]
+    kinds = [
+        (o["msg_type"], o["content"].get("text")) for o in cell.outputs if o["msg_type"] in ("stream", "display_data")
+    ]
     assert kinds == [
         ("stream", "before\n"),
         ("display_data", None),
@@ -187,15 +184,7 @@ def test_clear_output_and_update_display(kernel):
     assert cell.of_type("clear_output") == [{"wait": True}]
 
 
-def interrupt_by_message(kernel):
-    kernel.interrupt()
-
-
-def interrupt_by_sigint_to_the_process_group(kernel):
-    kernel.interrupt_by_sigint()
-
-
-@pytest.mark.parametrize("interrupt", [interrupt_by_message, interrupt_by_sigint_to_the_process_group])
+@pytest.mark.parametrize("interrupt", INTERRUPTS.values(), ids=INTERRUPTS)
 def test_interrupt_stops_an_endless_loop_within_a_second(kernel, interrupt):
     kernel.run("let survivor = 7;")
     result = {}
@@ -214,7 +203,7 @@ def test_interrupt_stops_an_endless_loop_within_a_second(kernel, interrupt):
     cell = result["cell"]
     assert cell.error["ename"] == "Interrupted", cell.error
     assert elapsed < 1.0, elapsed
-    assert "survivor" in strip_ansi("\n".join(cell.error["traceback"]))
+    assert "survivor" in traceback_text(cell.error)
     assert kernel.run("1 + 1").result["text/plain"] == "2"
     assert kernel.run("survivor * 6").result["text/plain"] == "42"
 
@@ -232,7 +221,7 @@ def test_shape_error_names_both_shapes_and_draws_the_broadcast(kernel):
     # fix; the error keeps only its first line.
     words = pictures[0]["data"]["text/plain"]
     assert "MISMATCH" in words and "fix:" in words
-    report = strip_ansi("\n".join(err["traceback"]))
+    report = traceback_text(err)
     assert report.count("could not be broadcast") == 1, report
     assert "MISMATCH" not in report and "fix:" not in report, report
     # The picture comes before the error, and the variables survive.
@@ -245,7 +234,7 @@ def test_compile_errors_speak_in_array_types(kernel):
     cell = kernel.run("let mixed = array![1, 2] + array![1.0, 2.0];")
     err = cell.error
     assert err["ename"] == "E0277"
-    report = strip_ansi("\n".join(err["traceback"]))
+    report = traceback_text(err)
     assert "Array1<{integer}>" in report
     assert "ArrayBase<OwnedRepr" not in report
     assert "hint: arrays of different element types" in report

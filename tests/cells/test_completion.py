@@ -5,16 +5,12 @@ and the kernel's memory bounded after twenty Tabs.
 
 One fresh kernel of its own: the shared one has had other tests' Tabs, and memory is
 measured from before the first."""
-import sys
 import time
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
-import completion_probe as cp  # noqa: E402
-
-from ndplay_harness import Kernel  # noqa: E402
+import completion_probe as cp
+from ndplay_harness import Kernel
 
 # Generous for a loaded CI machine; the goal is 0.5 s (bench/completion.py measures it).
 FIRST_TAB_S = 1.0
@@ -26,11 +22,8 @@ LEARNER_FIRST = {"sum()", "shape()", "dot(rhs)", "mapv(f)", "mean()", "len()", "
 
 @pytest.fixture(scope="module")
 def fresh():
-    kernel = Kernel(ready_timeout=120)
-    assert kernel.run("1", timeout=600).status == "ok"
-    result = cp.probe(kernel)
-    yield kernel, result
-    kernel.shutdown(now=True)
+    with Kernel(ready_timeout=120) as kernel:
+        yield kernel, cp.probe(kernel.wait_for_prelude())
 
 
 def test_the_first_tab_answers_at_once_with_a_learners_methods_first(fresh):

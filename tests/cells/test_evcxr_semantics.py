@@ -12,23 +12,17 @@ import textwrap
 
 import pytest
 
-from ndplay_harness import Kernel
+from ndplay_harness import Kernel, traceback_text
 
 
 @pytest.fixture(scope="module")
 def kernel():
-    kernel = Kernel(ready_timeout=60)
-    assert kernel.run("1", timeout=600).status == "ok"
-    yield kernel
-    kernel.shutdown(now=True)
-
-
-def plain(text):
-    return re.sub(r"\x1b\[[0-9;]*m", "", text)
+    with Kernel(ready_timeout=60) as kernel:
+        yield kernel.wait_for_prelude()
 
 
 def report(cell):
-    return plain("\n".join(cell.error["traceback"]))
+    return traceback_text(cell.error)
 
 
 def ok(kernel, code):
@@ -132,7 +126,10 @@ def test_question_mark_inside_closures_and_functions_is_theirs(kernel):
 
 def test_a_use_group_may_repeat_an_earlier_import(kernel):
     ok(kernel, "use std::collections::HashMap;")
-    code = "use std::collections::{HashMap, HashSet};\nlet us_s: HashSet<u8> = HashSet::new();\nlet us_m: HashMap<u8, u8> = HashMap::new();\n(us_s.len(), us_m.len())"
+    code = (
+        "use std::collections::{HashMap, HashSet};\nlet us_s: HashSet<u8> = HashSet::new();\n"
+        "let us_m: HashMap<u8, u8> = HashMap::new();\n(us_s.len(), us_m.len())"
+    )
     assert value(kernel, code) == ["(0, 0)"]
     # Both stay imported, once each.
     assert value(kernel, "HashSet::<u8>::from([1, 2]).len() + HashMap::<u8, u8>::new().len()") == ["2"]
@@ -431,7 +428,9 @@ def streams(cell):
 def test_stdout_and_stderr_of_a_cell_arrive_in_the_order_written(kernel):
     for _ in range(5):  # the race it replaces was lost now and then, not always
         cell = ok(kernel, 'println!("A"); eprintln!("B"); println!("C"); eprint!("D"); eprintln!(); println!("E");')
-        assert streams(cell) == [("stdout", "A\n"), ("stderr", "B\n"), ("stdout", "C\n"), ("stderr", "D\n"), ("stdout", "E\n")]
+        assert streams(cell) == [
+            ("stdout", "A\n"), ("stderr", "B\n"), ("stdout", "C\n"), ("stderr", "D\n"), ("stdout", "E\n")
+        ]
 
 
 def test_interleaved_lines_from_a_loop_and_a_thread_keep_their_order(kernel):
@@ -486,7 +485,8 @@ def test_a_value_with_its_own_evcxr_display_is_shown_by_it(kernel):
         kernel,
         "struct EdPlot;\nimpl EdPlot { fn evcxr_display(&self) {\n"
         '    println!("said first");\n'
-        '    println!("EVCXR_BEGIN_CONTENT application/vnd.plotly.v1+json\\n{{\\"data\\": [1, 2]}}\\nEVCXR_END_CONTENT");\n'
+        '    println!("EVCXR_BEGIN_CONTENT application/vnd.plotly.v1+json'
+        '\\n{{\\"data\\": [1, 2]}}\\nEVCXR_END_CONTENT");\n'
         "} }",
     )
     plot = ok(kernel, "EdPlot")
@@ -511,7 +511,8 @@ def test_render_comes_before_evcxr_display_and_debug_after(kernel):
         kernel,
         "#[derive(Debug)] struct EdBoth;\n"
         "impl Render for EdBoth { fn mime_bundle(&self) -> MimeBundle { MimeBundle::new(\"by Render\") } }\n"
-        'impl EdBoth { fn evcxr_display(&self) { println!("EVCXR_BEGIN_CONTENT text/plain\\nby evcxr\\nEVCXR_END_CONTENT"); } }\n'
+        'impl EdBoth { fn evcxr_display(&self) { '
+        'println!("EVCXR_BEGIN_CONTENT text/plain\\nby evcxr\\nEVCXR_END_CONTENT"); } }\n'
         "#[derive(Debug)] struct EdPlain;",
     )
     assert value(kernel, "EdBoth") == ["by Render"]
@@ -524,10 +525,12 @@ def test_a_crates_type_with_evcxr_display_is_shown_by_it_and_a_private_one_is_no
         "ndplay_sem_fancy",
         "pub struct Fancy(pub u8);\nimpl Fancy {\n    pub fn evcxr_display(&self) {\n"
         '        println!("EVCXR_BEGIN_CONTENT text/html\\n<i>fancy {}</i>\\nEVCXR_END_CONTENT", self.0);\n    }\n}\n'
-        "#[derive(Debug)]\npub struct Quiet;\nimpl Quiet {\n    #[allow(dead_code)]\n    fn evcxr_display(&self) { println!(\"private\"); }\n}\n"
+        "#[derive(Debug)]\npub struct Quiet;\nimpl Quiet {\n    #[allow(dead_code)]\n"
+        "    fn evcxr_display(&self) { println!(\"private\"); }\n}\n"
         # As evcxr_image does it: a trait, imported by the cell, gives a crate's type its display.
         "#[derive(Debug)]\npub struct Picture;\npub trait PictureDisplay { fn evcxr_display(&self); }\n"
-        'impl PictureDisplay for Picture { fn evcxr_display(&self) { println!("EVCXR_BEGIN_CONTENT image/png\\nAAAA\\nEVCXR_END_CONTENT"); } }\n',
+        "impl PictureDisplay for Picture { fn evcxr_display(&self) { "
+        'println!("EVCXR_BEGIN_CONTENT image/png\\nAAAA\\nEVCXR_END_CONTENT"); } }\n',
     )
     ok(kernel, f":dep {crate}")
     assert ok(kernel, "ndplay_sem_fancy::Fancy(3)").result["text/html"] == "<i>fancy 3</i>"

@@ -1,12 +1,9 @@
 """Faults a cell can cause (issue 6): each ends with "the next cell works, and the earlier
 variables are as promised" — since issue 13, kept with their values (a snapshot of the
 process from before the cell takes over; see tests/cells/test_nothing_lost.py)."""
-import re
 import time
 
-
-def strip_ansi(s):
-    return re.sub(r"\x1b\[[0-9;]*m", "", s)
+from ndplay_harness import traceback_text
 
 
 def died(kernel, code):
@@ -15,7 +12,7 @@ def died(kernel, code):
     assert cell.status == "error", cell.outputs
     err = cell.error
     assert err["ename"] == "ProcessDied", err
-    text = strip_ansi("\n".join(err["traceback"]))
+    text = traceback_text(err)
     assert "fault_witness" in text  # named
     assert "Nothing was lost" in text
     assert kernel.run("3 * 3").result["text/plain"] == "9"

@@ -1,15 +1,15 @@
 """The catalogue of beginner mistakes (tests/mistakes/catalogue.toml): every entry's cell
 gives exactly its stored message, short, naming the mistake and showing the fix; and the
 fix runs. All on the one warmed kernel: a compile error answers in a tenth of a second."""
-import re
 import tomllib
 from pathlib import Path
 
 import pytest
 
+from ndplay_harness import traceback_text
+
 CATALOGUE = Path(__file__).resolve().parents[1] / "mistakes" / "catalogue.toml"
 ENTRIES = tomllib.loads(CATALOGUE.read_text())["mistake"]
-ANSI = re.compile("\x1b\\[[0-9;]*m")
 # The issue's bound: no message longer than this many lines (rustc's own for `a / 2.0` is ~20).
 MAX_LINES = 25
 
@@ -38,7 +38,7 @@ def test_a_mistake_is_named_and_its_fix_works(clean, entry):
         assert clean.run(entry["setup"]).status == "ok"
     cell = clean.run(entry["cell"])
     assert cell.status == "error", cell.outputs
-    message = ANSI.sub("", "\n".join(cell.error["traceback"])).rstrip("\n") + "\n"
+    message = traceback_text(cell.error).rstrip("\n") + "\n"
     assert message == entry["message"]
     assert len(message.splitlines()) <= MAX_LINES
     assert any(n in message for n in entry["names"]), entry["names"]
@@ -54,10 +54,7 @@ def test_every_rustc_suggestion_is_in_the_message_or_the_entry_says_why():
     # rustc's own report of each cell (the kernel's recorded rustc command, the cell inside a
     # function): every line it suggests with the change in place must be in ndplay's stored
     # message, unless the entry's `why` says why not.
-    import sys
-
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
-    import mistakes
+    import mistakes  # scripts/mistakes.py (pyproject.toml's pythonpath)
 
     args = mistakes.rustc_command()
     lost = {}

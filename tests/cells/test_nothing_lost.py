@@ -2,32 +2,31 @@
 existed before the cell exists after it, with its value from before the cell, and only the
 cell's own changes are gone. (The kernel forks a snapshot of the process that runs cells
 before each cell; when the cell's process dies, the snapshot takes over.)"""
-import re
 import threading
 import time
 
 import pytest
-from ndplay_harness import Kernel
 
-
-def strip_ansi(s):
-    return re.sub(r"\x1b\[[0-9;]*m", "", s)
-
-
-def text_of(cell):
-    return strip_ansi("\n".join(cell.error["traceback"]))
+from ndplay_harness import INTERRUPTS, Kernel, traceback_text
 
 
 def define(kernel):
     """Variables of several kinds, and what reading them back must give."""
-    assert kernel.run("let mut nl_a = array![1.0, 2.0, 3.0];\nlet nl_m = array![[1, 2], [3, 4]];\nlet nl_s = String::from(\"kept\");").status == "ok"
+    setup = (
+        "let mut nl_a = array![1.0, 2.0, 3.0];\nlet nl_m = array![[1, 2], [3, 4]];\n"
+        'let nl_s = String::from("kept");'
+    )
+    assert kernel.run(setup).status == "ok"
     return "format!(\"{} {} {}\", nl_a.sum(), nl_m.sum(), nl_s)", '"6 10 kept"'
 
 
 CRASHES = {
     "abort": ("std::process::abort();", "abort"),
     "segfault": ("unsafe { (16 as *mut i32).write_volatile(1); }", "segmentation fault"),
-    "stack overflow": ("fn nl_deep(n: u64) -> u64 { let a = [n; 1000]; nl_deep(a[7] + 1) + a[3] }\nnl_deep(0);", "stack overflow"),
+    "stack overflow": (
+        "fn nl_deep(n: u64) -> u64 { let a = [n; 1000]; nl_deep(a[7] + 1) + a[3] }\nnl_deep(0);",
+        "stack overflow",
+    ),
     "out of memory": ("let nl_huge: Vec<u8> = vec![1u8; 1usize << 45]; nl_huge.len()", "out of memory"),
     "exit(3)": ("std::process::exit(3);", "exit(3)"),
 }
@@ -42,21 +41,13 @@ def test_a_crash_keeps_every_variable_with_its_value(kernel, name):
     assert cell.status == "error"
     assert cell.error["ename"] == "ProcessDied", cell.error
     assert cause in cell.error["evalue"]
-    text = text_of(cell)
+    text = traceback_text(cell.error)
     assert "Nothing was lost" in text and "nl_a" in text, text
     assert "changes are undone (to nl_a)" in text, text
     assert kernel.run(read).result["text/plain"] == expected
 
 
-def interrupt_by_message(kernel):
-    kernel.interrupt()
-
-
-def interrupt_by_sigint_to_the_process_group(kernel):
-    kernel.interrupt_by_sigint()
-
-
-def interrupted(kernel, code, interrupt=interrupt_by_message, after=2.0):
+def interrupted(kernel, code, interrupt=Kernel.interrupt, after=2.0):
     """Runs `code` and interrupts it `after` seconds later; the cell, and the seconds from
     the interrupt to its reply."""
     result = {}
@@ -70,13 +61,13 @@ def interrupted(kernel, code, interrupt=interrupt_by_message, after=2.0):
     return result["cell"], time.monotonic() - stop
 
 
-@pytest.mark.parametrize("interrupt", [interrupt_by_message, interrupt_by_sigint_to_the_process_group])
+@pytest.mark.parametrize("interrupt", INTERRUPTS.values(), ids=INTERRUPTS)
 def test_an_interrupted_loop_keeps_every_variable_and_is_back_in_half_a_second(kernel, interrupt):
     read, expected = define(kernel)
     cell, seconds = interrupted(kernel, "nl_a[1] = -1.0;\nloop {}", interrupt)
     assert cell.error["ename"] == "Interrupted"
     assert seconds < 0.5, seconds
-    assert "Nothing was lost" in text_of(cell)
+    assert "Nothing was lost" in traceback_text(cell.error)
     started = time.monotonic()
     assert kernel.run(read).result["text/plain"] == expected
     assert time.monotonic() - started < 2
@@ -94,7 +85,9 @@ def test_two_interrupts_in_a_row(kernel):
 def test_an_interrupt_while_the_cell_still_compiles(kernel):
     read, expected = define(kernel)
     # Thousands of statements: seconds to compile, so the interrupt lands in rustc.
-    slow = "\n".join(f"let nl_c{i}: Vec<i64> = (0..{i}).map(|x| x * {i}).filter(|x| x % 3 == 0).collect();" for i in range(3000))
+    slow = "\n".join(
+        f"let nl_c{i}: Vec<i64> = (0..{i}).map(|x| x * {i}).filter(|x| x % 3 == 0).collect();" for i in range(3000)
+    )
     cell, seconds = interrupted(kernel, slow, after=0.5)
     assert cell.error["ename"] == "Interrupted"
     assert "while it compiled" in cell.error["evalue"], cell.error
@@ -103,7 +96,8 @@ def test_an_interrupt_while_the_cell_still_compiles(kernel):
 
 
 def test_a_100_mb_array_survives_an_interrupt(kernel):
-    assert kernel.run("let nl_big = Array1::<f64>::from_elem(13_000_000, 2.5); nl_big.len()").result["text/plain"] == "13000000"
+    big = kernel.run("let nl_big = Array1::<f64>::from_elem(13_000_000, 2.5); nl_big.len()")
+    assert big.result["text/plain"] == "13000000"
     cell, _ = interrupted(kernel, "nl_big.len();\nloop {}")
     assert cell.error["ename"] == "Interrupted"
     assert kernel.run("nl_big.sum()").result["text/plain"] == "32500000.0"
@@ -115,10 +109,10 @@ def test_without_snapshots_restore_brings_back_every_loss():
     with Kernel(env={"NDPLAY_SNAPSHOTS": "0", "NDPLAY_SPARE": "0"}) as k:
         assert k.run("let first = 1;").status == "ok"
         cell = k.run("std::process::exit(3);")
-        assert "Variables lost: first" in text_of(cell)
+        assert "Variables lost: first" in traceback_text(cell.error)
         assert k.run("let second = 2;").status == "ok"
         cell = k.run("std::process::abort();")
-        assert "Variables lost: second" in text_of(cell)
+        assert "Variables lost: second" in traceback_text(cell.error)
         restored = k.run(":restore", timeout=300)
         assert restored.status == "ok", restored.outputs
         assert "Restored 2 cells" in restored.stdout

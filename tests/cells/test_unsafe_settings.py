@@ -1,13 +1,7 @@
 """Settings the kernel must refuse, saying why, rather than run unsafely or silently differ
 from what was asked (issue 24): a cache another user could change, a memory limit it cannot
 read. Each kernel here is fresh (no spare: a spare was started with other settings)."""
-import re
-
-from ndplay_harness import Kernel
-
-
-def strip_ansi(s):
-    return re.sub(r"\x1b\[[0-9;]*m", "", s)
+from ndplay_harness import Kernel, traceback_text
 
 
 def first_cell_error(env, cwd):
@@ -15,7 +9,7 @@ def first_cell_error(env, cwd):
         cell = kernel.run("1 + 1", timeout=120)
         assert cell.status == "error", cell.outputs
         err = cell.error
-        return err, strip_ansi("\n".join(err["traceback"]))
+        return err, traceback_text(err)
 
 
 def test_a_cache_under_tmp_is_refused_and_nothing_is_built_there(tmp_path):

@@ -2,7 +2,6 @@
 environment, tests/hub/requirements.txt), configurable-http-proxy (npm, tests/hub/package.json),
 PAM logins of local users, each student's single-user Jupyter server started as that user.
 Run as root, like a Littlest JupyterHub."""
-import json
 import os
 import secrets
 import socket
@@ -12,7 +11,7 @@ from pathlib import Path
 
 import requests
 
-from multiuser import BASE, PREFIX, ROOT
+from multiuser import BASE, PREFIX
 
 HERE = Path(__file__).resolve().parent
 PROXY = HERE / "node_modules" / ".bin" / "configurable-http-proxy"

@@ -135,7 +135,7 @@ def student_env(user, extra=None):
 def as_student(user, argv, extra_env=None, **kw):
     """Runs `argv` as the student, with only their environment."""
     env = student_env(user, extra_env)
-    cmd = ["runuser", "-u", user.pw_name, "--", "env", "-i"] + [f"{k}={v}" for k, v in env.items()] + [str(a) for a in argv]
+    cmd = ["runuser", "-u", user.pw_name, "--", "env", "-i", *(f"{k}={v}" for k, v in env.items()), *map(str, argv)]
     return subprocess.run(cmd, capture_output=True, text=True, cwd=user.pw_dir, **kw)
 
 

@@ -23,7 +23,8 @@ class Student:
         self.session = uuid.uuid4().hex
 
     async def _json(self, method, path, body=None):
-        request = HTTPRequest(f"{self.base}{path}", method=method, headers={**self.headers, "Content-Type": "application/json"},
+        headers = {**self.headers, "Content-Type": "application/json"}
+        request = HTTPRequest(f"{self.base}{path}", method=method, headers=headers,
                               body=None if body is None else json.dumps(body), request_timeout=300)
         response = await AsyncHTTPClient().fetch(request)
         return json.loads(response.body) if response.body else None

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from hub import Hub, new_password, set_password
 from cpu_by_user import cpu_seconds, spent
+from hub import Hub, new_password, set_password
 from memory_by_user import by_user
 from multiuser import CACHE, KERNEL_NAME, ROOT, STUDENT_PREFIX, create_student, install_shared, remove_student
 from notebook_client import Student, code_cells
@@ -103,7 +103,7 @@ def summary(runs):
 
 
 def failures(runs, users):
-    return [(u.pw_name, i, status, error) for u, (_, results) in zip(users, runs)
+    return [(u.pw_name, i, status, error) for u, (_, results) in zip(users, runs, strict=True)
             for i, (_, status, error) in enumerate(results) if status != "ok"]
 
 
@@ -160,8 +160,9 @@ def test_six_students_run_lesson_1_at_once(hub):
         "seconds_in_cells": round(sum(t for t, _, _ in whole[0][1]), 2),
         "slowest_cells_s": sorted((round(t, 2) for t, _, _ in whole[0][1]), reverse=True)[:3],
         "cpu_s": round(sum(cpu_whole.values()), 1)}
-    report["class_total_mb_idle"] = round(sum(v["total"] for k, v in idle_memory.items() if k != alone_user[0].pw_name))
-    report["class_rss_mb_idle"] = round(sum(v["rss_total"] for k, v in idle_memory.items() if k != alone_user[0].pw_name))
+    class_idle = [v for k, v in idle_memory.items() if k != alone_user[0].pw_name]
+    report["class_total_mb_idle"] = round(sum(v["total"] for v in class_idle))
+    report["class_rss_mb_idle"] = round(sum(v["rss_total"] for v in class_idle))
     REPORT.parent.mkdir(parents=True, exist_ok=True)
     REPORT.write_text(json.dumps(report, indent=1))
     print(json.dumps(report, indent=1))

@@ -10,8 +10,18 @@ from pathlib import Path
 
 import pytest
 
-from multiuser import (BINARY, CACHE, KERNEL_NAME, PREFIX, STUDENT_PREFIX, as_student, create_student,
-                       install_shared, remove_student, student_json)
+from multiuser import (
+    BINARY,
+    CACHE,
+    KERNEL_NAME,
+    PREFIX,
+    STUDENT_PREFIX,
+    as_student,
+    create_student,
+    install_shared,
+    remove_student,
+    student_json,
+)
 
 # The goal for a student's first cell ever on the hub.
 FIRST_CELL_GOAL_S = 3.0
@@ -123,4 +133,5 @@ def test_a_spare_leaves_when_the_machine_is_short_of_memory(students):
     assert done.returncode == 0, done.stderr
     log = (Path(ann.pw_dir) / ".cache/ndplay/spare.log")
     assert not os.path.exists(sock)
-    assert "short of memory (NDPLAY_SPARE_MIN_AVAILABLE); exiting" in done.stderr + (log.read_text() if log.exists() else ""), done.stderr
+    said = done.stderr + (log.read_text() if log.exists() else "")
+    assert "short of memory (NDPLAY_SPARE_MIN_AVAILABLE); exiting" in said, done.stderr

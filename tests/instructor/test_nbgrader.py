@@ -101,8 +101,10 @@ def answer(released, answers):
     stub = re.compile(r"// YOUR CODE HERE\n\s*todo!\(\)")
     stubs = [c for c in nb.cells if c.cell_type == "code" and stub.search(c.source)]
     assert len(stubs) == len(answers)
-    for cell, code in zip(stubs, answers):
-        cell.source = stub.sub(lambda _: code, cell.source)
+    for cell, code in zip(stubs, answers, strict=True):
+        # A function, so that backslashes in the answer are not read as escapes; `code`
+        # bound now, for this cell.
+        cell.source = stub.sub(lambda _, code=code: code, cell.source)
     return nb
 
 

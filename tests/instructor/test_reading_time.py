@@ -8,7 +8,6 @@ TOLERANCE (10 %) away from what the part states: change a lesson, and the test s
 whether its stated time still holds. They also check what the split into parts promised:
 names that sort in reading order, and little set-up before a part's first idea.
 """
-import importlib.util
 import json
 import re
 import subprocess
@@ -17,14 +16,12 @@ from pathlib import Path
 
 import pytest
 
+import reading_time  # scripts/reading_time.py (pyproject.toml's pythonpath)
+
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "reading_time.py"
 LESSONS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 MAX_SETUP_LINES = 15
-
-_spec = importlib.util.spec_from_file_location("reading_time", SCRIPT)
-reading_time = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(reading_time)
 
 
 def test_the_script_prints_a_row_per_lesson_and_passes():

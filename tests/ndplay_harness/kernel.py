@@ -118,6 +118,13 @@ class Kernel:
         """Seconds since asking for this kernel."""
         return time.perf_counter() - self.started
 
+    def wait_for_prelude(self, timeout=600):
+        """Runs a first cell, which waits for the prelude to load (seconds when the cache is
+        warm, minutes when cold); returns the kernel, ready for cells that are timed."""
+        cell = self.run("1", timeout=timeout)
+        assert cell.status == "ok", cell.outputs
+        return self
+
     def run(self, code, timeout=120):
         outputs = []
         started = time.perf_counter()
@@ -168,3 +175,11 @@ class Kernel:
 
     def __exit__(self, *exc):
         self.shutdown()
+
+
+# The two ways a client stops a cell, by the names the tests are parametrized with (their
+# test ids): `pytest.mark.parametrize("interrupt", INTERRUPTS.values(), ids=INTERRUPTS)`.
+INTERRUPTS = {
+    "interrupt_by_message": Kernel.interrupt,
+    "interrupt_by_sigint_to_the_process_group": Kernel.interrupt_by_sigint,
+}

@@ -5,16 +5,7 @@ import time
 
 import psutil
 
-
-def _status_kb(pid, key):
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith(key + ":"):
-                    return int(line.split()[1])
-    except (OSError, ValueError):
-        pass
-    return None
+from .procs import status_kb
 
 
 def spare_pids(procs):
@@ -70,7 +61,7 @@ class MemorySampler:
             total = 0
             now = time.perf_counter()
             for p in procs:
-                rss = _status_kb(p.pid, "VmRSS")
+                rss = status_kb(p.pid, "VmRSS")
                 if rss is None:
                     continue
                 total += rss
@@ -81,7 +72,7 @@ class MemorySampler:
                 if name == "cargo":
                     self.cargo.setdefault(p.pid, [now, now])[1] = now
                 if name == self.name:
-                    hwm = _status_kb(p.pid, "VmHWM") or 0
+                    hwm = status_kb(p.pid, "VmHWM") or 0
                     self.hwm[p.pid] = max(self.hwm.get(p.pid, 0), hwm)
             self.total_kb = max(self.total_kb, total)
             self._stop.wait(0.05)

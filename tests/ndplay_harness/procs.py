@@ -1,4 +1,5 @@
-"""Processes, read from /proc (Linux): which one serves a kernel, and whether one runs."""
+"""Processes, read from /proc (Linux): which one serves a kernel, whether one runs, and
+the sizes its status reports."""
 import os
 
 
@@ -10,6 +11,19 @@ def _stat(pid):
             return f.read().rsplit(")", 1)[1].split()
     except (FileNotFoundError, ProcessLookupError):
         return None
+
+
+def status_kb(pid, key):
+    """A size in /proc/PID/status (`VmRSS`, `VmHWM`, …), in kB; None when the process is
+    gone."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith(key + ":"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return None
 
 
 def running(pid):

@@ -11,8 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from ndplay_harness import Kernel  # noqa: E402
+from ndplay_harness import Kernel, status_kb
 
 SETUP = "let a = array![1.0, 2.0, 3.0];\nlet m = Array2::<f64>::zeros((2, 3));\nlet v = vec![1, 2, 3];\nlet x = 2.5f64;"
 
@@ -48,14 +47,8 @@ def inspect(kc, code, cursor=None, timeout=60):
 
 
 def rss_mb(pid):
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return None
+    kb = status_kb(pid, "VmRSS")
+    return None if kb is None else kb / 1024
 
 
 def analysis_processes(pid):

@@ -5,10 +5,8 @@ Usage: python tests/tools/first_cells.py [KERNEL_NAME [CELL...]]   (JUPYTER_PATH
 import os
 import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from ndplay_harness import Kernel  # noqa: E402
+from ndplay_harness import Kernel
 
 CELLS = [
     "let a = array![1.0, 2.0, 3.0]; a",

@@ -9,10 +9,8 @@ bench/widget_move.py runs `time_moves` for the benchmark's row.
 import statistics
 import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from ndplay_harness import Kernel  # noqa: E402
+from ndplay_harness import Kernel
 
 CELL = """let scale = slider("scale", 1..=50);
 interact(&scale, |s| Array2::<f64>::from_shape_fn((100, 100), |(i, j)| (i * j) as f64 * s as f64))"""
