@@ -55,6 +55,8 @@ GOALS = {
     "rerun_check": Goal(27, "`ndplay check` of the {notebooks} notebooks the second time ≤ {limit} s", 25.0),
     "first_tab": Goal(27, "the first Tab (`a.` on an Array1<f64>) ≤ {limit} s", 0.5),
     "tabs_memory_mb": Goal(27, "kernel memory after 20 varied Tabs ≤ +{limit} MB", 60),
+    "fresh_machine_s": Goal(27, "a fresh machine: scripts/lab.sh from a clean clone to a first cell's answer "
+                            "≤ {limit} s (bench/fresh_machine.py)", 480),
     # Issue 14: widgets.
     "slider_move_ms": Goal(14, "slider move → new 100×100 output ≤ {limit} ms (kernel side, {moves} moves)", 100),
 }

@@ -51,6 +51,8 @@ class Student:
         started = time.perf_counter()
         await self.ws.write_message(json.dumps(msg))
         status, error, idle = None, None, False
+        # What the cell showed, as text (execute_result and display_data): the caller may check it.
+        self.shown = []
         deadline = started + timeout
         while status is None or not idle:
             raw = await asyncio.wait_for(self.ws.read_message(), timeout=max(1, deadline - time.perf_counter()))
@@ -62,9 +64,26 @@ class Student:
             if m["msg_type"] == "execute_reply":
                 status = m["content"]["status"]
                 error = m["content"].get("ename")
+            elif m["msg_type"] in ("execute_result", "display_data"):
+                self.shown.append(m["content"]["data"].get("text/plain", ""))
             elif m["msg_type"] == "status" and m["content"]["execution_state"] == "idle":
                 idle = True
         return time.perf_counter() - started, status, error
+
+    async def complete(self, code, timeout=60):
+        """Tab at the end of `code`: (seconds to the reply, the matches)."""
+        msg = self._message("complete_request", {"code": code, "cursor_pos": len(code)})
+        started = time.perf_counter()
+        await self.ws.write_message(json.dumps(msg))
+        deadline = started + timeout
+        while True:
+            raw = await asyncio.wait_for(self.ws.read_message(), timeout=max(1, deadline - time.perf_counter()))
+            if raw is None:
+                raise RuntimeError(f"{self.user}'s kernel websocket closed")
+            m = json.loads(raw)
+            mine = m.get("parent_header", {}).get("msg_id") == msg["header"]["msg_id"]
+            if mine and m["msg_type"] == "complete_reply":
+                return time.perf_counter() - started, m["content"]["matches"]
 
     async def close(self):
         self.ws.close()
