@@ -114,13 +114,17 @@ def main():
     head = subprocess.run(["git", "-C", str(clone), "rev-parse", "--short", "HEAD"], capture_output=True,
                           text=True, check=True).stdout.strip()
     port, token = free_port(), secrets.token_hex(16)
-    env = {**os.environ,
+    # Nothing of a caller's set-up leaks in (bench/run.sh exports its own Jupyter path,
+    # caches and NDPLAY_ switches): a fresh machine has none of them.
+    inherited = {k: v for k, v in os.environ.items()
+                 if not k.startswith(("NDPLAY_", "JUPYTER", "EVCXR_", "CARGO_", "PIP_"))
+                 and k not in ("XDG_CACHE_HOME", "BENCH_WORK", "VIRTUAL_ENV", "RUSTFLAGS", "RUSTC_WRAPPER")}
+    env = {**inherited,
            "CARGO_HOME": str(work / "cargo-home"), "PIP_NO_CACHE_DIR": "1",
            "NDPLAY_CACHE_DIR": str(work / "ndplay-cache"),
            "JUPYTER_CONFIG_DIR": str(work / "jupyter-config"), "JUPYTER_DATA_DIR": str(work / "jupyter-data"),
            "JUPYTER_RUNTIME_DIR": str(work / "jupyter-runtime")}
     # The toolchain stays the machine's: rustup's proxies, found on PATH, with its own home.
-    env.pop("VIRTUAL_ENV", None)
     load_before = os.getloadavg()
     started = time.perf_counter()
     lab = subprocess.Popen(
