@@ -6,21 +6,15 @@ benchmark starts every ndplay kernel (from a warm spare); tests/cells/test_compl
 asserts on the same numbers with CI's margins.
 """
 import completion_probe
+from fresh_kernels import in_fresh_kernels
 from goals import GOALS
 
 
 def bench(start_session, wait_for_spare, args, sessions):
     """`sessions` fresh ndplay kernels, one probe each."""
-    runs = []
-    for _ in range(sessions):
-        wait_for_spare(args)
-        s, _ = start_session("ndplay", args)
-        try:
-            r = completion_probe.probe(s.kernel)
-        finally:
-            s.close()
+    runs = in_fresh_kernels(start_session, wait_for_spare, args, sessions, completion_probe.probe)
+    for r in runs:
         r["first_matches"] = r["first_matches"][:10]
-        runs.append(r)
     return {"runs": runs}
 
 

@@ -7,6 +7,7 @@ This is the kernel's share of the 100 ms goal; the browser tier (tests/browser) 
 the whole way to the painted output.
 """
 import widget_moves
+from fresh_kernels import in_fresh_kernels
 
 # Moves timed in each kernel (the first one of each kernel is timed too: no warm-up).
 MOVES = 30
@@ -14,13 +15,6 @@ MOVES = 30
 
 def bench(start_session, wait_for_spare, args, sessions):
     """`sessions` fresh ndplay kernels, MOVES moves each; milliseconds per move."""
-    runs = []
-    for _ in range(sessions):
-        wait_for_spare(args)
-        s, _ = start_session("ndplay", args)
-        try:
-            times = widget_moves.time_moves(s.kernel, MOVES)
-        finally:
-            s.close()
-        runs.append({key: [t * 1e3 for t in v] for key, v in times.items()})
-    return {"moves": MOVES, "runs": runs}
+    runs = in_fresh_kernels(start_session, wait_for_spare, args, sessions,
+                            lambda kernel: widget_moves.time_moves(kernel, MOVES))
+    return {"moves": MOVES, "runs": [{key: [t * 1e3 for t in v] for key, v in times.items()} for times in runs]}
