@@ -250,7 +250,8 @@ pub fn precompile(root: &Path, exe: &Path, notebooks: &[PathBuf]) -> Result<()> 
     }
     let _ = std::fs::remove_dir_all(&scratch);
     publish(root)?;
-    eprintln!("  {} compiled cells kept in {} ({} new)", count(), cells.display(), count().saturating_sub(before));
+    let after = count();
+    eprintln!("  {after} compiled cells kept in {} ({} new)", cells.display(), after.saturating_sub(before));
     Ok(())
 }
 
