@@ -61,7 +61,8 @@
 //!   `row`/`column`, and `interact`, whose closure reruns on every move in the browser.
 //! - [`input`] — `input` and `password`, answered through Jupyter's stdin channel.
 //! - [`progress`] — `progress(iterable)`: a bar that updates in place while a loop runs.
-//! - [`timeit`] — `timeit(|| expr)`, IPython's `%timeit` for cells.
+//! - [`timeit`] — `timeit(|| expr)`, IPython's `%timeit` for cells; `timeit_n(loops, runs, || expr)`
+//!   is `%timeit -n loops -r runs`.
 //! - [`words`] — the phrases several renderers print: shapes as Python tuples, lists of
 //!   counts.
 //!
@@ -127,7 +128,7 @@ pub mod prelude {
 
     pub use crate::input::{input, password};
     pub use crate::progress::{progress, Progress};
-    pub use crate::timeit::{timeit, Timing};
+    pub use crate::timeit::{timeit, timeit_n, Timing};
     pub use crate::widgets::{
         checkbox, column, dropdown, interact, row, slider, Checkbox, Dropdown, Interact, Slider, WidgetBox,
     };

@@ -236,6 +236,18 @@ def test_timeit_reports_as_ipython(kernel):
     assert re.match(pattern, text), text
 
 
+def test_timeit_n_runs_as_asked_without_calibrating(kernel):
+    cell = kernel.run(
+        "let mut calls = 0u64;\nlet t = timeit_n(100, 3, || calls += 1);\nprintln!(\"{calls}\");\nt", timeout=120
+    )
+    assert cell.status == "ok", cell.outputs
+    assert cell.stdout == "300\n"
+    assert cell.result["text/plain"].endswith("per loop (mean ± std. dev. of 3 runs, 100 loops each)")
+    refused = kernel.run("timeit_n(0, 3, || 1)")
+    assert refused.status == "error"
+    assert "needs at least 1 loop and 1 run (got 0 and 3)" in traceback_text(refused.error), refused.outputs
+
+
 def test_progress_updates_one_bar_in_place(kernel):
     cell = kernel.run(
         "let mut total = 0;\n"

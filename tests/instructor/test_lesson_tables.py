@@ -17,7 +17,7 @@ LESSONS = sorted((Path(__file__).resolve().parents[2] / "notebooks").glob("*.ipy
 # How the course's own names appear in a table's code: each is not ndarray's.
 COURSE_NAMES = [
     r"\.cast::<", r"\bfloor_div\(", r"\bouter\(", r"\.dtype\(\)", r"\bRng::new\(", r"\brng\.normal\(",
-    r"\btimeit\(", r"\bhealth\(", r"\bcheck\(", r"\bslider\(", r"\binteract\(", r"\bchart\(\)",
+    r"\btimeit\(", r"\btimeit_n\(", r"\bhealth\(", r"\bcheck\(", r"\bslider\(", r"\binteract\(", r"\bchart\(\)",
     r"\bexplain_broadcast\(", r"\bexplain_dot\(", r"\bshape_diagram\(", r"\bplot::", r"\bndplay::course\b",
 ]
 CELL = re.compile(r"(?<!\\)\|")
