@@ -17,12 +17,13 @@
 //! - [`control`]: the control requests;
 //! - [`replies`]: replies both channels build (kernel info, malformed and aborted requests);
 //! - [`engine`]: the [`engine::Engine`] trait and the typed outputs and errors it returns;
-//! - [`history`]: what `history_request` searches;
+//! - [`history`]: what `history_request` searches, with [`glob`]'s patterns;
 //! - [`comms`]: the open comms (widget models), for `comm_info_request` and restarts.
 
 pub mod comms;
 pub mod control;
 pub mod engine;
+pub mod glob;
 pub mod history;
 mod kernel;
 pub mod replies;
