@@ -1,6 +1,7 @@
 //! The kernel's log: one line per event, prefixed `ndplay:`.
 //!
-//! Every layer logs through [`log`], so no layer has to import another's logger. Lines go
+//! Every layer logs through [`log!`](crate::log!), which formats as `format!` does, so no
+//! layer has to import another's logger. Lines go
 //! to stderr, and a kernel sends its stderr to a log file ([`to_file`], in the cache
 //! directory): in `jupyter console` a kernel's stderr is the terminal, and progress lines
 //! written there would overwrite the prompt. What the user must see before the kernel
@@ -8,9 +9,17 @@
 
 use std::path::{Path, PathBuf};
 
-/// Writes one log line.
-pub fn log(text: &str) {
-    eprintln!("ndplay: {text}");
+/// Writes one log line, formatted as `format!` does: `log!("cell {n} compiled")`.
+#[macro_export]
+macro_rules! log {
+    ($($arg:tt)*) => {
+        $crate::log::write(format_args!($($arg)*))
+    };
+}
+
+/// The one place a log line is written; call it through [`log!`](crate::log!).
+pub fn write(line: std::fmt::Arguments<'_>) {
+    eprintln!("ndplay: {line}");
 }
 
 /// The file a kernel logs to.
@@ -41,6 +50,6 @@ pub fn to_file(path: &Path) -> std::io::Result<()> {
     if unsafe { libc::dup2(file.as_raw_fd(), 2) } < 0 {
         return Err(std::io::Error::last_os_error());
     }
-    log(&format!("kernel {} started, {}", std::process::id(), chrono::Local::now().format("%Y-%m-%d %H:%M:%S")));
+    crate::log!("kernel {} started, {}", std::process::id(), chrono::Local::now().format("%Y-%m-%d %H:%M:%S"));
     Ok(())
 }

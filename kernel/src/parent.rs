@@ -10,7 +10,7 @@
 
 use std::time::Duration;
 
-use crate::log::log;
+use crate::log;
 
 /// How often the parent is checked. A second, as ipykernel does: an orphan costs nothing
 /// noticeable for that long, and the check is one system call.
@@ -46,14 +46,14 @@ pub fn watch() {
         std::thread::sleep(POLL_EVERY);
         // SAFETY: as above.
         if unsafe { libc::getppid() } != parent {
-            log(&format!("the process that started this kernel ({parent}) is gone: shutting down"));
+            log!("the process that started this kernel ({parent}) is gone: shutting down");
             end_group();
         }
     });
     // SAFETY: as above; `old` is the mask this thread had.
     unsafe { libc::pthread_sigmask(libc::SIG_SETMASK, &old, std::ptr::null_mut()) };
     if let Err(e) = spawned {
-        log(&format!("cannot watch the process that started this kernel: {e}"));
+        log!("cannot watch the process that started this kernel: {e}");
     }
 }
 

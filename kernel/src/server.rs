@@ -14,7 +14,7 @@ use crate::core::engine::{Engine, Interrupter};
 use crate::engine::broken::BrokenEngine;
 use crate::engine::mock::MockEngine;
 use crate::engine::rust::RustEngine;
-use crate::log::log;
+use crate::log;
 use crate::{core, wire};
 
 /// What the kernel evaluates with.
@@ -68,7 +68,7 @@ fn start_engine(kind: EngineKind, engine_ready: fn()) -> Box<dyn Engine> {
         EngineKind::Mock => Box::new(MockEngine::default()),
         EngineKind::Rust => {
             let started = std::time::Instant::now();
-            let progress = |step: &str| log(&format!("[{:>5.2}s] {step}", started.elapsed().as_secs_f64()));
+            let progress = |step: &str| log!("[{:>5.2}s] {step}", started.elapsed().as_secs_f64());
             match RustEngine::start(&progress) {
                 Ok(e) => {
                     progress("ready");
@@ -90,7 +90,7 @@ fn ignore_sigint() {
             if tokio::signal::ctrl_c().await.is_err() {
                 return;
             }
-            log("SIGINT received; use the interrupt button to stop a cell");
+            log!("SIGINT received; use the interrupt button to stop a cell");
             if let Some(i) = SIGINT_TARGET.get() {
                 i.interrupt();
             }

@@ -37,7 +37,7 @@ use serde::{Deserialize, Serialize};
 use crate::core::engine::{Engine, Interrupter};
 use crate::engine::rust::slot::try_lock;
 use crate::engine::rust::{prelude, RustEngine};
-use crate::log::log;
+use crate::log;
 use crate::{server, wire};
 
 /// How long the next spare waits after a kernel's engine is ready.
@@ -108,10 +108,10 @@ pub fn adopt(connection_file: &Path, allow_unsigned: bool) -> Option<i32> {
     reader.read_line(&mut line).ok()?;
     let reply: Reply = serde_json::from_str(&line).ok()?;
     if !reply.adopted {
-        log(&format!("the spare kernel could not take over ({}); starting one here", reply.error.unwrap_or_default()));
+        log!("the spare kernel could not take over ({}); starting one here", reply.error.unwrap_or_default());
         return None;
     }
-    log(&format!("kernel started from a warm spare (pid {}; its log: {})", reply.pid, log_path().display()));
+    log!("kernel started from a warm spare (pid {}; its log: {})", reply.pid, log_path().display());
     stream.set_read_timeout(None).ok()?;
     forward_sigint(stream.try_clone().ok()?);
     // Wait for the adopted kernel to end: the socket closes when its process exits.
@@ -157,7 +157,7 @@ pub fn start() {
         return;
     }
     if let Err(e) = spawn_spare() {
-        log(&format!("could not start a spare kernel: {e:#}"));
+        log!("could not start a spare kernel: {e:#}");
     }
 }
 
@@ -211,8 +211,9 @@ pub fn run_spare() -> Result<()> {
         return Ok(()); // another spare is already waiting
     };
     let started = Instant::now();
-    let log = move |s: &str| log_since(started, s);
-    log("starting the engine");
+    // The spare's own lines, timed from its start.
+    let said = move |s: &str| log_since(started, s);
+    said("starting the engine");
     let mut engine = start_engine_politely(started)?;
     let _ = std::fs::remove_file(&path);
     let listener = UnixListener::bind(&path).with_context(|| format!("binding {}", path.display()))?;
@@ -221,14 +222,14 @@ pub fn run_spare() -> Result<()> {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
     listener.set_nonblocking(true)?;
-    log(&format!("ready; waiting on {}", path.display()));
+    said(&format!("ready; waiting on {}", path.display()));
     let minutes = std::env::var("NDPLAY_SPARE_MINUTES").ok().and_then(|s| s.parse().ok()).unwrap_or(DEFAULT_MINUTES);
     let deadline = Instant::now() + Duration::from_secs(minutes * 60);
     let mut next_memory_check = Instant::now() + MEMORY_CHECK;
     loop {
         // Give up when unused for long, or when the cache (and the socket) was removed.
         if Instant::now() > deadline || !path.exists() {
-            log("not needed; exiting");
+            said("not needed; exiting");
             let _ = std::fs::remove_file(&path);
             return Ok(());
         }
@@ -236,7 +237,7 @@ pub fn run_spare() -> Result<()> {
         if Instant::now() > next_memory_check {
             next_memory_check = Instant::now() + MEMORY_CHECK;
             if !crate::spare_budget::affordable() {
-                log("the machine is short of memory (NDPLAY_SPARE_MIN_AVAILABLE); exiting");
+                said("the machine is short of memory (NDPLAY_SPARE_MIN_AVAILABLE); exiting");
                 let _ = std::fs::remove_file(&path);
                 return Ok(());
             }
@@ -251,10 +252,10 @@ pub fn run_spare() -> Result<()> {
         };
         stream.set_nonblocking(false)?;
         if !same_user(&stream) {
-            log("refused a connection from another user");
+            said("refused a connection from another user");
             continue;
         }
-        match take_over(stream, &mut engine, &log) {
+        match take_over(stream, &mut engine, &said) {
             Ok(Adopted { stream, info }) => {
                 // From here on this process is the kernel: the next spare is someone else's.
                 let _ = std::fs::remove_file(&path);
@@ -262,7 +263,7 @@ pub fn run_spare() -> Result<()> {
                 drop(lock);
                 return serve_adopted(info, engine, stream);
             }
-            Err(e) => log(&format!("a launcher connected but was not served: {e:#}")),
+            Err(e) => said(&format!("a launcher connected but was not served: {e:#}")),
         }
     }
 }
@@ -319,7 +320,7 @@ struct Adopted {
     info: jupyter_protocol::ConnectionInfo,
 }
 
-fn take_over(mut stream: UnixStream, engine: &mut RustEngine, log: &dyn Fn(&str)) -> Result<Adopted> {
+fn take_over(mut stream: UnixStream, engine: &mut RustEngine, said: &dyn Fn(&str)) -> Result<Adopted> {
     stream.set_read_timeout(Some(HANDSHAKE_TIMEOUT))?;
     let mut line = String::new();
     BufReader::new(stream.try_clone()?).read_line(&mut line)?;
@@ -333,7 +334,7 @@ fn take_over(mut stream: UnixStream, engine: &mut RustEngine, log: &dyn Fn(&str)
             return Err(e);
         }
     };
-    log(&format!("adopted for {} in {}", request.connection_file.display(), request.cwd.display()));
+    said(&format!("adopted for {} in {}", request.connection_file.display(), request.cwd.display()));
     stream.set_read_timeout(None)?;
     Ok(Adopted { stream, info })
 }
@@ -384,7 +385,7 @@ fn watch_launcher(stream: UnixStream, interrupter: std::sync::Arc<dyn Interrupte
                 Err(_) => break,
             }
         }
-        log("the process Jupyter started for this kernel has gone; exiting");
+        log!("the process Jupyter started for this kernel has gone; exiting");
         interrupter.shutdown();
         std::process::exit(0);
     });

@@ -5,7 +5,7 @@ use jupyter_protocol::{InterruptReply, JupyterMessage, JupyterMessageContent, Re
 
 use super::engine::Interrupter;
 use super::replies::{kernel_info, malformed_reply, KernelInfo};
-use crate::log::log;
+use crate::log;
 
 /// Returns the reply (if the request has one) and whether the kernel must shut down.
 pub fn control_reply(
@@ -27,11 +27,11 @@ pub fn control_reply(
             (reply(ShutdownReply { restart: r.restart, status: ReplyStatus::Ok, error: None }.into()), true)
         }
         C::UnknownMessage(m) => {
-            log(&format!("unhandled {} on control", m.msg_type));
+            log!("unhandled {} on control", m.msg_type);
             (malformed_reply(request, m), false)
         }
         other => {
-            log(&format!("ignoring {} on control", other.message_type()));
+            log!("ignoring {} on control", other.message_type());
             (None, false)
         }
     }

@@ -63,17 +63,42 @@ pub trait OutputSink: Send + Sync {
     fn emit(&self, output: Output);
 
     /// Asks the person at the notebook for a line of text (Jupyter's stdin channel), and
-    /// waits for it; gives up when `cancelled` says so (an interrupt). `Err` says why
-    /// there is no answer, in words for the student.
-    fn input(&self, _prompt: &str, _password: bool, _cancelled: &dyn Fn() -> bool) -> Result<String, String> {
-        Err(NO_STDIN.to_string())
+    /// waits for it; gives up when `cancelled` says so (an interrupt).
+    fn input(&self, _prompt: &str, _password: bool, _cancelled: &dyn Fn() -> bool) -> Result<String, NoAnswer> {
+        Err(NoAnswer::NotAllowed)
     }
 }
 
-/// Why a cell that reads input fails where no one can type.
-pub const NO_STDIN: &str = "this cell asks for input, but the client that runs it does not take input \
+/// Why a request for input got no answer. What the student reads is its `Display`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoAnswer {
+    /// The client takes no input (`allow_stdin` is false): nbval, nbclient, `ndplay check`.
+    NotAllowed,
+    /// The cell was interrupted while it waited for the answer.
+    Interrupted,
+    /// The notebook's stdin channel closed while the cell waited.
+    StdinClosed,
+    /// A widget's closure asked: there is no cell below it to type into.
+    InWidget,
+}
+
+impl std::fmt::Display for NoAnswer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            NoAnswer::NotAllowed => {
+                "this cell asks for input, but the client that runs it does not take input \
 (allow_stdin is false: nbval, nbclient and `ndplay check` run notebooks with no one to type). \
-Give the value in the code instead, e.g. `let answer = \"42\";`.";
+Give the value in the code instead, e.g. `let answer = \"42\";`."
+            }
+            NoAnswer::Interrupted => "interrupted while waiting for input",
+            NoAnswer::StdinClosed => "the notebook's stdin channel closed",
+            NoAnswer::InWidget => {
+                "input() cannot be used in a widget's closure: there is no cell below it to type into. \
+Ask before the widgets are made, in the cell itself."
+            }
+        })
+    }
+}
 
 /// A message from the frontend to a comm the code opened.
 #[derive(Debug, Clone, Copy)]

@@ -8,7 +8,7 @@ use jupyter_protocol::{
 };
 use serde_json::json;
 
-use crate::log::log;
+use crate::log;
 
 /// The protocol version this kernel speaks.
 pub const PROTOCOL_VERSION: &str = "5.3";
@@ -73,7 +73,7 @@ pub fn malformed_reply(request: &JupyterMessage, m: &UnknownMessage) -> Option<J
         Ok(_) => "unexpected content".into(),
     };
     let reason = format!("malformed {}: its content does not match the messaging spec ({why})", m.msg_type);
-    log(&reason);
+    log!("{reason}");
     let content = m.reply(json!({
         "status": "error",
         "ename": "BadRequest",

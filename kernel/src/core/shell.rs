@@ -18,10 +18,10 @@ use jupyter_protocol::{
 use serde_json::Value;
 
 use super::comms::{Comms, CONTROL_TARGET};
-use super::engine::{CellError, CommEvent, Discard, Engine, Outcome, Output, OutputSink, NO_STDIN};
+use super::engine::{CellError, CommEvent, Discard, Engine, NoAnswer, Outcome, Output, OutputSink};
 use super::history::{History, HistoryEntry};
 use super::replies::{kernel_info, malformed_reply, KernelInfo};
-use crate::log::log;
+use crate::log;
 use crate::syntax::is_complete::{is_complete, Completeness};
 use crate::wire::{Outbox, Route};
 
@@ -87,12 +87,12 @@ impl OutputSink for IopubSink {
         self.outbox.send(Route::IoPub, message);
     }
 
-    fn input(&self, prompt: &str, password: bool, cancelled: &dyn Fn() -> bool) -> Result<String, String> {
+    fn input(&self, prompt: &str, password: bool, cancelled: &dyn Fn() -> bool) -> Result<String, NoAnswer> {
         let allowed = match &self.parent.content {
             JupyterMessageContent::ExecuteRequest(r) => r.allow_stdin,
             _ => false,
         };
-        let Some(stdin) = self.stdin.as_ref().filter(|_| allowed) else { return Err(NO_STDIN.to_string()) };
+        let Some(stdin) = self.stdin.as_ref().filter(|_| allowed) else { return Err(NoAnswer::NotAllowed) };
         let mut replies = stdin.lock().unwrap_or_else(|p| p.into_inner());
         // Replies to an earlier request (one that was interrupted) are not for this one.
         while replies.try_recv().is_ok() {}
@@ -100,7 +100,7 @@ impl OutputSink for IopubSink {
         self.outbox.send(Route::Stdin, JupyterMessage::new(request, Some(&self.parent)));
         loop {
             if cancelled() {
-                return Err("interrupted while waiting for input".to_string());
+                return Err(NoAnswer::Interrupted);
             }
             match replies.try_recv() {
                 Ok(m) => {
@@ -111,9 +111,7 @@ impl OutputSink for IopubSink {
                 Err(tokio::sync::mpsc::error::TryRecvError::Empty) => {
                     std::thread::sleep(std::time::Duration::from_millis(10))
                 }
-                Err(tokio::sync::mpsc::error::TryRecvError::Disconnected) => {
-                    return Err("the notebook's stdin channel closed".to_string())
-                }
+                Err(tokio::sync::mpsc::error::TryRecvError::Disconnected) => return Err(NoAnswer::StdinClosed),
             }
         }
     }
@@ -171,7 +169,7 @@ impl Shell {
             C::CommOpen(open) => {
                 // No other comm target exists in this kernel. The spec asks for an immediate
                 // comm_close so the frontend does not keep a dangling comm.
-                log(&format!("no comm target {:?}; closing the comm", open.target_name));
+                log!("no comm target {:?}; closing the comm", open.target_name);
                 self.publish(request, CommClose { comm_id: open.comm_id.clone(), data: Default::default() });
             }
             C::CommMsg(m) => self.comm(request, &m.comm_id.0, CommEvent::Msg(&m.data)),
@@ -191,9 +189,9 @@ impl Shell {
             }
             C::UnknownMessage(m) => match malformed_reply(request, m) {
                 Some(reply) => self.outbox.send(Route::Shell, reply),
-                None => log(&format!("unknown message type {:?}; not answered", m.msg_type)),
+                None => log!("unknown message type {:?}; not answered", m.msg_type),
             },
-            other => log(&format!("ignoring {} on shell", other.message_type())),
+            other => log!("ignoring {} on shell", other.message_type()),
         }
     }
 
@@ -243,7 +241,7 @@ impl Shell {
                 if error.kind.lost_the_process() {
                     // Worth a line in the server's log: on a shared server, crashes and
                     // interrupts are what an administrator asks about.
-                    log(&format!("cell {count}: the process running cells was lost ({:?})", error.kind));
+                    log!("cell {count}: the process running cells was lost ({:?})", error.kind);
                 }
                 self.publish(request, error_output(&error));
                 if r.stop_on_error {
@@ -286,7 +284,7 @@ impl Shell {
     /// failure is published as an `error` there too.
     fn comm(&mut self, request: &JupyterMessage, comm_id: &str, event: CommEvent<'_>) {
         if !self.comms.is_open(comm_id) {
-            log(&format!("{} for a comm that is not open ({comm_id}); ignored", request.header.msg_type));
+            log!("{} for a comm that is not open ({comm_id}); ignored", request.header.msg_type);
             return;
         }
         let sink = self.sink(request);
@@ -388,7 +386,7 @@ impl Shell {
                 get_bool("unique"),
             ),
             other => {
-                log(&format!("history_request with unknown hist_access_type {other:?}"));
+                log!("history_request with unknown hist_access_type {other:?}");
                 Vec::new()
             }
         };

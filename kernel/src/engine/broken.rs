@@ -7,7 +7,8 @@ use std::sync::Arc;
 use jupyter_protocol::Media;
 
 use crate::core::engine::{CellError, Completions, Engine, ErrorKind, Interrupter, Outcome, OutputSink};
-use crate::log::log;
+use crate::engine::style::{ERROR, RESET};
+use crate::log;
 
 pub struct BrokenEngine {
     reason: String,
@@ -20,15 +21,14 @@ impl Interrupter for Nothing {
 
 impl BrokenEngine {
     pub fn new(reason: String) -> Self {
-        log(&format!("the Rust evaluator failed to start: {reason}"));
+        log!("the Rust evaluator failed to start: {reason}");
         BrokenEngine { reason }
     }
 }
 
 impl Engine for BrokenEngine {
     fn execute(&mut self, _code: &str, _sink: Arc<dyn OutputSink>) -> Outcome {
-        let mut traceback =
-            vec!["\x1b[1;31mThe Rust evaluator failed to start\x1b[0m, so no cell can run:".to_string()];
+        let mut traceback = vec![format!("{ERROR}The Rust evaluator failed to start{RESET}, so no cell can run:")];
         traceback.extend(self.reason.lines().map(str::to_string));
         traceback.push(String::new());
         traceback.push("Check that `cargo` and `rustc` work in a terminal, then restart the kernel (Kernel ▸ Restart). `ndplay install` rebuilds the cache.".into());

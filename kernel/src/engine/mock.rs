@@ -84,7 +84,7 @@ impl Engine for MockEngine {
                 "restart" => self.generation += 1,
                 "input" => match sink.input(arg, false, &|| false) {
                     Ok(line) => result = Some(text(&format!("typed: {line}"))),
-                    Err(why) => return error(ErrorKind::Other, "StdinError", &why),
+                    Err(why) => return error(ErrorKind::Other, "StdinError", &why.to_string()),
                 },
                 "" => {}
                 _ => result = Some(text(line)),

@@ -21,7 +21,7 @@ use tokio::net::{TcpListener, UnixListener, UnixStream};
 
 use super::peer;
 use super::zmtp::{Inbound, Refusal};
-use crate::log::log;
+use crate::log;
 
 /// How much of a peer's stream is read (and checked, and forwarded) at a time.
 const CHUNK: usize = 64 * 1024;
@@ -173,7 +173,7 @@ async fn accept_tcp(channel: &'static str, listener: TcpListener, internal: Path
             Ok(accepted) => accepted,
             Err(e) => {
                 // Out of descriptors, say: wait rather than spin.
-                log(&format!("{channel}: accept failed: {e}"));
+                log!("{channel}: accept failed: {e}");
                 tokio::time::sleep(Duration::from_millis(10)).await;
                 continue;
             }
@@ -204,7 +204,7 @@ async fn accept_unix(channel: &'static str, listener: UnixListener, internal: Pa
         let stream = match listener.accept().await {
             Ok((stream, _)) => stream,
             Err(e) => {
-                log(&format!("{channel}: accept failed: {e}"));
+                log!("{channel}: accept failed: {e}");
                 tokio::time::sleep(Duration::from_millis(10)).await;
                 continue;
             }
@@ -232,7 +232,7 @@ async fn relay(channel: &'static str, client: impl AsyncRead + AsyncWrite, inter
     let kernel = match UnixStream::connect(internal).await {
         Ok(kernel) => kernel,
         Err(e) => {
-            log(&format!("{channel}: cannot reach the socket for {who}: {e}"));
+            log!("{channel}: cannot reach the socket for {who}: {e}");
             return;
         }
     };
@@ -283,11 +283,11 @@ fn refused(channel: &str, what: &str) {
     if WINDOW.swap(minute, Ordering::Relaxed) != minute {
         let suppressed = COUNT.swap(0, Ordering::Relaxed).saturating_sub(REFUSALS_PER_MINUTE);
         if suppressed > 0 {
-            log(&format!("wire: {suppressed} more refusals in the previous minute were not logged"));
+            log!("wire: {suppressed} more refusals in the previous minute were not logged");
         }
     }
     if COUNT.fetch_add(1, Ordering::Relaxed) < REFUSALS_PER_MINUTE {
-        log(&format!("{channel}: {what}"));
+        log!("{channel}: {what}");
     }
 }
 

@@ -15,7 +15,7 @@ use zeromq::{RepSocket, RouterSocket, Socket, SocketRecv, SocketSend, XPubSocket
 
 use super::codec::{self, ReplayGuard, Signer};
 use super::guard::Guard;
-use crate::log::log;
+use crate::log;
 
 /// Where an outgoing message goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -145,7 +145,7 @@ async fn receive_loop(
         let frames = match socket.recv().await {
             Ok(message) => message.into_vec(),
             Err(e) => {
-                log(&format!("{name}: receive failed: {e}"));
+                log!("{name}: receive failed: {e}");
                 // A failed receive is about one peer (e.g. it vanished mid-message); the
                 // socket itself goes on. Yield so that a persistent error cannot spin.
                 tokio::time::sleep(std::time::Duration::from_millis(10)).await;
@@ -162,7 +162,7 @@ async fn receive_loop(
                     return; // the core has shut down
                 }
             }
-            Err(e) => log(&format!("{name}: dropped a message: {e}")),
+            Err(e) => log!("{name}: dropped a message: {e}"),
         }
     }
 }
@@ -178,7 +178,7 @@ async fn send_loop(
         let Ok(zmq) = ZmqMessage::try_from(frames) else { continue };
         if let Err(e) = socket.send(zmq).await {
             // Usually a client that disconnected before its reply was ready.
-            log(&format!("{name}: could not send {}: {e}", message.header.msg_type));
+            log!("{name}: could not send {}: {e}", message.header.msg_type);
         }
     }
 }
@@ -206,7 +206,7 @@ async fn iopub_loop(mut socket: XPubSocket, mut from_core: mpsc::UnboundedReceiv
                     }
                 }
                 Err(e) => {
-                    log(&format!("iopub: receive failed: {e}"));
+                    log!("iopub: receive failed: {e}");
                     tokio::time::sleep(std::time::Duration::from_millis(10)).await;
                 }
             },
@@ -218,7 +218,7 @@ async fn publish(socket: &mut XPubSocket, message: &JupyterMessage, signer: &Sig
     let frames = codec::encode(message, signer);
     let Ok(zmq) = ZmqMessage::try_from(frames) else { return };
     if let Err(e) = socket.send(zmq).await {
-        log(&format!("iopub: could not send {}: {e}", message.header.msg_type));
+        log!("iopub: could not send {}: {e}", message.header.msg_type);
     }
 }
 
@@ -251,11 +251,11 @@ async fn heartbeat_loop(mut socket: RepSocket) {
         match socket.recv().await {
             Ok(ping) => {
                 if let Err(e) = socket.send(ping).await {
-                    log(&format!("heartbeat: {e}"));
+                    log!("heartbeat: {e}");
                 }
             }
             Err(e) => {
-                log(&format!("heartbeat: {e}"));
+                log!("heartbeat: {e}");
                 tokio::time::sleep(std::time::Duration::from_millis(10)).await;
             }
         }

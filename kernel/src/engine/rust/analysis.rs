@@ -59,7 +59,7 @@ impl Analysis {
         if !matches!(self.index, Some(Some(_))) {
             let index = self.cache.as_deref().and_then(Index::load);
             if index.is_none() && self.index.is_none() {
-                crate::log::log("no completion index for this prelude (`ndplay install` builds it): rust-analyzer answers every Tab");
+                crate::log!("no completion index for this prelude (`ndplay install` builds it): rust-analyzer answers every Tab");
             }
             self.index = Some(index);
         }
@@ -84,7 +84,7 @@ impl Analysis {
             return false;
         }
         if let Err(e) = index.save(&cache) {
-            crate::log::log(&format!("could not keep the completion index in {}: {e}", cache.display()));
+            crate::log!("could not keep the completion index in {}: {e}", cache.display());
             return false;
         }
         self.index = Some(Some(index));
@@ -96,7 +96,7 @@ impl Analysis {
         // Built before for this prelude (an install again, the README's command run twice):
         // kept, not built again (a minute and a half of rust-analyzer).
         if let Some(index) = self.cache.as_deref().and_then(Index::load) {
-            crate::log::log("completion index: already built for this prelude");
+            crate::log!("completion index: already built for this prelude");
             self.index = Some(Some(index));
             return true;
         }
@@ -104,14 +104,14 @@ impl Analysis {
         // Quiet on the way (forty steps would fill an install's console); one line at the end.
         let built = self.build_index(timeout, &|_| {});
         if let Some(Some(index)) = &self.index {
-            crate::log::log(&format!(
+            crate::log!(
                 "completion index: {} types, {} paths, {} names, {} docs, in {:.0} s",
                 index.members.len(),
                 index.paths.len(),
                 index.scope.len(),
                 index.docs.len(),
                 started.elapsed().as_secs_f64()
-            ));
+            );
         }
         built
     }

@@ -82,7 +82,7 @@ impl Helper {
         if binary().is_none() {
             if !self.told_missing {
                 self.told_missing = true;
-                crate::log::log(
+                crate::log!(
                     "completion: `ndplay-analysis` is not built beside the kernel: answers come from the index and by name",
                 );
             }
@@ -174,7 +174,7 @@ fn spawn(dir: &Path, prelude: &Path) -> Option<Running> {
     use std::os::unix::process::CommandExt;
     let exe = binary()?;
     if let Err(e) = prepare(dir) {
-        crate::log::log(&format!("completion: could not prepare {}: {e}", dir.display()));
+        crate::log!("completion: could not prepare {}: {e}", dir.display());
         return None;
     }
     let mut child = Command::new(exe)
@@ -189,7 +189,7 @@ fn spawn(dir: &Path, prelude: &Path) -> Option<Running> {
         // the cell, not for completion.
         .process_group(0)
         .spawn()
-        .map_err(|e| crate::log::log(&format!("completion: could not start `ndplay-analysis`: {e}")))
+        .map_err(|e| crate::log!("completion: could not start `ndplay-analysis`: {e}"))
         .ok()?;
     let stdin = child.stdin.take();
     let stdout = BufReader::new(child.stdout.take()?);

@@ -36,7 +36,7 @@ use std::time::SystemTime;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::log::log;
+use crate::log;
 
 /// The directory of entries, under a user's cache or a shared cache. The version in the
 /// name changes whenever what an entry means does.
@@ -140,14 +140,14 @@ impl CellCache {
         match fingerprint {
             Ok(f) => {
                 if let Some(why) = not_cacheable(source) {
-                    log(&format!("cell cache: not this cell ({why})"));
+                    log!("cell cache: not this cell ({why})");
                     return None;
                 }
                 Some(hex(&Sha256::new().chain_update(f.as_bytes()).chain_update(b"\n").chain_update(source).finalize()))
             }
             Err(why) => {
                 if !self.told && !why.is_empty() {
-                    log(&format!("cell cache: off for this build ({why})"));
+                    log!("cell cache: off for this build ({why})");
                     self.told = true;
                 }
                 None
@@ -169,11 +169,11 @@ impl CellCache {
                         // Recently used: the last to be pruned.
                         let _ = std::fs::File::open(entry.join(SOURCE)).and_then(|f| f.set_modified(SystemTime::now()));
                     }
-                    log(&format!("cell cache: hit {} in {}", &key[..12], root.display()));
+                    log!("cell cache: hit {} in {}", &key[..12], root.display());
                     return Some(hit);
                 }
                 Ok(None) => {}
-                Err(e) => log(&format!("cell cache: entry {} unusable ({e}); compiling", entry.display())),
+                Err(e) => log!("cell cache: entry {} unusable ({e}); compiling", entry.display()),
             }
         }
         None
@@ -187,7 +187,7 @@ impl CellCache {
             self.write_entry(&key, source, &[(LIBRARY, &bytes), (META, meta.to_string().as_bytes())])
         });
         if let Err(e) = result {
-            log(&format!("cell cache: could not keep cell {}: {e}", &key[..12]));
+            log!("cell cache: could not keep cell {}: {e}", &key[..12]);
         }
     }
 
@@ -196,7 +196,7 @@ impl CellCache {
         let Some(key) = self.key(source) else { return };
         let text = Value::Array(errors.to_vec()).to_string();
         if let Err(e) = self.write_entry(&key, source, &[(ERRORS, text.as_bytes())]) {
-            log(&format!("cell cache: could not keep errors of cell {}: {e}", &key[..12]));
+            log!("cell cache: could not keep errors of cell {}: {e}", &key[..12]);
         }
     }
 
@@ -316,7 +316,7 @@ fn fingerprint(rustc: &Path, args: &[String], env: &[(String, String)]) -> Resul
         field(v.as_bytes());
     }
     let f = hex(&h.finalize());
-    log(&format!("cell cache: compiler {} (hashed in {:.0} ms)", &f[..12], started.elapsed().as_secs_f64() * 1e3));
+    log!("cell cache: compiler {} (hashed in {:.0} ms)", &f[..12], started.elapsed().as_secs_f64() * 1e3);
     Ok(f)
 }
 
@@ -373,7 +373,7 @@ fn usable_shared(dir: &Path) -> bool {
     match why {
         None => true,
         Some(why) => {
-            log(&format!("cell cache: not using the shared {}: it {why}", dir.display()));
+            log!("cell cache: not using the shared {}: it {why}", dir.display());
             false
         }
     }
@@ -417,7 +417,7 @@ fn prune(root: &Path, limit: u64) {
             removed += 1;
         }
     }
-    log(&format!("cell cache: removed {removed} least recently used entries of {}", root.display()));
+    log!("cell cache: removed {removed} least recently used entries of {}", root.display());
 }
 
 fn hex(bytes: &[u8]) -> String {

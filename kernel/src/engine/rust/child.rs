@@ -328,7 +328,7 @@ impl ChildKiller {
             while shared.run.load(Ordering::SeqCst) == run {
                 let pid = shared.pid.load(Ordering::SeqCst);
                 if started.elapsed() >= KILL_AFTER {
-                    crate::log::log(&format!("the cell did not stop when asked; killing its process {pid}"));
+                    crate::log!("the cell did not stop when asked; killing its process {pid}");
                     signal(pid, libc::SIGKILL);
                     return;
                 }

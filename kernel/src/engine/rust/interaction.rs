@@ -23,26 +23,25 @@ use super::child::ChildKiller;
 use super::report::{explain_termination, panic_error};
 use super::runner::RunEnd;
 use super::RustEngine;
-use crate::core::engine::{CellError, CommEvent, ErrorKind, Outcome, OutputSink};
-
-/// Why a widget's closure cannot ask for input.
-const NO_INPUT_IN_WIDGETS: &str =
-    "input() cannot be used in a widget's closure: there is no cell below it to type into. \
-Ask before the widgets are made, in the cell itself.";
+use crate::core::engine::{CellError, CommEvent, ErrorKind, NoAnswer, Outcome, OutputSink};
+use crate::engine::style::{ERROR, RESET};
 
 /// The function a run asks with: the sink's stdin, given up on an interrupt.
-pub fn asker(sink: Arc<dyn OutputSink>, killer: Arc<ChildKiller>) -> impl FnMut(&str, bool) -> Result<String, String> {
+pub fn asker(
+    sink: Arc<dyn OutputSink>,
+    killer: Arc<ChildKiller>,
+) -> impl FnMut(&str, bool) -> Result<String, NoAnswer> {
     move |prompt, password| sink.input(prompt, password, &|| killer.is_interrupted())
 }
 
 /// The error of a cell stopped because it read standard input no one can answer.
-pub fn stdin_refused(reason: &str) -> CellError {
+pub fn stdin_refused(reason: NoAnswer) -> CellError {
     CellError::new(
         ErrorKind::Other,
         "StdinError",
         "the cell reads standard input, and no one can answer",
         vec![
-            "\x1b[1;31mStdinError\x1b[0m: the cell was stopped while it read standard input (std::io::stdin()).".into(),
+            format!("{ERROR}StdinError{RESET}: the cell was stopped while it read standard input (std::io::stdin())."),
             reason.to_string(),
             "In a notebook, ask with input(\"prompt\") (or password(\"prompt\")): it shows a box to type into.".into(),
             "The variables of earlier cells are kept; this cell's own changes are undone.".into(),
@@ -65,16 +64,13 @@ impl RustEngine {
         };
         self.killer.clear_interrupt();
         self.forwarder.attach(sink.clone());
-        let mut refuse = |_: &str, _: bool| Err(NO_INPUT_IN_WIDGETS.to_string());
+        let mut refuse = |_: &str, _: bool| Err(NoAnswer::InWidget);
         let ran = self.runner.event(&message.to_string(), &mut refuse);
         let end = self.forwarder.fence(matches!(ran, Ok(RunEnd::Done)));
         match ran {
-            Err(e) => Outcome::Error(CellError::new(
-                ErrorKind::Other,
-                "WidgetError",
-                "the widget's message could not be passed on",
-                vec![format!("\x1b[1;31mWidgetError\x1b[0m: {e:#}")],
-            )),
+            Err(e) => Outcome::Error(super::report::internal_error(&format!(
+                "the widget's message could not be passed on: {e}"
+            ))),
             Ok(RunEnd::Done) => match (end.panic, end.load_failed) {
                 (_, Some(why)) => Outcome::Error(super::report::internal_error(&format!(
                     "the widget's message could not be handled: {why}"
@@ -114,6 +110,6 @@ Run their cells again (:restore replays them)."
         if interrupted { ErrorKind::Interrupted } else { ErrorKind::Crashed },
         ename,
         what.clone(),
-        vec![format!("\x1b[1;31m{ename}\x1b[0m: {what}."), after.to_string()],
+        vec![format!("{ERROR}{ename}{RESET}: {what}."), after.to_string()],
     )
 }

@@ -66,7 +66,7 @@ use anyhow::{Context, Result};
 use jupyter_protocol::{DisplayData, Media};
 
 use crate::core::engine::{
-    CellError, CommEvent, Completions, Discard, Engine, Interrupter, Outcome, Output, OutputSink,
+    CellError, CommEvent, Completions, Discard, Engine, Interrupter, NoAnswer, Outcome, Output, OutputSink,
 };
 use crate::syntax::cell::{parts, Parts};
 use analysis::Analysis;
@@ -122,7 +122,7 @@ pub struct RustEngine {
     lost_variables: bool,
     analysis: Analysis,
     /// Why the last cell was stopped for reading standard input no one could answer.
-    refused_reason: Option<String>,
+    refused_reason: Option<NoAnswer>,
 }
 
 /// What one compile of a cell needs to know of the cell.
@@ -356,27 +356,27 @@ impl RustEngine {
         let ran_at = started.elapsed();
         let end = self.forwarder.fence(matches!(ran, Ok(RunEnd::Done)));
         if timing_wanted() {
-            crate::log::log(&format!(
+            crate::log!(
                 "cell timing: {compiles} compile(s){} {:.0} ms, run {:.0} ms, output {:.0} ms",
                 if library.cached { " (cached)" } else { "" },
                 compiled_at.as_secs_f64() * 1e3,
                 (ran_at - compiled_at).as_secs_f64() * 1e3,
                 (started.elapsed() - ran_at).as_secs_f64() * 1e3
-            ));
+            );
         }
         let outcome = match ran {
-            Err(e) => Outcome::Error(report::compiler_failed(&format!("{e:#}"))),
+            Err(e) => {
+                crate::log!("the cell has no end to report: {e}");
+                Outcome::Error(report::internal_error(&e.to_string()))
+            }
             Ok(RunEnd::Died { resumed: true, .. }) if self.runner_refused_stdin() => {
-                let reason = self.refused_reason.take().unwrap_or_default();
-                Outcome::Error(interaction::stdin_refused(&reason))
+                let reason = self.refused_reason.take().unwrap_or(NoAnswer::NotAllowed);
+                Outcome::Error(interaction::stdin_refused(reason))
             }
             Ok(RunEnd::Died { exit, resumed }) => {
                 let interrupted = self.killer.take_interrupt();
                 if !resumed {
-                    self.state.clear_variables();
-                }
-                if !resumed {
-                    self.lost_variables = true;
+                    self.lose_variables();
                 }
                 let undone: Vec<String> = before
                     .iter()
@@ -397,8 +397,7 @@ impl RustEngine {
                 }))
             }
             Ok(RunEnd::DiedBefore { exit }) => {
-                self.state.clear_variables();
-                self.lost_variables = true;
+                self.lose_variables();
                 Outcome::Error(report::died_between_cells(&exit.to_string(), &before))
             }
             Ok(RunEnd::Done) => self.finish(&cell, &plan, types, end, &sink, notes),
@@ -424,7 +423,7 @@ impl RustEngine {
         let seq = self.runner.seq();
         let result = match end.result {
             Some((shown, _)) if shown != seq => {
-                crate::log::log(&format!("a result of run {shown} arrived for run {seq}"));
+                crate::log!("a result of run {shown} arrived for run {seq}");
                 return Outcome::Error(report::internal_error(&format!(
                     "the value that came back belongs to run {shown}, not to this cell (run {seq})"
                 )));

@@ -14,6 +14,7 @@ use super::output::{Crash, PanicReport};
 use super::restore::RESTORE_COMMAND;
 use super::rewrite::CellText;
 use crate::core::engine::{CellError, ErrorKind};
+use crate::engine::style::{ADDED, BOLD, ERROR, FRAME, HELP, HINT, REMOVED, RESET, WARNING};
 
 /// The last line of a report of a panic: what a panic keeps and what it drops.
 const KEPT_AFTER_PANIC: &str = "Variables defined in earlier cells are kept; those made in this cell were dropped.";
@@ -58,7 +59,7 @@ pub const SEE_ABOVE: &str = "The explanation above shows each axis and how to fi
 /// stop-on-error still see an error.
 pub fn shape_error(summary: &str) -> CellError {
     let first = summary.lines().next().unwrap_or("").to_string();
-    let traceback = vec![format!("\x1b[1;31mShapeError\x1b[0m: {first}"), SEE_ABOVE.into(), KEPT_AFTER_PANIC.into()];
+    let traceback = vec![format!("{ERROR}ShapeError{RESET}: {first}"), SEE_ABOVE.into(), KEPT_AFTER_PANIC.into()];
     CellError::new(ErrorKind::Shape, "ShapeError", first, traceback)
 }
 
@@ -69,7 +70,7 @@ pub fn panic_error(p: &PanicReport, advice: Option<&str>) -> CellError {
     }
     let first = p.message.lines().next().unwrap_or("").to_string();
     let place = friendly_location(&p.location);
-    let mut traceback = vec![format!("\x1b[1;31mpanicked\x1b[0m {place}:")];
+    let mut traceback = vec![format!("{ERROR}panicked{RESET} {place}:")];
     traceback.extend(p.message.lines().map(str::to_string));
     traceback.push(String::new());
     traceback.extend(advice.map(str::to_string));
@@ -89,12 +90,11 @@ fn try_failed(failed: &str) -> CellError {
         (
             "None".to_string(),
             "a `?` found `None`".to_string(),
-            vec![format!("\x1b[1;31m{place} found `None`\x1b[0m, so the cell stopped there.")],
+            vec![format!("{ERROR}{place} found `None`{RESET}, so the cell stopped there.")],
         )
     } else {
         let first = text.lines().next().unwrap_or("").to_string();
-        let mut traceback =
-            vec![format!("\x1b[1;31m{place} returned an error\x1b[0m ({ty}), so the cell stopped there:")];
+        let mut traceback = vec![format!("{ERROR}{place} returned an error{RESET} ({ty}), so the cell stopped there:")];
         traceback.extend(text.lines().map(str::to_string));
         (ty.to_string(), first, traceback)
     };
@@ -171,7 +171,7 @@ pub fn child_died(d: &Death) -> CellError {
             ErrorKind::Interrupted,
             "Interrupted",
             how,
-            vec![format!("\x1b[1;33mInterrupted.\x1b[0m The cell was stopped. {variables_line}")],
+            vec![format!("{WARNING}Interrupted.{RESET} The cell was stopped. {variables_line}")],
         );
     }
     let cause = match crash {
@@ -192,7 +192,7 @@ pub fn child_died(d: &Death) -> CellError {
         "ProcessDied",
         format!("the process running the cell died: {cause}"),
         vec![
-            format!("\x1b[1;31mThe process running your cell died\x1b[0m: {cause}."),
+            format!("{ERROR}The process running your cell died{RESET}: {cause}."),
             format!("(it ended with {})", how.trim()),
             variables_line,
             if resumed {
@@ -213,7 +213,7 @@ pub fn died_between_cells(how: &str, variables: &[String]) -> CellError {
         "the process that runs cells had ended before this cell started",
         vec![
             format!(
-                "\x1b[1;31mThe process that runs cells had ended\x1b[0m before this cell started (it ended with {}), \
+                "{ERROR}The process that runs cells had ended{RESET} before this cell started (it ended with {}), \
                  killed from outside the kernel (by the system's out-of-memory killer, or another program).",
                 how.trim()
             ),
@@ -229,15 +229,14 @@ pub fn interrupted_while_compiling() -> CellError {
         ErrorKind::Interrupted,
         "Interrupted",
         "the cell was interrupted while it compiled",
-        vec!["\x1b[1;33mInterrupted\x1b[0m while compiling: the cell did not run, and every variable is kept.".into()],
+        vec![format!("{WARNING}Interrupted{RESET} while compiling: the cell did not run, and every variable is kept.")],
     )
 }
 
 /// rustc failed without a message the kernel can read (it crashed, the linker is missing,
 /// the disk is full): its own words.
 pub fn compiler_failed(text: &str) -> CellError {
-    let mut traceback =
-        vec!["\x1b[1;31mThe Rust compiler failed\x1b[0m without saying why in its usual way:".to_string()];
+    let mut traceback = vec![format!("{ERROR}The Rust compiler failed{RESET} without saying why in its usual way:")];
     traceback.extend(text.lines().take(40).map(str::to_string));
     traceback.push("Run the cell again; if it fails again, restart the kernel (Kernel ▸ Restart).".into());
     CellError::new(ErrorKind::Other, "CompilerFailed", text.lines().next().unwrap_or("the compiler failed"), traceback)
@@ -251,7 +250,7 @@ pub fn internal_error(what: &str) -> CellError {
         "InternalError",
         format!("internal error: {what}"),
         vec![
-            format!("\x1b[1;31mInternalError\x1b[0m: {what}."),
+            format!("{ERROR}InternalError{RESET}: {what}."),
             "This is a bug of the kernel's, not of your code. Nothing this cell computed is shown, so \
              nothing shown is wrong. Run the cell again; if it happens again, restart the kernel \
              (Kernel ▸ Restart) and please report it."
@@ -405,20 +404,20 @@ pub fn compile_error(typed: &str, cell: &CellText, errors: &[Diagnostic]) -> Cel
             continue;
         }
         let level = error.level.as_str();
-        let colour = if error.level == Level::Error { "1;31" } else { "1;33" };
+        let colour = if error.level == Level::Error { ERROR } else { WARNING };
         let message = shorten_types(&error.message);
         let head = match &error.code {
-            Some(c) => format!("\x1b[{colour}m{level}[{c}]\x1b[0m\x1b[1m: {message}\x1b[0m"),
-            None => format!("\x1b[{colour}m{level}\x1b[0m\x1b[1m: {message}\x1b[0m"),
+            Some(c) => format!("{colour}{level}[{c}]{RESET}{BOLD}: {message}{RESET}"),
+            None => format!("{colour}{level}{RESET}{BOLD}: {message}{RESET}"),
         };
         traceback.push(head);
         for (label, &(line_no, start_column, end)) in error.labels.iter().filter(|l| l.span.is_some()).zip(&spans) {
             let text = shorten_types(&label.text);
             let pad = " ".repeat(line_no.to_string().len());
-            traceback.push(format!("{pad}\x1b[1;34m-->\x1b[0m cell:{}:{}", line_no, start_column));
-            traceback.push(format!("{pad} \x1b[1;34m|\x1b[0m"));
+            traceback.push(format!("{pad}{FRAME}-->{RESET} cell:{}:{}", line_no, start_column));
+            traceback.push(format!("{pad} {FRAME}|{RESET}"));
             if let Some(src) = lines.get(line_no - 1) {
-                traceback.push(format!("\x1b[1;34m{line_no} |\x1b[0m {src}"));
+                traceback.push(format!("{FRAME}{line_no} |{RESET} {src}"));
                 let start = start_column.saturating_sub(1);
                 let end = if end != usize::MAX {
                     end.saturating_sub(1).max(start + 1)
@@ -428,7 +427,7 @@ pub fn compile_error(typed: &str, cell: &CellText, errors: &[Diagnostic]) -> Cel
                 let marker = if label.primary { "^" } else { "-" };
                 let text = if text.is_empty() { String::new() } else { format!(" {text}") };
                 traceback.push(format!(
-                    "{pad} \x1b[1;34m|\x1b[0m {}\x1b[{colour}m{}{}\x1b[0m",
+                    "{pad} {FRAME}|{RESET} {}{colour}{}{}{RESET}",
                     " ".repeat(start),
                     marker.repeat(end - start),
                     text
@@ -439,7 +438,7 @@ pub fn compile_error(typed: &str, cell: &CellText, errors: &[Diagnostic]) -> Cel
         for help in &error.help {
             let text = shorten_types(&help.text);
             if let Some(shown) = suggestion(typed, cell, help) {
-                traceback.push(format!("\x1b[1;36mhelp\x1b[0m: {text}"));
+                traceback.push(format!("{HELP}help{RESET}: {text}"));
                 traceback.extend(shown);
                 continue;
             }
@@ -451,7 +450,7 @@ pub fn compile_error(typed: &str, cell: &CellText, errors: &[Diagnostic]) -> Cel
                 // The hint says what to do instead; the list of every `Div` there is does not.
                 continue;
             }
-            traceback.push(format!("  \x1b[1;34m=\x1b[0m \x1b[1mhelp\x1b[0m: {first}"));
+            traceback.push(format!("  {FRAME}={RESET} {BOLD}help{RESET}: {first}"));
             let keep = if listing && rest.len() > MAX_LISTED + 1 { MAX_LISTED } else { rest.len() };
             traceback.extend(rest[..keep].iter().map(|l| format!("          {l}")));
             if keep < rest.len() {
@@ -460,7 +459,7 @@ pub fn compile_error(typed: &str, cell: &CellText, errors: &[Diagnostic]) -> Cel
         }
         if let Some(hint) = &hint {
             let mut hint_lines = hint.lines();
-            traceback.push(format!("  \x1b[1;34m=\x1b[0m \x1b[1;32mhint\x1b[0m: {}", hint_lines.next().unwrap_or("")));
+            traceback.push(format!("  {FRAME}={RESET} {HINT}hint{RESET}: {}", hint_lines.next().unwrap_or("")));
             traceback.extend(hint_lines.map(|l| format!("          {l}")));
             if let Some(&(line, start, end)) = spans.first() {
                 // `np.where(…)`, `f(axis=0)` and `h.astype(f32)` are one mistake to the end of the line.
@@ -475,7 +474,7 @@ pub fn compile_error(typed: &str, cell: &CellText, errors: &[Diagnostic]) -> Cel
                 continue;
             }
             let mut note_lines = note.lines();
-            traceback.push(format!("  \x1b[1;34m=\x1b[0m \x1b[1mnote\x1b[0m: {}", note_lines.next().unwrap_or("")));
+            traceback.push(format!("  {FRAME}={RESET} {BOLD}note{RESET}: {}", note_lines.next().unwrap_or("")));
             traceback.extend(note_lines.map(|l| format!("          {}", l.trim())));
         }
         traceback.push(String::new());
@@ -570,7 +569,7 @@ fn suggestion(typed: &str, cell: &CellText, help: &Help) -> Option<Vec<String>> 
         .collect();
     let width = (first_line + new.len().max(old.len())).to_string().len();
     let pad = " ".repeat(width);
-    let bar = format!("{pad} \x1b[1;34m|\x1b[0m");
+    let bar = format!("{pad} {FRAME}|{RESET}");
     let mut out = vec![bar.clone()];
     let inserts_only = edits.iter().all(|&(s, e, r)| s == e && !r.contains('\n')) && first_line == last_line;
     if inserts_only {
@@ -588,14 +587,14 @@ fn suggestion(typed: &str, cell: &CellText, help: &Help) -> Option<Vec<String>> 
             marks.push_str(&"+".repeat(shown));
             shift += replacement.chars().count();
         }
-        out.push(format!("\x1b[1;34m{first_line:<width$} |\x1b[0m {}", new.first().copied().unwrap_or("")));
-        out.push(format!("{bar} \x1b[32m{marks}\x1b[0m"));
+        out.push(format!("{FRAME}{first_line:<width$} |{RESET} {}", new.first().copied().unwrap_or("")));
+        out.push(format!("{bar} {ADDED}{marks}{RESET}"));
     } else {
         for (i, l) in old.iter().enumerate() {
-            out.push(format!("\x1b[1;34m{:<width$}\x1b[0m \x1b[31m- {l}\x1b[0m", first_line + i));
+            out.push(format!("{FRAME}{:<width$}{RESET} {REMOVED}- {l}{RESET}", first_line + i));
         }
         for (i, l) in new.iter().enumerate() {
-            out.push(format!("\x1b[1;34m{:<width$}\x1b[0m \x1b[32m+ {l}\x1b[0m", first_line + i));
+            out.push(format!("{FRAME}{:<width$}{RESET} {ADDED}+ {l}{RESET}", first_line + i));
         }
         out.push(bar);
     }

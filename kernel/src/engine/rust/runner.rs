@@ -37,7 +37,8 @@ use super::process::{
     alive, become_subreaper, kill, orphaned_runner, reads_stdin, reap_in_background, reap_now, wait, Exit,
 };
 use super::runtime::COMMAND_FD;
-use crate::log::log;
+use crate::core::engine::NoAnswer;
+use crate::log;
 
 /// How long a dead process's snapshot may take to say it has taken over.
 const RESUME_TIMEOUT: Duration = Duration::from_secs(5);
@@ -47,7 +48,7 @@ const ALIVE_EVERY: Duration = Duration::from_secs(1);
 const STDIN_EVERY: Duration = Duration::from_millis(100);
 
 /// Asks the person at the notebook for a line (prompt, password); `Err` says why not.
-pub type Ask<'a> = &'a mut dyn FnMut(&str, bool) -> Result<String, String>;
+pub type Ask<'a> = &'a mut dyn FnMut(&str, bool) -> Result<String, NoAnswer>;
 
 /// How a cell ended, as the process saw it.
 #[derive(Debug, PartialEq, Eq)]
@@ -62,6 +63,34 @@ pub enum RunEnd {
     DiedBefore { exit: Exit },
 }
 
+/// Why a run has no end to report. Each is the kernel's failure, never the cell's: the
+/// engine shows it as an internal error, with nothing of the run passed off as its result.
+#[derive(Debug)]
+pub enum RunError {
+    /// The threads that watch the process stopped (their channel closed).
+    WatchersGone,
+    /// The process reported the end of another run than the one it was sent.
+    WrongRun { ended: u64, expected: u64 },
+    /// The process had died, and a fresh one could not be started.
+    Start(anyhow::Error),
+}
+
+impl std::fmt::Display for RunError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RunError::WatchersGone => f.write_str("the threads that watch the process running cells stopped"),
+            RunError::WrongRun { ended, expected } => write!(
+                f,
+                "the process that runs cells reported the end of run {ended}, but this is run {expected}; \
+                 what it did is not trusted as this run's"
+            ),
+            RunError::Start(e) => write!(f, "a fresh process to run cells could not be started: {e:#}"),
+        }
+    }
+}
+
+impl std::error::Error for RunError {}
+
 /// The running cell process and the channels its watchers fill.
 pub struct Runner {
     program: std::path::PathBuf,
@@ -70,7 +99,7 @@ pub struct Runner {
     /// The writing end of the process's standard input (answers to `input()`).
     stdin: std::fs::File,
     /// Why the last run was stopped for reading standard input no one could answer.
-    refused: Option<String>,
+    refused: Option<NoAnswer>,
     events: Receiver<(Generation, Event)>,
     events_tx: Sender<(Generation, Event)>,
     /// The generation of the process that now runs cells.
@@ -116,14 +145,14 @@ impl Runner {
     /// Runs the entry point `symbol` of the library at `library`, and waits for the end.
     /// `ask` answers the cell's requests for input.
     /// The run's number is [`Runner::seq`] from then on.
-    pub fn run(&mut self, library: &Path, symbol: &str, ask: Ask<'_>) -> Result<RunEnd> {
+    pub fn run(&mut self, library: &Path, symbol: &str, ask: Ask<'_>) -> Result<RunEnd, RunError> {
         self.seq += 1;
         self.send(&format!("run {} {} {symbol}\n", self.seq, library.display()), ask)
     }
 
     /// Hands a message from the browser (one line of JSON) to the widgets, and waits for the
     /// end, as for a cell.
-    pub fn event(&mut self, json: &str, ask: Ask<'_>) -> Result<RunEnd> {
+    pub fn event(&mut self, json: &str, ask: Ask<'_>) -> Result<RunEnd, RunError> {
         self.seq += 1;
         self.send(&format!("event {} {}\n", self.seq, json.replace('\n', " ")), ask)
     }
@@ -139,15 +168,15 @@ impl Runner {
     }
 
     /// Why the last run was stopped for reading standard input, if it was.
-    pub fn take_refused(&mut self) -> Option<String> {
+    pub fn take_refused(&mut self) -> Option<NoAnswer> {
         self.refused.take()
     }
 
-    fn send(&mut self, command: &str, ask: Ask<'_>) -> Result<RunEnd> {
+    fn send(&mut self, command: &str, ask: Ask<'_>) -> Result<RunEnd, RunError> {
         self.refused = None;
         if let Some(exit) = self.died_since_last_run() {
-            log(&format!("the process running cells ended between cells ({exit}); starting a fresh one"));
-            self.start_afresh()?;
+            log!("the process running cells ended between cells ({exit}); starting a fresh one");
+            self.start_afresh().map_err(RunError::Start)?;
             return Ok(RunEnd::DiedBefore { exit });
         }
         self.killer.begin_run();
@@ -156,7 +185,7 @@ impl Runner {
         end
     }
 
-    fn wait_for_the_end(&mut self, command: &str, ask: Ask<'_>) -> Result<RunEnd> {
+    fn wait_for_the_end(&mut self, command: &str, ask: Ask<'_>) -> Result<RunEnd, RunError> {
         if self.commands.write_all(command.as_bytes()).is_err() {
             // The process is already gone: its death is reported below like any other.
         }
@@ -169,7 +198,7 @@ impl Runner {
             let (generation, event) = match self.events.recv_timeout(STDIN_EVERY) {
                 Ok(event) => event,
                 Err(crossbeam_channel::RecvTimeoutError::Disconnected) => {
-                    anyhow::bail!("the watchers of the cell process stopped")
+                    return Err(RunError::WatchersGone);
                 }
                 Err(crossbeam_channel::RecvTimeoutError::Timeout) => {
                     // A cell that reads std::io::stdin() itself: served like input(), or
@@ -185,7 +214,7 @@ impl Runner {
                             // Interrupted while it waited: the interrupt stops the cell.
                             Err(_) if self.killer.is_interrupted() => {}
                             Err(reason) => {
-                                log("the cell reads standard input, which no one can answer; stopping it");
+                                log!("the cell reads standard input, which no one can answer; stopping it");
                                 self.refused = Some(reason);
                                 self.killer.stop_cell();
                             }
@@ -207,7 +236,7 @@ impl Runner {
                         continue;
                     }
                     let exit = reap_now(running).unwrap_or(Exit::Code(-1));
-                    log(&format!("the process running cells ({running}) is gone, and no watcher said so; taking it as dead ({exit})"));
+                    log!("the process running cells ({running}) is gone, and no watcher said so; taking it as dead ({exit})");
                     return self.after_death(running, exit);
                 }
             };
@@ -223,13 +252,8 @@ impl Runner {
                 Event::Done(seq) => {
                     // Impossible by construction (one run at a time, each numbered): if it
                     // happens anyway, what the process did is not this cell's.
-                    log(&format!("the process running cells ended run {seq} while run {} was expected", self.seq));
-                    anyhow::bail!(
-                        "internal error: the process that runs cells reported the end of run {seq}, but this \
-                         cell is run {}; its output is not trusted. Please report this, and restart the kernel \
-                         if the next cell looks wrong.",
-                        self.seq
-                    );
+                    log!("the process running cells ended run {seq} while run {} was expected", self.seq);
+                    return Err(RunError::WrongRun { ended: seq, expected: self.seq });
                 }
                 Event::Input(prompt, password) => {
                     reading = 0;
@@ -238,7 +262,9 @@ impl Runner {
                         // Interrupted: the cell is being stopped, and an answer left in the
                         // pipe would be read by a later cell.
                         Err(_) if self.killer.is_interrupted() => {}
-                        Err(reason) => self.answer(&format!("{ANSWER_REFUSED}{}\n", reason.replace('\n', " "))),
+                        Err(reason) => {
+                            self.answer(&format!("{ANSWER_REFUSED}{}\n", reason.to_string().replace('\n', " ")))
+                        }
                     }
                 }
                 Event::Snapshot(pid) => self.snapshot = Some(pid),
@@ -256,7 +282,7 @@ impl Runner {
     /// Writes to the process's standard input (an answer it waits for).
     fn answer(&mut self, text: &str) {
         if self.stdin.write_all(text.as_bytes()).is_err() {
-            log("could not pass the answer on: the process running cells closed its standard input");
+            log!("could not pass the answer on: the process running cells closed its standard input");
         }
     }
 
@@ -281,7 +307,7 @@ impl Runner {
     fn clean_up_after(&self, generation: Generation, event: Event) {
         if let Event::Resumed(pid) = event {
             if pid != self.killer.pid() {
-                log(&format!("a stray snapshot ({pid}, generation {generation}) woke up; stopping it"));
+                log!("a stray snapshot ({pid}, generation {generation}) woke up; stopping it");
                 kill(pid);
                 reap_in_background(pid);
             }
@@ -289,13 +315,13 @@ impl Runner {
     }
 
     /// The process running the cell died: take the snapshot in, or start afresh.
-    fn after_death(&mut self, running: u32, exit: Exit) -> Result<RunEnd> {
+    fn after_death(&mut self, running: u32, exit: Exit) -> Result<RunEnd, RunError> {
         // The stdout reader may not have passed the snapshot's pid on yet (it races the
         // thread that saw the death); the snapshot is the kernel's child by now either way.
         let snapshot = self.snapshot.take().or_else(|| if self.snapshots { orphaned_runner(running) } else { None });
         if let Some(snapshot) = snapshot {
             if self.killer.pid() == snapshot {
-                log(&format!("the process running cells ended ({exit}); its snapshot {snapshot} took over"));
+                log!("the process running cells ended ({exit}); its snapshot {snapshot} took over");
                 self.watch_exit(snapshot);
                 return Ok(RunEnd::Died { exit, resumed: true });
             }
@@ -303,7 +329,7 @@ impl Runner {
             while let Ok((generation, event)) = self.events.recv_deadline(deadline) {
                 match event {
                     Event::Resumed(pid) if generation == self.generation && pid == snapshot => {
-                        log(&format!("the process running cells ended ({exit}); its snapshot {pid} took over"));
+                        log!("the process running cells ended ({exit}); its snapshot {pid} took over");
                         self.killer.set_pid(pid);
                         self.watch_exit(pid);
                         return Ok(RunEnd::Died { exit, resumed: true });
@@ -314,13 +340,13 @@ impl Runner {
                 }
             }
             // The snapshot did not answer: make sure it is gone before starting afresh.
-            log(&format!("the snapshot {snapshot} did not take over; starting a fresh process"));
+            log!("the snapshot {snapshot} did not take over; starting a fresh process");
             kill(snapshot);
             reap_in_background(snapshot);
         } else {
-            log(&format!("the process running cells ended ({exit}) with no snapshot; starting a fresh one"));
+            log!("the process running cells ended ({exit}) with no snapshot; starting a fresh one");
         }
-        self.start_afresh()?;
+        self.start_afresh().map_err(RunError::Start)?;
         Ok(RunEnd::Died { exit, resumed: false })
     }
 
@@ -350,7 +376,7 @@ impl Runner {
             }
         });
         if spawned.is_err() {
-            log(&format!("could not watch the process running cells ({pid}); a run checks it once a second instead"));
+            log!("could not watch the process running cells ({pid}); a run checks it once a second instead");
         }
     }
 
@@ -358,7 +384,7 @@ impl Runner {
     pub fn restart(&mut self) {
         self.shutdown();
         if let Err(e) = self.start_afresh() {
-            log(&format!("could not restart the process that runs cells: {e:#}"));
+            log!("could not restart the process that runs cells: {e:#}");
         }
     }
 
