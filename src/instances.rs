@@ -4,7 +4,7 @@
 //! for that type, monomorphised. rustc shares generic instances across crates when both the
 //! crate that has the instance and the crate that needs it are built below opt-level 2:
 //! the kernel builds this prelude at opt-level 1 and cells at opt-level 1 (see the kernel's
-//! `engine/rust/setup.rs`). But an instance is only there to share if something in the
+//! `engine/rust/build/setup.rs`). But an instance is only there to share if something in the
 //! prelude made it: that is this module. Each function below is non-generic and public, so
 //! the prelude compiles it (and everything generic it calls) once; a cell that needs the
 //! same instance links to it instead of compiling it again. Measured: the 20 benchmark

@@ -1,7 +1,7 @@
 //! `ndplay-analysis`: evcxr's rust-analyzer, in a process of its own, for the completions
 //! and inspections the kernel's completion index cannot answer (a chain `a.t().`, a type it
 //! does not hold, a `use` line). The kernel starts it beside its own binary when such a
-//! request comes (`kernel/src/engine/rust/analysis_server.rs`), and `ndplay install`
+//! request comes (`kernel/src/engine/rust/completion/analysis_server.rs`), and `ndplay install`
 //! starts it to build the completion index; it ends when its stdin closes (the kernel is
 //! gone) or no request came for a while.
 //!

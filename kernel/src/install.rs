@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use serde_json::json;
 
-use crate::engine::rust::shared::{not_world_readable, publish, Manifest, SharedCache, SHARED_VAR};
+use crate::engine::rust::build::shared::{not_world_readable, publish, Manifest, SharedCache, SHARED_VAR};
 
 const LOGO_SVG: &[u8] = include_bytes!("../assets/logo.svg");
 const LOGO_32: &[u8] = include_bytes!("../assets/logo-32x32.png");
@@ -135,7 +135,7 @@ pub fn warm_cache() -> Result<()> {
 
 /// Builds the completion index beside the prelude, or says why not and what to do.
 fn warm_completion_index(engine: &mut crate::engine::rust::RustEngine, step: &dyn Fn(&str)) {
-    if crate::engine::rust::analysis_server::binary().is_none() {
+    if crate::engine::rust::completion::analysis_server::binary().is_none() {
         step(
             "no completion index yet: `ndplay-analysis` is not built beside this binary. Tab offers \
              names until then; build it (cargo build --release -p ndplay-analysis) and install again \
@@ -150,7 +150,7 @@ fn warm_completion_index(engine: &mut crate::engine::rust::RustEngine, step: &dy
 }
 
 /// Builds the shared cache of a multi-user server in `root` (see
-/// `crate::engine::rust::shared`): the prelude and its dependencies compiled once, the
+/// `crate::engine::rust::build::shared`): the prelude and its dependencies compiled once, the
 /// toolchain recorded, everything made readable by all and writable by its owner only.
 /// Refuses a toolchain or binary other users cannot reach, which every kernel needs.
 /// Must run before any thread reads the environment (it sets `NDPLAY_CACHE_DIR`).
@@ -158,11 +158,11 @@ pub fn build_shared_cache(root: &Path, exe: &Path) -> Result<()> {
     if !root.is_absolute() {
         bail!("--shared-cache needs an absolute directory, not {}", root.display());
     }
-    let (sysroot, host) = crate::engine::rust::setup::toolchain()?;
+    let (sysroot, host) = crate::engine::rust::build::setup::toolchain()?;
     let mut needed =
         vec![(sysroot.join("bin").join("rustc"), "the Rust compiler"), (exe.to_path_buf(), "the ndplay binary")];
     // Completion's helper, when there is one: a student's Tab starts it.
-    if let Some(helper) = crate::engine::rust::analysis_server::binary() {
+    if let Some(helper) = crate::engine::rust::completion::analysis_server::binary() {
         needed.push((helper, "the ndplay-analysis binary"));
     }
     for (path, what) in needed {
@@ -210,7 +210,7 @@ pub fn build_shared_cache(root: &Path, exe: &Path) -> Result<()> {
 /// belong here. Each runs in a fresh `ndplay run` process, with its own private scratch
 /// cache for the session, deleted after.
 pub fn precompile(root: &Path, exe: &Path, notebooks: &[PathBuf]) -> Result<()> {
-    use crate::engine::rust::cell_cache::{CELLS_DIR, DIR_VAR};
+    use crate::engine::rust::build::cell_cache::{CELLS_DIR, DIR_VAR};
     let cells = root.join(CELLS_DIR);
     std::fs::create_dir_all(&cells).with_context(|| format!("creating {}", cells.display()))?;
     let scratch = root.join(".precompile-session");

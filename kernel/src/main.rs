@@ -4,7 +4,8 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
-use ndplay_kernel::engine::rust::{compiler, prelude, runtime};
+use ndplay_kernel::engine::rust::build::{compiler, prelude};
+use ndplay_kernel::engine::rust::runtime;
 use ndplay_kernel::install::{self, Location};
 use ndplay_kernel::server::{self, EngineKind};
 use ndplay_kernel::{notebook, spare, wire};

@@ -35,8 +35,8 @@ use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 
 use crate::core::engine::{Engine, Interrupter};
-use crate::engine::rust::slot::try_lock;
-use crate::engine::rust::{prelude, RustEngine};
+use crate::engine::rust::build::slot::try_lock;
+use crate::engine::rust::{build::prelude, RustEngine};
 use crate::log;
 use crate::{server, wire};
 

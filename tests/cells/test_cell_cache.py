@@ -1,4 +1,4 @@
-"""The compiled-cell cache (kernel/src/engine/rust/cell_cache.rs): a cell compiled before is
+"""The compiled-cell cache (kernel/src/engine/rust/build/cell_cache.rs): a cell compiled before is
 loaded instead of compiled, and never when anything that decides its library changed — a
 variable's type, an item, rustc's flags — nor when its entry is damaged.
 

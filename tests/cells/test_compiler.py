@@ -1,4 +1,4 @@
-"""The rustc started ahead for the next cell (kernel/src/engine/rust/compiler.rs): it waits
+"""The rustc started ahead for the next cell (kernel/src/engine/rust/build/compiler.rs): it waits
 between cells, compiles the next one with its errors and panics named as before, and never
 outlives its kernel, however the kernel ends."""
 import os

@@ -119,7 +119,7 @@ impl RustEngine {
             return "No variables yet.\n".into();
         }
         let width = vars.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
-        vars.iter().map(|(n, t)| format!("{n:width$}  {}\n", super::array_terms::shorten_types(t))).collect()
+        vars.iter().map(|(n, t)| format!("{n:width$}  {}\n", super::report::array_terms::shorten_types(t))).collect()
     }
 
     /// `:dep` lines (their arguments): the dependencies are added to the cell crate and
@@ -160,7 +160,7 @@ impl RustEngine {
     /// crate asks for): `image` does, through `num-traits`.
     fn prelude_build(&self) -> Option<u64> {
         use std::hash::{Hash, Hasher};
-        let path = super::setup::deps_dir(&self.slot.dir, &self.compiler.target).join("libndplay.so");
+        let path = super::build::setup::deps_dir(&self.slot.dir, &self.compiler.target).join("libndplay.so");
         let bytes = std::fs::read(path).ok()?;
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
         bytes.hash(&mut hasher);

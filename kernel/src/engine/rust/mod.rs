@@ -1,14 +1,14 @@
 //! The real engine: each cell is compiled by rustc into a shared library that links the
 //! ndplay prelude, and run in a child process that keeps the session's variables.
 //!
-//! This directory is the only home of that child process and of everything around it:
-//! - [`setup`]: the prelude unpacked from the binary ([`prelude`]), a private build
-//!   directory per kernel ([`slot`]), how cells and dependencies are compiled;
-//! - [`compiler`]: cargo once for the dependencies, rustc directly for every cell;
-//!   [`cell_cache`]: what rustc made of a cell before, loaded instead of compiled again;
-//! - [`codegen`]: a cell as the source of a library, with a map back to the cell; what the
-//!   session keeps between cells is in [`state`]; which variables a cell takes, keeps and
-//!   probes, and how that changes after rustc disagreed, in [`plan`];
+//! This directory is the only home of that child process and of everything around it, in
+//! four rooms and the engine's own files:
+//! - [`build`]: the prelude, the build directories, the compiler, the compiled-cell cache;
+//! - [`cell`]: a cell between its text and the compiler (what the kernel writes around it,
+//!   and what the session keeps between cells);
+//! - [`report`]: errors a student can read, with the mistakes of a student from NumPy;
+//! - [`completion`]: Tab and Shift+Tab, from the index built at install, else through
+//!   rust-analyzer in a process of its own;
 //! - [`runner`] (the kernel's side) and [`runtime`] (inside the child): the process that
 //!   runs cells, and its snapshot from before each cell; [`child`]: its limits and signals;
 //!   [`process`]: waiting for it, reaping it, and what `/proc` says of it; [`events`]: its stdout
@@ -16,73 +16,47 @@
 //!   `src/channel.rs`, compiled here too, so both sides share one definition);
 //! - [`output`]: the child's stdout and stderr turned into outputs;
 //! - [`interaction`]: widget events from the browser, and input from the student;
-//! - [`report`]: errors a student can read, from plain [`diagnostic`]s, in [`array_terms`],
-//!   with the mistakes of a student from NumPy said in [`mistakes`];
-//! - [`shape`]: shape-mismatch panics explained with a picture, and the other panics of
-//!   array code (a reshape, an index, an empty `mean()`) by what they are;
 //! - [`restore`]: `:restore`, which replays the cells whose variables were lost;
-//! - [`commands`]: the other `:` commands;
-//! - [`analysis`]: completion and inspection, from the [`completion_index`] built at
-//!   install, else through evcxr's rust-analyzer in a process of its own ([`analysis_server`]).
+//! - [`commands`]: the other `:` commands.
 //!
-//! This file holds the engine itself: starting it, and running a cell from its text to its
-//! outcome, compiling again (with the [`plan`] changed) when the kernel's own code around the cell was wrong
-//! about a variable (it moved, it borrows, its type cannot be written).
+//! This file holds the engine itself: its state, starting it, and the `Engine` trait's
+//! answers; `execute.rs` runs a cell from its text to its outcome.
 
-pub mod analysis;
-pub mod analysis_server;
-pub mod array_terms;
-pub mod cell_cache;
+pub mod build;
+pub mod cell;
 #[path = "../../../../src/channel.rs"]
 pub mod channel;
 pub mod child;
-pub mod codegen;
 pub mod commands;
-pub mod compiler;
-pub mod completion_index;
-pub mod diagnostic;
+pub mod completion;
 pub mod events;
+mod execute;
 pub mod interaction;
-pub mod mistakes;
 pub mod output;
-pub mod plan;
-pub mod prelude;
 pub mod process;
 pub mod report;
 pub mod restore;
-pub mod rewrite;
 pub mod runner;
 pub mod runtime;
-pub mod setup;
-pub mod shape;
-pub mod shared;
-pub mod slot;
-pub mod state;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
-use jupyter_protocol::{DisplayData, Media};
+use jupyter_protocol::Media;
 
-use crate::core::engine::{
-    CellError, CommEvent, Completions, Discard, Engine, Interrupter, NoAnswer, Outcome, Output, OutputSink,
-};
-use crate::syntax::cell::{parts, Parts};
-use analysis::Analysis;
+use crate::core::engine::{CommEvent, Completions, Discard, Engine, Interrupter, NoAnswer, Outcome, OutputSink};
+use crate::syntax::cell::Parts;
+use build::compiler::Compiler;
+use build::setup;
+use build::slot::BuildSlot;
+use cell::rewrite::CellText;
+use cell::state::State;
 use child::ChildKiller;
-use codegen::{CellSource, Plan, PutBack, SourceMap, SHOW_AFTER, SHOW_BEFORE};
-use compiler::{Compiler, Failure};
-use diagnostic::Diagnostic;
-use output::{CellEnd, Forwarder};
-use plan::{fix_plan, nameable, probed_types, Fix};
-use report::{child_died, compile_error, panic_error, shape_error};
+use completion::analysis::Analysis;
+use output::Forwarder;
 use restore::{ReplayLog, RESTORE_COMMAND};
-use rewrite::CellText;
-use runner::{RunEnd, Runner};
-use shape::{is_shape_panic, ASK_EXPLAIN_BROADCAST};
-use slot::BuildSlot;
-use state::{KeptItem, State, Variable};
+use runner::Runner;
 
 /// Variables whose names start with this are the kernel's own; they are hidden from the
 /// student (completions, lost-variable lists).
@@ -95,11 +69,6 @@ const MAX_COMPILES: usize = 5;
 /// Compiled at start, so that the first cell a student runs finds the compiler, the
 /// prelude and the child process warm.
 const WARMUP_CELL: &str = "let __ndplay_warmup = array![[1.0, 2.0], [3.0, 4.0]];\n__ndplay_warmup.sum()";
-
-/// Whether each cell's timing goes to the kernel's log (`NDPLAY_TIMING=1`).
-fn timing_wanted() -> bool {
-    matches!(std::env::var("NDPLAY_TIMING").as_deref(), Ok("1") | Ok("true") | Ok("yes"))
-}
 
 /// Whether cells get a snapshot (`NDPLAY_SNAPSHOTS=0` turns them off, e.g. to measure them).
 fn snapshots_wanted() -> bool {
@@ -224,6 +193,19 @@ impl RustEngine {
         self.compiler = Compiler::prepare(&self.slot.dir, &self.rustc, &target, self.killer.clone())?;
         Ok(())
     }
+
+    /// Whether the runner stopped the last cell for reading standard input (its reason is
+    /// then in `refused_reason`).
+    fn runner_refused_stdin(&mut self) -> bool {
+        self.refused_reason = self.runner.take_refused();
+        self.refused_reason.is_some()
+    }
+
+    /// The process that runs cells started afresh: every variable is gone.
+    fn lose_variables(&mut self) {
+        self.state.clear_variables();
+        self.lost_variables = true;
+    }
 }
 
 impl Drop for RustEngine {
@@ -279,273 +261,4 @@ impl Engine for RustEngine {
     fn generation(&self) -> u64 {
         self.runner.generation()
     }
-}
-
-impl RustEngine {
-    /// Whether the runner stopped the last cell for reading standard input (its reason is
-    /// then in `refused_reason`).
-    fn runner_refused_stdin(&mut self) -> bool {
-        self.refused_reason = self.runner.take_refused();
-        self.refused_reason.is_some()
-    }
-
-    /// The process that runs cells started afresh: every variable is gone.
-    fn lose_variables(&mut self) {
-        self.state.clear_variables();
-        self.lost_variables = true;
-    }
-}
-
-impl RustEngine {
-    /// Compiles and runs one cell, and commits what it defined if it succeeded.
-    fn execute_cell(&mut self, code: &str, sink: Arc<dyn OutputSink>) -> Outcome {
-        let started = std::time::Instant::now();
-        self.killer.clear_interrupt();
-        let cell = prepare(code);
-        let before = self.variable_names();
-        let mut notes = Vec::new();
-        let mut plan = self.plan(&cell, &mut notes);
-        let mut compiled = None;
-        let mut compiles = 0;
-        for _ in 0..MAX_COMPILES {
-            compiles += 1;
-            let generated = codegen::generate(
-                &self.state,
-                &CellSource {
-                    typed: &cell.typed,
-                    items: &cell.parts.items,
-                    code: &cell.text.code,
-                    fallible: !cell.parts.tries.is_empty() || cell.parts.tries_in_macros,
-                },
-                &plan,
-            );
-            match self.compiler.compile(&generated.source) {
-                Ok(library) => {
-                    compiled = Some((library, generated.map));
-                    break;
-                }
-                Err(Failure::Interrupted) => return Outcome::Error(report::interrupted_while_compiling()),
-                Err(Failure::Other(text)) => return Outcome::Error(report::compiler_failed(&text)),
-                Err(Failure::Errors(errors)) => {
-                    // A stored variable's type named by its last segment only: write its path.
-                    let unresolved = plan::unresolved_types(&errors, &generated.map);
-                    let mut qualified = false;
-                    for (name, path) in &unresolved {
-                        qualified |= self.state.qualify_type(name, path);
-                    }
-                    if qualified {
-                        continue;
-                    }
-                    match fix_plan(&mut plan, &errors, &generated.map) {
-                        Fix::Retry(note) => notes.extend(note),
-                        Fix::Report => return Outcome::Error(self.report_errors(&cell, &errors, &generated.map)),
-                    }
-                }
-            }
-        }
-        let Some((library, map)) = compiled else {
-            return Outcome::Error(report::compiler_failed(
-                "the kernel could not write code around this cell that compiles",
-            ));
-        };
-        let types = probed_types(&library.warnings, &map);
-        let compiled_at = started.elapsed();
-        self.forwarder.attach(sink.clone());
-        let mut ask = interaction::asker(sink.clone(), self.killer.clone());
-        let ran = self.runner.run(&library.path, codegen::ENTRY, &mut ask);
-        let ran_at = started.elapsed();
-        let end = self.forwarder.fence(matches!(ran, Ok(RunEnd::Done)));
-        if timing_wanted() {
-            crate::log!(
-                "cell timing: {compiles} compile(s){} {:.0} ms, run {:.0} ms, output {:.0} ms",
-                if library.cached { " (cached)" } else { "" },
-                compiled_at.as_secs_f64() * 1e3,
-                (ran_at - compiled_at).as_secs_f64() * 1e3,
-                (started.elapsed() - ran_at).as_secs_f64() * 1e3
-            );
-        }
-        let outcome = match ran {
-            Err(e) => {
-                crate::log!("the cell has no end to report: {e}");
-                Outcome::Error(report::internal_error(&e.to_string()))
-            }
-            Ok(RunEnd::Died { resumed: true, .. }) if self.runner_refused_stdin() => {
-                let reason = self.refused_reason.take().unwrap_or(NoAnswer::NotAllowed);
-                Outcome::Error(interaction::stdin_refused(reason))
-            }
-            Ok(RunEnd::Died { exit, resumed }) => {
-                let interrupted = self.killer.take_interrupt();
-                if !resumed {
-                    self.lose_variables();
-                }
-                let undone: Vec<String> = before
-                    .iter()
-                    .filter(|v| {
-                        let p = &cell.parts;
-                        p.assigned.contains(v) || p.changed.contains(v) || p.bindings.iter().any(|b| &b.name == *v)
-                    })
-                    .cloned()
-                    .collect();
-                let how = exit.to_string();
-                Outcome::Error(child_died(&report::Death {
-                    how: &how,
-                    interrupted,
-                    crash: end.crash,
-                    variables: &before,
-                    resumed,
-                    undone: if resumed { &undone[..] } else { &[] },
-                }))
-            }
-            Ok(RunEnd::DiedBefore { exit }) => {
-                self.lose_variables();
-                Outcome::Error(report::died_between_cells(&exit.to_string(), &before))
-            }
-            Ok(RunEnd::Done) => self.finish(&cell, &plan, types, end, &sink, notes),
-        };
-        outcome
-    }
-
-    /// After a cell ran to its end: its panic or its result, and the state it leaves.
-    fn finish(
-        &mut self,
-        cell: &Prepared,
-        plan: &Plan,
-        types: Vec<(String, String)>,
-        end: CellEnd,
-        sink: &Arc<dyn OutputSink>,
-        notes: Vec<String>,
-    ) -> Outcome {
-        if let Some(why) = end.load_failed {
-            return Outcome::Error(report::internal_error(&format!("the cell's library could not be run: {why}")));
-        }
-        // The value shown must be this cell's: a result of another run is never passed off
-        // as it (the process that runs cells numbers each result with its run).
-        let seq = self.runner.seq();
-        let result = match end.result {
-            Some((shown, _)) if shown != seq => {
-                crate::log!("a result of run {shown} arrived for run {seq}");
-                return Outcome::Error(report::internal_error(&format!(
-                    "the value that came back belongs to run {shown}, not to this cell (run {seq})"
-                )));
-            }
-            result => result.map(|(_, media)| media),
-        };
-        if !end.unloadable.is_empty() {
-            for name in &end.unloadable {
-                self.state.remove_variable(name);
-            }
-            return Outcome::Error(report::unloadable(&end.unloadable));
-        }
-        // Variables the cell's code took by value are in the store only if it ran to its
-        // end; moved ones are gone either way.
-        for (name, put) in &plan.loads {
-            if *put == PutBack::Never || (*put == PutBack::Inside && end.panic.is_some()) {
-                self.state.remove_variable(name);
-            }
-        }
-        if let Some(p) = end.panic {
-            if let Some(advice) = self.panic_advice(&cell.text.code, &p.message) {
-                return Outcome::Error(panic_error(&p, Some(&advice)));
-            }
-            if is_shape_panic(&p.message) {
-                let explained = self.explain_shape_panic(&cell.text.code);
-                return match explained {
-                    Some((summary, picture)) => {
-                        sink.emit(Output::Display(DisplayData::new(picture)));
-                        Outcome::Error(shape_error(&summary))
-                    }
-                    None => Outcome::Error(panic_error(&p, Some(ASK_EXPLAIN_BROADCAST))),
-                };
-            }
-            return Outcome::Error(panic_error(&p, None));
-        }
-        self.commit(cell, plan, types, sink, notes);
-        Outcome::Ok { result }
-    }
-
-    /// Keeps what a cell that ran well defined: its items, and its new variables with their
-    /// types.
-    fn commit(
-        &mut self,
-        cell: &Prepared,
-        plan: &Plan,
-        types: Vec<(String, String)>,
-        sink: &Arc<dyn OutputSink>,
-        mut notes: Vec<String>,
-    ) {
-        for name in &plan.forget {
-            self.state.remove_variable(name);
-        }
-        for item in &cell.parts.items {
-            let before = &cell.typed[..item.start];
-            let column = before.rsplit('\n').next().unwrap_or("").chars().count();
-            let text = format!("{}{}", " ".repeat(column), &cell.typed[item.start..item.end]);
-            self.state.keep_item(KeptItem { kind: item.kind, key: item.key.clone(), text });
-        }
-        for binding in &cell.parts.bindings {
-            if !plan.stores.contains(&binding.name) {
-                continue;
-            }
-            let ty =
-                binding.ty.clone().or_else(|| types.iter().find(|(n, _)| *n == binding.name).map(|(_, t)| t.clone()));
-            match ty {
-                Some(ty) if nameable(&ty) => {
-                    self.state.set_variable(&binding.name, Variable { ty, mutable: binding.mutable });
-                }
-                Some(ty) => {
-                    // Stored already, but no later cell could name its type to take it out.
-                    self.state.remove_variable(&binding.name);
-                    self.pending_forget(&binding.name);
-                    if !binding.name.starts_with(HIDDEN_PREFIX) {
-                        notes.push(report::not_kept_unnameable(&binding.name, &ty));
-                    }
-                }
-                None => {
-                    self.state.remove_variable(&binding.name);
-                    self.pending_forget(&binding.name);
-                }
-            }
-        }
-        for note in notes {
-            sink.emit(Output::stderr(&format!("{note}\n")));
-        }
-    }
-
-    /// Makes the next cell drop a value from the store.
-    fn pending_forget(&mut self, name: &str) {
-        self.state.forget_later(name);
-    }
-
-    /// A report of the student's own compile errors (those in the cell, or in an item of an
-    /// earlier cell), pointing into the cell as typed.
-    fn report_errors(&self, cell: &Prepared, errors: &[serde_json::Value], map: &SourceMap) -> CellError {
-        let diagnostics: Vec<Diagnostic> = errors.iter().filter_map(|e| Diagnostic::from_rustc(e, map)).collect();
-        compile_error(&cell.typed, &cell.text, &diagnostics)
-    }
-
-    /// Runs a cell of the kernel's own, whose output is not shown and whose variables are
-    /// not kept; its final value.
-    fn run_hidden(&mut self, code: &str) -> Option<Media> {
-        let saved = self.state.clone();
-        let outcome = self.execute_cell(code, Arc::new(Discard));
-        self.state = saved;
-        match outcome {
-            Outcome::Ok { result } => result,
-            Outcome::Error(_) => None,
-        }
-    }
-}
-
-/// A cell's parts, and its text as compiled: items blanked out (they are compiled at the
-/// crate's top level), the final expression wrapped in what shows it.
-fn prepare(code: &str) -> Prepared {
-    let parts = parts(code);
-    let mut blanked = code.to_string();
-    for item in &parts.items {
-        // A space per byte keeps every later offset where it was.
-        let spaces: String = code[item.start..item.end].bytes().map(|b| if b == b'\n' { '\n' } else { ' ' }).collect();
-        blanked.replace_range(item.start..item.end, &spaces);
-    }
-    let text = CellText::new(&blanked).insert(&rewrite::cell_edits(&parts, (SHOW_BEFORE, SHOW_AFTER)));
-    Prepared { typed: code.to_string(), parts, text }
 }

@@ -25,7 +25,7 @@ const PATH_PREFIXES: &[&str] = &[
 /// `CowArray2<f64>`. Types it does not recognise are left alone.
 ///
 /// ```
-/// use ndplay_kernel::engine::rust::array_terms::shorten_types;
+/// use ndplay_kernel::engine::rust::report::array_terms::shorten_types;
 /// assert_eq!(
 ///     shorten_types("expected `ndarray::ArrayBase<ndarray::OwnedRepr<f64>, ndarray::Dim<[usize; 2]>>`"),
 ///     "expected `Array2<f64>`"

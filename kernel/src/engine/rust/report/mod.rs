@@ -4,17 +4,28 @@
 //! took along.
 //!
 //! Reports are pure functions from plain data to a [`CellError`], so each is tested as an
-//! exact string. Compile errors come in as [`Diagnostic`]s (see [`super::diagnostic`]).
+//! exact string. Compile errors come in as [`Diagnostic`]s (see [`diagnostic`]).
+//!
+//! - [`diagnostic`]: rustc's JSON messages as plain data;
+//! - [`array_terms`]: types and hints in an array programmer's words;
+//! - [`mistakes`]: the mistakes of a student coming from NumPy, recognised and said;
+//! - [`shape`]: shape-mismatch panics explained with a picture, and the other panics of
+//!   array code (a reshape, an index, an empty `mean()`) by what they are.
 
-use super::array_terms::{hint, shorten_types};
-use super::child::DEFAULT_MEMORY_PERCENT;
-use super::diagnostic::{Diagnostic, Help, Level};
-use super::mistakes::{self, Mistake, Place};
-use super::output::{Crash, PanicReport};
-use super::restore::RESTORE_COMMAND;
-use super::rewrite::CellText;
+pub mod array_terms;
+pub mod diagnostic;
+pub mod mistakes;
+pub mod shape;
+
 use crate::core::engine::{CellError, ErrorKind};
+use crate::engine::rust::cell::rewrite::CellText;
+use crate::engine::rust::child::DEFAULT_MEMORY_PERCENT;
+use crate::engine::rust::output::{Crash, PanicReport};
+use crate::engine::rust::restore::RESTORE_COMMAND;
 use crate::engine::style::{ADDED, BOLD, ERROR, FRAME, HELP, HINT, REMOVED, RESET, WARNING};
+use array_terms::{hint, shorten_types};
+use diagnostic::{Diagnostic, Help, Level};
+use mistakes::{Mistake, Place};
 
 /// The last line of a report of a panic: what a panic keeps and what it drops.
 const KEPT_AFTER_PANIC: &str = "Variables defined in earlier cells are kept; those made in this cell were dropped.";
@@ -65,7 +76,7 @@ pub fn shape_error(summary: &str) -> CellError {
 
 /// A panic. `advice`, when given, goes just before the last line.
 pub fn panic_error(p: &PanicReport, advice: Option<&str>) -> CellError {
-    if let Some(failed) = p.message.strip_prefix(super::codegen::TRY_FAILED) {
+    if let Some(failed) = p.message.strip_prefix(crate::engine::rust::cell::codegen::TRY_FAILED) {
         return try_failed(failed);
     }
     let first = p.message.lines().next().unwrap_or("").to_string();
@@ -604,7 +615,7 @@ fn suggestion(typed: &str, cell: &CellText, help: &Help) -> Option<Vec<String>> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::rust::diagnostic::{Label, Span};
+    use crate::engine::rust::report::diagnostic::{Label, Span};
 
     fn plain(lines: &[String]) -> Vec<String> {
         let ansi = regex::Regex::new("\x1b\\[[0-9;]*m").unwrap();
@@ -813,7 +824,7 @@ mod tests {
     /// insertion marked with `+`, a replacement as the line before and after.
     #[test]
     fn suggestions_are_shown_in_place_on_the_students_line() {
-        use crate::engine::rust::diagnostic::Edit;
+        use crate::engine::rust::report::diagnostic::Edit;
         let at = |line, column, len| Span { start: (line, column), end: (line, column + len) };
         let typed = "let mm = array![1.0];\nmm += 1.0;";
         let error = Diagnostic {

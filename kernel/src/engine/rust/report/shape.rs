@@ -11,7 +11,7 @@
 
 use jupyter_protocol::{Media, MediaType};
 
-use super::RustEngine;
+use crate::engine::rust::RustEngine;
 use crate::syntax::cell::arithmetic_operands;
 
 /// Most operand pairs tried when explaining a shape error (each try compiles a cell).
@@ -31,7 +31,7 @@ const RESHAPES: &[&str] = &["into_shape_with_order", "into_shape_clone", "to_sha
 
 impl RustEngine {
     /// Advice for a panic that is a known beginner's mistake, said by what it is.
-    pub(super) fn panic_advice(&mut self, code: &str, message: &str) -> Option<String> {
+    pub(in crate::engine::rust) fn panic_advice(&mut self, code: &str, message: &str) -> Option<String> {
         if message.contains("IncompatibleShape") {
             let (method, receiver, shape) = reshape_call(code)?;
             let probe = format!(
@@ -206,7 +206,7 @@ pub fn plain_panic_advice(code: &str, message: &str) -> Option<String> {
 impl RustEngine {
     /// The explanation's text and its picture for the first pair of `code`'s operands that
     /// does not broadcast, if a probe finds one.
-    pub(super) fn explain_shape_panic(&mut self, code: &str) -> Option<(String, Media)> {
+    pub(in crate::engine::rust) fn explain_shape_panic(&mut self, code: &str) -> Option<(String, Media)> {
         for (lhs, rhs) in arithmetic_operands(code).into_iter().take(MAX_SHAPE_PROBES) {
             let Some(media) = self.run_hidden(&format!("explain_broadcast(&({lhs}), &({rhs}))")) else { continue };
             let text = media

@@ -8,11 +8,11 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-use super::child::make_directory_fifo;
 use super::compiler::CRATE_NAME;
 use super::prelude;
 use super::shared::SharedCache;
 use super::slot::BuildSlot;
+use crate::engine::rust::child::make_directory_fifo;
 
 /// How everything is compiled (docs/performance.md has the measurements):
 /// - ndarray and the other dependencies once, at opt-level 3: array code runs fast;
@@ -24,7 +24,7 @@ use super::slot::BuildSlot;
 ///
 /// Cargo reads this from the build directory's ancestors, and it takes precedence over a
 /// manifest's profile: the cell crate's own manifest only names the dependencies, and the
-/// one evcxr writes for completion (`super::analysis`) sets every key below its own way,
+/// one evcxr writes for completion (`crate::engine::rust::completion::analysis`) sets every key below its own way,
 /// which this overrides, so that both build the dependencies alike and share them.
 fn cargo_config(shared: bool) -> String {
     // The unshared route is how cells were compiled before generics were shared, kept for
@@ -84,7 +84,7 @@ pub fn prepare(progress: &dyn Fn(&str)) -> Result<Prepared> {
     // user may read or change them (`cache_root` makes sure, or fails).
     let cache = prelude::cache_root()?;
     refuse_cache_inside_a_workspace(&cache)?;
-    super::child::check_memory_setting()?;
+    crate::engine::rust::child::check_memory_setting()?;
     // An unreadable shared cache is an error the student sees (the administrator has to act);
     // one made by another ndplay version only means building here, as without one.
     let shared = SharedCache::from_env().transpose()?.filter(|s| {
@@ -158,7 +158,7 @@ pub fn toolchain() -> Result<(PathBuf, String)> {
 }
 
 /// Where a slot's compiled dependencies are.
-pub(super) fn deps_dir(slot: &Path, host: &str) -> PathBuf {
+pub(in crate::engine::rust) fn deps_dir(slot: &Path, host: &str) -> PathBuf {
     slot.join("target").join(host).join("debug").join("deps")
 }
 
@@ -180,7 +180,7 @@ pub fn write_manifest(dir: &Path, prelude: &Path, extra: &[(String, String)]) ->
 }
 
 /// The prelude as a dependency, in TOML: for the cell crate and for evcxr's crate (see
-/// `super::analysis`) alike, so that both builds are the same one and share it.
+/// `crate::engine::rust::completion::analysis`) alike, so that both builds are the same one and share it.
 pub fn prelude_dependency(prelude: &Path) -> String {
     let features = if shared_generics() { ", features = [\"instances\"]" } else { "" };
     format!("{{ path = {:?}{features} }}", prelude.display().to_string())

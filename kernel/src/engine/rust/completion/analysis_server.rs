@@ -44,7 +44,7 @@ fn prepare(dir: &Path) -> std::io::Result<()> {
             std::os::unix::fs::symlink(&shared, &target)?;
         }
     }
-    std::fs::write(dir.join("Cargo.lock"), super::prelude::CARGO_LOCK)
+    std::fs::write(dir.join("Cargo.lock"), crate::engine::rust::build::prelude::CARGO_LOCK)
 }
 
 struct Job {
@@ -181,7 +181,7 @@ fn spawn(dir: &Path, prelude: &Path) -> Option<Running> {
         .arg("--dir")
         .arg(dir)
         .arg("--dep")
-        .arg(super::setup::prelude_dependency(prelude))
+        .arg(crate::engine::rust::build::setup::prelude_dependency(prelude))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())

@@ -6,7 +6,7 @@
 
 use serde_json::Value;
 
-use super::codegen::{Origin, SourceMap};
+use crate::engine::rust::cell::codegen::{Origin, SourceMap};
 
 /// How serious a compiler message is, as rustc's JSON says.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -216,7 +216,7 @@ fn resolve_elided_types(labels: &mut [Label], json: &Value) {
     }
 }
 
-/// The method the kernel wraps each top-level `?`'s value in (see `super::codegen`).
+/// The method the kernel wraps each top-level `?`'s value in (see `crate::engine::rust::cell::codegen`).
 const TRY_METHOD: &str = "__ndplay_at";
 
 /// rustc's error about the kernel's wrapper of a `?` (E0599 on `__ndplay_at`, naming the
@@ -321,8 +321,8 @@ pub fn origins(json: &Value, map: &SourceMap) -> (Option<Origin>, Vec<Origin>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::rust::codegen::{generate, CellSource, Plan};
-    use crate::engine::rust::state::State;
+    use crate::engine::rust::cell::codegen::{generate, CellSource, Plan};
+    use crate::engine::rust::cell::state::State;
 
     #[test]
     fn a_question_mark_on_a_value_it_cannot_report_is_said_without_the_kernels_names() {

@@ -1,114 +1,115 @@
 //! What the code around a cell takes out of the store, puts back and probes (a cell's
 //! [`Plan`]), and how the plan changes when rustc says the kernel's own lines were wrong
-//! about a variable (it moved, it borrows, its type cannot be written). The engine in
-//! [`super`] compiles with the plan and asks here what to do with the errors.
+//! about a variable (it moved, it borrows, its type cannot be written). The engine
+//! compiles with the plan and asks here what to do with the errors. Both need only the
+//! session's [`State`] and the cell.
 
 use super::codegen::{Origin, Plan, PutBack, SourceMap};
 use super::state::mentions;
-use super::{diagnostic, report, Prepared, RustEngine};
+use super::state::State;
+use crate::engine::rust::report::{self, diagnostic};
+use crate::engine::rust::Prepared;
 use crate::syntax::cell::{words, ItemKind};
 
 /// How the kernel's code around a cell must change after a compile error in it.
-pub(super) enum Fix {
+pub(in crate::engine::rust) enum Fix {
     /// Compile again with the changed plan; `note` is told to the student if the cell runs.
     Retry(Option<String>),
     /// The errors are the student's: report them.
     Report,
 }
 
-impl RustEngine {
-    /// What the first compile of a cell takes out, stores and probes.
-    pub(super) fn plan(&mut self, cell: &Prepared, notes: &mut Vec<String>) -> Plan {
-        let mut plan = Plan { forget: self.state.take_forget_later(), ..Plan::default() };
-        // A type defined anew makes the values of the old one unreadable, and so the values
-        // of every type that holds it, at any depth (`Outer { i: Inner }`, `Vec<Outer>`, an
-        // alias): those types are compiled anew with it. Their variables are dropped before
-        // the cell takes anything: the store tells values apart by `TypeId`, which is the
-        // same for the old and the new definition of a name.
-        let redefined: Vec<String> = cell
+/// What the first compile of a cell takes out, stores and probes.
+pub(in crate::engine::rust) fn first_plan(state: &mut State, cell: &Prepared, notes: &mut Vec<String>) -> Plan {
+    let mut plan = Plan { forget: state.take_forget_later(), ..Plan::default() };
+    // A type defined anew makes the values of the old one unreadable, and so the values
+    // of every type that holds it, at any depth (`Outer { i: Inner }`, `Vec<Outer>`, an
+    // alias): those types are compiled anew with it. Their variables are dropped before
+    // the cell takes anything: the store tells values apart by `TypeId`, which is the
+    // same for the old and the new definition of a name.
+    let redefined: Vec<String> = cell
+        .parts
+        .items
+        .iter()
+        .filter(|i| i.kind == ItemKind::Type)
+        .filter(|i| {
+            let text = cell.typed[i.start..i.end].trim();
+            state.items().any(|k| k.key == i.key && k.text.trim() != text)
+        })
+        .map(|i| i.key.clone())
+        .collect();
+    if !redefined.is_empty() {
+        let own: Vec<(&str, &str)> = cell
             .parts
             .items
             .iter()
             .filter(|i| i.kind == ItemKind::Type)
-            .filter(|i| {
-                let text = cell.typed[i.start..i.end].trim();
-                self.state.items().any(|k| k.key == i.key && k.text.trim() != text)
-            })
-            .map(|i| i.key.clone())
+            .map(|i| (i.key.as_str(), &cell.typed[i.start..i.end]))
             .collect();
-        if !redefined.is_empty() {
-            let own: Vec<(&str, &str)> = cell
-                .parts
-                .items
-                .iter()
-                .filter(|i| i.kind == ItemKind::Type)
-                .map(|i| (i.key.as_str(), &cell.typed[i.start..i.end]))
-                .collect();
-            let kept = self.state.items().filter(|k| k.kind == ItemKind::Type && !own.iter().any(|(n, _)| *n == k.key));
-            let definitions: Vec<(&str, &str)> =
-                own.iter().copied().chain(kept.map(|k| (k.key.as_str(), k.text.as_str()))).collect();
-            let affected = affected_types(&redefined, &definitions);
-            let mut lost = Vec::new();
-            for (name, variable) in self.state.variables() {
-                if let Some((ty, via)) = affected.iter().find(|(ty, _)| mentions(&variable.ty, ty)) {
-                    lost.push(report::Lost {
-                        variable: name.to_string(),
-                        ty: variable.ty.clone(),
-                        because: ty.clone(),
-                        via: via.clone(),
-                    });
-                }
-            }
-            if !lost.is_empty() {
-                notes.push(report::types_redefined(&redefined, &lost));
-            }
-            for l in lost {
-                self.state.remove_variable(&l.variable);
-                plan.forget.push(l.variable);
+        let kept = state.items().filter(|k| k.kind == ItemKind::Type && !own.iter().any(|(n, _)| *n == k.key));
+        let definitions: Vec<(&str, &str)> =
+            own.iter().copied().chain(kept.map(|k| (k.key.as_str(), k.text.as_str()))).collect();
+        let affected = affected_types(&redefined, &definitions);
+        let mut lost = Vec::new();
+        for (name, variable) in state.variables() {
+            if let Some((ty, via)) = affected.iter().find(|(ty, _)| mentions(&variable.ty, ty)) {
+                lost.push(report::Lost {
+                    variable: name.to_string(),
+                    ty: variable.ty.clone(),
+                    because: ty.clone(),
+                    via: via.clone(),
+                });
             }
         }
-        for item in cell.parts.items.iter().filter(|i| i.kind == ItemKind::Named) {
-            if changes_between_cells(&cell.typed[item.start..item.end]) {
-                notes.push(report::static_resets(&item.key));
-            }
+        if !lost.is_empty() {
+            notes.push(report::types_redefined(&redefined, &lost));
         }
-        let mentioned = words(&cell.text.code);
-        let defined: Vec<&str> = cell.parts.bindings.iter().map(|b| b.name.as_str()).collect();
-        for name in self.state.variable_names() {
-            if !mentioned.contains(name.as_str()) {
-                continue;
-            }
-            let put = if defined.contains(&name.as_str()) {
-                // The cell defines it anew: the old value is dropped at the end of the cell.
-                PutBack::Never
-            } else if cell.parts.assigned.contains(&name) && cell.parts.tries.is_empty() {
-                // `w = w - &g * lr` moves `w` and assigns it anew: put back what is there at
-                // the end of the cell's code. (In a cell with a `?`, the end may not be
-                // reached: `n += 1;` before a failed `?` keeps its change only when `n` goes
-                // back after the code, so that is tried first; rustc's complaint about a
-                // moved `n` then changes it to `Inside`.)
-                PutBack::Inside
-            } else {
-                PutBack::After
-            };
-            plan.loads.push((name, put));
+        for l in lost {
+            state.remove_variable(&l.variable);
+            plan.forget.push(l.variable);
         }
-        for binding in &cell.parts.bindings {
-            if binding.name == "_" || plan.stores.contains(&binding.name) {
-                continue;
-            }
-            plan.stores.push(binding.name.clone());
-            if binding.ty.is_none() {
-                plan.probes.push(binding.name.clone());
-            }
-        }
-        plan
     }
+    for item in cell.parts.items.iter().filter(|i| i.kind == ItemKind::Named) {
+        if changes_between_cells(&cell.typed[item.start..item.end]) {
+            notes.push(report::static_resets(&item.key));
+        }
+    }
+    let mentioned = words(&cell.text.code);
+    let defined: Vec<&str> = cell.parts.bindings.iter().map(|b| b.name.as_str()).collect();
+    for name in state.variable_names() {
+        if !mentioned.contains(name.as_str()) {
+            continue;
+        }
+        let put = if defined.contains(&name.as_str()) {
+            // The cell defines it anew: the old value is dropped at the end of the cell.
+            PutBack::Never
+        } else if cell.parts.assigned.contains(&name) && cell.parts.tries.is_empty() {
+            // `w = w - &g * lr` moves `w` and assigns it anew: put back what is there at
+            // the end of the cell's code. (In a cell with a `?`, the end may not be
+            // reached: `n += 1;` before a failed `?` keeps its change only when `n` goes
+            // back after the code, so that is tried first; rustc's complaint about a
+            // moved `n` then changes it to `Inside`.)
+            PutBack::Inside
+        } else {
+            PutBack::After
+        };
+        plan.loads.push((name, put));
+    }
+    for binding in &cell.parts.bindings {
+        if binding.name == "_" || plan.stores.contains(&binding.name) {
+            continue;
+        }
+        plan.stores.push(binding.name.clone());
+        if binding.ty.is_none() {
+            plan.probes.push(binding.name.clone());
+        }
+    }
+    plan
 }
 
 /// Reads the compile errors that are the kernel's own doing and changes the plan to
 /// avoid them; any error of the student's is reported instead.
-pub(super) fn fix_plan(plan: &mut Plan, errors: &[serde_json::Value], map: &SourceMap) -> Fix {
+pub(in crate::engine::rust) fn fix_plan(plan: &mut Plan, errors: &[serde_json::Value], map: &SourceMap) -> Fix {
     let mut note = None;
     let mut changed = false;
     for error in errors {
@@ -215,7 +216,10 @@ fn set_put_back(plan: &mut Plan, name: &str, put: PutBack) {
 /// rustc writes by their last segment when that is unique (`Instant`, `ParseIntError`):
 /// the kernel then writes the path instead ([`super::state::State::qualify_type`]) and
 /// compiles again. A name the student wrote in the cell is theirs to import.
-pub(super) fn unresolved_types(errors: &[serde_json::Value], map: &SourceMap) -> Vec<(String, String)> {
+pub(in crate::engine::rust) fn unresolved_types(
+    errors: &[serde_json::Value],
+    map: &SourceMap,
+) -> Vec<(String, String)> {
     let mut found: Vec<(String, String)> = Vec::new();
     for error in errors {
         let Some(name) = error["message"]
@@ -251,7 +255,7 @@ pub(super) fn unresolved_types(errors: &[serde_json::Value], map: &SourceMap) ->
 }
 
 /// The types rustc named in the type probes' warnings: (variable, type).
-pub(super) fn probed_types(warnings: &[serde_json::Value], map: &SourceMap) -> Vec<(String, String)> {
+pub(in crate::engine::rust) fn probed_types(warnings: &[serde_json::Value], map: &SourceMap) -> Vec<(String, String)> {
     const PREFIX: &str = "unused result of type `";
     let mut found = Vec::new();
     for w in warnings {
@@ -268,15 +272,15 @@ pub(super) fn probed_types(warnings: &[serde_json::Value], map: &SourceMap) -> V
 
 /// Whether a type rustc printed can be written in a later cell: closures and function
 /// items have no name, and `impl Trait` names no type.
-pub(super) fn nameable(ty: &str) -> bool {
+pub(in crate::engine::rust) fn nameable(ty: &str) -> bool {
     !(ty.contains("{closure") || ty.contains("{async") || ty.contains("impl ") || ty.contains('{'))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::rust::codegen::{generate, CellSource};
-    use crate::engine::rust::state::{State, Variable};
+    use crate::engine::rust::cell::codegen::{generate, CellSource};
+    use crate::engine::rust::cell::state::{State, Variable};
 
     #[test]
     fn a_value_that_another_kept_value_borrows_is_kept_and_the_borrower_is_not() {

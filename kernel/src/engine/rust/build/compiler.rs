@@ -28,7 +28,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::cell_cache::{CellCache, Hit};
-use super::child::ChildKiller;
+use crate::engine::rust::child::ChildKiller;
 
 /// The cell crate's name; also what the recorder looks for in cargo's rustc calls.
 pub const CRATE_NAME: &str = "cell";
@@ -134,7 +134,7 @@ impl Compiler {
             .env("CARGO_TARGET_DIR", dir.join("target"))
             // Cells link libstd dynamically (one libstd for the process, whatever the cell).
             // The flag goes to every crate, so the dependencies are built with the flags that
-            // evcxr's build for completion uses too (see `super::analysis`), and stay fresh.
+            // evcxr's build for completion uses too (see `crate::engine::rust::completion::analysis`), and stay fresh.
             .env("RUSTFLAGS", "-Cprefer-dynamic")
             .stdin(Stdio::null())
             .output()

@@ -126,7 +126,7 @@ pub trait Ask {
 
 /// Where the index for this binary's prelude lives in `cache`.
 pub fn path(cache: &Path) -> PathBuf {
-    cache.join(format!("completion-index-{}-v{FORMAT}.json", super::prelude::HASH))
+    cache.join(format!("completion-index-{}-v{FORMAT}.json", crate::engine::rust::build::prelude::HASH))
 }
 
 impl Index {
@@ -134,7 +134,7 @@ impl Index {
     pub fn load(cache: &Path) -> Option<Index> {
         let text = std::fs::read(path(cache)).ok()?;
         let mut index: Index = serde_json::from_slice(&text).ok()?;
-        if index.format != FORMAT || index.prelude != super::prelude::HASH {
+        if index.format != FORMAT || index.prelude != crate::engine::rust::build::prelude::HASH {
             return None;
         }
         // Ranked as this binary ranks (a millisecond), not as the one that built it.
@@ -157,7 +157,11 @@ impl Index {
     /// Asks rust-analyzer (through `ask`) about every indexed type, path and name.
     /// `progress` hears of each.
     pub fn build(ask: &mut dyn Ask, progress: &dyn Fn(&str)) -> Index {
-        let mut index = Index { format: FORMAT, prelude: super::prelude::HASH.to_string(), ..Index::default() };
+        let mut index = Index {
+            format: FORMAT,
+            prelude: crate::engine::rust::build::prelude::HASH.to_string(),
+            ..Index::default()
+        };
         let mut docs = Docs::default();
         let header = "use ndplay::prelude::*;\n";
         // Hovers take a third of a second each: they are asked on the two types a learner

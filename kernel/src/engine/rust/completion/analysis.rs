@@ -20,8 +20,8 @@ use serde_json::json;
 
 use super::analysis_server::Helper;
 use super::completion_index::{Doc, Entry, Index};
-use super::state::State;
 use crate::core::engine::Completions;
+use crate::engine::rust::cell::state::State;
 use crate::syntax::cell::ItemKind;
 use crate::syntax::cell::{identifier_end, identifier_start};
 
@@ -173,7 +173,9 @@ impl Analysis {
             start = identifier_start(code, end);
         }
         let word = &code[start..end];
-        let var_type = state.variable(word).map(|v| format!("{word}: {}", super::array_terms::shorten_types(&v.ty)));
+        let var_type = state
+            .variable(word)
+            .map(|v| format!("{word}: {}", crate::engine::rust::report::array_terms::shorten_types(&v.ty)));
         let from_index = self.index().and_then(|i| doc_from_index(i, state, code, start, end)).cloned();
         let hover = match (&var_type, from_index) {
             (_, Some(doc)) => Some((doc.plain, doc.html)),
@@ -377,9 +379,11 @@ fn doc_from_index<'i>(index: &'i Index, state: &State, code: &str, start: usize,
 
 /// Names of the kernel's and evcxr's own code, which rust-analyzer sees in the source it
 /// is given (evcxr wraps it in functions of its own) and a student must never be offered.
-pub(super) fn is_internal(name: &str) -> bool {
+pub(in crate::engine::rust) fn is_internal(name: &str) -> bool {
     let bare = name.trim_start_matches(|c: char| !c.is_alphanumeric() && c != '_');
-    ["evcxr_", "Evcxr", "EVCXR", "__ndplay", "__Ndplay", super::codegen::ENTRY].iter().any(|p| bare.starts_with(p))
+    ["evcxr_", "Evcxr", "EVCXR", "__ndplay", "__Ndplay", crate::engine::rust::cell::codegen::ENTRY]
+        .iter()
+        .any(|p| bare.starts_with(p))
 }
 
 /// The commands that start with the word at `cursor`, when it is a `:` word at the start
@@ -396,7 +400,7 @@ fn commands(code: &str, cursor: usize) -> Option<Completions> {
         return None;
     }
     let matches: Vec<String> =
-        super::commands::COMMANDS.iter().filter(|c| c.starts_with(word)).map(|c| c.to_string()).collect();
+        crate::engine::rust::commands::COMMANDS.iter().filter(|c| c.starts_with(word)).map(|c| c.to_string()).collect();
     let kinds = vec!["command".to_string(); matches.len()];
     Some(Completions { matches, start: cursor - word.len(), end: identifier_end(code, cursor), kinds })
 }
@@ -439,7 +443,7 @@ fn html_escape(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::rust::state::Variable;
+    use crate::engine::rust::cell::state::Variable;
 
     #[test]
     fn the_synthetic_source_declares_the_variables() {
@@ -484,7 +488,10 @@ mod tests {
             (c.matches, c.start, c.end, c.kinds),
             (vec![":vars".to_string()], 0, 2, vec!["command".to_string()])
         );
-        assert_eq!(commands(":dep a = \"1\"\n:", 14).unwrap().matches.len(), super::super::commands::COMMANDS.len());
+        assert_eq!(
+            commands(":dep a = \"1\"\n:", 14).unwrap().matches.len(),
+            crate::engine::rust::commands::COMMANDS.len()
+        );
         assert!(commands("let x = 1;\n:v", 13).is_none(), "below Rust code, `:` is Rust's");
         assert!(commands("a::b", 2).is_none());
         assert!(commands("let t = :v", 10).is_none());

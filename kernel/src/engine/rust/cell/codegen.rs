@@ -1,7 +1,7 @@
 //! A cell as the Rust source of a shared library, and the map back from that source to
 //! the cell.
 //!
-//! The generated library (crate `cell`, see [`super::compiler`]) has the items every
+//! The generated library (crate `cell`, see [`crate::engine::rust::build::compiler`]) has the items every
 //! earlier cell defined and the cell's own at its top level, and one entry point that the
 //! process running cells calls with the variable store (the prelude's `ndplay::cell`):
 //!
@@ -284,7 +284,7 @@ macro_rules! dbg {
 /// arguments) still converts an error with `Display` through `From`. A failure panics with
 /// [`TRY_FAILED`], the line, the error's type (shortened by the prelude) and its text; the
 /// report reads them back
-/// ([`super::report::panic_error`]). `__NdplayFailed` has neither `Display` nor `Debug`, so
+/// ([`crate::engine::rust::report::panic_error`]). `__NdplayFailed` has neither `Display` nor `Debug`, so
 /// that the blanket `From` does not overlap `From<T> for T`.
 const TRY_ITEMS: &str = r#"struct __NdplayFailed { line: u32, ty: &'static str, text: ::std::string::String }
 impl __NdplayFailed {
@@ -332,7 +332,7 @@ pub const SHOW_AFTER: &str = "), |v| v.evcxr_display())).__ndplay_show()";
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::rust::state::Variable;
+    use crate::engine::rust::cell::state::Variable;
 
     #[test]
     fn a_name_imported_again_is_imported_once() {
