@@ -151,7 +151,7 @@ impl Analysis {
             if !offered.is_empty() {
                 let entries: Vec<Entry> =
                     offered.into_iter().map(|(code, kind)| Entry { code, kind, doc: None }).collect();
-                let entries = super::completion_index::rank_by(entries, false);
+                let entries = super::rank::rank_by(entries, false);
                 let (matches, kinds) = entries.into_iter().map(|e| (e.code, e.kind)).unzip();
                 return Completions { matches, start, end, kinds };
             }

@@ -5,7 +5,7 @@
 //! The kernel knows every variable's type (`State`), so `a.` on an `Array1<f64>` is a
 //! lookup: the members rust-analyzer offered for a `let a: Array1<f64>` when the index was
 //! built, without the private fields its completion shows (evcxr turns on
-//! `enable_private_editable`), ranked by [`LEARNER_FIRST`], each with the signature and docs
+//! `enable_private_editable`), ranked by [`LEARNER_FIRST`](super::rank::LEARNER_FIRST), each with the signature and docs
 //! its hover gave. The same holds for `Array2::` (associated functions) and for a bare name
 //! (what a cell sees in scope). Anything else (a chain `a.t().`, a type not indexed, a `use`
 //! line) is rust-analyzer's, in a process of its own (`analysis_server`).
@@ -18,29 +18,11 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use super::rank::{rank, rank_path};
+use super::type_key::canonical;
+
 /// Bumped whenever what the index holds, or how it is keyed, changes.
 const FORMAT: u32 = 1;
-
-/// The methods a learner reaches for first, in the order offered; every other member
-/// follows alphabetically, and those in [`LAST`] after them. One list serves every type:
-/// a name a type lacks is skipped. By line: the first things done to an array (and a
-/// vector), element-wise and numbers, shape, taking parts, walking, copying, scalars.
-pub const LEARNER_FIRST: &str = "\
-    sum mean shape dot mapv t len iter map sum_axis mean_axis std var \
-    ndim dim dtype is_empty push product std_axis var_axis fold \
-    mapv_inplace map_inplace cast powi powf sqrt abs exp ln \
-    into_shape_with_order to_shape reshape flatten insert_axis reversed_axes permuted_axes broadcast \
-    slice slice_mut row column rows columns index_axis select diag first last get \
-    iter_mut indexed_iter outer_iter axis_iter lanes windows \
-    fill assign view view_mut to_owned clone to_vec into_raw_vec_and_offset \
-    max min round floor ceil sin cos tanh signum to_string";
-
-/// The ways to make an array a learner meets first, in the order offered after `Array2::`.
-const CONSTRUCTORS: &str = "zeros ones from_elem from_shape_vec from_shape_fn eye linspace range logspace \
-    geomspace from_vec from_iter from_diag default";
-
-/// Members for the expert or the unsafe: offered last.
-const LAST: &str = "as_ptr as_mut_ptr raw_view raw_view_mut try_into_owned_nocopy into_raw_vec";
 
 /// The types whose members are indexed, as a cell writes them; their element types are
 /// those lessons use. Every one is a question to rust-analyzer at install time.
@@ -387,183 +369,9 @@ fn is_public_field(hover: &str, name: &str) -> bool {
     })
 }
 
-/// A path's items in the order a learner wants them: the constructors of [`CONSTRUCTORS`],
-/// then the other functions, then the methods (`Array2::sum(&self)`), each ranked.
-pub fn rank_path(entries: Vec<Entry>) -> Vec<Entry> {
-    let (methods, functions): (Vec<Entry>, Vec<Entry>) = entries.into_iter().partition(|e| e.code.contains("self"));
-    let (mut first, rest): (Vec<Entry>, Vec<Entry>) =
-        rank(functions).into_iter().partition(|e| CONSTRUCTORS.split_whitespace().any(|c| c == e.name()));
-    first.sort_by_key(|e| CONSTRUCTORS.split_whitespace().position(|c| c == e.name()));
-    first.into_iter().chain(rest).chain(rank(methods)).collect()
-}
-
-/// `entries` in the order a learner wants them: [`LEARNER_FIRST`], then alphabetical, then
-/// [`LAST`]; one entry per code.
-pub fn rank(entries: Vec<Entry>) -> Vec<Entry> {
-    rank_by(entries, true)
-}
-
-/// As [`rank`], but what is not in either list keeps the order it came in (rust-analyzer's,
-/// which puts a session struct's own fields first).
-pub fn rank_by(mut entries: Vec<Entry>, alphabetical: bool) -> Vec<Entry> {
-    let mut seen = std::collections::HashSet::new();
-    entries.retain(|e| seen.insert(e.code.clone()));
-    let place = |e: &Entry| {
-        let name = e.name();
-        let rest = if alphabetical { name.to_lowercase() } else { String::new() };
-        match LEARNER_FIRST.split_whitespace().position(|n| n == name) {
-            Some(i) => (0, i, String::new()),
-            None if LAST.split_whitespace().any(|n| n == name)
-                || name.ends_with("_unchecked")
-                || name.starts_with("uget") =>
-            {
-                (2, 0, rest)
-            }
-            None => (1, 0, rest),
-        }
-    };
-    // A stable sort: equal places keep their order.
-    entries.sort_by_cached_key(place);
-    entries
-}
-
-/// A type as one key, however rustc or a cell wrote it: paths, lifetimes and spaces
-/// removed, and ndarray's `ArrayBase<OwnedRepr<f64>, Dim<[usize; 2]>>` (how rustc names the
-/// type of `array![[1.0]]`) written as the alias a cell writes, `Array2<f64>`.
-pub fn canonical(ty: &str) -> String {
-    let mut out = String::with_capacity(ty.len());
-    let mut chars = ty.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '\'' {
-            // A lifetime, and the comma and space after it.
-            while chars.peek().is_some_and(|c| c.is_alphanumeric() || *c == '_') {
-                chars.next();
-            }
-            while chars.peek().is_some_and(|c| *c == ',' || c.is_whitespace()) {
-                chars.next();
-            }
-        } else if !c.is_whitespace() {
-            out.push(c);
-        }
-    }
-    let out = strip_paths(&out);
-    array_alias(&out).unwrap_or(out)
-}
-
-/// `a::b::C<d::E>` → `C<E>`.
-fn strip_paths(ty: &str) -> String {
-    let mut out = String::with_capacity(ty.len());
-    let mut word = String::new();
-    let mut rest = ty;
-    while let Some(c) = rest.chars().next() {
-        if rest.starts_with("::") {
-            word.clear();
-            rest = &rest[2..];
-            continue;
-        }
-        rest = &rest[c.len_utf8()..];
-        if c.is_alphanumeric() || c == '_' {
-            word.push(c);
-        } else {
-            out.push_str(&word);
-            word.clear();
-            out.push(c);
-        }
-    }
-    out.push_str(&word);
-    out
-}
-
-/// `ArrayBase<S, D>` or `Array<A, D>` (no spaces, no paths) as its alias.
-fn array_alias(ty: &str) -> Option<String> {
-    let (head, inner) = ty.split_once('<')?;
-    let args = split_top(inner.strip_suffix('>')?);
-    let dim = |d: &str| -> Option<String> {
-        if let Some(n) = d.strip_prefix("Dim<[usize;").and_then(|d| d.strip_suffix("]>")) {
-            return Some(n.to_string());
-        }
-        match d {
-            "Dim<IxDynImpl>" | "IxDyn" => Some("D".into()),
-            _ => d.strip_prefix("Ix").filter(|n| n.parse::<u8>().is_ok()).map(str::to_string),
-        }
-    };
-    match (head, args.as_slice()) {
-        // ndarray 0.17's third parameter is the element type again, its default.
-        ("ArrayBase", [storage, d] | [storage, d, _]) => {
-            let (kind, inner) = storage.split_once('<')?;
-            let elem = inner.strip_suffix('>')?;
-            let (alias, elem) = match kind {
-                "OwnedRepr" => ("Array", elem),
-                "ViewRepr" => match elem.strip_prefix("&mut") {
-                    Some(e) => ("ArrayViewMut", e),
-                    None => ("ArrayView", elem.strip_prefix('&')?),
-                },
-                _ => return None,
-            };
-            Some(format!("{alias}{}<{elem}>", dim(d)?))
-        }
-        ("Array" | "ArrayView" | "ArrayViewMut", [elem, d]) => Some(format!("{head}{}<{elem}>", dim(d)?)),
-        _ => None,
-    }
-}
-
-/// Splits at the commas outside brackets.
-fn split_top(s: &str) -> Vec<&str> {
-    let mut parts = Vec::new();
-    let (mut depth, mut start) = (0i32, 0);
-    for (i, c) in s.char_indices() {
-        match c {
-            '<' | '[' | '(' => depth += 1,
-            '>' | ']' | ')' => depth -= 1,
-            ',' if depth == 0 => {
-                parts.push(&s[start..i]);
-                start = i + 1;
-            }
-            _ => {}
-        }
-    }
-    parts.push(&s[start..]);
-    parts
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn rustcs_names_and_a_cells_aliases_are_one_key() {
-        for (ty, key) in [
-            ("ArrayBase<OwnedRepr<f64>, Dim<[usize; 1]>>", "Array1<f64>"),
-            ("ndarray::ArrayBase<ndarray::OwnedRepr<f64>, ndarray::Dim<[usize; 2]>>", "Array2<f64>"),
-            ("ArrayBase<OwnedRepr<f64>, Dim<[usize; 2]>, f64>", "Array2<f64>"),
-            ("ArrayBase<OwnedRepr<i32>, Dim<IxDynImpl>>", "ArrayD<i32>"),
-            ("ArrayBase<ViewRepr<&'a f64>, Dim<[usize; 1]>>", "ArrayView1<f64>"),
-            ("ArrayBase<ViewRepr<&mut f64>, Ix2>", "ArrayViewMut2<f64>"),
-            ("Array<f64, Ix3>", "Array3<f64>"),
-            ("ArrayView1<'static, f64>", "ArrayView1<f64>"),
-            ("Array2<f64>", "Array2<f64>"),
-            ("std::vec::Vec<f64>", "Vec<f64>"),
-            ("&'static str", "&str"),
-            ("alloc::string::String", "String"),
-            ("f64", "f64"),
-        ] {
-            assert_eq!(canonical(ty), key, "{ty}");
-        }
-    }
-
-    fn entry(code: &str) -> Entry {
-        Entry { code: code.into(), kind: "function".into(), doc: None }
-    }
-
-    #[test]
-    fn a_learners_methods_come_first_and_the_unsafe_last() {
-        let codes = ["as_ptr()", "zip_mut_with(rhs, f)", "dot(rhs)", "axes()", "sum()", "shape()", "uget(index)"];
-        let ranked: Vec<String> = rank(codes.iter().map(|c| entry(c)).collect()).into_iter().map(|e| e.code).collect();
-        assert_eq!(
-            ranked,
-            ["sum()", "shape()", "dot(rhs)", "axes()", "zip_mut_with(rhs, f)", "as_ptr()", "uget(index)"]
-        );
-    }
 
     #[test]
     fn private_fields_are_told_from_public_ones_by_the_hover() {
