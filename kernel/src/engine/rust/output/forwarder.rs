@@ -71,9 +71,9 @@ impl Forwarder {
     ///
     /// The runner reports a cell's end only after every stdout line before it, but the last
     /// lines may still be in this thread's hands; so we ask the thread itself. A cell that
-    /// ran to its end also marks the end of its stderr ([`STDERR_END`]; `marked`), and the
-    /// thread waits for that mark; after a crash there is none, and it waits briefly for
-    /// stderr to go quiet instead.
+    /// ran to its end also marks the end of its stderr (`Kind::StderrEnd` of `src/channel.rs`;
+    /// `marked`), and the thread waits for that mark; after a crash there is none, and it
+    /// waits briefly for stderr to go quiet instead.
     pub fn fence(&self, marked: bool) -> CellEnd {
         let (tx, rx) = crossbeam_channel::bounded(1);
         if self.control.send(Control::Fence(marked, tx)).is_err() {

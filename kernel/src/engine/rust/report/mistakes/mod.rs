@@ -5,7 +5,7 @@
 //! rustc's words for these ("no field `T`", "expected one of 8 possible tokens, found
 //! `@`", "the trait bound `{integer}: NdIndex<Dim<[usize; 2]>>` is not satisfied") are
 //! right but say nothing a NumPy user can act on. Each hint here is one line (two at
-//! most), and `tests/cells/mistakes.toml` proves every fix it shows by running it.
+//! most), and `tests/mistakes/catalogue.toml` proves every fix it shows by running it.
 //! Pure functions on text, like [`super::array_terms`], whose generic hints are the
 //! fallback.
 //!
