@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test tier, fastest first; stops at the first failing tier.
-#   1. the style gate (rustfmt, clippy, ruff), unit tests of the prelude and the kernel, and
+#   1. the style gate (rustfmt, clippy, ruff, file sizes), unit tests of the prelude and the kernel, and
 #      protocol tests (mock engine)
 #   2. the kernel installed into a temporary prefix, cache warmed once
 #   3. real cells on one warmed kernel, and jupyter_kernel_test
@@ -19,7 +19,7 @@ cd "$ROOT"
 # to a fresh directory beside the real one, in the home directory like the default
 # ~/.cache/ndplay: a cache under /tmp hid a bug in how cells find libstd, which only shows
 # when the cache shares the home directory with ~/.rustup (see add_to_library_path in
-# kernel/src/engine/rust/setup.rs).
+# kernel/src/engine/rust/build/setup.rs).
 WORK="$ROOT/target/ndplay-test"
 export NDPLAY_CACHE_DIR="${XDG_CACHE_HOME:-$HOME/.cache}/ndplay-test"
 rm -rf "$NDPLAY_CACHE_DIR"
@@ -36,7 +36,7 @@ build_kernel
 build_analysis
 make_venv
 
-step "Tier 1: style gate (cargo fmt --check, cargo clippy -D warnings, ruff check)"
+step "Tier 1: style gate (cargo fmt --check, cargo clippy -D warnings, ruff check, file sizes)"
 # rustfmt.toml holds the settings; the fuzz targets are a workspace of their own.
 cargo fmt --all --check
 (cd fuzz && cargo fmt --check)
@@ -47,6 +47,8 @@ cargo clippy --locked --workspace --all-targets --all-features -- -D warnings
 # missing one fails here loudly, never a skip.
 [ -x "$VENV/bin/ruff" ] || { echo "Tier 1 needs ruff in $VENV (tests/requirements.txt)" >&2; exit 1; }
 "$VENV/bin/ruff" check .
+# No Rust file over 500 lines of code above its tests, unless ARCHITECTURE.md says why.
+"$VENV/bin/python" scripts/file_sizes.py
 
 step "Tier 1a: prelude unit, snapshot and property tests"
 cargo test --locked -p ndplay
@@ -63,7 +65,7 @@ step "Tier 3: real cells on one warmed kernel, and jupyter_kernel_test"
 step "Tier 4: lesson notebooks with nbval, and ndplay check (which must agree)"
 # Two notebooks at a time, each in one worker (`--dist loadfile`: spread cell by cell, a
 # worker's kernel would miss the cells before), each worker with its own kernel and build
-# slot (slots are claimed with flock, kernel/src/engine/rust/slot.rs).
+# slot (slots are claimed with flock, kernel/src/engine/rust/build/slot.rs).
 "$VENV/bin/python" -m pytest -p no:cacheprovider -q -n 2 --dist loadfile --nbval --nbval-kernel-name ndplay \
   --nbval-sanitize-with notebooks/sanitize.cfg notebooks/
 "$NDPLAY" check --color never notebooks/*.ipynb
