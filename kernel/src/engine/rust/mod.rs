@@ -11,6 +11,7 @@
 //!   rust-analyzer in a process of its own;
 //! - [`runner`] (the kernel's side) and [`runtime`] (inside the child): the process that
 //!   runs cells, and its snapshot from before each cell; [`child`]: its limits and signals;
+//!   [`host`]: all the runner asks of the system, behind a trait its unit tests script;
 //!   [`process`]: waiting for it, reaping it, and what `/proc` says of it; [`events`]: its stdout
 //!   read into events and text; [`channel`]: the line format it speaks (the prelude's file
 //!   `src/channel.rs`, compiled here too, so both sides share one definition);
@@ -31,6 +32,7 @@ pub mod commands;
 pub mod completion;
 pub mod events;
 mod execute;
+pub mod host;
 pub mod interaction;
 pub mod output;
 pub mod process;

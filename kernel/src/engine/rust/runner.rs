@@ -6,9 +6,10 @@
 //! become [`Event`]s, everything else goes to the output forwarder, in order), one its
 //! stderr, and one waits for it to exit. Each process gets a key of its own for its marker
 //! lines ([`super::channel`]), so nothing it prints can pass for one; each run gets a
-//! number, and an end that is not the run's is an error, never taken for the run's end. A snapshot that takes over writes to the same pipes, so the
-//! readers carry on; the kernel is the *subreaper* of its descendants, so an orphaned
-//! snapshot becomes the kernel's child and its exit can be waited for too.
+//! number, and an end that is not the run's is an error, never taken for the run's end. A
+//! snapshot that takes over writes to the same pipes, so the readers carry on; the kernel
+//! is the *subreaper* of its descendants, so an orphaned snapshot becomes the kernel's
+//! child and its exit can be waited for too.
 //!
 //! The threads race one another, so nothing here depends on the order in which their
 //! events arrive: every event carries the *generation* of the process it is about (a fresh
@@ -17,35 +18,50 @@
 //! the stdout pipe finds the snapshot among the kernel's children instead; a process that
 //! died between cells is noticed before the next cell is sent; and a run never waits on
 //! the events alone — it checks once a second that the process it waits for is alive.
+//!
+//! What the runner asks of the system (starting a process and its watchers, writing to
+//! it, `/proc`, `waitpid`, `kill`) goes through a [`Host`] ([`super::host`]): the real one
+//! in the kernel, a scripted one in the unit tests (`runner/tests.rs`), which feed the
+//! runner the orders of events above and check what it decides.
 
-use std::io::Write;
-use std::os::fd::FromRawFd;
-use std::os::unix::process::CommandExt;
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use crossbeam_channel::{Receiver, Sender};
 
 use super::channel::{ANSWER_OK, ANSWER_REFUSED};
 use super::child::ChildKiller;
-use super::events::{read_stderr, read_stdout, Event, Generation};
+use super::events::{Event, Generation};
+use super::host::{Host, Os};
 use super::output::Piece;
-use super::process::{
-    alive, become_subreaper, kill, orphaned_runner, reads_stdin, reap_in_background, reap_now, wait, Exit,
-};
-use super::runtime::COMMAND_FD;
+use super::process::{become_subreaper, Exit};
 use crate::core::engine::NoAnswer;
 use crate::log;
 
-/// How long a dead process's snapshot may take to say it has taken over.
-const RESUME_TIMEOUT: Duration = Duration::from_secs(5);
-/// How often a run checks that the process it waits for is still alive.
-const ALIVE_EVERY: Duration = Duration::from_secs(1);
-/// How often a run looks whether the cell waits on its standard input.
-const STDIN_EVERY: Duration = Duration::from_millis(100);
+#[cfg(test)]
+mod tests;
+
+/// How long the runner waits for the process, and how often it looks at it.
+#[derive(Debug, Clone, Copy)]
+pub struct Timing {
+    /// How long a dead process's snapshot may take to say it has taken over.
+    pub resume_timeout: Duration,
+    /// How often a run checks that the process it waits for is still alive.
+    pub alive_every: Duration,
+    /// How often a run looks whether the cell waits on its standard input.
+    pub stdin_every: Duration,
+}
+
+impl Timing {
+    /// The kernel's; the unit tests shorten them.
+    pub const REAL: Timing = Timing {
+        resume_timeout: Duration::from_secs(5),
+        alive_every: Duration::from_secs(1),
+        stdin_every: Duration::from_millis(100),
+    };
+}
 
 /// Asks the person at the notebook for a line (prompt, password); `Err` says why not.
 pub type Ask<'a> = &'a mut dyn FnMut(&str, bool) -> Result<String, NoAnswer>;
@@ -91,23 +107,19 @@ impl std::fmt::Display for RunError {
 
 impl std::error::Error for RunError {}
 
-/// The running cell process and the channels its watchers fill.
-pub struct Runner {
-    program: std::path::PathBuf,
+/// The running cell process, seen through its [`Host`] (the real one unless a test
+/// scripts it), and the channel its watchers fill.
+pub struct Runner<H: Host = Os> {
+    host: H,
     snapshots: bool,
-    commands: std::fs::File,
-    /// The writing end of the process's standard input (answers to `input()`).
-    stdin: std::fs::File,
+    timing: Timing,
     /// Why the last run was stopped for reading standard input no one could answer.
     refused: Option<NoAnswer>,
     events: Receiver<(Generation, Event)>,
-    events_tx: Sender<(Generation, Event)>,
     /// The generation of the process that now runs cells.
     generation: Generation,
     /// The number of the latest run (cells and widget events), never reused.
     seq: u64,
-    stdout: Sender<Piece>,
-    stderr: Sender<Piece>,
     killer: Arc<ChildKiller>,
     snapshot: Option<u32>,
 }
@@ -123,23 +135,24 @@ impl Runner {
     ) -> Result<Runner> {
         become_subreaper();
         let (events_tx, events) = crossbeam_channel::unbounded();
+        let host = Os::new(program, events_tx, stdout, stderr);
+        Runner::with_host(host, events, snapshots, killer, Timing::REAL)
+    }
+}
+
+impl<H: Host> Runner<H> {
+    /// Starts the first process through `host`, whose watchers send their events to
+    /// `events`.
+    pub fn with_host(
+        mut host: H,
+        events: Receiver<(Generation, Event)>,
+        snapshots: bool,
+        killer: Arc<ChildKiller>,
+        timing: Timing,
+    ) -> Result<Runner<H>> {
         let generation = 1;
-        let (commands, stdin) = spawn(program, snapshots, generation, &events_tx, &stdout, &stderr, &killer)?;
-        Ok(Runner {
-            program: program.to_path_buf(),
-            snapshots,
-            commands,
-            stdin,
-            refused: None,
-            events,
-            events_tx,
-            generation,
-            seq: 0,
-            stdout,
-            stderr,
-            killer,
-            snapshot: None,
-        })
+        host.spawn(generation, snapshots, &killer)?;
+        Ok(Runner { host, snapshots, timing, refused: None, events, generation, seq: 0, killer, snapshot: None })
     }
 
     /// Runs the entry point `symbol` of the library at `library`, and waits for the end.
@@ -186,7 +199,7 @@ impl Runner {
     }
 
     fn wait_for_the_end(&mut self, command: &str, ask: Ask<'_>) -> Result<RunEnd, RunError> {
-        if self.commands.write_all(command.as_bytes()).is_err() {
+        if self.host.command(command).is_err() {
             // The process is already gone: its death is reported below like any other.
         }
         let running = self.killer.pid();
@@ -195,7 +208,7 @@ impl Runner {
         // How many looks in a row found the cell reading its standard input.
         let mut reading = 0;
         loop {
-            let (generation, event) = match self.events.recv_timeout(STDIN_EVERY) {
+            let (generation, event) = match self.events.recv_timeout(self.timing.stdin_every) {
                 Ok(event) => event,
                 Err(crossbeam_channel::RecvTimeoutError::Disconnected) => {
                     return Err(RunError::WatchersGone);
@@ -206,7 +219,7 @@ impl Runner {
                     // looks in a row, so that input()'s own request (which comes first, on
                     // stdout) is always seen before its read.
                     let pid = self.killer.pid();
-                    reading = if self.refused.is_none() && reads_stdin(pid) { reading + 1 } else { 0 };
+                    reading = if self.refused.is_none() && self.host.reads_stdin(pid) { reading + 1 } else { 0 };
                     if reading >= 2 {
                         reading = 0;
                         match ask("", false) {
@@ -220,14 +233,14 @@ impl Runner {
                             }
                         }
                     }
-                    quiet_for += STDIN_EVERY;
-                    if quiet_for < ALIVE_EVERY {
+                    quiet_for += self.timing.stdin_every;
+                    if quiet_for < self.timing.alive_every {
                         continue;
                     }
                     quiet_for = Duration::ZERO;
                     // The exit event cannot be lost, but if it ever were, the run would
                     // wait forever: look at the process itself.
-                    if alive(running) {
+                    if self.host.alive(running) {
                         seen_dead = 0;
                         continue;
                     }
@@ -235,7 +248,7 @@ impl Runner {
                     if seen_dead < 2 {
                         continue;
                     }
-                    let exit = reap_now(running).unwrap_or(Exit::Code(-1));
+                    let exit = self.host.reap_now(running).unwrap_or(Exit::Code(-1));
                     log!("the process running cells ({running}) is gone, and no watcher said so; taking it as dead ({exit})");
                     return self.after_death(running, exit);
                 }
@@ -281,7 +294,7 @@ impl Runner {
 
     /// Writes to the process's standard input (an answer it waits for).
     fn answer(&mut self, text: &str) {
-        if self.stdin.write_all(text.as_bytes()).is_err() {
+        if self.host.answer(text).is_err() {
             log!("could not pass the answer on: the process running cells closed its standard input");
         }
     }
@@ -308,8 +321,7 @@ impl Runner {
         if let Event::Resumed(pid) = event {
             if pid != self.killer.pid() {
                 log!("a stray snapshot ({pid}, generation {generation}) woke up; stopping it");
-                kill(pid);
-                reap_in_background(pid);
+                self.host.discard(pid);
             }
         }
     }
@@ -318,20 +330,21 @@ impl Runner {
     fn after_death(&mut self, running: u32, exit: Exit) -> Result<RunEnd, RunError> {
         // The stdout reader may not have passed the snapshot's pid on yet (it races the
         // thread that saw the death); the snapshot is the kernel's child by now either way.
-        let snapshot = self.snapshot.take().or_else(|| if self.snapshots { orphaned_runner(running) } else { None });
+        let snapshot =
+            self.snapshot.take().or_else(|| if self.snapshots { self.host.orphaned_runner(running) } else { None });
         if let Some(snapshot) = snapshot {
             if self.killer.pid() == snapshot {
                 log!("the process running cells ended ({exit}); its snapshot {snapshot} took over");
-                self.watch_exit(snapshot);
+                self.host.watch_exit(snapshot, self.generation);
                 return Ok(RunEnd::Died { exit, resumed: true });
             }
-            let deadline = std::time::Instant::now() + RESUME_TIMEOUT;
+            let deadline = std::time::Instant::now() + self.timing.resume_timeout;
             while let Ok((generation, event)) = self.events.recv_deadline(deadline) {
                 match event {
                     Event::Resumed(pid) if generation == self.generation && pid == snapshot => {
                         log!("the process running cells ended ({exit}); its snapshot {pid} took over");
                         self.killer.set_pid(pid);
-                        self.watch_exit(pid);
+                        self.host.watch_exit(pid, self.generation);
                         return Ok(RunEnd::Died { exit, resumed: true });
                     }
                     // A late announcement of the snapshot already found.
@@ -341,8 +354,7 @@ impl Runner {
             }
             // The snapshot did not answer: make sure it is gone before starting afresh.
             log!("the snapshot {snapshot} did not take over; starting a fresh process");
-            kill(snapshot);
-            reap_in_background(snapshot);
+            self.host.discard(snapshot);
         } else {
             log!("the process running cells ended ({exit}) with no snapshot; starting a fresh one");
         }
@@ -354,30 +366,7 @@ impl Runner {
     fn start_afresh(&mut self) -> Result<()> {
         self.generation += 1;
         self.snapshot = None;
-        (self.commands, self.stdin) = spawn(
-            &self.program,
-            self.snapshots,
-            self.generation,
-            &self.events_tx,
-            &self.stdout,
-            &self.stderr,
-            &self.killer,
-        )?;
-        Ok(())
-    }
-
-    /// A snapshot that took over is now the kernel's child (it was orphaned, and the
-    /// kernel is the subreaper); wait for its exit like for the first process's.
-    fn watch_exit(&self, pid: u32) {
-        let (events, generation) = (self.events_tx.clone(), self.generation);
-        let spawned = std::thread::Builder::new().name("ndplay-cell-wait".into()).spawn(move || {
-            if let Some(exit) = wait(pid) {
-                let _ = events.send((generation, Event::Exited(pid, exit)));
-            }
-        });
-        if spawned.is_err() {
-            log!("could not watch the process running cells ({pid}); a run checks it once a second instead");
-        }
+        self.host.spawn(self.generation, self.snapshots, &self.killer)
     }
 
     /// A fresh process, with no variables (`:clear`).
@@ -392,87 +381,13 @@ impl Runner {
     pub fn shutdown(&mut self) {
         self.killer.kill();
         if let Some(snapshot) = self.snapshot.take() {
-            kill(snapshot);
-            reap_in_background(snapshot);
+            self.host.discard(snapshot);
         }
     }
 }
 
-impl Drop for Runner {
+impl<H: Host> Drop for Runner<H> {
     fn drop(&mut self) {
         self.shutdown();
     }
-}
-
-/// Starts one cell process with its watchers; returns the command pipe and the writing end
-/// of its standard input.
-fn spawn(
-    program: &Path,
-    snapshots: bool,
-    generation: Generation,
-    events: &Sender<(Generation, Event)>,
-    stdout: &Sender<Piece>,
-    stderr: &Sender<Piece>,
-    killer: &ChildKiller,
-) -> Result<(std::fs::File, std::fs::File)> {
-    let (read_end, write_end) = pipe()?;
-    // Its standard input is a pipe of ours, so that a cell reading it waits for an answer
-    // the kernel can give (see `reads_stdin`), rather than reading end-of-file.
-    let (stdin_read, stdin_write) = pipe()?;
-    // SAFETY: both ends came from pipe2 and are ours alone.
-    let (stdin_read, stdin_write) =
-        unsafe { (std::fs::File::from_raw_fd(stdin_read), std::fs::File::from_raw_fd(stdin_write)) };
-    let mut command = Command::new(program);
-    command.arg("run-cells").stdin(Stdio::from(stdin_read)).stdout(Stdio::piped()).stderr(Stdio::piped());
-    if !snapshots {
-        command.arg("--no-snapshots");
-    }
-    // SAFETY: dup2 and close are async-signal-safe; between fork and exec only these run.
-    // The command pipe becomes fd 3 of the child (dup2 clears close-on-exec on the copy).
-    unsafe {
-        command.pre_exec(move || {
-            if libc::dup2(read_end, COMMAND_FD) < 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
-    let mut child = command.spawn().with_context(|| format!("starting {} run-cells", program.display()))?;
-    // SAFETY: both ends came from pipe2 and are ours; the read end now lives in the child.
-    unsafe { libc::close(read_end) };
-    let mut commands = unsafe { std::fs::File::from_raw_fd(write_end) };
-    // The key of this process's marker lines: on the command pipe, which only this kernel
-    // and the process hold (an environment or a command line can be read by others).
-    let key = uuid::Uuid::new_v4().simple().to_string();
-    commands.write_all(format!("key {key}\n").as_bytes()).context("handing the cell process its key")?;
-    let pid = child.id();
-    killer.set_pid(pid);
-    let out = child.stdout.take().context("the cell process has no stdout")?;
-    let err = child.stderr.take().context("the cell process has no stderr")?;
-    // The Child handle is not waited on: the watcher below waits by pid, the same way it
-    // waits for snapshots that take over (which no Child handle describes).
-    drop(child);
-    let (events_out, lines_out, key_out) = (events.clone(), stdout.clone(), key.clone());
-    std::thread::Builder::new()
-        .name("ndplay-cell-stdout".into())
-        .spawn(move || read_stdout(out, &key_out, generation, events_out, lines_out))?;
-    let lines_err = stderr.clone();
-    std::thread::Builder::new().name("ndplay-cell-stderr".into()).spawn(move || read_stderr(err, &key, lines_err))?;
-    let events_exit = events.clone();
-    std::thread::Builder::new().name("ndplay-cell-wait".into()).spawn(move || {
-        if let Some(exit) = wait(pid) {
-            let _ = events_exit.send((generation, Event::Exited(pid, exit)));
-        }
-    })?;
-    Ok((commands, stdin_write))
-}
-
-fn pipe() -> Result<(i32, i32)> {
-    let mut fds = [0; 2];
-    // SAFETY: pipe2 writes two descriptors into the array. Close-on-exec keeps them out of
-    // every other process this kernel starts (rustc, cargo, spares).
-    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
-        return Err(std::io::Error::last_os_error()).context("creating the command pipe");
-    }
-    Ok((fds[0], fds[1]))
 }
