@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
 use ndplay_kernel::engine::rust::build::{compiler, prelude};
-use ndplay_kernel::engine::rust::runtime;
+use ndplay_kernel::engine::rust::process::child_side;
 use ndplay_kernel::install::{self, Location};
 use ndplay_kernel::server::{self, EngineKind};
 use ndplay_kernel::{notebook, spare, wire};
@@ -199,7 +199,7 @@ fn main() -> Result<()> {
             }
             server::run_kernel(info, kind, spare::start_next)
         }
-        Command::RunCells { no_snapshots } => runtime::run(!no_snapshots),
+        Command::RunCells { no_snapshots } => child_side::run(!no_snapshots),
         Command::Spare { print_socket: false } => spare::run_spare(),
         Command::Spare { print_socket: true } => {
             let path = spare::socket_path().ok_or_else(|| anyhow::anyhow!("spares are not possible here"))?;

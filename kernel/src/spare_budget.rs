@@ -32,7 +32,7 @@ pub fn affordable() -> bool {
 
 /// The rule, for a setting (`10%`, `2G`, `0`; anything unreadable means the default).
 fn affordable_with(setting: &str, total: u64, available: u64) -> bool {
-    use crate::engine::rust::child::memory_limit;
+    use crate::engine::rust::process::limits::memory_limit;
     // `0`: no floor (not a memory size, which must be at least a byte).
     let floor = if setting.trim() == "0" {
         0

@@ -85,7 +85,7 @@ fn view_bundle(id: &str, plain: String) -> MimeBundle {
 /// What the process that runs cells calls to hand a message from the browser to the
 /// widgets: the variable store, and the message as JSON. Returns the store. A panic (in a
 /// student's closure) is reported like a cell's. The process finds it by name through the
-/// latest cell's library, which links this prelude (the kernel's `runtime.rs`); it is
+/// latest cell's library, which links this prelude (the kernel's `process/child_side.rs`); it is
 /// defined once here rather than in every cell, which would compile it every time.
 ///
 /// # Safety

@@ -13,10 +13,10 @@ use super::cell::rewrite::CellText;
 use super::cell::state::{KeptItem, Variable};
 use super::cell::{codegen, plan, rewrite};
 use super::output::CellEnd;
+use super::process::kernel_side::RunEnd;
 use super::report::diagnostic::Diagnostic;
 use super::report::shape::{is_shape_panic, ASK_EXPLAIN_BROADCAST};
 use super::report::{child_died, compile_error, panic_error, shape_error};
-use super::runner::RunEnd;
 use crate::core::engine::{CellError, Discard, NoAnswer, Outcome, Output, OutputSink};
 use crate::syntax::cell::parts;
 

@@ -2,7 +2,7 @@
 //! browser, and typing into a cell that asks for input.
 //!
 //! **Widget events.** A frontend's `comm_msg` becomes one `event` command to the process
-//! that runs cells (see [`super::runtime`]): the prelude's widgets keep their state and the
+//! that runs cells (see [`super::process::child_side`]): the prelude's widgets keep their state and the
 //! closures of `interact` there, already compiled, so a move runs code without compiling
 //! anything. It runs like a short cell: under a snapshot (a panic is an error in that
 //! widget's output area; an endless loop is interrupted like a cell, and the snapshot from
@@ -12,16 +12,16 @@
 //!
 //! **Input.** The prelude's `input()` asks on stdout and reads the answer from its standard
 //! input, which is a pipe of the runner's; a cell that reads `std::io::stdin()` itself is
-//! seen waiting on that pipe and served the same way (see [`super::runner`]). Either way the
+//! seen waiting on that pipe and served the same way (see [`super::process::kernel_side`]). Either way the
 //! question goes to the sink, which asks the notebook when its request allows stdin.
 
 use std::sync::Arc;
 
 use serde_json::json;
 
-use super::child::ChildKiller;
+use super::process::kernel_side::RunEnd;
+use super::process::limits::ChildKiller;
 use super::report::{explain_termination, panic_error};
-use super::runner::RunEnd;
 use super::RustEngine;
 use crate::core::engine::{CellError, CommEvent, ErrorKind, NoAnswer, Outcome, OutputSink};
 use crate::engine::style::{ERROR, RESET};

@@ -2,20 +2,17 @@
 //! ndplay prelude, and run in a child process that keeps the session's variables.
 //!
 //! This directory is the only home of that child process and of everything around it, in
-//! four rooms and the engine's own files:
+//! six folders and the engine's own files:
 //! - [`build`]: the prelude, the build directories, the compiler, the compiled-cell cache;
 //! - [`cell`]: a cell between its text and the compiler (what the kernel writes around it,
 //!   and what the session keeps between cells);
+//! - [`process`]: the process that runs cells, its snapshot from before each cell, from the
+//!   kernel's side and from its own; [`channel`]: the line format it speaks (the prelude's
+//!   file `src/channel.rs`, compiled here too, so both sides share one definition);
+//! - [`output`]: the process's stdout and stderr turned into outputs;
 //! - [`report`]: errors a student can read, with the mistakes of a student from NumPy;
 //! - [`completion`]: Tab and Shift+Tab, from the index built at install, else through
 //!   rust-analyzer in a process of its own;
-//! - [`runner`] (the kernel's side) and [`runtime`] (inside the child): the process that
-//!   runs cells, and its snapshot from before each cell; [`child`]: its limits and signals;
-//!   [`host`]: all the runner asks of the system, behind a trait its unit tests script;
-//!   [`process`]: waiting for it, reaping it, and what `/proc` says of it; [`events`]: its stdout
-//!   read into events and text; [`channel`]: the line format it speaks (the prelude's file
-//!   `src/channel.rs`, compiled here too, so both sides share one definition);
-//! - [`output`]: the child's stdout and stderr turned into outputs;
 //! - [`interaction`]: widget events from the browser, and input from the student;
 //! - [`restore`]: `:restore`, which replays the cells whose variables were lost;
 //! - [`commands`]: the other `:` commands.
@@ -27,19 +24,14 @@ pub mod build;
 pub mod cell;
 #[path = "../../../../src/channel.rs"]
 pub mod channel;
-pub mod child;
 pub mod commands;
 pub mod completion;
-pub mod events;
 mod execute;
-pub mod host;
 pub mod interaction;
 pub mod output;
 pub mod process;
 pub mod report;
 pub mod restore;
-pub mod runner;
-pub mod runtime;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -54,11 +46,11 @@ use build::setup;
 use build::slot::BuildSlot;
 use cell::rewrite::CellText;
 use cell::state::State;
-use child::ChildKiller;
 use completion::analysis::Analysis;
 use output::Forwarder;
+use process::kernel_side::Runner;
+use process::limits::{self, ChildKiller};
 use restore::{ReplayLog, RESTORE_COMMAND};
-use runner::Runner;
 
 /// Variables whose names start with this are the kernel's own; they are hidden from the
 /// student (completions, lost-variable lists).
@@ -156,7 +148,7 @@ impl RustEngine {
         // Children started from now on inherit the directory; the running one is told
         // through its FIFO, and the move is checked in /proc before a cell can run.
         let dir = std::fs::canonicalize(dir)?;
-        if child::tell_directory(self.killer.pid(), &dir) {
+        if limits::tell_directory(self.killer.pid(), &dir) {
             return Ok(());
         }
         // The child did not follow (no FIFO reader): a hidden cell moves it.

@@ -1,5 +1,5 @@
 //! `:restore`: after the process running cells was lost with its variables (a crash or an
-//! interrupt that no snapshot could undo, see [`super::runtime`]), run again, in order, the
+//! interrupt that no snapshot could undo, see [`super::process::child_side`]), run again, in order, the
 //! cells that had succeeded since the variables were last complete, so that they exist
 //! again.
 

@@ -28,7 +28,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::cell_cache::{CellCache, Hit};
-use crate::engine::rust::child::ChildKiller;
+use crate::engine::rust::process::limits::ChildKiller;
 
 /// The cell crate's name; also what the recorder looks for in cargo's rustc calls.
 pub const CRATE_NAME: &str = "cell";

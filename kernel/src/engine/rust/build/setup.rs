@@ -12,7 +12,7 @@ use super::compiler::CRATE_NAME;
 use super::prelude;
 use super::shared::SharedCache;
 use super::slot::BuildSlot;
-use crate::engine::rust::child::make_directory_fifo;
+use crate::engine::rust::process::limits::make_directory_fifo;
 
 /// How everything is compiled (docs/performance.md has the measurements):
 /// - ndarray and the other dependencies once, at opt-level 3: array code runs fast;
@@ -84,7 +84,7 @@ pub fn prepare(progress: &dyn Fn(&str)) -> Result<Prepared> {
     // user may read or change them (`cache_root` makes sure, or fails).
     let cache = prelude::cache_root()?;
     refuse_cache_inside_a_workspace(&cache)?;
-    crate::engine::rust::child::check_memory_setting()?;
+    crate::engine::rust::process::limits::check_memory_setting()?;
     // An unreadable shared cache is an error the student sees (the administrator has to act);
     // one made by another ndplay version only means building here, as without one.
     let shared = SharedCache::from_env().transpose()?.filter(|s| {

@@ -263,7 +263,7 @@ impl State {
         match piece {
             Piece::Text(text) => self.text("stderr", &text),
             Piece::Mark(Kind::StderrEnd, _) => self.stderr_ended = true,
-            // Only the end mark is read from stderr (`super::events::read_stderr`).
+            // Only the end mark is read from stderr (`super::process::readers::read_stderr`).
             Piece::Mark(..) => {}
         }
     }

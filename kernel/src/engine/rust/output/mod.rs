@@ -3,7 +3,7 @@
 //! The runner hands us the child's stdout and stderr as two channels of [`Piece`]s: text,
 //! and the prelude's keyed marker lines ([`super::channel`]; a line without the process's
 //! key is text, whatever it looks like), already told apart by the reading threads
-//! (`super::events`):
+//! (`super::process::readers`):
 //! - `display`: one iopub `display_data`, `update_display_data`, `clear_output`, or a
 //!   widget's `comm_open`, `comm_msg`, `comm_close`, whose content is the JSON's `content`
 //!   and whose metadata its `metadata` (see the prelude's `display` and `widgets` modules
@@ -86,7 +86,7 @@ pub fn parse_mark(kind: Kind, body: &str) -> Line {
         Kind::Stderr => serde_json::from_str::<String>(body).ok().map(Line::Stderr),
         Kind::EvcxrBegin => Some(Line::EvcxrBegin),
         Kind::EvcxrEnd => channel::numbered(body).map(|(seq, _)| Line::EvcxrEnd(seq)),
-        // The runner's (see `super::events`); never handed to the forwarder.
+        // The runner's (see `super::process::readers`); never handed to the forwarder.
         Kind::Done | Kind::Input | Kind::Snapshot | Kind::Resumed | Kind::StderrEnd => None,
     };
     parsed.unwrap_or_else(|| Line::Malformed(format!("[ndplay: a {} line that did not parse] {body}", kind.word())))

@@ -28,8 +28,8 @@ pub use compile::compile_error;
 pub use notes::{not_kept_borrowing, not_kept_unnameable, not_loadable, static_resets, types_redefined, Lost};
 
 use crate::core::engine::{CellError, ErrorKind};
-use crate::engine::rust::child::DEFAULT_MEMORY_PERCENT;
 use crate::engine::rust::output::{Crash, PanicReport};
+use crate::engine::rust::process::limits::DEFAULT_MEMORY_PERCENT;
 use crate::engine::rust::restore::RESTORE_COMMAND;
 use crate::engine::style::{ERROR, RESET, WARNING};
 

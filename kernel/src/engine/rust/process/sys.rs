@@ -1,6 +1,6 @@
 //! The kernel's child processes as the operating system sees them: waiting for and reaping
 //! them, their state in `/proc` (alive, blocked on its standard input, orphaned), killing
-//! them. The runner ([`super::runner`]) decides what to do; this file only asks and tells
+//! them. The runner ([`super::kernel_side`]) decides what to do; this file only asks and tells
 //! the system.
 
 /// How a process ended, from `waitpid`.

@@ -17,7 +17,7 @@ use crossbeam_channel::Sender;
 
 use super::*;
 use crate::core::engine::Interrupter;
-use crate::engine::rust::child::STOPPED_STATUS;
+use crate::engine::rust::process::limits::STOPPED_STATUS;
 
 /// No process has this pid or one above it; the n-th fresh process gets `PID + n`.
 const PID: u32 = 1 << 23;

@@ -1,4 +1,4 @@
-//! Everything the runner ([`super::runner`]) asks of the operating system, behind one
+//! Everything the runner ([`super::kernel_side`]) asks of the operating system, behind one
 //! trait: starting a cell process with the threads that watch it, writing to it, and what
 //! `/proc` and `waitpid` say of it. The runner decides; a [`Host`] only does. [`Os`] is the
 //! real one; the runner's unit tests put a scripted one in its place, which sends the
@@ -15,11 +15,11 @@ use std::process::{Command, Stdio};
 use anyhow::{Context, Result};
 use crossbeam_channel::Sender;
 
-use super::child::ChildKiller;
-use super::events::{read_stderr, read_stdout, Event, Generation};
-use super::output::Piece;
-use super::process::{self, Exit};
-use super::runtime::COMMAND_FD;
+use super::child_side::COMMAND_FD;
+use super::limits::ChildKiller;
+use super::readers::{read_stderr, read_stdout, Event, Generation};
+use super::sys::{self, Exit};
+use crate::engine::rust::output::Piece;
 use crate::log;
 
 /// What the runner needs done to the processes that run cells. Events about them (its
@@ -94,30 +94,30 @@ impl Host for Os {
     }
 
     fn alive(&self, pid: u32) -> bool {
-        process::alive(pid)
+        sys::alive(pid)
     }
 
     fn reads_stdin(&self, pid: u32) -> bool {
-        process::reads_stdin(pid)
+        sys::reads_stdin(pid)
     }
 
     fn reap_now(&self, pid: u32) -> Option<Exit> {
-        process::reap_now(pid)
+        sys::reap_now(pid)
     }
 
     fn orphaned_runner(&self, dead: u32) -> Option<u32> {
-        process::orphaned_runner(dead)
+        sys::orphaned_runner(dead)
     }
 
     fn discard(&self, pid: u32) {
-        process::kill(pid);
-        process::reap_in_background(pid);
+        sys::kill(pid);
+        sys::reap_in_background(pid);
     }
 
     fn watch_exit(&self, pid: u32, generation: Generation) {
         let events = self.events.clone();
         let spawned = std::thread::Builder::new().name("ndplay-cell-wait".into()).spawn(move || {
-            if let Some(exit) = process::wait(pid) {
+            if let Some(exit) = sys::wait(pid) {
                 let _ = events.send((generation, Event::Exited(pid, exit)));
             }
         });
@@ -182,7 +182,7 @@ fn spawn(
     std::thread::Builder::new().name("ndplay-cell-stderr".into()).spawn(move || read_stderr(err, &key, lines_err))?;
     let events_exit = events.clone();
     std::thread::Builder::new().name("ndplay-cell-wait".into()).spawn(move || {
-        if let Some(exit) = process::wait(pid) {
+        if let Some(exit) = sys::wait(pid) {
             let _ = events_exit.send((generation, Event::Exited(pid, exit)));
         }
     })?;

@@ -1,5 +1,5 @@
 //! The process's stdout and stderr, read on threads of their own: the runtime's keyed marker
-//! lines (see [`super::channel`]) become [`Event`]s for the runner; the rest — the cell's
+//! lines (see [`crate::engine::rust::channel`]) become [`Event`]s for the runner; the rest — the cell's
 //! text and the prelude's markers — goes on to the output forwarder as [`Piece`]s, in
 //! order. A line that only looks like a marker (no key, or another key) is text.
 
@@ -7,9 +7,9 @@ use std::io::{BufRead, BufReader, Read};
 
 use crossbeam_channel::Sender;
 
-use super::channel::{self, Kind};
-use super::output::Piece;
-use super::process::Exit;
+use super::sys::Exit;
+use crate::engine::rust::channel::{self, Kind};
+use crate::engine::rust::output::Piece;
 
 /// Which process an event is about: one per fresh process; a snapshot that takes over
 /// keeps its twin's generation (it writes to the same pipes).

@@ -4,7 +4,7 @@
 //! The kernel talks to this loop through a command pipe on [`COMMAND_FD`], never through
 //! stdin (a cell may read stdin itself). Each command is one line:
 //! - `key <hex>`, first and once: the key of this process's marker lines
-//!   ([`super::channel`]); printed text without it is only text.
+//!   ([`crate::engine::rust::channel`]); printed text without it is only text.
 //! - `run <seq> <library> <symbol>`: `dlopen` the cell's shared library (refusing one that
 //!   is already loaded: the loader would hand back an older cell's code), hand the key and
 //!   the run's number `seq` to the prelude ([`CHANNEL_ENTRY`]), and call the entry point with
@@ -15,7 +15,7 @@
 //!   widget's closure loses nothing); then `done <seq>`.
 //!
 //! Everything the loop says goes to stdout as keyed marker lines, in order with what the
-//! cell printed (see [`super::output`] for how the kernel reads them): `done` after a run,
+//! cell printed (see [`crate::engine::rust::output`] for how the kernel reads them): `done` after a run,
 //! `snapshot` with a snapshot's pid before it, `resumed` when a snapshot takes over,
 //! `load-failed` when a cell's library cannot be run.
 //!
@@ -33,8 +33,8 @@ use std::io::Write;
 
 use std::sync::OnceLock;
 
-use super::channel::{self, Kind};
-use super::child;
+use super::limits;
+use crate::engine::rust::channel::{self, Kind};
 
 /// The file descriptor the kernel writes commands to.
 pub const COMMAND_FD: i32 = 3;
@@ -59,7 +59,7 @@ type EventEntry = extern "C" fn(*mut libc::c_void, *const u8, usize) -> *mut lib
 
 /// Runs the loop until the kernel closes the command pipe. Never returns.
 pub fn run(snapshots: bool) -> ! {
-    child::prepare_runtime();
+    limits::prepare_runtime();
     match read_command().as_deref().and_then(|l| l.strip_prefix("key ")) {
         Some(key) if channel::valid_key(key) => {
             let _ = KEY.set(key.to_string());
@@ -87,7 +87,7 @@ pub fn run(snapshots: bool) -> ! {
                     continue;
                 }
                 // From here until the snapshot is discarded, an interrupt ends this process.
-                child::set_in_cell(true);
+                limits::set_in_cell(true);
                 match load(library, symbol) {
                     Ok((handle, entry)) => {
                         latest = handle;
@@ -103,7 +103,7 @@ pub fn run(snapshots: bool) -> ! {
                 if snapshots && snapshot() == Fork::Resumed {
                     continue;
                 }
-                child::set_in_cell(true);
+                limits::set_in_cell(true);
                 // No cell has run in this process (it was just started afresh): it has no
                 // widgets, and the message is for none of them.
                 if let Some(entry) = event_entry(latest) {
@@ -122,7 +122,7 @@ pub fn run(snapshots: bool) -> ! {
 
 /// After a cell or an event: the snapshot goes, and the kernel is told it ended.
 fn end_of_run(snapshots: bool, seq: u64) {
-    child::set_in_cell(false);
+    limits::set_in_cell(false);
     if snapshots {
         discard_snapshot();
     }
@@ -289,7 +289,7 @@ fn snapshot() -> Fork {
         }
         close(wake_read);
         // The process that ran the cell is gone: this copy is the runner now.
-        child::prepare_runtime_again();
+        limits::prepare_runtime_again();
         say(Kind::Resumed, &std::process::id().to_string());
         return Fork::Resumed;
     }

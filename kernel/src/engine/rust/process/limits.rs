@@ -1,7 +1,7 @@
 //! The limits and signals of the child process that runs cells, from both sides.
 //!
-//! The kernel starts this same binary again as `ndplay run-cells` (see [`super::runtime`]
-//! for its loop and [`super::runner`] for the kernel's end of it). What the kernel arranges
+//! The kernel starts this same binary again as `ndplay run-cells` (see [`super::child_side`]
+//! for its loop and [`super::kernel_side`] for the kernel's end of it). What the kernel arranges
 //! for that process lives here:
 //!
 //! - **inside the child**, before its loop starts ([`prepare_runtime`]): the memory cap,

@@ -1,11 +1,11 @@
 //! The process that runs cells, seen from the kernel: starting it, sending it cells,
-//! hearing how each ended, and taking its snapshot in when it dies (see [`super::runtime`]
+//! hearing how each ended, and taking its snapshot in when it dies (see [`super::child_side`]
 //! for the other side).
 //!
 //! Three threads per process watch it: one reads its stdout (the runtime's marker lines
 //! become [`Event`]s, everything else goes to the output forwarder, in order), one its
 //! stderr, and one waits for it to exit. Each process gets a key of its own for its marker
-//! lines ([`super::channel`]), so nothing it prints can pass for one; each run gets a
+//! lines ([`crate::engine::rust::channel`]), so nothing it prints can pass for one; each run gets a
 //! number, and an end that is not the run's is an error, never taken for the run's end. A
 //! snapshot that takes over writes to the same pipes, so the readers carry on; the kernel
 //! is the *subreaper* of its descendants, so an orphaned snapshot becomes the kernel's
@@ -31,13 +31,13 @@ use std::time::Duration;
 use anyhow::Result;
 use crossbeam_channel::{Receiver, Sender};
 
-use super::channel::{ANSWER_OK, ANSWER_REFUSED};
-use super::child::ChildKiller;
-use super::events::{Event, Generation};
 use super::host::{Host, Os};
-use super::output::Piece;
-use super::process::{become_subreaper, Exit};
+use super::limits::ChildKiller;
+use super::readers::{Event, Generation};
+use super::sys::{become_subreaper, Exit};
 use crate::core::engine::NoAnswer;
+use crate::engine::rust::channel::{ANSWER_OK, ANSWER_REFUSED};
+use crate::engine::rust::output::Piece;
 use crate::log;
 
 #[cfg(test)]
