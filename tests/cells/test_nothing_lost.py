@@ -119,6 +119,33 @@ def test_without_snapshots_restore_brings_back_every_loss():
         assert k.run("first + second").result["text/plain"] == "3"
 
 
+def test_a_restore_that_fails_keeps_what_it_did_not_bring_back(tmp_path):
+    """A replayed cell can fail this time (here it aborts, because a file it looks for has
+    appeared): restoring stops there and says so, and nothing is forgotten. The cells it
+    did not bring back are still to be restored, and so are those it had restored before
+    the failing one took the process down again: once the cause is gone, a second
+    `:restore` brings every variable back."""
+    flag = tmp_path / "abort-now"
+    with Kernel(env={"NDPLAY_SNAPSHOTS": "0", "NDPLAY_SPARE": "0"}) as k:
+        assert k.run("let ra = 1;").status == "ok"
+        cell = k.run(f'let rb = ra + 1;\nif std::path::Path::new("{flag}").exists() {{ std::process::abort(); }}')
+        assert cell.status == "ok", cell.outputs
+        assert k.run("let rc = rb + 1;").status == "ok"
+        assert "Variables lost" in traceback_text(k.run("std::process::abort();").error)
+        flag.write_text("")
+        failed = k.run(":restore", timeout=300)
+        assert failed.status == "error", failed.outputs
+        report = traceback_text(failed.error)
+        assert "Restoring stopped at cell 2/3" in report
+        assert "run `:restore` again" in report
+        flag.unlink()
+        again = k.run(":restore", timeout=300)
+        assert again.status == "ok", again.outputs
+        assert "Restored 3 cells" in again.stdout
+        assert k.run("ra + rb + rc").result["text/plain"] == "6"
+        assert "Nothing to restore" in k.run(":restore").stdout
+
+
 def test_a_stdin_read_that_is_stopped_keeps_every_variable(kernel):
     """The student runs a cell that reads a line, and presses stop instead of answering
     (IPython raises KeyboardInterrupt there): the cell ends as interrupted, the variables

@@ -35,6 +35,12 @@ impl ReplayLog {
     fn take_lost(&mut self) -> Vec<String> {
         std::mem::take(&mut self.lost)
     }
+
+    /// Cells a `:restore` took but did not bring back (it stopped at a failing one): they
+    /// are still to be restored, after whatever was lost meanwhile.
+    fn give_back(&mut self, cells: &[String]) {
+        self.lost.extend_from_slice(cells);
+    }
 }
 
 /// The first non-blank line of a cell, shortened: what `:restore` says it is running.
@@ -59,7 +65,20 @@ impl RustEngine {
         for (i, cell) in cells.iter().enumerate() {
             sink.emit(Output::stdout(&format!("[restore {}/{total}] {}\n", i + 1, first_line(cell))));
             if let Outcome::Error(mut e) = self.execute_cell(cell, sink.clone()) {
-                e.traceback.insert(0, format!("Restoring stopped at cell {}/{total}, which failed this time:", i + 1));
+                // Nothing is forgotten: if the cell took the process down again, the cells
+                // restored before it are lost again too; the rest were never run.
+                if std::mem::take(&mut self.lost_variables) {
+                    self.replay.child_lost();
+                }
+                self.replay.give_back(&cells[i..]);
+                e.traceback.insert(
+                    0,
+                    format!(
+                        "Restoring stopped at cell {}/{total}, which failed this time. Nothing is forgotten: \
+                         run `:restore` again once its cause is fixed, and it starts again from there.",
+                        i + 1
+                    ),
+                );
                 return Outcome::Error(e);
             }
             self.replay.record(cell);
@@ -84,6 +103,24 @@ mod tests {
         log.child_lost();
         assert_eq!(log.take_lost(), ["let a = 1;", "let b = 2;", "let c = 3;"], "two losses in a row keep both");
         assert!(log.take_lost().is_empty());
+    }
+
+    #[test]
+    fn a_restore_that_stopped_forgets_nothing() {
+        let cells = ["let a = 1;", "let b = a + 1;", "let c = b + 1;"];
+        let mut log = ReplayLog::default();
+        cells.iter().for_each(|c| log.record(c));
+        log.child_lost();
+        let taken = log.take_lost();
+        // `:restore` brought the first back, then the second took the process down again.
+        log.record(&taken[0]);
+        log.child_lost();
+        log.give_back(&taken[1..]);
+        assert_eq!(log.take_lost(), cells, "all three, in order");
+        // The second failed without a crash: the first is in the process, the rest to do.
+        log.record(&taken[0]);
+        log.give_back(&taken[1..]);
+        assert_eq!(log.take_lost(), &cells[1..]);
     }
 
     #[test]
