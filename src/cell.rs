@@ -272,6 +272,24 @@ pub fn panic_report(location: &str, message: &str) -> String {
     serde_json::json!({ "location": location, "message": message }).to_string()
 }
 
+/// Runs `f`, catching a panic in it without reporting it: for the prelude's own code that
+/// turns a panic into something it shows (a check's verdict, a picture that says it could
+/// not draw). The hook set by [`enter`] would otherwise report the panic as the cell's
+/// error, although the cell goes on. Returns the panic's message when there was one.
+pub(crate) fn catch_quietly<R>(f: impl FnOnce() -> R) -> Result<R, String> {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    std::panic::set_hook(previous);
+    outcome.map_err(|payload| {
+        payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "(no message)".to_string())
+    })
+}
+
 /// Runs the body of a cell: a panic in it ends the body, not the process that runs cells
 /// (the hook set by [`enter`] has already reported it). Here, compiled once in the prelude,
 /// and not as `catch_unwind` in every cell: a trivial cell compiles 8 functions instead of

@@ -116,16 +116,19 @@ pub(crate) fn svg(
     finish: impl FnOnce(String) -> String,
 ) -> String {
     let mut buf = String::new();
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+    // Quietly: the cell's panic hook would report a panic as the cell's error (with a
+    // hint about the student's integers, for an overflow inside plotters), where the
+    // picture says it instead and the cell goes on.
+    let result = crate::cell::catch_quietly(|| {
         // No background: the page's shows through (`crate::svg::adopt` adds the panel).
         let root = SVGBackend::with_string(&mut buf, (WIDTH, HEIGHT)).into_drawing_area();
         draw(&root)?;
         root.present().map_err(|e| e.to_string())
-    }));
+    });
     match result {
         Ok(Ok(())) => finish(crate::svg::adopt(&buf, &grid_in_svg())),
         Ok(Err(e)) => error_svg(what, &e),
-        Err(_) => error_svg(what, "the plotting library panicked"),
+        Err(message) => error_svg(what, &format!("the plotting library failed ({message})")),
     }
 }
 

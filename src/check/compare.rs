@@ -211,34 +211,22 @@ pub fn check<X: Checkable + ?Sized, Y: Checkable + ?Sized>(answer: &X, expected:
 /// assert!(c.summary().starts_with("✗ Not yet: your code panicked: "));
 /// ```
 pub fn check_fn<X: Checkable, Y: Checkable + ?Sized>(answer: impl FnOnce() -> X, expected: &Y) -> Check {
-    // The panic hook prints the panic to stderr, which the kernel would show as a failed
-    // cell: silence it while the answer runs, then put the previous hook back.
-    let previous = std::panic::take_hook();
-    std::panic::set_hook(Box::new(|_| {}));
-    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(answer));
-    std::panic::set_hook(previous);
-    match outcome {
+    // The cell's panic hook would report the panic as a failed cell: the verdict says it.
+    match crate::cell::catch_quietly(answer) {
         Ok(value) => check(&value, expected),
-        Err(payload) => {
-            let message = payload
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| payload.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "(no message)".to_string());
-            Check {
-                answer_type: "(panicked)".to_string(),
-                expected_type: expected.type_name(),
-                answer_dtype: "",
-                expected_dtype: expected.dtype_name(),
-                answer_shape: expected.shape_vec(),
-                expected_shape: expected.shape_vec(),
-                compared: 0,
-                differing: 0,
-                shown: Vec::new(),
-                largest_difference: None,
-                panicked: Some(message),
-            }
-        }
+        Err(message) => Check {
+            answer_type: "(panicked)".to_string(),
+            expected_type: expected.type_name(),
+            answer_dtype: "",
+            expected_dtype: expected.dtype_name(),
+            answer_shape: expected.shape_vec(),
+            expected_shape: expected.shape_vec(),
+            compared: 0,
+            differing: 0,
+            shown: Vec::new(),
+            largest_difference: None,
+            panicked: Some(message),
+        },
     }
 }
 

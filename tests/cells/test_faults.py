@@ -64,3 +64,19 @@ def test_a_thousand_compile_errors_stay_readable(kernel):
     assert err["ename"] == "E0308"
     assert len(err["traceback"]) > 100
     assert kernel.run("1 + 1").result["text/plain"] == "2"
+
+
+def test_a_plot_plotters_cannot_draw_says_so_and_the_cell_goes_on(kernel):
+    # An axis from -1.1e300 to 1.1e300 overflows inside plotters. The picture says it could
+    # not draw; the panic is not the cell's error (it was, with a hint about the student's
+    # integers, while the prelude's own catch still let the cell's panic hook report it).
+    cell = kernel.run("let huge = plot::line(&array![f64::MAX, -f64::MAX, 0.0]);\nprintln!(\"after\");\nhuge")
+    assert cell.status == "ok", traceback_text(cell.error) if cell.of_type("error") else cell.outputs
+    assert cell.stdout == "after\n"
+    assert "could not draw the plot: the plotting library failed" in cell.result["image/svg+xml"]
+
+
+def test_check_fn_of_an_answer_that_panics_is_a_verdict_not_an_error(kernel):
+    cell = kernel.run("let c = check_fn(|| -> f64 { panic!(\"not yet written\") }, &1.0);\nc.passed()")
+    assert cell.status == "ok", cell.outputs
+    assert cell.result["text/plain"] == "false"
