@@ -4,33 +4,12 @@ variable's type, an item, rustc's flags — nor when its entry is damaged.
 
 Every test writes cells no other test or earlier run wrote (a fresh tag in their names), so
 that the first run of a cell is a compile and the second a hit, whatever the cache held."""
-import os
 import uuid
-from pathlib import Path
 
 import pytest
 
-from ndplay_harness import Kernel
-
-
-def cache_dir():
-    return Path(os.environ.get("NDPLAY_CACHE_DIR") or Path(
-        os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "ndplay")
-
-
-class Log:
-    """What the kernels logged since this was made (kernel.log is shared and appended to)."""
-
-    def __init__(self):
-        self.path = cache_dir() / "kernel.log"
-        self.start = self.path.stat().st_size if self.path.exists() else 0
-
-    def new(self):
-        with open(self.path, errors="replace") as f:
-            f.seek(self.start)
-            text = f.read()
-        self.start += len(text.encode())
-        return text
+from ndplay_harness import Kernel, cache_dir
+from ndplay_harness import KernelLog as Log
 
 
 @pytest.fixture

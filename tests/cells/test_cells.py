@@ -1,12 +1,11 @@
 """Real Rust cells through the installed kernel: what a student sees for values, errors,
 panics, crashes, displays and interrupts."""
-import os
 import threading
 import time
 
 import pytest
 
-from ndplay_harness import INTERRUPTS, Kernel, traceback_text
+from ndplay_harness import INTERRUPTS, Kernel, cache_dir, traceback_text
 
 
 def test_first_array_needs_no_dep_and_no_use(kernel):
@@ -101,10 +100,7 @@ def test_a_kernel_says_its_progress_in_its_log_not_over_the_console(tmp_path):
     finally:
         k.shutdown(now=True)
     assert stderr.read_text() == ""
-    cache = os.environ.get("NDPLAY_CACHE_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "ndplay"
-    )
-    with open(os.path.join(cache, "kernel.log")) as f:
+    with open(cache_dir() / "kernel.log") as f:
         assert f"kernel {launcher} started" in f.read()
 
 

@@ -12,6 +12,8 @@
 - `wait_for_spare(name)`: starts `ndplay spare` and waits until a spare is ready.
 - `running(pid)`, `parent_pid(pid)`, `status_kb(pid, key)`: a process, read from /proc.
 - `strip_ansi(text)`, `traceback_text(error)`: what a student reads, without the colours.
+- `cache_dir()`, `KernelLog()`: the kernels' cache, and what they logged since (`.new()`,
+  `.wait_for(words)`).
 - `ndplay_harness.memory.MemorySampler`: the process tree's memory (needs psutil).
 
 `tests/` is on the path of pytest (pyproject.toml's `pythonpath`) and of .venv (a .pth file
@@ -19,9 +21,10 @@ scripts/common.sh writes): the harness is shared by tests/cells, tests/tools, be
 scripts/, which are not one package.
 """
 from .kernel import DEFAULT_KERNEL, INTERRUPTS, Cell, Kernel, kernel_binary
+from .kernel_log import KernelLog, cache_dir
 from .procs import parent_pid, running, serving_pid, status_kb
 from .spare import wait_for_spare
 from .text import strip_ansi, traceback_text
 
-__all__ = ["DEFAULT_KERNEL", "INTERRUPTS", "Cell", "Kernel", "kernel_binary", "parent_pid", "running", "serving_pid",
-           "status_kb", "strip_ansi", "traceback_text", "wait_for_spare"]
+__all__ = ["DEFAULT_KERNEL", "INTERRUPTS", "Cell", "Kernel", "KernelLog", "cache_dir", "kernel_binary", "parent_pid",
+           "running", "serving_pid", "status_kb", "strip_ansi", "traceback_text", "wait_for_spare"]
