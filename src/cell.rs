@@ -254,17 +254,16 @@ pub fn type_probe<T>(_: &T) -> std::marker::PhantomData<T> {
 /// other output, as one block the kernel turns into one `error` output.
 pub fn enter() {
     std::panic::set_hook(Box::new(|info| {
-        let payload = info.payload();
-        let message = if let Some(s) = payload.downcast_ref::<&str>() {
-            s.to_string()
-        } else if let Some(s) = payload.downcast_ref::<String>() {
-            s.clone()
-        } else {
-            String::from("Box<dyn Any>")
-        };
+        let message = panic_message(info.payload()).unwrap_or_else(|| String::from("Box<dyn Any>"));
         let location = info.location().map(|l| format!("{}:{}:{}", l.file(), l.line(), l.column())).unwrap_or_default();
         emit(Kind::Panic, &panic_report(&location, &message));
     }));
+}
+
+/// A panic's message: what `panic!` was given, a `&str` or a `String`; `None` for any other
+/// payload (each caller says what stands in for it).
+pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> Option<String> {
+    payload.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| payload.downcast_ref::<String>().cloned())
 }
 
 /// The body of a panic line: one line of JSON, however many lines the message has.
@@ -281,13 +280,7 @@ pub(crate) fn catch_quietly<R>(f: impl FnOnce() -> R) -> Result<R, String> {
     std::panic::set_hook(Box::new(|_| {}));
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
     std::panic::set_hook(previous);
-    outcome.map_err(|payload| {
-        payload
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| payload.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "(no message)".to_string())
-    })
+    outcome.map_err(|payload| panic_message(&*payload).unwrap_or_else(|| "(no message)".to_string()))
 }
 
 /// Runs the body of a cell: a panic in it ends the body, not the process that runs cells

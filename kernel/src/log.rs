@@ -1,11 +1,11 @@
 //! The kernel's log: one line per event, prefixed `ndplay:`.
 //!
 //! Every layer logs through [`log!`](crate::log!), which formats as `format!` does, so no
-//! layer has to import another's logger. Lines go
-//! to stderr, and a kernel sends its stderr to a log file ([`to_file`], in the cache
-//! directory): in `jupyter console` a kernel's stderr is the terminal, and progress lines
-//! written there would overwrite the prompt. What the user must see before the kernel
-//! starts (a connection file readable by others, a refused key) is printed first.
+//! layer has to import another's logger. Lines go to stderr, and a kernel sends its stderr
+//! to a log file ([`to_file`], in the cache directory): in `jupyter console` a kernel's
+//! stderr is the terminal, and progress lines written there would overwrite the prompt.
+//! What the user must see before the kernel starts (a connection file readable by others,
+//! a refused key) is printed first.
 
 use std::path::{Path, PathBuf};
 

@@ -247,11 +247,7 @@ fn route_output(output: &str, msg_id: String) {
 /// What the output area shows when the closure panicked: the panic's message, as the
 /// kernel's error for a cell begins (`panic: ...`, the word in red).
 fn panic_bundle(payload: &(dyn std::any::Any + Send)) -> MimeBundle {
-    let message = payload
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "the closure panicked".to_string());
+    let message = crate::cell::panic_message(payload).unwrap_or_else(|| "the closure panicked".to_string());
     MimeBundle::new(format!("\x1b[1;31mpanic\x1b[0m: {message}"))
 }
 

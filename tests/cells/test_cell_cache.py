@@ -8,8 +8,7 @@ import uuid
 
 import pytest
 
-from ndplay_harness import Kernel, cache_dir
-from ndplay_harness import KernelLog as Log
+from ndplay_harness import Kernel, KernelLog, cache_dir
 
 
 @pytest.fixture
@@ -39,7 +38,7 @@ def test_run_all_again_loads_every_cell_and_shows_the_same(tmp_path, tag):
         f"b_{tag}.dot(&a_{tag})",
         f'println!("printed {tag}"); b_{tag}.shape().to_vec()',
     ]
-    log = Log()
+    log = KernelLog()
     with fresh_kernel(tmp_path) as k:
         first = results(k, cells)
         assert k.run("let q: i32 = \"text\";").status == "error"
@@ -61,7 +60,7 @@ def test_run_all_again_loads_every_cell_and_shows_the_same(tmp_path, tag):
 
 
 def test_a_variable_of_another_type_is_another_cell(tmp_path, tag):
-    log = Log()
+    log = KernelLog()
     with fresh_kernel(tmp_path) as k:
         assert results(k, [f"let x_{tag} = array![1, 2];", f"x_{tag}.sum()"])[1] == ["3"]
         log.new()
@@ -102,7 +101,7 @@ def test_a_damaged_entry_is_compiled_again(tmp_path, tag):
     damaged = bytearray(library.read_bytes())
     damaged[len(damaged) // 2] ^= 0xFF
     library.write_bytes(bytes(damaged))
-    log = Log()
+    log = KernelLog()
     with fresh_kernel(tmp_path) as k:
         assert results(k, [cell]) == [["42"]]
     assert "library is damaged" in log.new()
@@ -112,7 +111,7 @@ def test_the_setting_turns_it_off(tmp_path, tag):
     cell = f"let o_{tag} = 6 * 7; o_{tag}"
     with fresh_kernel(tmp_path) as k:
         assert results(k, [cell]) == [["42"]]
-    log = Log()
+    log = KernelLog()
     with fresh_kernel(tmp_path, NDPLAY_CELL_CACHE="0") as k:
         assert results(k, [cell]) == [["42"]]
     new = log.new()

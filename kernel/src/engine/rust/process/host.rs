@@ -115,13 +115,7 @@ impl Host for Os {
     }
 
     fn watch_exit(&self, pid: u32, generation: Generation) {
-        let events = self.events.clone();
-        let spawned = std::thread::Builder::new().name("ndplay-cell-wait".into()).spawn(move || {
-            if let Some(exit) = sys::wait(pid) {
-                let _ = events.send((generation, Event::Exited(pid, exit)));
-            }
-        });
-        if spawned.is_err() {
+        if watch(pid, generation, self.events.clone()).is_err() {
             log!("could not watch the process running cells ({pid}); a run checks it once a second instead");
         }
     }
@@ -180,13 +174,19 @@ fn spawn(
         .spawn(move || read_stdout(out, &key_out, generation, events_out, lines_out))?;
     let lines_err = stderr.clone();
     std::thread::Builder::new().name("ndplay-cell-stderr".into()).spawn(move || read_stderr(err, &key, lines_err))?;
-    let events_exit = events.clone();
+    watch(pid, generation, events.clone())?;
+    Ok((commands, stdin_write))
+}
+
+/// A thread that waits for the exit of `pid` (a process the kernel started, or a snapshot
+/// it adopted) and reports it as an [`Event::Exited`] of `generation`.
+fn watch(pid: u32, generation: Generation, events: Sender<(Generation, Event)>) -> std::io::Result<()> {
     std::thread::Builder::new().name("ndplay-cell-wait".into()).spawn(move || {
         if let Some(exit) = sys::wait(pid) {
-            let _ = events_exit.send((generation, Event::Exited(pid, exit)));
+            let _ = events.send((generation, Event::Exited(pid, exit)));
         }
     })?;
-    Ok((commands, stdin_write))
+    Ok(())
 }
 
 fn pipe() -> Result<(i32, i32)> {

@@ -21,7 +21,7 @@
 //!
 //! What the runner asks of the system (starting a process and its watchers, writing to
 //! it, `/proc`, `waitpid`, `kill`) goes through a [`Host`] ([`super::host`]): the real one
-//! in the kernel, a scripted one in the unit tests (`runner/tests.rs`), which feed the
+//! in the kernel, a scripted one in the unit tests (`kernel_side/tests.rs`), which feed the
 //! runner the orders of events above and check what it decides.
 
 use std::path::Path;
