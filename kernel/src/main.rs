@@ -197,7 +197,7 @@ fn main() -> Result<()> {
                     std::process::exit(status);
                 }
             }
-            server::run_kernel(info, kind, spare::start_next)
+            server::run_kernel(&connection_file, info, kind, spare::start_next)
         }
         Command::RunCells { no_snapshots } => child_side::run(!no_snapshots),
         Command::Spare { print_socket: false } => spare::run_spare(),

@@ -5,6 +5,7 @@
 //! starts its own engine ([`run_kernel`]), or a spare whose engine is already warm is
 //! adopted (`crate::spare`, which binds the sockets itself and calls [`serve`]).
 
+use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
 use anyhow::Result;
@@ -25,11 +26,13 @@ pub enum EngineKind {
     Mock,
 }
 
-/// Runs a kernel on `info` with an engine of its own until it is asked to shut down.
-/// `engine_ready` runs once the engine has started (the spare starter uses it).
-pub fn run_kernel(info: ConnectionInfo, kind: EngineKind, engine_ready: fn()) -> Result<()> {
+/// Runs a kernel on `info`, read from `connection_file`, with an engine of its own until it
+/// is asked to shut down. `engine_ready` runs once the engine has started (the spare
+/// starter uses it).
+pub fn run_kernel(connection_file: &Path, info: ConnectionInfo, kind: EngineKind, engine_ready: fn()) -> Result<()> {
     runtime()?.block_on(async move {
         let wire = wire::bind(&info).await?;
+        wire::record_ports(connection_file, &info, &wire.info)?;
         serve(wire, move || {
             let engine = start_engine(kind, engine_ready);
             let _ = SIGINT_TARGET.set(engine.interrupter());

@@ -256,12 +256,12 @@ pub fn run_spare() -> Result<()> {
             continue;
         }
         match take_over(stream, &mut engine, &said) {
-            Ok(Adopted { stream, info }) => {
+            Ok(Adopted { stream, info, connection_file }) => {
                 // From here on this process is the kernel: the next spare is someone else's.
                 let _ = std::fs::remove_file(&path);
                 drop(listener);
                 drop(lock);
-                return serve_adopted(info, engine, stream);
+                return serve_adopted(&connection_file, info, engine, stream);
             }
             Err(e) => said(&format!("a launcher connected but was not served: {e:#}")),
         }
@@ -318,6 +318,7 @@ fn start_engine_politely(started: Instant) -> Result<RustEngine> {
 struct Adopted {
     stream: UnixStream,
     info: jupyter_protocol::ConnectionInfo,
+    connection_file: std::path::PathBuf,
 }
 
 fn take_over(mut stream: UnixStream, engine: &mut RustEngine, said: &dyn Fn(&str)) -> Result<Adopted> {
@@ -336,14 +337,22 @@ fn take_over(mut stream: UnixStream, engine: &mut RustEngine, said: &dyn Fn(&str
     };
     said(&format!("adopted for {} in {}", request.connection_file.display(), request.cwd.display()));
     stream.set_read_timeout(None)?;
-    Ok(Adopted { stream, info })
+    Ok(Adopted { stream, info, connection_file: request.connection_file })
 }
 
 /// An adopted spare: binds the kernel's sockets, tells the launcher, and runs as its
 /// kernel until shutdown.
-fn serve_adopted(info: jupyter_protocol::ConnectionInfo, engine: RustEngine, mut launcher: UnixStream) -> Result<()> {
+fn serve_adopted(
+    connection_file: &std::path::Path,
+    info: jupyter_protocol::ConnectionInfo,
+    engine: RustEngine,
+    mut launcher: UnixStream,
+) -> Result<()> {
     server::runtime()?.block_on(async move {
-        let wire = match wire::bind(&info).await {
+        let bound = wire::bind(&info)
+            .await
+            .and_then(|wire| wire::record_ports(connection_file, &info, &wire.info).map(|()| wire));
+        let wire = match bound {
             Ok(wire) => wire,
             Err(e) => {
                 refuse(&mut launcher, &e);

@@ -53,20 +53,42 @@ fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
-/// Writes a connection file with five free ports into `dir` (created): its path and ports.
-fn connection_file(dir: &std::path::Path, key: &str, file_mode: u32) -> (PathBuf, Vec<u16>) {
+/// Writes a connection file into `dir` (created) whose ports are all 0: the kernel picks
+/// free ones and writes them back ([`served_ports`]). Ports picked here and then freed could
+/// be taken by another test's connection before the kernel binds them (it happened in CI).
+fn connection_file(dir: &std::path::Path, key: &str, file_mode: u32) -> PathBuf {
     std::fs::create_dir_all(dir).unwrap();
-    let ports: Vec<u16> = (0..5).map(|_| free_port()).collect();
     let conn = json!({
         "ip": "127.0.0.1", "transport": "tcp",
-        "shell_port": ports[0], "iopub_port": ports[1], "stdin_port": ports[2],
-        "control_port": ports[3], "hb_port": ports[4],
+        "shell_port": 0, "iopub_port": 0, "stdin_port": 0, "control_port": 0, "hb_port": 0,
         "key": key, "signature_scheme": "hmac-sha256", "kernel_name": "ndplay"
     });
     let file = dir.join("conn.json");
     std::fs::write(&file, conn.to_string()).unwrap();
     std::fs::set_permissions(&file, std::os::unix::fs::PermissionsExt::from_mode(file_mode)).unwrap();
-    (file, ports)
+    file
+}
+
+/// The ports the kernel serves, in the connection file's order (shell, iopub, stdin,
+/// control, hb), once it has written them into `file`.
+async fn served_ports(file: &std::path::Path, child: &mut Child) -> Vec<u16> {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let text = std::fs::read_to_string(file).unwrap();
+        let conn: Value = serde_json::from_str(&text).unwrap();
+        let ports: Vec<u16> = ["shell_port", "iopub_port", "stdin_port", "control_port", "hb_port"]
+            .iter()
+            .map(|k| conn[k].as_u64().unwrap().try_into().unwrap())
+            .collect();
+        if !ports.contains(&0) {
+            return ports;
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("the kernel exited ({status}) before it bound its sockets");
+        }
+        assert!(Instant::now() < deadline, "the kernel did not write its ports into {} in {WAIT:?}", file.display());
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 impl Kernel {
@@ -80,14 +102,15 @@ impl Kernel {
 
     async fn start_with_options(key: &str, extra: &[&str], file_mode: u32, stderr: std::process::Stdio) -> Kernel {
         let dir = std::env::temp_dir().join(format!("ndplay-proto-{}-{}", std::process::id(), free_port()));
-        let (file, ports) = connection_file(&dir, key, file_mode);
-        let child = Command::new(env!("CARGO_BIN_EXE_ndplay"))
+        let file = connection_file(&dir, key, file_mode);
+        let mut child = Command::new(env!("CARGO_BIN_EXE_ndplay"))
             .args(["kernel", "--mock-engine", "--connection-file"])
             .arg(&file)
             .args(extra)
             .stderr(stderr)
             .spawn()
             .unwrap();
+        let ports = served_ports(&file, &mut child).await;
         let client = Client::connect(&ports, key).await;
         Kernel { child, dir, ports, key: key.to_string(), client }
     }
@@ -642,7 +665,7 @@ async fn a_kernel_ends_when_the_jupyter_process_that_started_it_is_gone() {
     // A shell stands in for Jupyter: it starts the kernel with JPY_PARENT_PID set to its own
     // pid, as jupyter_client does, prints the kernel's pid, and is killed.
     let dir = std::env::temp_dir().join(format!("ndplay-orphan-{}", std::process::id()));
-    let (file, _) = connection_file(&dir, KEY, 0o600);
+    let file = connection_file(&dir, KEY, 0o600);
     let script = format!(
         "JPY_PARENT_PID=$$ {:?} kernel --mock-engine --connection-file {:?} & echo $!; sleep 60",
         env!("CARGO_BIN_EXE_ndplay"),

@@ -6,6 +6,7 @@
 //! - a message over the cap: that peer is dropped, the kernel answers;
 //! - a captured request re-sent with its signature in upper case does not run again;
 //! - `"transport": "ipc"`: the kernel serves on `{ip}-{port}`, files only the user can open;
+//! - port 0 in the connection file: the kernel picks the port and writes it back;
 //! - a process of another uid is refused on every port (run as root; another user's
 //!   process is made with `setuid`).
 
@@ -44,6 +45,24 @@ fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
+/// The five ports, in [`CHANNELS`] order, once the kernel has written them into `file`.
+fn served_ports(file: &Path, child: &mut Child) -> Vec<u16> {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let conn: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap();
+        let ports: Vec<u16> =
+            CHANNELS.iter().map(|c| conn[format!("{c}_port")].as_u64().unwrap().try_into().unwrap()).collect();
+        if !ports.contains(&0) {
+            return ports;
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("the kernel exited ({status}) before it bound its sockets");
+        }
+        assert!(Instant::now() < deadline, "the kernel did not write its ports into {} in {WAIT:?}", file.display());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 fn fresh_dir(what: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("ndplay-guard-{what}-{}-{}", std::process::id(), free_port()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -54,16 +73,22 @@ fn fresh_dir(what: &str) -> PathBuf {
 
 impl Kernel {
     fn start(transport: &str) -> Kernel {
-        let dir = fresh_dir(transport);
-        let (ip, ports): (String, Vec<u16>) = match transport {
-            "tcp" => ("127.0.0.1".into(), (0..5).map(|_| free_port()).collect()),
+        match transport {
+            // Port 0: the kernel picks free ports and writes them back (ports picked here
+            // and freed could be taken by another test before the kernel binds them).
+            "tcp" => Self::start_on(fresh_dir(transport), transport, vec![0; 5]),
             // What jupyter_client writes for ipc: a path prefix and small integers.
-            _ => (dir.join("kernel-ipc").display().to_string(), (1..=5).collect()),
+            _ => Self::start_on(fresh_dir(transport), transport, (1..=5).collect()),
+        }
+    }
+
+    /// A kernel whose connection file in `dir` (ipc endpoints `{dir}/kernel-ipc-{port}`)
+    /// asks for `ports`.
+    fn start_on(dir: PathBuf, transport: &str, ports: Vec<u16>) -> Kernel {
+        let ip = match transport {
+            "tcp" => "127.0.0.1".to_string(),
+            _ => dir.join("kernel-ipc").display().to_string(),
         };
-        let endpoints = ports
-            .iter()
-            .map(|p| if transport == "tcp" { format!("tcp://{ip}:{p}") } else { format!("ipc://{ip}-{p}") })
-            .collect();
         let conn = json!({
             "ip": ip, "transport": transport,
             "shell_port": ports[0], "iopub_port": ports[1], "stdin_port": ports[2],
@@ -73,13 +98,18 @@ impl Kernel {
         let file = dir.join("conn.json");
         std::fs::write(&file, conn.to_string()).unwrap();
         std::fs::set_permissions(&file, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_ndplay"))
+        let mut child = Command::new(env!("CARGO_BIN_EXE_ndplay"))
             .args(["kernel", "--mock-engine", "--connection-file"])
             .arg(&file)
             // Its private socket directory then goes to the temporary directory.
             .env_remove("XDG_RUNTIME_DIR")
             .spawn()
             .unwrap();
+        let ports = served_ports(&file, &mut child);
+        let endpoints = ports
+            .iter()
+            .map(|p| if transport == "tcp" { format!("tcp://{ip}:{p}") } else { format!("ipc://{ip}-{p}") })
+            .collect();
         Kernel { child, dir, endpoints }
     }
 
@@ -343,6 +373,20 @@ async fn the_ipc_transport_serves_on_files_only_the_user_can_open() {
     for path in k.endpoints.iter().map(|e| PathBuf::from(e.strip_prefix("ipc://").unwrap())).chain(private) {
         assert!(!path.exists(), "{} is left behind", path.display());
     }
+}
+
+#[tokio::test]
+async fn an_ipc_file_with_port_0_gets_the_lowest_free_numbers_written_back() {
+    // As ipykernel does: `{ip}-1` is taken by something else, so the five channels get
+    // 2 to 6, and the file says which is which.
+    let dir = fresh_dir("ipc0");
+    let prefix = dir.join("kernel-ipc");
+    std::fs::write(format!("{}-1", prefix.display()), "not a socket").unwrap();
+    let mut k = Kernel::start_on(dir, "ipc", vec![0; 5]);
+    // Bound in the order shell, control, stdin, iopub, hb.
+    let expected: Vec<String> = [2, 5, 4, 3, 6].iter().map(|n| format!("ipc://{}-{n}", prefix.display())).collect();
+    assert_eq!(k.endpoints, expected);
+    k.answers().await;
 }
 
 /// What a process of uid `uid` gets when it connects to `target` (`host:port`, or a path

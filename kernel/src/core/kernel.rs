@@ -43,7 +43,7 @@ pub async fn run<F>(wire: Wire, info: KernelInfo, make_engine: F) -> anyhow::Res
 where
     F: FnOnce() -> Box<dyn Engine> + Send + 'static,
 {
-    let Wire { shell, control, stdin, outbox } = wire;
+    let Wire { shell, control, stdin, outbox, .. } = wire;
     let stdin = Arc::new(std::sync::Mutex::new(stdin));
     let info = Arc::new(info);
     // The engine's interrupter is only known once the engine exists on the shell thread.

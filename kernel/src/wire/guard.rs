@@ -93,8 +93,10 @@ impl Guard {
     }
 
     /// Listens on the connection file's endpoint for `channel` and starts admitting peers
-    /// to the internal socket (which must be bound already).
-    pub async fn expose(&self, info: &ConnectionInfo, channel: &'static str, port: u16) -> Result<()> {
+    /// to the internal socket (which must be bound already). Returns the port it serves:
+    /// `port`, or for port 0 the one it chose, as ipykernel does (a free TCP port from the
+    /// system; for ipc the lowest number whose `{ip}-{n}` file does not exist).
+    pub async fn expose(&self, info: &ConnectionInfo, channel: &'static str, port: u16) -> Result<u16> {
         let internal = self.internal_path(channel);
         match info.transport {
             Transport::TCP => {
@@ -103,14 +105,22 @@ impl Guard {
                 let listener = TcpListener::bind((host, port))
                     .await
                     .with_context(|| format!("binding {channel} to {endpoint}"))?;
+                let port = listener.local_addr().with_context(|| format!("the port of {endpoint}"))?.port();
                 tokio::spawn(accept_tcp(channel, listener, internal, self.me));
+                Ok(port)
             }
             Transport::IPC => {
                 // jupyter_client's convention: `ip` is a path prefix, the endpoint `{ip}-{port}`.
                 // Absolute, so that it is the same file at exit whatever the directory then.
-                let path = std::env::current_dir()
-                    .context("the current directory, for the ipc endpoints")?
-                    .join(format!("{}-{port}", info.ip));
+                let cwd = std::env::current_dir().context("the current directory, for the ipc endpoints")?;
+                let at = |port: u16| cwd.join(format!("{}-{port}", info.ip));
+                let port = match port {
+                    0 => (1..=u16::MAX)
+                        .find(|&n| std::fs::symlink_metadata(at(n)).is_err())
+                        .context("no free ipc endpoint number")?,
+                    port => port,
+                };
+                let path = at(port);
                 let endpoint = format!("ipc://{}", path.display());
                 remove_stale_socket(&path, self.me)?;
                 let listener = UnixListener::bind(&path).with_context(|| format!("binding {channel} to {endpoint}"))?;
@@ -120,9 +130,9 @@ impl Guard {
                     .with_context(|| format!("restricting {}", path.display()))?;
                 remove_at_exit_later(path);
                 tokio::spawn(accept_unix(channel, listener, internal, self.me));
+                Ok(port)
             }
         }
-        Ok(())
     }
 }
 

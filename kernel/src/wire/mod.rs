@@ -57,5 +57,5 @@ pub mod sockets;
 pub mod zmtp;
 
 pub use codec::{Signer, WireError};
-pub use connection::load_connection_file;
+pub use connection::{load_connection_file, record_ports};
 pub use sockets::{bind, Outbox, Route, Wire};

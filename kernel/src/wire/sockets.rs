@@ -37,6 +37,8 @@ pub struct Wire {
     /// Replies to input requests (`input_reply`).
     pub stdin: mpsc::Receiver<JupyterMessage>,
     pub outbox: Outbox,
+    /// The connection as served: the file's, with the ports chosen for any that were 0.
+    pub info: ConnectionInfo,
 }
 
 /// The sending side of the wire; cheap to clone and usable from any thread.
@@ -95,14 +97,15 @@ pub async fn bind(info: &ConnectionInfo) -> Result<Wire> {
     iopub.bind(&internal("iopub")).await.context("binding the iopub socket")?;
     let mut heartbeat = RepSocket::new();
     heartbeat.bind(&internal("hb")).await.context("binding the heartbeat socket")?;
+    let mut served = info.clone();
     for (channel, port) in [
-        ("shell", info.shell_port),
-        ("control", info.control_port),
-        ("stdin", info.stdin_port),
-        ("iopub", info.iopub_port),
-        ("hb", info.hb_port),
+        ("shell", &mut served.shell_port),
+        ("control", &mut served.control_port),
+        ("stdin", &mut served.stdin_port),
+        ("iopub", &mut served.iopub_port),
+        ("hb", &mut served.hb_port),
     ] {
-        guard.expose(info, channel, port).await?;
+        *port = guard.expose(info, channel, *port).await?;
     }
 
     let (shell_out, shell_in) = shell.split();
@@ -131,6 +134,7 @@ pub async fn bind(info: &ConnectionInfo) -> Result<Wire> {
         control: control_rx,
         stdin: stdin_rx,
         outbox: Outbox { shell: shell_send, control: control_send, iopub: iopub_send, stdin: Some(stdin_send) },
+        info: served,
     })
 }
 
