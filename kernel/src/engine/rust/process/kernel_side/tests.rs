@@ -399,6 +399,26 @@ fn a_cell_reading_its_standard_input_gets_the_answer() {
 }
 
 #[test]
+fn input_whose_request_arrives_after_its_read_began_is_asked_once_with_its_prompt() {
+    // input() writes its request on stdout and then reads stdin; the request reaches the
+    // runner through a reader thread, so a look can find the process reading before the
+    // request has arrived. One such look must not count as a bare stdin read, or the
+    // student would be asked twice, the first time without the prompt.
+    in_time(|| {
+        let (mut runner, fake) = start(true);
+        fake.on_command(|w| {
+            w.reading = Some(FIRST);
+            w.after_looks = Some((0, Box::new(|w| w.send(1, Event::Input("name? ".into(), false)))));
+        });
+        fake.on_answer(|w| w.send(1, Event::Done(1)));
+        let (end, asked) = run(&mut runner, || Ok("Ada".into()));
+        assert!(matches!(end, Ok(RunEnd::Done)), "{end:?}");
+        assert_eq!(asked, [("name? ".to_string(), false)]);
+        assert_eq!(fake.answers(), [format!("{ANSWER_OK}Ada\n")]);
+    });
+}
+
+#[test]
 fn a_cell_reading_its_standard_input_that_no_one_can_answer_is_stopped_and_asked_once() {
     in_time(|| {
         let (mut runner, fake) = start(true);
