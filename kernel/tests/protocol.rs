@@ -661,6 +661,27 @@ async fn binds_only_the_connection_files_address_and_warns_about_a_readable_file
 }
 
 #[tokio::test]
+async fn a_port_taken_by_another_program_ends_the_kernel_with_what_to_do() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let dir = std::env::temp_dir().join(format!("ndplay-taken-{}", std::process::id()));
+    let file = connection_file(&dir, KEY, 0o600);
+    let mut conn: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    conn["shell_port"] = taken.local_addr().unwrap().port().into();
+    std::fs::write(&file, conn.to_string()).unwrap();
+    let kernel = Command::new(env!("CARGO_BIN_EXE_ndplay"))
+        .args(["kernel", "--mock-engine", "--connection-file"])
+        .arg(&file)
+        .env_remove("RUST_BACKTRACE")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&kernel.stderr);
+    assert!(!kernel.status.success(), "{stderr}");
+    assert!(stderr.contains("another program took this port first"), "{stderr}");
+    assert!(stderr.contains("shut this kernel down and start a new one"), "{stderr}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[tokio::test]
 async fn a_kernel_ends_when_the_jupyter_process_that_started_it_is_gone() {
     // A shell stands in for Jupyter: it starts the kernel with JPY_PARENT_PID set to its own
     // pid, as jupyter_client does, prints the kernel's pid, and is killed.

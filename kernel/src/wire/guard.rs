@@ -102,9 +102,20 @@ impl Guard {
             Transport::TCP => {
                 let host = if info.ip == "*" { "0.0.0.0" } else { info.ip.as_str() };
                 let endpoint = format!("tcp://{}:{port}", info.ip);
-                let listener = TcpListener::bind((host, port))
-                    .await
-                    .with_context(|| format!("binding {channel} to {endpoint}"))?;
+                let listener = TcpListener::bind((host, port)).await.map_err(|e| {
+                    let what = format!("binding {channel} to {endpoint}");
+                    match e.kind() {
+                        // Jupyter picked a free port, and something took it before the
+                        // kernel could bind it. jupyter_client keeps the connection file
+                        // (and its ports) across restarts; a new kernel gets new ones.
+                        io::ErrorKind::AddrInUse => anyhow::Error::new(e).context(format!(
+                            "{what}: another program took this port first; shut this kernel \
+                             down and start a new one (a restart keeps these ports, a new \
+                             kernel gets new ones)"
+                        )),
+                        _ => anyhow::Error::new(e).context(what),
+                    }
+                })?;
                 let port = listener.local_addr().with_context(|| format!("the port of {endpoint}"))?.port();
                 tokio::spawn(accept_tcp(channel, listener, internal, self.me));
                 Ok(port)
