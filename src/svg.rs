@@ -79,8 +79,16 @@ impl Theme {
     pub const DARK: Theme =
         Theme { ink: "#ffffff", background: "#111111", hues: ["#2196f3", "#4caf50", "#f44336", "#424242", "#111111"] };
 
+    /// The theme's value of one of our custom properties, or of a JupyterLab variable that
+    /// it knows: those our hues follow, and `--jp-layout-color0`, the page's background (a
+    /// chart's legend box). JupyterLab Light's values are the fallbacks our own pictures
+    /// carry, so a light copy is the same either way; a dark copy gets Dark's colours
+    /// instead of Light's fallbacks (a white legend box under white text, before).
     fn value(&self, property: &str) -> Option<&'static str> {
-        PROPERTIES.iter().position(|p| p.1 == property).map(|i| self.hues[i])
+        if property == "--jp-layout-color0" {
+            return Some(self.background);
+        }
+        PROPERTIES.iter().position(|p| p.1 == property || (!p.2.is_empty() && p.2 == property)).map(|i| self.hues[i])
     }
 }
 
@@ -457,7 +465,13 @@ mod tests {
         assert!(light.contains("style=\"fill:#1976d2;fill-opacity:0.35;stroke:#1976d2\""), "{light}");
         let dark = literal(&svg, &Theme::DARK);
         assert!(dark.contains("color=\"#ffffff\"") && dark.contains("fill:#111111;stroke:#424242"), "{dark}");
-        // Someone else's SVG: the root gets a colour, theme variables their fallbacks.
+        // JupyterLab's own variables that a theme knows take its colours; Light's are the
+        // fallbacks our pictures carry, so the light copy does not change.
+        let legend =
+            "<svg><rect style=\"fill:var(--jp-layout-color0, #ffffff);stroke:var(--jp-brand-color1, #1976d2)\"/></svg>";
+        assert!(literal(legend, &Theme::LIGHT).contains("style=\"fill:#ffffff;stroke:#1976d2\""));
+        assert!(literal(legend, &Theme::DARK).contains("style=\"fill:#111111;stroke:#2196f3\""));
+        // Someone else's SVG: the root gets a colour, unknown variables their fallbacks.
         assert_eq!(
             literal("<svg><rect style=\"fill:var(--jp-x, rgba(1, 2, 3, 0.5));stroke:var(--y)\"/></svg>", &Theme::LIGHT),
             "<svg color=\"#212121\"><rect style=\"fill:rgba(1, 2, 3, 0.5);stroke:var(--y)\"/></svg>"

@@ -44,6 +44,25 @@ fn inline_svg(html: &str) -> &str {
     &html[start..end]
 }
 
+/// `svg` with each `style` declaration that repeats the one before it left out. The inline
+/// SVG's styles carry a literal fallback before each `var(…, fallback)` (see
+/// `ndplay::display::style_fallbacks`); made literal, the two are the same declaration.
+fn without_repeats(svg: &str) -> String {
+    let mut parts = svg.split("style=\"");
+    let mut out = parts.next().unwrap_or_default().to_string();
+    for part in parts {
+        let (value, rest) = part.split_once('"').expect("a closed style attribute");
+        let mut kept: Vec<&str> = Vec::new();
+        for declaration in value.split(';') {
+            if kept.last() != Some(&declaration) {
+                kept.push(declaration);
+            }
+        }
+        out.push_str(&format!("style=\"{}\"{rest}", kept.join(";")));
+    }
+    out
+}
+
 fn save(name: &str, value: &impl Render) {
     let bundle = value.mime_bundle();
     if let Some(svg) = bundle.get("image/svg+xml") {
@@ -54,13 +73,13 @@ fn save(name: &str, value: &impl Render) {
             assert!(!svg.contains("<script") && !svg.contains("href"), "{name}");
             assert!(svg.len() < 200_000, "{name}: {} bytes", svg.len());
         }
-        let copy = literal(themed, &Theme::LIGHT);
+        let copy = without_repeats(&literal(themed, &Theme::LIGHT));
         if svg != copy {
             let at = svg.bytes().zip(copy.bytes()).take_while(|(a, b)| a == b).count();
             panic!(
                 "{name}: image/svg+xml is not the light copy of the inline SVG: {:?} vs {:?}",
-                &svg[at..(at + 80).min(svg.len())],
-                &copy[at..(at + 80).min(copy.len())]
+                &svg[at.saturating_sub(300)..(at + 80).min(svg.len())],
+                &copy[at.saturating_sub(300)..(at + 80).min(copy.len())]
             );
         }
         snapshot(&format!("{name}.svg"), themed.as_bytes());
@@ -111,6 +130,34 @@ fn gallery() {
     save("plot_hist", &plot::hist(&noise, 20).title("sum of two uniforms"));
     save("plot_scatter", &plot::scatter(&noise.slice(s![..250]), &noise.slice(s![250..])));
     save("plot_heatmap", &plot::heatmap(&outer(&x.mapv(f64::sin), &x.mapv(f64::cos))).title("outer(sin, cos)"));
+    // Charts: several series on one pair of axes, with a legend (lesson 4's comparisons).
+    let t = Array1::linspace(-4.0, 4.0, 81);
+    save(
+        "chart_lines",
+        &chart()
+            .line_xy("tanh", &t, &t.mapv(f64::tanh))
+            .line_xy("ReLU", &t, &t.mapv(|v| v.max(0.0)))
+            .line_xy("sigmoid", &t, &t.mapv(|v| 1.0 / (1.0 + (-v).exp())))
+            .title("activations")
+            .labels("input", "output"),
+    );
+    // Loss curves over orders of magnitude; one diverges to NaN, which breaks its line
+    // and is counted in the summary.
+    let steps = Array1::from_iter(0..100).mapv(|s| s as f64);
+    let mut diverged = steps.mapv(|s| 2.0 * 1.08f64.powf(s));
+    diverged.slice_mut(s![60..]).fill(f64::NAN);
+    save(
+        "chart_log_loss",
+        &chart()
+            .line("SGD, lr 0.01", &steps.mapv(|s| 2.0 * 0.97f64.powf(s) + 0.05))
+            .line("momentum", &steps.mapv(|s| 2.0 * 0.9f64.powf(s) + 0.01))
+            .line("lr too large", &diverged)
+            .log_y()
+            .title("loss per step")
+            .labels("step", "loss"),
+    );
+    let deep = noise.mapv(|v| v * 0.3);
+    save("chart_hist", &chart().hist("layer 1", &noise).hist("layer 5", &deep).bins(25).title("activations by depth"));
 }
 
 /// Every line of text in a picture ends inside its panel, drawn with the PNG twin's fonts
