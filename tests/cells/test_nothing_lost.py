@@ -103,6 +103,22 @@ def test_a_100_mb_array_survives_an_interrupt(kernel):
     assert kernel.run("nl_big.sum()").result["text/plain"] == "32500000.0"
 
 
+def test_a_variable_of_a_failed_cell_is_missing_and_the_error_says_why(kernel):
+    """A NumPy habit: several statements in one cell, the last one fails. In Python the
+    first ones took effect; here a failed cell keeps none of its variables. When a later
+    cell uses one, rustc's "cannot find value" gets a hint that says so."""
+    failed = kernel.run("let fc_a = array![[1.0, 2.0], [3.0, 4.0]];\nlet fc_b = array![1.0, 2.0, 3.0];\n&fc_a + &fc_b")
+    assert failed.status == "error"
+    missing = traceback_text(kernel.run("fc_a.sum()").error)
+    assert "cannot find value `fc_a`" in missing
+    assert "hint: `fc_a` was made in a cell that stopped with an error" in missing, missing
+    # A name no cell made gets rustc's words alone.
+    assert "hint" not in traceback_text(kernel.run("fc_never_made").error)
+    # Once a cell that works makes it, it is an ordinary variable again.
+    assert kernel.run("let fc_a = array![1.0, 2.0];").status == "ok"
+    assert kernel.run("fc_a.sum()").result["text/plain"] == "3.0"
+
+
 def test_without_snapshots_restore_brings_back_every_loss():
     """The fallback when no snapshot can be made (NDPLAY_SNAPSHOTS=0): the variables are
     named as lost, and `:restore` replays the cells of every loss since the last restore."""
@@ -110,6 +126,10 @@ def test_without_snapshots_restore_brings_back_every_loss():
         assert k.run("let first = 1;").status == "ok"
         cell = k.run("std::process::exit(3);")
         assert "Variables lost: first" in traceback_text(cell.error)
+        # Using it anyway: rustc's "cannot find value" says where it went and what to do.
+        missing = traceback_text(k.run("first + 1").error)
+        assert "cannot find value `first`" in missing
+        assert "hint: `first` was lost when the process running cells stopped: `:restore`" in missing
         assert k.run("let second = 2;").status == "ok"
         cell = k.run("std::process::abort();")
         assert "Variables lost: second" in traceback_text(cell.error)

@@ -28,14 +28,30 @@ fn timing_wanted() -> bool {
 }
 
 impl RustEngine {
-    /// Compiles and runs one cell, and commits what it defined if it succeeded.
+    /// Compiles and runs one cell, and commits what it defined if it succeeded; when it
+    /// failed, notes the names it bound as not kept, for a later cell that uses one.
     pub(super) fn execute_cell(&mut self, code: &str, sink: Arc<dyn OutputSink>) -> Outcome {
-        let started = std::time::Instant::now();
-        self.killer.clear_interrupt();
         let cell = prepare(code);
         let before = self.variable_names();
+        let outcome = self.compile_and_run(&cell, &before, sink);
+        let bound = cell.parts.bindings.iter().map(|b| &b.name).filter(|n| !n.starts_with(HIDDEN_PREFIX));
+        for name in bound {
+            match &outcome {
+                // A name that was a variable before the cell is kept or, if the process
+                // died, already noted as lost.
+                Outcome::Error(_) if !before.contains(name) => self.state.note_failed(name),
+                Outcome::Error(_) => {}
+                _ => self.state.forget_absent(name),
+            }
+        }
+        outcome
+    }
+
+    fn compile_and_run(&mut self, cell: &Prepared, before: &[String], sink: Arc<dyn OutputSink>) -> Outcome {
+        let started = std::time::Instant::now();
+        self.killer.clear_interrupt();
         let mut notes = Vec::new();
-        let mut plan = plan::first_plan(&mut self.state, &cell, &mut notes);
+        let mut plan = plan::first_plan(&mut self.state, cell, &mut notes);
         let mut compiled = None;
         let mut compiles = 0;
         for _ in 0..MAX_COMPILES {
@@ -69,7 +85,7 @@ impl RustEngine {
                     }
                     match fix_plan(&mut plan, &errors, &generated.map) {
                         Fix::Retry(note) => notes.extend(note),
-                        Fix::Report => return Outcome::Error(self.report_errors(&cell, &errors, &generated.map)),
+                        Fix::Report => return Outcome::Error(self.report_errors(cell, &errors, &generated.map)),
                     }
                 }
             }
@@ -122,16 +138,16 @@ impl RustEngine {
                     how: &how,
                     interrupted,
                     crash: end.crash,
-                    variables: &before,
+                    variables: before,
                     resumed,
                     undone: if resumed { &undone[..] } else { &[] },
                 }))
             }
             Ok(RunEnd::DiedBefore { exit }) => {
                 self.lose_variables();
-                Outcome::Error(report::died_between_cells(&exit.to_string(), &before))
+                Outcome::Error(report::died_between_cells(&exit.to_string(), before))
             }
-            Ok(RunEnd::Done) => self.finish(&cell, &plan, types, end, &sink, notes),
+            Ok(RunEnd::Done) => self.finish(cell, &plan, types, end, &sink, notes),
         };
         outcome
     }
@@ -251,7 +267,7 @@ impl RustEngine {
     /// earlier cell), pointing into the cell as typed.
     fn report_errors(&self, cell: &Prepared, errors: &[serde_json::Value], map: &SourceMap) -> CellError {
         let diagnostics: Vec<Diagnostic> = errors.iter().filter_map(|e| Diagnostic::from_rustc(e, map)).collect();
-        compile_error(&cell.typed, &cell.text, &diagnostics)
+        compile_error(&cell.typed, &cell.text, &diagnostics, &|name| self.state.absent(name))
     }
 
     /// Runs a cell of the kernel's own, whose output is not shown and whose variables are

@@ -26,6 +26,16 @@ pub struct KeptItem {
     pub text: String,
 }
 
+/// Why a name a student made is not a variable (any more): said beside rustc's "cannot
+/// find value" when a later cell uses it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Absent {
+    /// Bound by a cell that stopped with an error: a failed cell keeps none of its own.
+    CellFailed,
+    /// Lost with the process that ran cells (`:restore` runs its cells again).
+    Lost,
+}
+
 /// The session's variables and items.
 #[derive(Debug, Default, Clone)]
 pub struct State {
@@ -33,6 +43,8 @@ pub struct State {
     items: Vec<KeptItem>,
     /// Values the store still holds that no cell can take out: dropped by the next cell.
     forget: Vec<String>,
+    /// Names that are not variables, and why, until a cell binds them again.
+    absent: BTreeMap<String, Absent>,
 }
 
 impl State {
@@ -46,16 +58,38 @@ impl State {
     }
 
     pub fn set_variable(&mut self, name: &str, variable: Variable) {
+        self.absent.remove(name);
         self.variables.insert(name.to_string(), variable);
+    }
+
+    /// Why `name` is not a variable, when a cell of the session made it.
+    pub fn absent(&self, name: &str) -> Option<Absent> {
+        self.absent.get(name).copied()
+    }
+
+    /// Notes that a failed cell bound `name`, which is not a variable. A variable of that
+    /// name wins, and so does an earlier loss: `:restore` still brings that one back.
+    pub fn note_failed(&mut self, name: &str) {
+        if !self.variables.contains_key(name) {
+            self.absent.entry(name.to_string()).or_insert(Absent::CellFailed);
+        }
+    }
+
+    /// `name` was bound again, by a cell that succeeded: whatever became of it, nothing is
+    /// left to explain.
+    pub fn forget_absent(&mut self, name: &str) {
+        self.absent.remove(name);
     }
 
     pub fn remove_variable(&mut self, name: &str) -> Option<Variable> {
         self.variables.remove(name)
     }
 
-    /// Every variable is gone (a fresh process runs cells).
+    /// Every variable is gone (a fresh process runs cells): each is noted as lost.
     pub fn clear_variables(&mut self) {
-        self.variables.clear();
+        for name in std::mem::take(&mut self.variables).into_keys() {
+            self.absent.insert(name, Absent::Lost);
+        }
         self.forget.clear();
     }
 
@@ -155,6 +189,26 @@ fn qualify_word(ty: &str, name: &str, path: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn why_a_name_is_not_a_variable_is_kept_until_it_is_one_again() {
+        let mut s = State::default();
+        let v = || Variable { ty: "f64".into(), mutable: false };
+        s.set_variable("a", v());
+        s.note_failed("a");
+        assert_eq!(s.absent("a"), None, "a variable is not absent");
+        s.note_failed("b");
+        assert_eq!(s.absent("b"), Some(Absent::CellFailed));
+        s.clear_variables();
+        assert_eq!(s.absent("a"), Some(Absent::Lost));
+        assert_eq!(s.absent("b"), Some(Absent::CellFailed));
+        // A cell that fails to make `a` again (a restore that stops there): still lost.
+        s.note_failed("a");
+        assert_eq!(s.absent("a"), Some(Absent::Lost));
+        s.set_variable("a", v());
+        s.forget_absent("b");
+        assert_eq!((s.absent("a"), s.absent("b")), (None, None));
+    }
 
     #[test]
     fn a_bare_type_name_is_qualified_where_it_stands_alone() {

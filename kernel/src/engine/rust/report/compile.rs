@@ -7,6 +7,8 @@ use super::diagnostic::{Diagnostic, Help, Level};
 use super::mistakes::{self, Mistake, Place};
 use crate::core::engine::{CellError, ErrorKind};
 use crate::engine::rust::cell::rewrite::CellText;
+use crate::engine::rust::cell::state::Absent;
+use crate::engine::rust::restore::RESTORE_COMMAND;
 use crate::engine::style::{ADDED, BOLD, ERROR, FRAME, HELP, HINT, REMOVED, RESET, WARNING};
 
 /// Most lines of a list rustc gives in a `help:` (the types that implement a trait) that a
@@ -21,12 +23,20 @@ const MAX_LISTED: usize = 4;
 /// When one mistake explained by a hint also caused errors after it (NumPy's `s.sum(axis=0)`
 /// is both an unknown `axis` and a wrong count of arguments), those are left out and
 /// counted, so that the report leads with the mistake.
-pub fn compile_error(typed: &str, cell: &CellText, errors: &[Diagnostic]) -> CellError {
+///
+/// `absent` says why a name the session made is not a variable (a failed cell made it, or
+/// it was lost), for rustc's "cannot find value".
+pub fn compile_error(
+    typed: &str,
+    cell: &CellText,
+    errors: &[Diagnostic],
+    absent: &dyn Fn(&str) -> Option<Absent>,
+) -> CellError {
     let lines: Vec<&str> = typed.lines().collect();
     let mut traceback = Vec::new();
     let is_error = |e: &&Diagnostic| e.level == Level::Error;
     // The errors a hint explains lead: they are the mistake, the others often its echoes.
-    let hinted = |e: &&Diagnostic| hint_of(typed, cell, e).is_some();
+    let hinted = |e: &&Diagnostic| hint_of(typed, cell, e, absent).is_some();
     let errors_first = errors
         .iter()
         .filter(|e| is_error(e) && hinted(e))
@@ -85,7 +95,7 @@ pub fn compile_error(typed: &str, cell: &CellText, errors: &[Diagnostic]) -> Cel
                 ));
             }
         }
-        let hint = hint_of(typed, cell, error);
+        let hint = hint_of(typed, cell, error, absent);
         for help in &error.help {
             let text = shorten_types(&help.text);
             if let Some(shown) = suggestion(typed, cell, help) {
@@ -144,7 +154,15 @@ pub fn compile_error(typed: &str, cell: &CellText, errors: &[Diagnostic]) -> Cel
 }
 
 /// The hint for one error, as [`compile_error`] finds it (to order errors by it).
-fn hint_of(typed: &str, cell: &CellText, error: &Diagnostic) -> Option<String> {
+fn hint_of(
+    typed: &str,
+    cell: &CellText,
+    error: &Diagnostic,
+    absent: &dyn Fn(&str) -> Option<Absent>,
+) -> Option<String> {
+    if let Some(hint) = absent_hint(error, absent) {
+        return Some(hint);
+    }
     let lines: Vec<&str> = typed.lines().collect();
     let message = shorten_types(&error.message);
     let mut all_text = message.clone();
@@ -167,6 +185,19 @@ fn hint_of(typed: &str, cell: &CellText, error: &Diagnostic) -> Option<String> {
     }
     mistakes::hint(&Mistake { message: &message, all: &all_text, code: error.code.as_deref(), at: primary })
         .or_else(|| hint(&all_text).map(str::to_string))
+}
+
+/// rustc cannot find a variable that a cell of the session made: why it is not there.
+fn absent_hint(error: &Diagnostic, absent: &dyn Fn(&str) -> Option<Absent>) -> Option<String> {
+    let name = error.message.strip_prefix("cannot find value `")?.split('`').next()?;
+    Some(match absent(name)? {
+        Absent::CellFailed => format!(
+            "`{name}` was made in a cell that stopped with an error, and a cell that fails keeps none of the variables it makes: run that cell again once it works"
+        ),
+        Absent::Lost => format!(
+            "`{name}` was lost when the process running cells stopped: `{RESTORE_COMMAND}` runs again the cells that made it"
+        ),
+    })
 }
 
 /// The byte offset of a 1-based line and character column of `text`.
@@ -258,6 +289,45 @@ mod tests {
     use crate::engine::rust::report::diagnostic::{Label, Span};
     use crate::engine::rust::report::tests::plain;
 
+    /// No name of the session is absent.
+    fn none(_: &str) -> Option<Absent> {
+        None
+    }
+
+    /// A variable a failed cell made, or one lost with the process: rustc's "cannot find
+    /// value" says why it is not there. Other names get rustc's words alone.
+    #[test]
+    fn a_missing_variable_the_session_made_is_explained() {
+        let typed = "a + b + c";
+        let error = |name: &str, column| Diagnostic {
+            level: Level::Error,
+            code: Some("E0425".into()),
+            message: format!("cannot find value `{name}` in this scope"),
+            labels: vec![Label {
+                span: Some(Span { start: (1, column), end: (1, column + 1) }),
+                text: "not found in this scope".into(),
+                primary: true,
+            }],
+            ..Diagnostic::default()
+        };
+        let absent = |name: &str| match name {
+            "a" => Some(Absent::CellFailed),
+            "b" => Some(Absent::Lost),
+            _ => None,
+        };
+        let e = compile_error(typed, &CellText::new(typed), &[error("a", 1), error("b", 5), error("c", 9)], &absent);
+        let text = plain(&e.traceback).join("\n");
+        assert!(
+            text.contains("= hint: `a` was made in a cell that stopped with an error, and a cell that fails keeps none of the variables it makes: run that cell again once it works"),
+            "{text}"
+        );
+        assert!(
+            text.contains("= hint: `b` was lost when the process running cells stopped: `:restore` runs again the cells that made it"),
+            "{text}"
+        );
+        assert_eq!(text.matches("hint").count(), 2, "{text}");
+    }
+
     /// Lesson 1's `&m / 3.0` (an integer array divided by a float), as rustc reports it
     /// for the compiled cell: the stored output of that lesson cell, line for line.
     #[test]
@@ -279,7 +349,7 @@ mod tests {
             notes: vec![],
             note: None,
         };
-        let e = compile_error("&m / 3.0", &CellText::new("&m / 3.0"), &[error]);
+        let e = compile_error("&m / 3.0", &CellText::new("&m / 3.0"), &[error], &none);
         assert_eq!(
             (e.kind, e.ename.as_str(), e.evalue.as_str()),
             (ErrorKind::Compile, "E0277", "cannot divide `i32` by `{float}`")
@@ -317,7 +387,7 @@ mod tests {
             ..Diagnostic::default()
         };
         assert_eq!(
-            plain(&compile_error(typed, &CellText::new(typed), &[error]).traceback),
+            plain(&compile_error(typed, &CellText::new(typed), &[error], &none).traceback),
             [
                 "error[E0596]: cannot borrow `mm` as mutable, as it is not declared as mutable",
                 " --> cell:2:1",
@@ -347,7 +417,7 @@ mod tests {
             ..Diagnostic::default()
         };
         assert_eq!(
-            plain(&compile_error(typed, &CellText::new(typed), &[error]).traceback),
+            plain(&compile_error(typed, &CellText::new(typed), &[error], &none).traceback),
             [
                 "error[E0425]: cannot find function `len` in this scope",
                 " --> cell:1:1",
@@ -379,7 +449,7 @@ mod tests {
         };
         let typed = "a / b";
         let unexplained =
-            plain(&compile_error(typed, &CellText::new(typed), &[error("cannot divide `S` by `R`")]).traceback);
+            plain(&compile_error(typed, &CellText::new(typed), &[error("cannot divide `S` by `R`")], &none).traceback);
         assert_eq!(
             unexplained[5..],
             [
@@ -393,7 +463,8 @@ mod tests {
             ]
         );
         let explained = plain(
-            &compile_error(typed, &CellText::new(typed), &[error("cannot divide `{integer}` by `{float}`")]).traceback,
+            &compile_error(typed, &CellText::new(typed), &[error("cannot divide `{integer}` by `{float}`")], &none)
+                .traceback,
         );
         assert!(!explained.iter().any(|l| l.contains("implements")), "{explained:?}");
         assert!(
@@ -424,7 +495,7 @@ mod tests {
             note: Some("a note of the kernel's".into()),
             ..Diagnostic::default()
         };
-        let e = compile_error(typed, &cell, &[warning, error]);
+        let e = compile_error(typed, &cell, &[warning, error], &none);
         assert_eq!(e.ename, "E0425");
         assert_eq!(
             plain(&e.traceback),
@@ -449,7 +520,7 @@ mod tests {
             message: "expected `ArrayBase<OwnedRepr<f64>, Dim<[usize; 2]>>`, found `()`".into(),
             ..Diagnostic::default()
         };
-        let e = compile_error(typed, &CellText::new(typed), &[mismatch]);
+        let e = compile_error(typed, &CellText::new(typed), &[mismatch], &none);
         assert_eq!((e.ename.as_str(), e.evalue.as_str()), ("CompileError", "expected `Array2<f64>`, found `()`"));
     }
 }
