@@ -109,6 +109,10 @@ def test_a_variable_of_a_failed_cell_is_missing_and_the_error_says_why(kernel):
     cell uses one, rustc's "cannot find value" gets a hint that says so."""
     failed = kernel.run("let fc_a = array![[1.0, 2.0], [3.0, 4.0]];\nlet fc_b = array![1.0, 2.0, 3.0];\n&fc_a + &fc_b")
     assert failed.status == "error"
+    # The shapes could not be looked at (the arrays went with the cell): it says so, and how.
+    report = traceback_text(failed.error)
+    assert "`fc_a` and `fc_b` were made in this cell, so they went with it when it failed" in report, report
+    assert "make them in a cell of their own" in report and "explain_broadcast(&fc_a, &fc_b)" in report, report
     missing = traceback_text(kernel.run("fc_a.sum()").error)
     assert "cannot find value `fc_a`" in missing
     assert "hint: `fc_a` was made in a cell that stopped with an error" in missing, missing

@@ -15,7 +15,7 @@ use super::cell::{codegen, plan, rewrite};
 use super::output::CellEnd;
 use super::process::kernel_side::RunEnd;
 use super::report::diagnostic::Diagnostic;
-use super::report::shape::{is_shape_panic, ASK_EXPLAIN_BROADCAST};
+use super::report::shape::{broadcast_advice, is_shape_panic};
 use super::report::{child_died, compile_error, panic_error, shape_error};
 use crate::core::engine::{CellError, Discard, NoAnswer, Outcome, Output, OutputSink};
 use crate::syntax::cell::parts;
@@ -201,7 +201,10 @@ impl RustEngine {
                         sink.emit(Output::Display(DisplayData::new(picture)));
                         Outcome::Error(shape_error(&summary))
                     }
-                    None => Outcome::Error(panic_error(&p, Some(ASK_EXPLAIN_BROADCAST))),
+                    None => {
+                        let made_here: Vec<String> = cell.parts.bindings.iter().map(|b| b.name.clone()).collect();
+                        Outcome::Error(panic_error(&p, Some(&broadcast_advice(&cell.text.code, &made_here))))
+                    }
                 };
             }
             return Outcome::Error(panic_error(&p, None));

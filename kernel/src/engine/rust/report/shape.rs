@@ -21,6 +21,40 @@ const MAX_SHAPE_PROBES: usize = 4;
 pub const ASK_EXPLAIN_BROADCAST: &str = "Two arrays in an arithmetic operation have shapes that do not broadcast. \
      To see why, ask: explain_broadcast(&x, &y)";
 
+/// What the report says when no probe found the pair that failed, for a cell whose code is
+/// `code` and that bound `made_here`. A probe can only look at variables that outlived the
+/// panic; those the failed cell made itself were dropped with it (NumPy's habit: the arrays
+/// and the arithmetic in one cell), and the student is told to make them apart first.
+pub fn broadcast_advice(code: &str, made_here: &[String]) -> String {
+    let pairs: Vec<(String, String)> = arithmetic_operands(code).into_iter().take(MAX_SHAPE_PROBES).collect();
+    let is_ident = |c: char| c.is_alphanumeric() || c == '_';
+    let mut dropped: Vec<&str> = Vec::new();
+    let mut first = None;
+    for (lhs, rhs) in &pairs {
+        for word in lhs.split(|c| !is_ident(c)).chain(rhs.split(|c| !is_ident(c))) {
+            if let Some(name) = made_here.iter().find(|n| n.as_str() == word) {
+                first.get_or_insert((lhs, rhs));
+                if !dropped.contains(&name.as_str()) {
+                    dropped.push(name);
+                }
+            }
+        }
+    }
+    let Some((lhs, rhs)) = first else { return ASK_EXPLAIN_BROADCAST.to_string() };
+    let names = dropped.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>();
+    let (names, were, they, them, cell) = match names.as_slice() {
+        [one] => (one.clone(), "was", "it", "it", "a cell of its own"),
+        [init @ .., last] => (format!("{} and {last}", init.join(", ")), "were", "they", "them", "a cell of their own"),
+        [] => unreachable!("a pair was found through a name"),
+    };
+    format!(
+        "Two arrays in an arithmetic operation have shapes that do not broadcast. \
+         {names} {were} made in this cell, so {they} went with it when it failed, and the kernel could not look at {them}: \
+         make {them} in {cell}, then run the arithmetic again to see which shapes do not broadcast and why \
+         (or ask: explain_broadcast(&{lhs}, &{rhs}))."
+    )
+}
+
 /// Whether a panic message is ndarray's (or the prelude's) shape mismatch.
 pub fn is_shape_panic(message: &str) -> bool {
     message.contains("IncompatibleShape") || message.contains("could not broadcast")
@@ -232,6 +266,25 @@ mod tests {
             "called `Result::unwrap()` on an `Err` value: ShapeError/IncompatibleShape: incompatible shapes"
         ));
         assert!(!is_shape_panic("index out of bounds"));
+    }
+
+    #[test]
+    fn arrays_made_in_the_failed_cell_are_named_with_what_to_do() {
+        let made = |names: &[&str]| names.iter().map(|n| n.to_string()).collect::<Vec<_>>();
+        let code = "let a = array![[1.0, 2.0], [3.0, 4.0]];\nlet b = array![1.0, 2.0, 3.0];\n&a + &b";
+        assert_eq!(
+            broadcast_advice(code, &made(&["a", "b"])),
+            "Two arrays in an arithmetic operation have shapes that do not broadcast. \
+             `a` and `b` were made in this cell, so they went with it when it failed, and the kernel could not look at them: \
+             make them in a cell of their own, then run the arithmetic again to see which shapes do not broadcast and why \
+             (or ask: explain_broadcast(&a, &b))."
+        );
+        let one = broadcast_advice("let w = array![1.0, 2.0];\nlet y = x.dot(&m) + w;", &made(&["w", "y"]));
+        assert!(one.contains("`w` was made in this cell, so it went with it"), "{one}");
+        assert!(one.contains("make it in a cell of its own, then"), "{one}");
+        assert!(one.ends_with("(or ask: explain_broadcast(&x.dot(&m), &w))."), "{one}");
+        // Operands that outlived the panic were probed already: the general advice.
+        assert_eq!(broadcast_advice("&a + &b", &made(&["c"])), ASK_EXPLAIN_BROADCAST);
     }
 
     #[test]
