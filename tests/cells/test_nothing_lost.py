@@ -123,6 +123,25 @@ def test_a_variable_of_a_failed_cell_is_missing_and_the_error_says_why(kernel):
     assert kernel.run("fc_a.sum()").result["text/plain"] == "3.0"
 
 
+def test_a_failed_cell_that_took_a_variable_by_value_says_it_is_gone(kernel):
+    """`let w = v;` moves `v` into the cell; when the cell then fails, `v` went with it.
+    The report must not claim that every earlier variable is kept, and a later use of `v`
+    says where it went. A move by a cell that works is explained the same way."""
+    assert kernel.run("let tv_v = vec![1, 2, 3];\nlet tv_keep = 7;").status == "ok"
+    failed = kernel.run('let tv_w = tv_v;\npanic!("boom");')
+    report = traceback_text(failed.error)
+    assert "kept, except `tv_v`, which this cell took by value before it stopped" in report, report
+    assert "hint: `tv_v` was taken by value by a cell that then stopped with an error" in traceback_text(
+        kernel.run("tv_v.len()").error
+    )
+    assert kernel.run("tv_keep").result["text/plain"] == "7"
+    assert kernel.run('let tv_s = String::from("hi");').status == "ok"
+    assert kernel.run("let tv_t = tv_s;").status == "ok"
+    assert "hint: `tv_s` was moved (taken by value) by an earlier cell" in traceback_text(
+        kernel.run("tv_s.len()").error
+    )
+
+
 def test_without_snapshots_restore_brings_back_every_loss():
     """The fallback when no snapshot can be made (NDPLAY_SNAPSHOTS=0): the variables are
     named as lost, and `:restore` replays the cells of every loss since the last restore."""

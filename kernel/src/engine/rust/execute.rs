@@ -10,7 +10,7 @@ use super::build::compiler::Failure;
 use super::cell::codegen::{CellSource, Plan, PutBack, SourceMap, SHOW_AFTER, SHOW_BEFORE};
 use super::cell::plan::{fix_plan, nameable, probed_types, Fix};
 use super::cell::rewrite::CellText;
-use super::cell::state::{KeptItem, Variable};
+use super::cell::state::{Absent, KeptItem, Variable};
 use super::cell::{codegen, plan, rewrite};
 use super::output::CellEnd;
 use super::process::kernel_side::RunEnd;
@@ -184,30 +184,38 @@ impl RustEngine {
             return Outcome::Error(report::unloadable(&end.unloadable));
         }
         // Variables the cell's code took by value are in the store only if it ran to its
-        // end; moved ones are gone either way.
+        // end; moved ones are gone either way. A later cell that names one is told why it
+        // is gone, and a failed cell's report says which it took.
+        let failed = end.panic.is_some();
+        let mut taken = Vec::new();
         for (name, put) in &plan.loads {
-            if *put == PutBack::Never || (*put == PutBack::Inside && end.panic.is_some()) {
+            if *put == PutBack::Never || (*put == PutBack::Inside && failed) {
                 self.state.remove_variable(name);
+                if !name.starts_with(HIDDEN_PREFIX) {
+                    // One the cell binds anew and keeps is a variable again at its commit.
+                    self.state.note_gone(name, if failed { Absent::TakenByFailedCell } else { Absent::Moved });
+                    taken.push(name.clone());
+                }
             }
         }
         if let Some(p) = end.panic {
             if let Some(advice) = self.panic_advice(&cell.text.code, &p.message) {
-                return Outcome::Error(panic_error(&p, Some(&advice)));
+                return Outcome::Error(panic_error(&p, Some(&advice), &taken));
             }
             if is_shape_panic(&p.message) {
                 let explained = self.explain_shape_panic(&cell.text.code);
                 return match explained {
                     Some((summary, picture)) => {
                         sink.emit(Output::Display(DisplayData::new(picture)));
-                        Outcome::Error(shape_error(&summary))
+                        Outcome::Error(shape_error(&summary, &taken))
                     }
                     None => {
                         let made_here: Vec<String> = cell.parts.bindings.iter().map(|b| b.name.clone()).collect();
-                        Outcome::Error(panic_error(&p, Some(&broadcast_advice(&cell.text.code, &made_here))))
+                        Outcome::Error(panic_error(&p, Some(&broadcast_advice(&cell.text.code, &made_here)), &taken))
                     }
                 };
             }
-            return Outcome::Error(panic_error(&p, None));
+            return Outcome::Error(panic_error(&p, None, &taken));
         }
         self.commit(cell, plan, types, sink, notes);
         Outcome::Ok { result }

@@ -75,7 +75,7 @@ impl RustEngine {
                 (_, Some(why)) => Outcome::Error(super::report::internal_error(&format!(
                     "the widget's message could not be handled: {why}"
                 ))),
-                (Some(p), None) => Outcome::Error(panic_error(&p, None)),
+                (Some(p), None) => Outcome::Error(panic_error(&p, None, &[])),
                 (None, None) => Outcome::Ok { result: None },
             },
             Ok(RunEnd::Died { exit, resumed }) => {

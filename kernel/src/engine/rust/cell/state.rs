@@ -34,6 +34,10 @@ pub enum Absent {
     CellFailed,
     /// Lost with the process that ran cells (`:restore` runs its cells again).
     Lost,
+    /// Taken by value by a cell that then stopped with an error: it went with that cell.
+    TakenByFailedCell,
+    /// Moved (taken by value) by a cell that ran well, as after any move in Rust.
+    Moved,
 }
 
 /// The session's variables and items.
@@ -73,6 +77,11 @@ impl State {
         if !self.variables.contains_key(name) {
             self.absent.entry(name.to_string()).or_insert(Absent::CellFailed);
         }
+    }
+
+    /// A variable a cell took by value is gone, for `why`.
+    pub fn note_gone(&mut self, name: &str, why: Absent) {
+        self.absent.insert(name.to_string(), why);
     }
 
     /// `name` was bound again, by a cell that succeeded: whatever became of it, nothing is

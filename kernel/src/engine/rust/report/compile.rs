@@ -197,6 +197,12 @@ fn absent_hint(error: &Diagnostic, absent: &dyn Fn(&str) -> Option<Absent>) -> O
         Absent::Lost => format!(
             "`{name}` was lost when the process running cells stopped: `{RESTORE_COMMAND}` runs again the cells that made it"
         ),
+        Absent::TakenByFailedCell => format!(
+            "`{name}` was taken by value by a cell that then stopped with an error, so it went with that cell: make it again (to keep it next time, borrow it, `&{name}`, or pass `{name}.clone()`)"
+        ),
+        Absent::Moved => format!(
+            "`{name}` was moved (taken by value) by an earlier cell, so it is gone, as after any move in Rust: make it again (to keep it, borrow it, `&{name}`, or pass `{name}.clone()`)"
+        ),
     })
 }
 

@@ -36,6 +36,28 @@ use crate::engine::style::{ERROR, RESET, WARNING};
 /// The last line of a report of a panic: what a panic keeps and what it drops.
 const KEPT_AFTER_PANIC: &str = "Variables defined in earlier cells are kept; those made in this cell were dropped.";
 
+/// What a failed cell leaves of the variables: all of the earlier cells' but `taken`, the
+/// ones the cell took by value (moved, or bound anew) before it stopped, which went with it.
+/// `after_try` for a `?` that stopped it, whose changes before the `?` stay.
+fn kept_line(taken: &[String], after_try: bool) -> String {
+    let kept = if after_try {
+        "Variables defined in earlier cells are kept (with the changes this cell made before the `?`)"
+    } else {
+        "Variables defined in earlier cells are kept"
+    };
+    match taken {
+        [] if !after_try => KEPT_AFTER_PANIC.to_string(),
+        [] => format!("{kept}; those made in this cell were dropped."),
+        [one] => format!(
+            "{kept}, except `{one}`, which this cell took by value before it stopped, so it went with the cell; those made in this cell were dropped."
+        ),
+        many => format!(
+            "{kept}, except {}, which this cell took by value before it stopped, so they went with the cell; those made in this cell were dropped.",
+            many.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+        ),
+    }
+}
+
 /// Where a panic happened, in words that do not depend on this machine.
 ///
 /// Panics in the cell itself are reported in the generated crate (`src/lib.rs`), whose line
@@ -74,16 +96,17 @@ pub const SEE_ABOVE: &str = "The explanation above shows each axis and how to fi
 /// picture: the error keeps only the first line, so a student reads the explanation once
 /// (in JupyterLab, untrusted views and `jupyter console` alike), while nbval and
 /// stop-on-error still see an error.
-pub fn shape_error(summary: &str) -> CellError {
+pub fn shape_error(summary: &str, taken: &[String]) -> CellError {
     let first = summary.lines().next().unwrap_or("").to_string();
-    let traceback = vec![format!("{ERROR}ShapeError{RESET}: {first}"), SEE_ABOVE.into(), KEPT_AFTER_PANIC.into()];
+    let traceback = vec![format!("{ERROR}ShapeError{RESET}: {first}"), SEE_ABOVE.into(), kept_line(taken, false)];
     CellError::new(ErrorKind::Shape, "ShapeError", first, traceback)
 }
 
-/// A panic. `advice`, when given, goes just before the last line.
-pub fn panic_error(p: &PanicReport, advice: Option<&str>) -> CellError {
+/// A panic. `advice`, when given, goes just before the last line, which says what is kept:
+/// every earlier variable but `taken` (see [`kept_line`]).
+pub fn panic_error(p: &PanicReport, advice: Option<&str>, taken: &[String]) -> CellError {
     if let Some(failed) = p.message.strip_prefix(crate::engine::rust::cell::codegen::TRY_FAILED) {
-        return try_failed(failed);
+        return try_failed(failed, taken);
     }
     let first = p.message.lines().next().unwrap_or("").to_string();
     let place = friendly_location(&p.location);
@@ -91,13 +114,13 @@ pub fn panic_error(p: &PanicReport, advice: Option<&str>) -> CellError {
     traceback.extend(p.message.lines().map(str::to_string));
     traceback.push(String::new());
     traceback.extend(advice.map(str::to_string));
-    traceback.push(KEPT_AFTER_PANIC.into());
+    traceback.push(kept_line(taken, false));
     CellError::new(ErrorKind::Panic, "panic", first, traceback)
 }
 
 /// A `?` of the cell's own code met an error or a `None` (the panic the generated code
 /// makes of it: its line, 0 when unknown; the error's type; its text).
-fn try_failed(failed: &str) -> CellError {
+fn try_failed(failed: &str, taken: &[String]) -> CellError {
     let mut lines = failed.splitn(3, '\n');
     let line = lines.next().and_then(|l| l.trim().parse::<usize>().ok()).filter(|l| *l > 0);
     let ty = lines.next().unwrap_or("");
@@ -116,7 +139,7 @@ fn try_failed(failed: &str) -> CellError {
         (ty.to_string(), first, traceback)
     };
     traceback.push(String::new());
-    traceback.push("Variables defined in earlier cells are kept (with the changes this cell made before the `?`); those made in this cell were dropped.".into());
+    traceback.push(kept_line(taken, true));
     CellError::new(ErrorKind::Panic, &ename, evalue, traceback)
 }
 
@@ -322,7 +345,7 @@ mod tests {
     #[test]
     fn a_failed_question_mark_is_reported_with_its_line_type_and_message() {
         let report = |message: &str| {
-            panic_error(&PanicReport { location: "src/lib.rs:40:9".into(), message: message.into() }, None)
+            panic_error(&PanicReport { location: "src/lib.rs:40:9".into(), message: message.into() }, None, &[])
         };
         // The cell sends the type's name already shortened (`ndplay::cell::short_type_name`).
         let e = report("\u{1f}ndplay-try 3\nParseIntError\ninvalid digit found in string");
@@ -424,7 +447,7 @@ mod tests {
             location: "src/lib.rs:7:9".into(),
             message: "index out of bounds: the len is 0 but the index is 3".into(),
         };
-        let e = panic_error(&p, None);
+        let e = panic_error(&p, None, &[]);
         assert_eq!(
             (e.kind, e.ename.as_str(), e.evalue.as_str()),
             (ErrorKind::Panic, "panic", "index out of bounds: the len is 0 but the index is 3")
@@ -433,13 +456,19 @@ mod tests {
             plain(&e.traceback),
             ["panicked in this cell:", "index out of bounds: the len is 0 but the index is 3", "", KEPT_AFTER_PANIC]
         );
-        assert_eq!(plain(&panic_error(&p, Some("advice")).traceback)[3], "advice");
+        assert_eq!(plain(&panic_error(&p, Some("advice"), &[]).traceback)[3], "advice");
+        // An earlier variable the cell took by value went with it: the last line says so.
+        let taken = ["v".to_string()];
+        assert_eq!(
+            plain(&panic_error(&p, None, &taken).traceback).last().unwrap(),
+            "Variables defined in earlier cells are kept, except `v`, which this cell took by value before it stopped, so it went with the cell; those made in this cell were dropped."
+        );
     }
 
     #[test]
     fn a_shape_error_says_its_first_line_once_and_points_above() {
         let summary = "operands could not be broadcast together with shapes (2, 3) (2,)\n  axis 1:    3 vs 2    MISMATCH: neither is 1\nfix: give b one trailing axis";
-        let e = shape_error(summary);
+        let e = shape_error(summary, &[]);
         assert_eq!(
             (e.kind, e.ename.as_str(), e.evalue.as_str()),
             (ErrorKind::Shape, "ShapeError", "operands could not be broadcast together with shapes (2, 3) (2,)")
