@@ -1,8 +1,11 @@
 //! What a session keeps between cells, on the kernel's side: the variables (their names,
 //! types and mutability; the values live in the process that runs cells) and the items
-//! (`use`, `fn`, `struct`, `impl`…) every later cell is compiled with.
+//! (`use`, `fn`, `struct`, `impl`…) every later cell is compiled with; and, for the names a
+//! cell made that are not variables (any more), why ([`Absent`]), which a compile error
+//! that cannot find one says.
 //!
-//! A cell changes the state only when it succeeds; the engine commits its changes then.
+//! A cell changes the variables and items only when it succeeds; the engine commits its
+//! changes then.
 
 use std::collections::BTreeMap;
 
