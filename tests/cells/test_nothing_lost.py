@@ -140,6 +140,12 @@ def test_a_failed_cell_that_took_a_variable_by_value_says_it_is_gone(kernel):
     assert "hint: `tv_s` was moved (taken by value) by an earlier cell" in traceback_text(
         kernel.run("tv_s.len()").error
     )
+    # Made and moved in one cell: not kept, and said so later too.
+    assert kernel.run('let tv_m = String::from("hi");\nlet tv_n = tv_m;').status == "ok"
+    assert "hint: `tv_m` was moved (taken by value) by an earlier cell" in traceback_text(
+        kernel.run("tv_m.len()").error
+    )
+    assert kernel.run("tv_n.len()").result["text/plain"] == "2"
 
 
 def test_without_snapshots_restore_brings_back_every_loss():

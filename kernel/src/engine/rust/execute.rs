@@ -35,13 +35,14 @@ impl RustEngine {
         let before = self.variable_names();
         let outcome = self.compile_and_run(&cell, &before, sink);
         let bound = cell.parts.bindings.iter().map(|b| &b.name).filter(|n| !n.starts_with(HIDDEN_PREFIX));
-        for name in bound {
-            match &outcome {
-                // A name that was a variable before the cell is kept or, if the process
-                // died, already noted as lost.
-                Outcome::Error(_) if !before.contains(name) => self.state.note_failed(name),
-                Outcome::Error(_) => {}
-                _ => self.state.forget_absent(name),
+        // A cell that worked said what became of its names at its commit.
+        if let Outcome::Error(_) = &outcome {
+            for name in bound {
+                // A name that was a variable before the cell is kept or, if the cell took
+                // it or the process died, already noted.
+                if !before.contains(name) {
+                    self.state.note_failed(name);
+                }
             }
         }
         outcome
@@ -242,6 +243,11 @@ impl RustEngine {
         }
         for binding in &cell.parts.bindings {
             if !plan.stores.contains(&binding.name) {
+                if plan.moved.contains(&binding.name) && !binding.name.starts_with(HIDDEN_PREFIX) {
+                    self.state.note_gone(&binding.name, Absent::Moved);
+                } else {
+                    self.state.forget_absent(&binding.name);
+                }
                 continue;
             }
             let ty =
@@ -253,6 +259,7 @@ impl RustEngine {
                 Some(ty) => {
                     // Stored already, but no later cell could name its type to take it out.
                     self.state.remove_variable(&binding.name);
+                    self.state.forget_absent(&binding.name);
                     self.pending_forget(&binding.name);
                     if !binding.name.starts_with(HIDDEN_PREFIX) {
                         notes.push(report::not_kept_unnameable(&binding.name, &ty));
@@ -260,6 +267,7 @@ impl RustEngine {
                 }
                 None => {
                     self.state.remove_variable(&binding.name);
+                    self.state.forget_absent(&binding.name);
                     self.pending_forget(&binding.name);
                 }
             }

@@ -99,6 +99,9 @@ pub struct Plan {
     pub probes: Vec<String>,
     /// Variables the store drops before the cell runs.
     pub forget: Vec<String>,
+    /// New variables not kept because the cell itself moved them (`let t = s;`): said when
+    /// a later cell names one.
+    pub moved: Vec<String>,
 }
 
 /// The cell to compile: as typed, its items (ranges into the typed text), and its
@@ -374,7 +377,7 @@ mod tests {
             loads: vec![("x".into(), PutBack::After)],
             stores: vec!["y".into()],
             probes: vec!["y".into()],
-            forget: vec![],
+            ..Plan::default()
         };
         let g = generate(&state, &cell, &plan);
         assert!(g.source.contains("let x: f64 = __ndplay_store.take::<f64>(\"x\");"), "{}", g.source);

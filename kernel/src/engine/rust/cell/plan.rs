@@ -142,8 +142,12 @@ pub(in crate::engine::rust) fn fix_plan(plan: &mut Plan, errors: &[serde_json::V
             Origin::PutBack { name, inside: false } => set_put_back(plan, &name, PutBack::Inside),
             Origin::PutBack { name, inside: true } => set_put_back(plan, &name, PutBack::Never),
             Origin::Store(name) | Origin::Probe(name) => {
+                let code = error["code"]["code"].as_str();
                 if plan.stores.contains(&name) {
-                    note = note.or(report::not_kept_borrowing(&name, error["code"]["code"].as_str()));
+                    note = note.or(report::not_kept_borrowing(&name, code));
+                    if code == Some("E0382") && !plan.moved.contains(&name) {
+                        plan.moved.push(name.clone());
+                    }
                 }
                 plan.stores.retain(|n| *n != name);
                 plan.probes.retain(|n| *n != name);
@@ -344,7 +348,7 @@ mod tests {
         state.set_variable("t", Variable { ty: "Instant".into(), mutable: false });
         let code = "t.elapsed()";
         let cell = CellSource { typed: code, items: &[], code, fallible: false };
-        let plan = Plan { loads: vec![("t".into(), PutBack::After)], stores: vec![], probes: vec![], forget: vec![] };
+        let plan = Plan { loads: vec![("t".into(), PutBack::After)], ..Plan::default() };
         let g = generate(&state, &cell, &plan);
         let line_of = |needle: &str| g.source.lines().position(|l| l.contains(needle)).unwrap() + 1;
         let load = line_of("take::<Instant>");
