@@ -34,14 +34,13 @@ impl RustEngine {
         let cell = prepare(code);
         let before = self.variable_names();
         let outcome = self.compile_and_run(&cell, &before, sink);
-        let bound = cell.parts.bindings.iter().map(|b| &b.name).filter(|n| !n.starts_with(HIDDEN_PREFIX));
-        // A cell that worked said what became of its names at its commit.
+        // A cell that worked said what became of its names at its commit. Of a failed
+        // one's, a name that was a variable before the cell is kept or, if the cell took it
+        // or the process died, already noted.
         if let Outcome::Error(_) = &outcome {
-            for name in bound {
-                // A name that was a variable before the cell is kept or, if the cell took
-                // it or the process died, already noted.
-                if !before.contains(name) {
-                    self.state.note_failed(name);
+            for binding in &cell.parts.bindings {
+                if !binding.name.starts_with(HIDDEN_PREFIX) && !before.contains(&binding.name) {
+                    self.state.note_failed(&binding.name);
                 }
             }
         }
@@ -242,11 +241,12 @@ impl RustEngine {
             self.state.keep_item(KeptItem { kind: item.kind, key: item.key.clone(), text });
         }
         for binding in &cell.parts.bindings {
+            // Bound again by a cell that worked: kept (a variable), moved by the cell itself
+            // (noted here), or not kept for a reason its own note gives.
+            self.state.forget_absent(&binding.name);
             if !plan.stores.contains(&binding.name) {
                 if plan.moved.contains(&binding.name) && !binding.name.starts_with(HIDDEN_PREFIX) {
                     self.state.note_gone(&binding.name, Absent::Moved);
-                } else {
-                    self.state.forget_absent(&binding.name);
                 }
                 continue;
             }
@@ -259,7 +259,6 @@ impl RustEngine {
                 Some(ty) => {
                     // Stored already, but no later cell could name its type to take it out.
                     self.state.remove_variable(&binding.name);
-                    self.state.forget_absent(&binding.name);
                     self.pending_forget(&binding.name);
                     if !binding.name.starts_with(HIDDEN_PREFIX) {
                         notes.push(report::not_kept_unnameable(&binding.name, &ty));
@@ -267,7 +266,6 @@ impl RustEngine {
                 }
                 None => {
                     self.state.remove_variable(&binding.name);
-                    self.state.forget_absent(&binding.name);
                     self.pending_forget(&binding.name);
                 }
             }

@@ -33,29 +33,21 @@ use crate::engine::rust::process::limits::DEFAULT_MEMORY_PERCENT;
 use crate::engine::rust::restore::RESTORE_COMMAND;
 use crate::engine::style::{ERROR, RESET, WARNING};
 
-/// The last line of a report of a panic: what a panic keeps and what it drops.
-const KEPT_AFTER_PANIC: &str = "Variables defined in earlier cells are kept; those made in this cell were dropped.";
-
-/// What a failed cell leaves of the variables: all of the earlier cells' but `taken`, the
-/// ones the cell took by value (moved, or bound anew) before it stopped, which went with it.
-/// `after_try` for a `?` that stopped it, whose changes before the `?` stay.
+/// The last line of a failed cell's report: what it leaves of the variables. All of the
+/// earlier cells' but `taken`, the ones the cell took by value (moved, or bound anew) before
+/// it stopped, which went with it. `after_try` for a `?` that stopped it, whose changes
+/// before the `?` stay.
 fn kept_line(taken: &[String], after_try: bool) -> String {
-    let kept = if after_try {
-        "Variables defined in earlier cells are kept (with the changes this cell made before the `?`)"
-    } else {
-        "Variables defined in earlier cells are kept"
-    };
-    match taken {
-        [] if !after_try => KEPT_AFTER_PANIC.to_string(),
-        [] => format!("{kept}; those made in this cell were dropped."),
-        [one] => format!(
-            "{kept}, except `{one}`, which this cell took by value before it stopped, so it went with the cell; those made in this cell were dropped."
-        ),
+    let changes = if after_try { " (with the changes this cell made before the `?`)" } else { "" };
+    let except = match taken {
+        [] => String::new(),
+        [one] => format!(", except `{one}`, which this cell took by value before it stopped, so it went with the cell"),
         many => format!(
-            "{kept}, except {}, which this cell took by value before it stopped, so they went with the cell; those made in this cell were dropped.",
+            ", except {}, which this cell took by value before it stopped, so they went with the cell",
             many.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
         ),
-    }
+    };
+    format!("Variables defined in earlier cells are kept{changes}{except}; those made in this cell were dropped.")
 }
 
 /// Where a panic happened, in words that do not depend on this machine.
@@ -335,6 +327,9 @@ pub fn explain_termination(how: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The last line of a panic's report when the cell took no earlier variable.
+    const KEPT_AFTER_PANIC: &str = "Variables defined in earlier cells are kept; those made in this cell were dropped.";
 
     /// The lines of a traceback without their colours.
     pub(super) fn plain(lines: &[String]) -> Vec<String> {

@@ -18,7 +18,7 @@ use crate::syntax::cell::arithmetic_operands;
 const MAX_SHAPE_PROBES: usize = 4;
 
 /// What the report says when no probe found the pair that failed.
-pub const ASK_EXPLAIN_BROADCAST: &str = "Two arrays in an arithmetic operation have shapes that do not broadcast. \
+const ASK_EXPLAIN_BROADCAST: &str = "Two arrays in an arithmetic operation have shapes that do not broadcast. \
      To see why, ask: explain_broadcast(&x, &y)";
 
 /// What the report says when no probe found the pair that failed, for a cell whose code is
