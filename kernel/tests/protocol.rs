@@ -2,11 +2,14 @@
 //! the mock engine (`--mock-engine`), so nothing is compiled and each test takes
 //! milliseconds. The client side uses the kernel's own codec, so signatures are real.
 
+mod common;
+
 use std::path::PathBuf;
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use common::{free_port, served_ports};
 use jupyter_protocol::{
     ExecuteRequest, InterruptRequest, JupyterMessage, JupyterMessageContent, KernelInfoRequest, ShutdownRequest,
 };
@@ -49,10 +52,6 @@ impl std::ops::DerefMut for Kernel {
     }
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
 /// Writes a connection file into `dir` (created) whose ports are all 0: the kernel picks
 /// free ones and writes them back ([`served_ports`]). Ports picked here and then freed could
 /// be taken by another test's connection before the kernel binds them (it happened in CI).
@@ -67,28 +66,6 @@ fn connection_file(dir: &std::path::Path, key: &str, file_mode: u32) -> PathBuf 
     std::fs::write(&file, conn.to_string()).unwrap();
     std::fs::set_permissions(&file, std::os::unix::fs::PermissionsExt::from_mode(file_mode)).unwrap();
     file
-}
-
-/// The ports the kernel serves, in the connection file's order (shell, iopub, stdin,
-/// control, hb), once it has written them into `file`.
-async fn served_ports(file: &std::path::Path, child: &mut Child) -> Vec<u16> {
-    let deadline = Instant::now() + WAIT;
-    loop {
-        let text = std::fs::read_to_string(file).unwrap();
-        let conn: Value = serde_json::from_str(&text).unwrap();
-        let ports: Vec<u16> = ["shell_port", "iopub_port", "stdin_port", "control_port", "hb_port"]
-            .iter()
-            .map(|k| conn[k].as_u64().unwrap().try_into().unwrap())
-            .collect();
-        if !ports.contains(&0) {
-            return ports;
-        }
-        if let Some(status) = child.try_wait().unwrap() {
-            panic!("the kernel exited ({status}) before it bound its sockets");
-        }
-        assert!(Instant::now() < deadline, "the kernel did not write its ports into {} in {WAIT:?}", file.display());
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
 }
 
 impl Kernel {
@@ -110,7 +87,7 @@ impl Kernel {
             .stderr(stderr)
             .spawn()
             .unwrap();
-        let ports = served_ports(&file, &mut child).await;
+        let ports = served_ports(&file, &mut child);
         let client = Client::connect(&ports, key).await;
         Kernel { child, dir, ports, key: key.to_string(), client }
     }
@@ -128,15 +105,8 @@ impl Client {
         let mut control = DealerSocket::new();
         let mut iopub = SubSocket::new();
         let mut hb = ReqSocket::new();
-        // The kernel may take a moment to bind; connect retries until it is there.
-        let deadline = Instant::now() + WAIT;
-        loop {
-            if shell.connect(&url(ports[0])).await.is_ok() {
-                break;
-            }
-            assert!(Instant::now() < deadline, "kernel never bound its sockets");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        // The ports are bound: the kernel wrote them only after binding (`served_ports`).
+        shell.connect(&url(ports[0])).await.unwrap();
         control.connect(&url(ports[3])).await.unwrap();
         iopub.connect(&url(ports[1])).await.unwrap();
         iopub.subscribe("").await.unwrap();

@@ -10,11 +10,14 @@
 //! - a process of another uid is refused on every port (run as root; another user's
 //!   process is made with `setuid`).
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use common::{free_port, served_ports};
 use jupyter_protocol::{ExecuteRequest, JupyterMessage, KernelInfoRequest};
 use ndplay_kernel::wire::codec::{self, ReplayGuard, Signer};
 use ndplay_kernel::wire::zmtp::{MAX_FRAMES, MAX_MESSAGE};
@@ -38,28 +41,6 @@ impl Drop for Kernel {
         let _ = self.child.kill();
         let _ = self.child.wait();
         let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-/// The five ports, in [`CHANNELS`] order, once the kernel has written them into `file`.
-fn served_ports(file: &Path, child: &mut Child) -> Vec<u16> {
-    let deadline = Instant::now() + WAIT;
-    loop {
-        let conn: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap();
-        let ports: Vec<u16> =
-            CHANNELS.iter().map(|c| conn[format!("{c}_port")].as_u64().unwrap().try_into().unwrap()).collect();
-        if !ports.contains(&0) {
-            return ports;
-        }
-        if let Some(status) = child.try_wait().unwrap() {
-            panic!("the kernel exited ({status}) before it bound its sockets");
-        }
-        assert!(Instant::now() < deadline, "the kernel did not write its ports into {} in {WAIT:?}", file.display());
-        std::thread::sleep(Duration::from_millis(20));
     }
 }
 
